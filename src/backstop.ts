@@ -1,0 +1,119 @@
+import type { Redis } from 'ioredis';
+import { AppApi } from './client/app-api.js';
+import { CodeRegistry } from './client/code-registry.js';
+import { FallbackApi } from './client/fallback-api.js';
+import type { Internals } from './client/internals.js';
+import { RedisRuntime } from './client/runtime.js';
+import { type Config, loadConfig } from './config.js';
+import { type Clock, systemClock } from './core/clock.js';
+import { tagSchema } from './core/definition/common-schema.js';
+import { type HealthView, InMemoryHealthView } from './core/health-view.js';
+import type { Logger } from './core/logger.js';
+import { ValidationError } from './core/validation-error.js';
+import { createLogger } from './logger.js';
+import { AppTargetAdapter } from './targets/app-target.js';
+import { type ActionHandler, HandlerRegistry } from './targets/handler-registry.js';
+import { HttpAppTarget } from './targets/http-target.js';
+import { TargetRegistry } from './targets/target-registry.js';
+import { WorkflowTargetAdapter } from './targets/workflow-target.js';
+
+export interface BackstopOptions {
+  /** A Redis URL or client. Default: `REDIS_URL`, else a private `redis-server` for this process. */
+  redis?: string | Redis | undefined;
+  /** Default product for calls that do not name one (seed 001 `product.init`). */
+  product?: string | undefined;
+  /** Default env for runs that do not name one. */
+  env?: string | undefined;
+  /** What the engine asks before calling a provider with a healthcheck. */
+  health?: HealthView;
+  logger?: Logger;
+  /** Key prefix in Redis; keep the `{…}` hash tag for Redis Cluster. */
+  prefix?: string;
+  /** Injected time, for tests. */
+  clock?: Clock;
+  /** Environment to read configuration from (default `process.env`). */
+  processEnv?: NodeJS.ProcessEnv;
+}
+
+/** The entry point: `new Backstop({ redis, product, env })`. */
+export class Backstop {
+  readonly fallback: FallbackApi;
+  readonly app: AppApi;
+  /** In-process targets: `handlers.register(app, action, async (request, ctx) => result)`. */
+  readonly handlers: {
+    register(app: string, action: string, handler: ActionHandler): void;
+    unregister(app: string, action: string): boolean;
+  };
+  /** Adapters for database, notification and feature targets (none are built in yet). */
+  readonly targets: Pick<TargetRegistry, 'register' | 'has'>;
+  readonly product: { init(tag: string): void };
+  /** The health view runs consult; an in-memory one unless you pass your own. */
+  readonly healthView: HealthView;
+  readonly logger: Logger;
+  private readonly internals: Internals;
+
+  constructor(options: BackstopOptions = {}) {
+    const config: Config = loadConfig(options.processEnv ?? process.env);
+    const settings = options.prefix ? { ...config, BACKSTOP_PREFIX: options.prefix } : config;
+    const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+    const health = options.health ?? new InMemoryHealthView();
+    const handlers = new HandlerRegistry();
+    const targets = new TargetRegistry();
+    const runtime = new RedisRuntime(options.redis, settings, logger);
+    this.internals = {
+      config: settings,
+      logger,
+      health,
+      code: new CodeRegistry(),
+      handlers,
+      targets,
+      runtime,
+      engine: { clock: options.clock ?? systemClock, health, targets, logger },
+      defaults: {
+        env: options.env ?? config.BACKSTOP_ENV,
+        product: options.product ?? config.BACKSTOP_PRODUCT,
+      },
+    };
+    this.fallback = new FallbackApi(this.internals);
+    this.app = new AppApi(this.internals);
+    const http = new HttpAppTarget(async (tag) => (await runtime.get()).apps.compiled(tag));
+    targets.register('app', new AppTargetAdapter(handlers, http));
+    targets.register('handler', { call: async (target, request, ctx) => target.fn(request, ctx) });
+    targets.register(
+      'workflow',
+      new WorkflowTargetAdapter(async (tag, input, ctx) => {
+        const params = {
+          product: ctx.product,
+          env: ctx.env,
+          tag,
+          idempotencyKey: ctx.idempotencyKey,
+          signal: ctx.signal,
+        };
+        const report = await this.fallback.runAtDepth(
+          { ...params, input: input as Record<string, unknown> },
+          ctx.depth + 1,
+        );
+        return report.result;
+      }),
+    );
+    this.handlers = {
+      register: (app, action, handler) => handlers.register(app, action, handler),
+      unregister: (app, action) => handlers.unregister(app, action),
+    };
+    this.targets = { register: targets.register.bind(targets), has: targets.has.bind(targets) };
+    this.product = {
+      init: (tag: string) => {
+        if (!tagSchema.safeParse(tag).success)
+          throw ValidationError.field('product', 'expected a product tag');
+        this.internals.defaults.product = tag;
+      },
+    };
+    this.healthView = health;
+    this.logger = logger;
+  }
+
+  /** Closes the Redis connection and stops the embedded redis-server, if this process started one. */
+  close(): Promise<void> {
+    return this.internals.runtime.close();
+  }
+}

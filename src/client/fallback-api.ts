@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import type { Chain } from '../core/chain.js';
+import { type CodeFirstDefinition, compileCodeFirst } from '../core/definition/code-first.js';
+import type { DeclarativeDefinition } from '../core/definition/declarative-schema.js';
+import { runChain } from '../core/run-chain.js';
+import { NotFoundError, ValidationError } from '../core/validation-error.js';
+import { describeChain, describeStored, type FallbackDescription } from './describe.js';
+import { type Internals, requireProduct } from './internals.js';
+import { parseRunParams, type RunParams } from './run-params.js';
+import type { RunReport } from './run-report.js';
+
+type Patch = Partial<DeclarativeDefinition> | Partial<CodeFirstDefinition>;
+
+/** `backstop.fallback`: define, store and run fallback chains. */
+export class FallbackApi {
+  constructor(private readonly internals: Internals) {}
+
+  /** Seed 003: a code-first chain, kept in this process's registry. */
+  async define(definition: CodeFirstDefinition): Promise<FallbackDescription> {
+    const { code, defaults } = this.internals;
+    const product = requireProduct(this.internals, definition?.product);
+    const previous = code.get(product, definition?.tag);
+    const chain = await compileCodeFirst(definition, defaults.product, (previous?.version ?? 0) + 1);
+    code.set(chain, definition);
+    return this.describe(chain);
+  }
+
+  /** Seed 001: a declarative chain, stored in Redis. `create(product, definition)` is seed 003's form. */
+  async create(definition: DeclarativeDefinition | CodeFirstDefinition): Promise<FallbackDescription>;
+  async create(
+    product: string,
+    definition: DeclarativeDefinition | CodeFirstDefinition,
+  ): Promise<FallbackDescription>;
+  async create(
+    a: string | DeclarativeDefinition | CodeFirstDefinition,
+    b?: DeclarativeDefinition | CodeFirstDefinition,
+  ) {
+    const definition = typeof a === 'string' ? { ...b, product: a } : a;
+    if (isCodeFirst(definition)) return this.define(definition);
+    const product = requireProduct(this.internals, (definition as { product?: string })?.product);
+    const { fallbacks } = await this.internals.runtime.get();
+    return describeStored(await fallbacks.create(product, definition), this.internals.health, this.env());
+  }
+
+  /** `fetch(tag)` (seed 001, default product) or `fetch(product, tag)` (seed 003). */
+  async fetch(productOrTag: string, tag?: string): Promise<FallbackDescription> {
+    const [product, fallbackTag] = this.productAndTag(productOrTag, tag);
+    const chain = this.internals.code.get(product, fallbackTag);
+    if (chain) return this.describe(chain);
+    const { fallbacks } = await this.internals.runtime.get();
+    const stored = await fallbacks.fetch(product, fallbackTag);
+    if (!stored) throw new NotFoundError('fallback', fallbackTag, product);
+    return describeStored(stored, this.internals.health, this.env());
+  }
+
+  /** Every fallback, stored and code-first; of one product when given. */
+  async fetchAll(product?: string): Promise<FallbackDescription[]> {
+    const { fallbacks } = await this.internals.runtime.get();
+    const stored = (await fallbacks.list(product)).map((s) =>
+      describeStored(s, this.internals.health, this.env()),
+    );
+    const code = this.internals.code.list(product).map((c) => this.describe(c));
+    return [...stored, ...code];
+  }
+
+  /** `update(tag, patch)` or `update(product, tag, patch)`; bumps the version. */
+  async update(tag: string, patch: Patch): Promise<FallbackDescription>;
+  async update(product: string, tag: string, patch: Patch): Promise<FallbackDescription>;
+  async update(a: string, b: string | Patch, c?: Patch): Promise<FallbackDescription> {
+    const [product, tag] = typeof b === 'string' ? this.productAndTag(a, b) : this.productAndTag(a);
+    const patch = (typeof b === 'string' ? c : b) as Record<string, unknown> | undefined;
+    if (!patch || typeof patch !== 'object')
+      throw ValidationError.field('patch', 'expected an object of fields to change');
+    const codeDefinition = this.internals.code.definition(product, tag);
+    if (codeDefinition)
+      return this.define({ ...codeDefinition, ...(patch as Partial<CodeFirstDefinition>), product, tag });
+    const { fallbacks } = await this.internals.runtime.get();
+    return describeStored(await fallbacks.update(product, tag, patch), this.internals.health, this.env());
+  }
+
+  /** `delete(tag)` or `delete(product, tag)`. */
+  async delete(productOrTag: string, tag?: string): Promise<void> {
+    const [product, fallbackTag] = this.productAndTag(productOrTag, tag);
+    if (this.internals.code.delete(product, fallbackTag)) return;
+    const { fallbacks } = await this.internals.runtime.get();
+    if (!(await fallbacks.delete(product, fallbackTag)))
+      throw new NotFoundError('fallback', fallbackTag, product);
+  }
+
+  /** Runs the chain; resolves with `{ provider, ...mappedOutput }` or rejects with a FallbackRunError. */
+  async run<T = Record<string, unknown>>(params: RunParams): Promise<T & { provider: string }> {
+    return (await this.runDetailed<T>(params)).result;
+  }
+
+  /** Like `run`, with the run id and the attempt record of every provider tried or skipped. */
+  runDetailed<T = Record<string, unknown>>(params: RunParams): Promise<RunReport<T>> {
+    return this.runAtDepth<T>(params, 0);
+  }
+
+  /** @internal A run nested `depth` levels inside workflow targets. */
+  async runAtDepth<T = Record<string, unknown>>(params: RunParams, depth: number): Promise<RunReport<T>> {
+    const resolved = parseRunParams(params, this.internals.defaults);
+    const chain = await this.resolve(resolved.product, resolved.tag);
+    const input = chain.validateInput(resolved.input);
+    const runId = resolved.runId ?? randomUUID();
+    const started = performance.now();
+    const outcome = await runChain(this.internals.engine, {
+      chain,
+      env: resolved.env,
+      input,
+      runId,
+      runKey: resolved.idempotencyKey ?? runId,
+      signal: resolved.signal,
+      depth,
+    });
+    if (!outcome.ok) {
+      this.internals.logger.warn(
+        { runId, tag: chain.tag, product: chain.product, err: outcome.error },
+        outcome.error.message,
+      );
+      throw outcome.error;
+    }
+    return {
+      runId,
+      provider: outcome.provider,
+      result: outcome.result as T & { provider: string },
+      attempts: outcome.attempts,
+      durationMs: performance.now() - started,
+    };
+  }
+
+  /** The chain for a tag: this process's code-first definitions first, then Redis. */
+  async resolve(product: string, tag: string): Promise<Chain> {
+    const chain = this.internals.code.get(product, tag);
+    if (chain) return chain;
+    const { fallbacks } = await this.internals.runtime.get();
+    const stored = await fallbacks.chain(product, tag);
+    if (!stored) throw new NotFoundError('fallback', tag, product);
+    return stored;
+  }
+
+  private productAndTag(a: string, b?: string): [string, string] {
+    if (b !== undefined) return [a, b];
+    if (typeof a !== 'string' || a === '') throw ValidationError.field('tag', 'expected a fallback tag');
+    return [requireProduct(this.internals, undefined), a];
+  }
+
+  private describe(chain: Chain): FallbackDescription {
+    return describeChain(chain, this.internals.health, this.env());
+  }
+
+  private env(): string {
+    return this.internals.defaults.env ?? 'default';
+  }
+}
+
+function isCodeFirst(definition: unknown): definition is CodeFirstDefinition {
+  return typeof (definition as { handler?: unknown })?.handler === 'function';
+}

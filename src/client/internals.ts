@@ -1,0 +1,29 @@
+import type { Config } from '../config.js';
+import type { HealthView } from '../core/health-view.js';
+import type { Logger } from '../core/logger.js';
+import type { EngineDeps } from '../core/run-chain.js';
+import { ValidationError } from '../core/validation-error.js';
+import type { HandlerRegistry } from '../targets/handler-registry.js';
+import type { TargetRegistry } from '../targets/target-registry.js';
+import type { CodeRegistry } from './code-registry.js';
+import { MISSING_PRODUCT } from './run-params.js';
+import type { RedisRuntime } from './runtime.js';
+
+/** What the namespaces of a Backstop share. Not part of the public API. */
+export interface Internals {
+  config: Config;
+  logger: Logger;
+  health: HealthView;
+  code: CodeRegistry;
+  handlers: HandlerRegistry;
+  targets: TargetRegistry;
+  runtime: RedisRuntime;
+  engine: EngineDeps;
+  defaults: { env: string | undefined; product: string | undefined };
+}
+
+export function requireProduct(internals: Internals, product: string | undefined): string {
+  const resolved = product ?? internals.defaults.product;
+  if (resolved) return resolved;
+  throw ValidationError.field('product', MISSING_PRODUCT);
+}

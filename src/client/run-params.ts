@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { tagSchema } from '../core/definition/common-schema.js';
+import { UnsupportedError, ValidationError } from '../core/validation-error.js';
+import { fromZodError } from '../core/zod-issues.js';
+
+/** `fallback.run({ env, product, tag, input, session, cache })` (seeds 001 and 003). */
+export interface RunParams {
+  env?: string;
+  product?: string;
+  tag: string;
+  input?: Record<string, unknown>;
+  session?: { tag: string; token: string } | Record<string, never>;
+  cache?: string;
+  /** Identifies this run in records and logs; a random UUID by default. */
+  runId?: string;
+  /** Root of the providers' idempotency keys; defaults to the run id. Pass your own (an order id)
+   *  to make a repeated run send the same keys. */
+  idempotencyKey?: string;
+  /** Cancels the run: the attempt in flight is aborted and no further provider is called. */
+  signal?: AbortSignal;
+}
+
+export const MISSING_PRODUCT =
+  'required: pass product, or set a default with product.init(tag) or new Backstop({ product })';
+
+const keySchema = z.string().min(1).max(200);
+
+const runParamsSchema = z.strictObject({
+  env: tagSchema.optional(),
+  product: tagSchema.optional(),
+  tag: tagSchema,
+  input: z.record(z.string(), z.unknown()).optional(),
+  session: z
+    .union([z.strictObject({ tag: z.string().min(1), token: z.string().min(1) }), z.strictObject({})])
+    .optional(),
+  cache: z.string().optional(),
+  runId: keySchema.optional(),
+  idempotencyKey: keySchema.optional(),
+  signal: z.instanceof(AbortSignal).optional(),
+});
+
+export interface ResolvedRunParams {
+  env: string;
+  product: string;
+  tag: string;
+  input: Record<string, unknown>;
+  runId?: string | undefined;
+  idempotencyKey?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export function parseRunParams(
+  params: unknown,
+  defaults: { env?: string | undefined; product?: string | undefined },
+): ResolvedRunParams {
+  const parsed = runParamsSchema.safeParse(params);
+  if (!parsed.success) throw new ValidationError(fromZodError(parsed.error), 'invalid run parameters');
+  const { session, cache, ...rest } = parsed.data;
+  // Seed 000: optional fields may be passed empty. Non-empty ones are refused rather than ignored:
+  // a session that is silently not verified, or a cache that silently does not cache, would be worse.
+  if (session && Object.keys(session).length > 0) {
+    throw new UnsupportedError(
+      'session',
+      'session verification is not available in this version yet (see README)',
+    );
+  }
+  if (cache)
+    throw new UnsupportedError('cache', 'result caching is not available in this version yet (see README)');
+  const env = rest.env ?? defaults.env;
+  if (!env)
+    throw ValidationError.field(
+      'env',
+      'required: pass env, or set it in new Backstop({ env }) or BACKSTOP_ENV',
+    );
+  const product = rest.product ?? defaults.product;
+  if (!product) throw ValidationError.field('product', MISSING_PRODUCT);
+  return { ...rest, env, product, input: rest.input ?? {} };
+}

@@ -1,0 +1,10 @@
+import type { AttemptRecord } from '../core/attempt.js';
+
+/** What `fallback.runDetailed` returns: the result and how it was reached. */
+export interface RunReport<T = Record<string, unknown>> {
+  runId: string;
+  provider: string;
+  result: T & { provider: string };
+  attempts: AttemptRecord[];
+  durationMs: number;
+}

@@ -1,0 +1,76 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import { BackstopError, ErrorCodes } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { connectStoreClient } from '../redis/connection.js';
+import { type EmbeddedRedis, startEmbeddedRedis } from '../redis/embedded-redis.js';
+import { AppStore } from '../store/app-store.js';
+import { FallbackStore } from '../store/fallback-store.js';
+import { Keys } from '../store/keys.js';
+
+export interface Stores {
+  redis: Redis;
+  fallbacks: FallbackStore;
+  apps: AppStore;
+}
+
+/**
+ * Connects to Redis on first use: the given client or URL, `REDIS_URL`, or else a private
+ * `redis-server` started for this process and stopped by `close()`. Runs of code-first chains
+ * with in-process targets never touch Redis, so they never pay for it.
+ */
+export class RedisRuntime {
+  private stores: Promise<Stores> | undefined;
+  private embedded: EmbeddedRedis | undefined;
+  private ownsClient = false;
+  private closed = false;
+
+  constructor(
+    private readonly redis: string | Redis | undefined,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  get(): Promise<Stores> {
+    if (this.closed)
+      return Promise.reject(new BackstopError(ErrorCodes.REDIS_UNAVAILABLE, 'this Backstop was closed'));
+    this.stores ??= this.connect().catch((error) => {
+      this.stores = undefined; // let the next call try again
+      throw error;
+    });
+    return this.stores;
+  }
+
+  /** The URL in use, once connected (the embedded server's when there is one). */
+  get embeddedUrl(): string | undefined {
+    return this.embedded?.url;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const stores = await this.stores?.catch(() => undefined);
+    if (stores && this.ownsClient) await stores.redis.quit().catch(() => stores.redis.disconnect());
+    await this.embedded?.stop();
+  }
+
+  private async connect(): Promise<Stores> {
+    const keys = new Keys(this.config.BACKSTOP_PREFIX);
+    let client: Redis;
+    if (this.redis && typeof this.redis !== 'string') {
+      client = this.redis;
+    } else {
+      let url = this.redis ?? this.config.REDIS_URL;
+      if (!url) {
+        this.embedded = await startEmbeddedRedis({ dataDir: this.config.BACKSTOP_DATA_DIR });
+        url = this.embedded.url;
+        this.logger.info(
+          { url, dataDir: this.embedded.dataDir },
+          'started embedded redis-server (REDIS_URL is not set)',
+        );
+      }
+      client = await connectStoreClient(url);
+      this.ownsClient = true;
+    }
+    return { redis: client, fallbacks: new FallbackStore(client, keys), apps: new AppStore(client, keys) };
+  }
+}

@@ -1,0 +1,181 @@
+import type { BackoffSpec } from '../backoff.js';
+import type { InputMapper, OutputMapper, ProviderSpec } from '../chain.js';
+import type { InlineHandler, TargetRef } from '../target-ref.js';
+import type { TemplateScope } from '../template/scope.js';
+import { ValidationError } from '../validation-error.js';
+import {
+  backoffSchema,
+  DEFAULT_BACKOFF,
+  DEFAULT_TIMEOUT_MS,
+  positiveMs,
+  retriesSchema,
+  tagSchema,
+} from './common-schema.js';
+
+/** What a code-first `mapInput` gets besides the input: the previous provider's failure, if any. */
+export interface MapContext {
+  fallback: TemplateScope['fallback'];
+}
+
+type Partial = {
+  kind?: 'app' | 'database' | 'workflow' | 'notification' | 'handler';
+  address?: string;
+  action?: string;
+  fn?: InlineHandler;
+};
+
+/**
+ * The fluent provider builder of seed 003: `ctx.primary('stripe').healthcheck('stripe-health')
+ * .app('stripe-app').action('charge').mapInput(…).mapOutput(…).retries(2)`.
+ */
+export class ProviderBuilder {
+  private readonly target: Partial = {};
+  private spec: Omit<ProviderSpec, 'target'>;
+  private staticInput: unknown;
+
+  constructor(
+    readonly name: string,
+    private readonly path: string,
+  ) {
+    this.spec = { name, retries: 0, timeoutMs: DEFAULT_TIMEOUT_MS, backoff: DEFAULT_BACKOFF };
+  }
+
+  healthcheck(tag: string): this {
+    this.spec.healthcheck = this.check('healthcheck', tagSchema, tag);
+    return this;
+  }
+  app(tag: string): this {
+    return this.setTarget('app', tag);
+  }
+  database(tag: string): this {
+    return this.setTarget('database', tag);
+  }
+  workflow(tag: string): this {
+    return this.setTarget('workflow', tag);
+  }
+  notification(tag: string): this {
+    return this.setTarget('notification', tag);
+  }
+  /** The action of an app or database target. */
+  action(tag: string): this {
+    if (this.target.kind !== 'app' && this.target.kind !== 'database') {
+      throw this.error('action', 'call .app(tag) or .database(tag) before .action()');
+    }
+    this.target.action = this.check('action', tagSchema, tag);
+    return this;
+  }
+  /** The event of a notification target. */
+  event(tag: string): this {
+    if (this.target.kind !== 'notification')
+      throw this.error('event', 'call .notification(tag) before .event()');
+    this.target.action = this.check('event', tagSchema, tag);
+    return this;
+  }
+  /** An in-process function as the target. */
+  handler(fn: InlineHandler): this {
+    if (typeof fn !== 'function') throw this.error('handler', 'expected a function');
+    this.target.kind = 'handler';
+    this.target.fn = fn;
+    return this;
+  }
+  /** Static input merged over the mapped input (seed 003 `.workflow(tag).input({ … })`). */
+  input(value: Record<string, unknown>): this {
+    if (value === null || typeof value !== 'object') throw this.error('input', 'expected an object');
+    this.staticInput = value;
+    return this;
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: the input is user data shaped by their schema; seed 003 reads input.amount directly
+  mapInput(fn: (input: any, ctx: MapContext) => unknown): this {
+    if (typeof fn !== 'function') throw this.error('mapInput', 'expected a function');
+    this.spec.mapInput = (input, scope) => fn(input, { fallback: scope.fallback });
+    return this;
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: a provider's response is whatever it answers; seed 003 reads res.id directly
+  mapOutput(fn: (response: any) => Record<string, unknown>): this {
+    if (typeof fn !== 'function') throw this.error('mapOutput', 'expected a function');
+    this.spec.mapOutput = (response) => fn(response);
+    return this;
+  }
+  retries(count: number): this {
+    this.spec.retries = this.check('retries', retriesSchema, count);
+    return this;
+  }
+  checkInterval(ms: number): this {
+    this.spec.checkInterval = this.check('checkInterval', positiveMs, ms);
+    return this;
+  }
+  timeout(ms: number): this {
+    this.spec.timeoutMs = this.check('timeout', positiveMs, ms);
+    return this;
+  }
+  backoff(spec: BackoffSpec): this {
+    this.spec.backoff = this.check('backoff', backoffSchema, spec);
+    return this;
+  }
+
+  /** @internal */
+  build(): ProviderSpec {
+    return { ...this.spec, target: this.buildTarget(), mapInput: this.buildInputMapper() };
+  }
+
+  private buildInputMapper(): InputMapper | undefined {
+    const map = this.spec.mapInput;
+    const fixed = this.staticInput as Record<string, unknown> | undefined;
+    if (!fixed) return map;
+    return (input, scope) => {
+      const mapped = map ? map(input, scope) : input;
+      return { ...(mapped as Record<string, unknown>), ...fixed };
+    };
+  }
+
+  private buildTarget(): TargetRef {
+    const { kind, address, action, fn } = this.target;
+    switch (kind) {
+      case 'handler':
+        return { kind, fn: fn! };
+      case 'app':
+      case 'database':
+        if (!action) throw this.error('action', `a ${kind} target needs .action(tag)`);
+        return kind === 'app' ? { kind, app: address!, action } : { kind, database: address!, action };
+      case 'notification':
+        if (!action) throw this.error('event', 'a notification target needs .event(tag)');
+        return { kind, notification: address!, event: action };
+      case 'workflow':
+        return { kind, workflow: address! };
+      default:
+        throw this.error(
+          'target',
+          'no target: call .app().action(), .handler(fn), .database().action(), .workflow() or .notification().event()',
+        );
+    }
+  }
+
+  private setTarget(kind: 'app' | 'database' | 'workflow' | 'notification', tag: string): this {
+    if (this.target.kind && this.target.kind !== kind) {
+      throw this.error(kind, `provider already targets a ${this.target.kind}; a provider has one target`);
+    }
+    this.target.kind = kind;
+    this.target.address = this.check(kind, tagSchema, tag);
+    return this;
+  }
+
+  private check<T>(
+    field: string,
+    schema: {
+      safeParse(v: unknown): { success: boolean; data?: T; error?: { issues: { message: string }[] } };
+    },
+    value: unknown,
+  ): T {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      throw this.error(field, parsed.error?.issues.map((i) => i.message).join('; ') ?? 'invalid');
+    }
+    return parsed.data as T;
+  }
+
+  private error(field: string, message: string): ValidationError {
+    return ValidationError.field(`${this.path}.${field}`, message, `provider '${this.name}'`);
+  }
+}
+
+export type { OutputMapper };

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { Chain } from '../chain.js';
+import type { ErrorPolicy } from '../classify.js';
+import { compileInputSchema, type InputSchema, inputSchemaSchema } from '../input-schema.js';
+import { ValidationError } from '../validation-error.js';
+import { fromZodError } from '../zod-issues.js';
+import { ChainBuilderContext } from './builder-context.js';
+import { chainOptionsShape, classifierFor, tagSchema } from './common-schema.js';
+
+/** Seed 003: `fallback.define({ product, tag, name, description, input, handler })`. */
+export interface CodeFirstDefinition {
+  product?: string;
+  tag: string;
+  name: string;
+  description?: string;
+  input?: InputSchema;
+  handler: (ctx: ChainBuilderContext) => void | Promise<void>;
+  /** Overall budget of a run in ms. */
+  deadline?: number;
+  /** Which errors fail over, retry or stop the chain. */
+  errors?: ErrorPolicy;
+}
+
+const definitionSchema = z.strictObject({
+  product: tagSchema.optional(),
+  tag: tagSchema,
+  name: z.string().min(1),
+  description: z.string().optional(),
+  input: inputSchemaSchema.optional(),
+  handler: z.function(),
+  ...chainOptionsShape,
+});
+
+export async function compileCodeFirst(
+  definition: CodeFirstDefinition,
+  defaultProduct: string | undefined,
+  version: number,
+): Promise<Chain> {
+  const parsed = definitionSchema.safeParse(definition);
+  if (!parsed.success) throw new ValidationError(fromZodError(parsed.error), 'invalid fallback definition');
+  const product = definition.product ?? defaultProduct;
+  if (!product)
+    throw ValidationError.field('product', 'required: pass product, or set a default with product.init(tag)');
+  const ctx = new ChainBuilderContext();
+  await definition.handler(ctx);
+  const input = definition.input ?? {};
+  return {
+    product,
+    tag: definition.tag,
+    name: definition.name,
+    description: definition.description,
+    version,
+    input,
+    validateInput: compileInputSchema(input),
+    providers: ctx.build(),
+    deadlineMs: definition.deadline,
+    classify: classifierFor(parsed.data.errors),
+  };
+}

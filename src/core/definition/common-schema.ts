@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { buildClassifier, type ErrorClassifier, type ErrorPolicy } from '../classify.js';
+
+/** Tags and product names end up in Redis keys and URLs: keep them to a safe alphabet. */
+export const tagSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+    'expected a tag: letters, digits, ".", "_" or "-", at most 128',
+  );
+
+export const backoffSchema = z.strictObject({
+  type: z.enum(['fixed', 'exponential']),
+  delay: z.number().int().min(0),
+  maxDelay: z.number().int().min(0).optional(),
+  jitter: z.boolean().optional(),
+});
+
+const statusList = z.array(z.number().int().min(100).max(599));
+
+export const errorPolicySchema = z.strictObject({
+  stopOnStatus: statusList.optional(),
+  stopOnCodes: z.array(z.string().min(1)).optional(),
+  retryOnStatus: statusList.optional(),
+  classify: z.function().optional(),
+});
+
+export const retriesSchema = z.number().int().min(0).max(100);
+export const positiveMs = z.number().int().positive();
+
+/** Chain options both forms share: an overall deadline and which errors fail over. */
+export const chainOptionsShape = {
+  deadline: positiveMs.optional(),
+  errors: errorPolicySchema.optional(),
+};
+
+export function classifierFor(policy: z.infer<typeof errorPolicySchema> | undefined): ErrorClassifier {
+  return buildClassifier(policy as ErrorPolicy | undefined);
+}
+
+/** Defaults for what the seeds leave out. Documented in the README. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_BACKOFF = Object.freeze({
+  type: 'exponential' as const,
+  delay: 100,
+  maxDelay: 2_000,
+  jitter: true,
+});

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { type FeatureEventType, FeatureEventTypes } from '../data-types.js';
+import { inputSchemaSchema } from '../input-schema.js';
+import { backoffSchema, chainOptionsShape, positiveMs, retriesSchema, tagSchema } from './common-schema.js';
+
+const types = Object.values(FeatureEventTypes) as [FeatureEventType, ...FeatureEventType[]];
+
+/** One option of seed 001's `options` array, plus what the seeds leave out (timeout, backoff). */
+export const fallbackOptionSchema = z.strictObject({
+  type: z.enum(types),
+  event: tagSchema,
+  app: tagSchema.optional(),
+  /** The provider's name in results and records; defaults to the app tag (or the event tag). */
+  provider: tagSchema.optional(),
+  input: z.unknown().optional(),
+  output: z.unknown().optional(),
+  retries: retriesSchema.default(0),
+  healthcheck: tagSchema.optional(),
+  check_interval: positiveMs.optional(),
+  timeout: positiveMs.optional(),
+  backoff: backoffSchema.optional(),
+  // Tracked by healthchecks, never set by users; accepted so a fetched definition can be sent back.
+  provider_status: z.unknown().optional(),
+  last_available: z.unknown().optional(),
+  last_checked: z.unknown().optional(),
+});
+
+export type FallbackOption = z.input<typeof fallbackOptionSchema>;
+export type ParsedFallbackOption = z.output<typeof fallbackOptionSchema>;
+
+/** Seed 001: `fallback.create({ name, tag, description, input, options })`. */
+export const declarativeDefinitionSchema = z.strictObject({
+  product: tagSchema.optional(),
+  name: z.string().min(1),
+  tag: tagSchema,
+  description: z.string().optional(),
+  input: inputSchemaSchema.default({}),
+  options: z.array(fallbackOptionSchema).min(1, 'expected at least one provider option'),
+  ...chainOptionsShape,
+});
+
+export type DeclarativeDefinition = z.input<typeof declarativeDefinitionSchema>;
+export type ParsedDeclarativeDefinition = z.output<typeof declarativeDefinitionSchema>;

@@ -1,0 +1,103 @@
+import type { Chain, ProviderSpec } from '../chain.js';
+import { FeatureEventTypes } from '../data-types.js';
+import { compileInputSchema } from '../input-schema.js';
+import type { TargetRef } from '../target-ref.js';
+import { compileTemplate } from '../template/compile.js';
+import { ValidationError } from '../validation-error.js';
+import { fromZodError } from '../zod-issues.js';
+import { classifierFor, DEFAULT_BACKOFF, DEFAULT_TIMEOUT_MS } from './common-schema.js';
+import {
+  type DeclarativeDefinition,
+  declarativeDefinitionSchema,
+  type ParsedDeclarativeDefinition,
+  type ParsedFallbackOption,
+} from './declarative-schema.js';
+
+/** Validates a seed 001 definition; tracked fields are dropped, defaults filled in. */
+export function parseDeclarative(definition: DeclarativeDefinition | unknown): ParsedDeclarativeDefinition {
+  const parsed = declarativeDefinitionSchema.safeParse(definition);
+  if (!parsed.success) throw new ValidationError(fromZodError(parsed.error), 'invalid fallback definition');
+  const data = parsed.data;
+  data.options = data.options.map(({ provider_status, last_available, last_checked, ...rest }) => rest);
+  return data;
+}
+
+/** Compiles a parsed definition once: templates become closures, options become providers. */
+export function compileDeclarative(
+  definition: ParsedDeclarativeDefinition,
+  product: string,
+  version: number,
+): Chain {
+  const inputFields = new Set(Object.keys(definition.input));
+  const names = new Map<string, number>();
+  const providers = definition.options.map((option, index): ProviderSpec => {
+    const path = `options[${index}]`;
+    const name = option.provider ?? option.app ?? option.event;
+    const previous = names.get(name);
+    if (previous !== undefined) {
+      throw ValidationError.field(
+        `${path}.provider`,
+        `provider name '${name}' is already used by options[${previous}]; give this option a distinct 'provider'`,
+      );
+    }
+    names.set(name, index);
+    const input =
+      option.input === undefined
+        ? undefined
+        : compileTemplate(option.input, `${path}.input`, {
+            namespaces: ['Input', 'Secret', 'Fallback'],
+            inputFields,
+          });
+    const output =
+      option.output === undefined
+        ? undefined
+        : compileTemplate(option.output, `${path}.output`, {
+            namespaces: ['Response', 'Input', 'Fallback'],
+            inputFields,
+          });
+    return {
+      name,
+      target: targetOf(option, path),
+      healthcheck: option.healthcheck,
+      retries: option.retries,
+      timeoutMs: option.timeout ?? DEFAULT_TIMEOUT_MS,
+      backoff: option.backoff ?? DEFAULT_BACKOFF,
+      checkInterval: option.check_interval,
+      mapInput: input && ((value, scope) => input({ ...scope, input: value })),
+      mapOutput: output && ((response, scope) => output({ ...scope, response })),
+    };
+  });
+  return {
+    product,
+    tag: definition.tag,
+    name: definition.name,
+    description: definition.description,
+    version,
+    input: definition.input,
+    validateInput: compileInputSchema(definition.input),
+    providers,
+    deadlineMs: definition.deadline,
+    classify: classifierFor(definition.errors),
+  };
+}
+
+function targetOf(option: ParsedFallbackOption, path: string): TargetRef {
+  const needApp = (what: string) => {
+    if (!option.app)
+      throw ValidationError.field(`${path}.app`, `required when type is '${option.type}' (${what})`);
+    return option.app;
+  };
+  switch (option.type) {
+    case FeatureEventTypes.ACTION:
+      return { kind: 'app', app: needApp('the app whose action `event` names'), action: option.event };
+    case FeatureEventTypes.DATABASE:
+      return { kind: 'database', database: needApp('the database tag'), action: option.event };
+    case FeatureEventTypes.NOTIFICATION:
+      return { kind: 'notification', notification: needApp('the notification tag'), event: option.event };
+    case FeatureEventTypes.FALLBACK:
+    case FeatureEventTypes.WORKFLOW:
+      return { kind: 'workflow', workflow: option.event };
+    case FeatureEventTypes.FEATURE:
+      return { kind: 'feature', feature: option.event };
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * Every error Backstop raises has a stable string code and carries data, so callers branch on
+ * `error.code`, never on message text. Errors that are not ours are re-thrown untouched.
+ */
+export const ErrorCodes = {
+  VALIDATION: 'BACKSTOP_VALIDATION',
+  NOT_FOUND: 'BACKSTOP_NOT_FOUND',
+  CONFLICT: 'BACKSTOP_CONFLICT',
+  UNSUPPORTED: 'BACKSTOP_UNSUPPORTED',
+  FALLBACK_EXHAUSTED: 'BACKSTOP_FALLBACK_EXHAUSTED',
+  FALLBACK_STOPPED: 'BACKSTOP_FALLBACK_STOPPED',
+  DEADLINE_EXCEEDED: 'BACKSTOP_DEADLINE_EXCEEDED',
+  ABORTED: 'BACKSTOP_ABORTED',
+  PROVIDER_HTTP: 'BACKSTOP_PROVIDER_HTTP',
+  PROVIDER_NETWORK: 'BACKSTOP_PROVIDER_NETWORK',
+  PROVIDER_ERROR: 'BACKSTOP_PROVIDER_ERROR',
+  ATTEMPT_TIMEOUT: 'BACKSTOP_ATTEMPT_TIMEOUT',
+  TARGET_UNAVAILABLE: 'BACKSTOP_TARGET_UNAVAILABLE',
+  MAPPING_FAILED: 'BACKSTOP_MAPPING_FAILED',
+  REDIS_UNAVAILABLE: 'BACKSTOP_REDIS_UNAVAILABLE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class BackstopError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+export function isBackstopError(error: unknown): error is BackstopError {
+  return error instanceof BackstopError;
+}

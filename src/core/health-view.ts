@@ -1,0 +1,47 @@
+export type ProviderStatus = 'healthy' | 'unhealthy' | 'unknown';
+
+/** The tracked state of a provider's healthcheck, named as in seed 001. */
+export interface ProviderHealth {
+  provider_status: ProviderStatus;
+  last_available: boolean | null;
+  last_checked: string | null;
+}
+
+export interface HealthKey {
+  product: string;
+  env: string;
+  healthcheck: string;
+}
+
+/**
+ * What the engine asks before calling a provider. Synchronous on purpose: implementations keep a
+ * local snapshot so that a run never waits on Redis to decide whether to skip a provider.
+ */
+export interface HealthView {
+  get(key: HealthKey): ProviderHealth | undefined;
+}
+
+/** A health view you set by hand: the default until healthchecks run, and the one tests use. */
+export class InMemoryHealthView implements HealthView {
+  private readonly states = new Map<string, ProviderHealth>();
+
+  get(key: HealthKey): ProviderHealth | undefined {
+    return this.states.get(keyOf(key));
+  }
+
+  set(key: HealthKey, status: ProviderStatus, checkedAt: Date = new Date()): void {
+    this.states.set(keyOf(key), {
+      provider_status: status,
+      last_available: status === 'unknown' ? null : status === 'healthy',
+      last_checked: checkedAt.toISOString(),
+    });
+  }
+
+  clear(): void {
+    this.states.clear();
+  }
+}
+
+function keyOf(key: HealthKey): string {
+  return `${key.product}\u0000${key.env}\u0000${key.healthcheck}`;
+}

@@ -1,0 +1,32 @@
+import type { Logger } from './logger.js';
+import type { TargetRef } from './target-ref.js';
+
+/** Everything a target gets besides its request: identity, cancellation and the idempotency key. */
+export interface TargetContext {
+  /** Aborts when the attempt times out, the run's deadline passes or the caller cancels. */
+  signal: AbortSignal;
+  /** Stable across retries of the same run and provider: send it to the provider. */
+  idempotencyKey: string;
+  /** 1-based attempt number for this provider within the run. */
+  attempt: number;
+  provider: string;
+  runId: string;
+  product: string;
+  env: string;
+  tag: string;
+  logger: Logger;
+  /** Milliseconds left before the run's deadline, or undefined when the run has none. */
+  remainingMs: number | undefined;
+  /** How deep this run is nested inside workflow targets (0 for a top-level run). */
+  depth: number;
+}
+
+/** Calls one kind of target. Adapters live outside the core (HTTP, handlers, nested workflows, …). */
+export interface TargetAdapter<T extends TargetRef = TargetRef> {
+  call(target: T, request: unknown, ctx: TargetContext): Promise<unknown>;
+}
+
+/** Resolves a target to the adapter that can call it. */
+export interface TargetResolver {
+  call(target: TargetRef, request: unknown, ctx: TargetContext): Promise<unknown>;
+}

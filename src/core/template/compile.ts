@@ -1,0 +1,132 @@
+import { parsePath, readPath } from '../path.js';
+import { ValidationError } from '../validation-error.js';
+import { parseTemplateString, type TemplatePart } from './parse.js';
+import { ALL_NAMESPACES, type TemplateNamespace, type TemplateScope } from './scope.js';
+
+export type CompiledTemplate = (scope: TemplateScope) => unknown;
+
+export interface CompileOptions {
+  /** Namespaces this template may use; others are rejected at compile time. */
+  namespaces?: readonly TemplateNamespace[];
+  /** Declared input fields: `$Input{x.y}` must start with one of them. Omit to allow any. */
+  inputFields?: ReadonlySet<string>;
+}
+
+const FALLBACK_KEYS = new Set(['error', 'provider', 'code', 'status']);
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Compiles a JSON template once into a closure. Literals are returned as they are; a string that is
+ * exactly one reference keeps the referenced value's type; mixed strings interpolate.
+ */
+export function compileTemplate(
+  value: unknown,
+  fieldPath: string,
+  options: CompileOptions = {},
+): CompiledTemplate {
+  if (typeof value === 'string') return compileString(value, fieldPath, options);
+  if (Array.isArray(value)) {
+    const items = value.map((item, i) => compileTemplate(item, `${fieldPath}[${i}]`, options));
+    if (items.every(isConstant)) return constant(value);
+    return (scope) => items.map((item) => item(scope));
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).map(
+      ([key, item]) => [key, compileTemplate(item, `${fieldPath}.${key}`, options)] as const,
+    );
+    if (entries.every(([, item]) => isConstant(item))) return constant(value);
+    return (scope) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of entries) out[key] = item(scope);
+      return out;
+    };
+  }
+  return constant(value);
+}
+
+const CONSTANT = Symbol('constant');
+type ConstantTemplate = CompiledTemplate & { [CONSTANT]?: true };
+
+function constant(value: unknown): CompiledTemplate {
+  const fn: ConstantTemplate = () => value;
+  fn[CONSTANT] = true;
+  return fn;
+}
+
+function isConstant(fn: CompiledTemplate): boolean {
+  return (fn as ConstantTemplate)[CONSTANT] === true;
+}
+
+function compileString(text: string, fieldPath: string, options: CompileOptions): CompiledTemplate {
+  const parts = parseTemplateString(text, fieldPath);
+  const readers = parts.map((part) => compilePart(part, text, fieldPath, options));
+  if (parts.every((p) => p.kind === 'text')) return constant(text);
+  if (readers.length === 1) return readers[0]!;
+  return (scope) => {
+    let out = '';
+    for (const read of readers) {
+      const v = read(scope);
+      out += v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    }
+    return out;
+  };
+}
+
+function compilePart(
+  part: TemplatePart,
+  text: string,
+  fieldPath: string,
+  options: CompileOptions,
+): CompiledTemplate {
+  if (part.kind === 'text') return constant(part.text);
+  const allowed = options.namespaces ?? ALL_NAMESPACES;
+  const namespace = part.namespace as TemplateNamespace;
+  if (!allowed.includes(namespace)) {
+    const where = ALL_NAMESPACES.includes(namespace) ? 'is not allowed here' : 'is not a known reference';
+    throw ValidationError.field(
+      fieldPath,
+      `'$${part.namespace}{${part.arg}}' ${where}; expected one of ${allowed.map((n) => `$${n}{}`).join(', ')}`,
+    );
+  }
+  const context = `template '${text}'`;
+  switch (namespace) {
+    case 'Input': {
+      const path = parsePath(part.arg, fieldPath);
+      const root = path[0];
+      if (options.inputFields && typeof root === 'string' && !options.inputFields.has(root)) {
+        throw ValidationError.field(
+          fieldPath,
+          `${context} reads input field '${root}', which the input schema does not declare (declared: ${[...options.inputFields].join(', ') || 'none'})`,
+        );
+      }
+      return (scope) => readPath(scope.input, path);
+    }
+    case 'Response': {
+      const path = part.arg === '' ? [] : parsePath(part.arg, fieldPath);
+      return (scope) => readPath(scope.response, path);
+    }
+    case 'Secret': {
+      const name = part.arg;
+      if (!SECRET_NAME.test(name)) {
+        throw ValidationError.field(
+          fieldPath,
+          `${context}: secret name '${name}' must be an environment variable name`,
+        );
+      }
+      return (scope) => {
+        const found = scope.secret ? scope.secret(name) : process.env[name];
+        if (found === undefined) {
+          throw ValidationError.field(fieldPath, `secret '${name}' is not set in the environment`);
+        }
+        return found;
+      };
+    }
+    case 'Fallback': {
+      if (!FALLBACK_KEYS.has(part.arg)) {
+        throw ValidationError.field(fieldPath, `${context}: expected $Fallback{error|provider|code|status}`);
+      }
+      const key = part.arg as 'error' | 'provider' | 'code' | 'status';
+      return (scope) => scope.fallback?.[key];
+    }
+  }
+}

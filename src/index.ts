@@ -1,0 +1,51 @@
+export { Backstop, type BackstopOptions } from './backstop.js';
+export type { FallbackDescription, FallbackOptionDescription } from './client/describe.js';
+export type { RunParams } from './client/run-params.js';
+export type { RunReport } from './client/run-report.js';
+export { type Config, loadConfig } from './config.js';
+export type { AttemptErrorInfo, AttemptRecord } from './core/attempt.js';
+export type { BackoffSpec } from './core/backoff.js';
+export type { ErrorPolicy, Verdict } from './core/classify.js';
+export { type DataType, DataTypes, type FeatureEventType, FeatureEventTypes } from './core/data-types.js';
+export type { MapContext, ProviderBuilder } from './core/definition/builder.js';
+export type { ChainBuilderContext } from './core/definition/builder-context.js';
+export type { CodeFirstDefinition } from './core/definition/code-first.js';
+export type { DeclarativeDefinition, FallbackOption } from './core/definition/declarative-schema.js';
+export { BackstopError, type ErrorCode, ErrorCodes, isBackstopError } from './core/errors.js';
+export type { AttemptFailure } from './core/failure.js';
+export {
+  type HealthKey,
+  type HealthView,
+  InMemoryHealthView,
+  type ProviderHealth,
+  type ProviderStatus,
+} from './core/health-view.js';
+export type { InputField, InputSchema } from './core/input-schema.js';
+export type { Logger } from './core/logger.js';
+export {
+  AttemptTimeoutError,
+  ProviderError,
+  ProviderHttpError,
+  ProviderNetworkError,
+  TargetUnavailableError,
+} from './core/provider-errors.js';
+export {
+  DeadlineExceededError,
+  FallbackExhaustedError,
+  FallbackRunError,
+  FallbackStoppedError,
+  MappingFailedError,
+  RunAbortedError,
+} from './core/run-errors.js';
+export type { TargetAdapter, TargetContext } from './core/target.js';
+export type { TargetKind, TargetRef } from './core/target-ref.js';
+export {
+  ConflictError,
+  NotFoundError,
+  UnsupportedError,
+  ValidationError,
+  type ValidationIssue,
+} from './core/validation-error.js';
+export { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded-redis.js';
+export type { AppDefinition } from './targets/app-definition.js';
+export type { ActionHandler } from './targets/handler-registry.js';

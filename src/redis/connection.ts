@@ -1,0 +1,45 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { BackstopError, ErrorCodes } from '../core/errors.js';
+
+/** `redis://`, `rediss://` or `unix:///path/to/redis.sock`. */
+export function redisOptionsFromUrl(url: string): RedisOptions & { url?: string } {
+  if (url.startsWith('unix://')) return { path: url.slice('unix://'.length) };
+  if (url.startsWith('/')) return { path: url };
+  return { url };
+}
+
+/**
+ * A client for definitions and state: fails fast instead of queueing commands while Redis is down
+ * (a run must not hang on a dead store), and reconnects in the background.
+ */
+export async function connectStoreClient(url: string): Promise<Redis> {
+  const { url: href, ...options } = redisOptionsFromUrl(url);
+  const settings: RedisOptions = {
+    ...options,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+  };
+  const client = href ? new Redis(href, settings) : new Redis(settings);
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw new BackstopError(
+      ErrorCodes.REDIS_UNAVAILABLE,
+      `cannot connect to Redis at ${redact(url)}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  // ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process.
+  client.on('error', () => {});
+  return client;
+}
+
+/** Hides a password in a URL before it reaches a message or a log. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@');
+}

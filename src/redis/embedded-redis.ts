@@ -1,0 +1,137 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { BackstopError, ErrorCodes } from '../core/errors.js';
+import { findRedisServer, REDIS_SERVER_MISSING } from './find-redis-server.js';
+
+export interface EmbeddedRedisOptions {
+  /** Data directory (AOF files). Each server gets its own folder below it, named by port. */
+  dataDir?: string;
+  /** AOF persistence; on by default, tests turn it off. */
+  appendOnly?: boolean;
+  /** Redis timer frequency. 100 makes BullMQ's delayed jobs land within a few ms instead of ~100. */
+  hz?: number;
+}
+
+export interface EmbeddedRedis {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a private `redis-server` on a free loopback port, configured for Backstop. */
+export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
+  const binary = findRedisServer();
+  if (!binary) throw new BackstopError(ErrorCodes.REDIS_UNAVAILABLE, REDIS_SERVER_MISSING);
+  for (let tries = 0; ; tries++) {
+    const port = await freePort();
+    try {
+      return await launch(binary, port, options);
+    } catch (error) {
+      // Another process may have taken the port between our probe and the launch: try another.
+      if (tries >= 3 || !String((error as Error).message).includes('Address already in use')) throw error;
+    }
+  }
+}
+
+async function launch(binary: string, port: number, options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
+  const dataDir = resolve(options.dataDir ?? '.data', 'redis', String(port));
+  mkdirSync(dataDir, { recursive: true });
+  const args = [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--dir',
+    dataDir,
+    '--appendonly',
+    options.appendOnly === false ? 'no' : 'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--hz',
+    String(options.hz ?? 100),
+    '--maxmemory-policy',
+    'noeviction',
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'yes',
+    '--logfile',
+    '',
+  ];
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  await waitUntilReady(child);
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    stop() {
+      stopped ??= stopChild(child).finally(() => process.removeListener('exit', killOnExit));
+      return stopped;
+    },
+  };
+}
+
+function waitUntilReady(child: ChildProcess): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    let output = '';
+    const timer = setTimeout(
+      () => fail(new Error(`redis-server did not start within 10 s:\n${output}`)),
+      10_000,
+    );
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) {
+        cleanup();
+        child.stdout?.resume();
+        resolvePromise();
+      }
+    };
+    const onExit = (code: number | null) =>
+      fail(new Error(`redis-server exited with code ${code}:\n${output}`));
+    const fail = (error: Error) => {
+      cleanup();
+      child.kill('SIGKILL');
+      reject(new BackstopError(ErrorCodes.REDIS_UNAVAILABLE, error.message));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  child.kill('SIGTERM'); // redis flushes the AOF and exits
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePromise(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}

@@ -1,0 +1,64 @@
+import type { Redis } from 'ioredis';
+import {
+  type CompiledApp,
+  compileApp,
+  type ParsedAppDefinition,
+  parseApp,
+} from '../targets/app-definition.js';
+import type { Keys } from './keys.js';
+import { VersionedRecords } from './versioned-record.js';
+
+export interface StoredApp {
+  definition: ParsedAppDefinition;
+  version: number;
+  updatedAt: string;
+}
+
+/** App definitions (base URLs, headers, actions) in Redis. `define` creates or replaces. */
+export class AppStore {
+  private readonly records: VersionedRecords<CompiledApp>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    this.records = new VersionedRecords(redis, (json) => compileApp(JSON.parse(json) as ParsedAppDefinition));
+  }
+
+  async define(raw: unknown): Promise<StoredApp> {
+    const definition = parseApp(raw);
+    compileApp(definition); // `$Secret{}` templates are checked before anything is stored
+    const key = this.keys.app(definition.tag);
+    const version = await this.records.upsert(
+      key,
+      this.keys.appIndex(),
+      definition.tag,
+      JSON.stringify(definition),
+    );
+    return { definition, version, updatedAt: new Date().toISOString() };
+  }
+
+  compiled(tag: string): Promise<CompiledApp | undefined> {
+    return this.records.compiledValue(this.keys.app(tag));
+  }
+
+  async fetch(tag: string): Promise<StoredApp | undefined> {
+    const record = await this.records.read(this.keys.app(tag));
+    if (!record) return undefined;
+    return {
+      definition: JSON.parse(record.json) as ParsedAppDefinition,
+      version: record.version,
+      updatedAt: record.updatedAt,
+    };
+  }
+
+  async list(): Promise<StoredApp[]> {
+    const tags = (await this.redis.smembers(this.keys.appIndex())).sort();
+    const apps = await Promise.all(tags.map((tag) => this.fetch(tag)));
+    return apps.filter((a): a is StoredApp => a !== undefined);
+  }
+
+  delete(tag: string): Promise<boolean> {
+    return this.records.delete(this.keys.app(tag), this.keys.appIndex(), tag);
+  }
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { positiveMs, tagSchema } from '../core/definition/common-schema.js';
+import { type CompiledTemplate, compileTemplate } from '../core/template/compile.js';
+import { ValidationError } from '../core/validation-error.js';
+import { fromZodError } from '../core/zod-issues.js';
+
+const headersSchema = z.record(z.string().min(1), z.string());
+
+const envSchema = z.strictObject({
+  baseUrl: z
+    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    .or(z.string().regex(/\$Secret\{/)),
+  headers: headersSchema.optional(),
+});
+
+const actionSchema = z.strictObject({
+  method: z
+    .string()
+    .transform((m) => m.toUpperCase())
+    .pipe(z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'])),
+  path: z.string().startsWith('/', 'expected a path starting with "/"'),
+  headers: headersSchema.optional(),
+  timeout: positiveMs.optional(),
+});
+
+/** `app.define({ tag, envs: { prd: { baseUrl, headers } }, actions: { charge: { method, path } } })`. */
+export const appDefinitionSchema = z.strictObject({
+  tag: tagSchema,
+  name: z.string().optional(),
+  envs: z.record(tagSchema, envSchema).refine((e) => Object.keys(e).length > 0, 'expected at least one env'),
+  actions: z
+    .record(tagSchema, actionSchema)
+    .refine((a) => Object.keys(a).length > 0, 'expected at least one action'),
+});
+
+export type AppDefinition = z.input<typeof appDefinitionSchema>;
+export type ParsedAppDefinition = z.output<typeof appDefinitionSchema>;
+
+/** An app with its `$Secret{}` templates compiled, ready for the HTTP target. */
+export interface CompiledApp {
+  definition: ParsedAppDefinition;
+  envs: Record<string, { baseUrl: CompiledTemplate; headers: Record<string, CompiledTemplate> }>;
+  actionHeaders: Record<string, Record<string, CompiledTemplate>>;
+}
+
+export function parseApp(definition: unknown): ParsedAppDefinition {
+  const parsed = appDefinitionSchema.safeParse(definition);
+  if (!parsed.success) throw new ValidationError(fromZodError(parsed.error), 'invalid app definition');
+  return parsed.data;
+}
+
+export function compileApp(definition: ParsedAppDefinition): CompiledApp {
+  const secretsOnly = { namespaces: ['Secret'] as const };
+  const envs: CompiledApp['envs'] = {};
+  for (const [slug, env] of Object.entries(definition.envs)) {
+    const headers = compileHeaders(env.headers, `envs.${slug}.headers`);
+    envs[slug] = { baseUrl: compileTemplate(env.baseUrl, `envs.${slug}.baseUrl`, secretsOnly), headers };
+  }
+  const actionHeaders: CompiledApp['actionHeaders'] = {};
+  for (const [action, spec] of Object.entries(definition.actions)) {
+    actionHeaders[action] = compileHeaders(spec.headers, `actions.${action}.headers`);
+  }
+  return { definition, envs, actionHeaders };
+}
+
+function compileHeaders(
+  headers: Record<string, string> | undefined,
+  path: string,
+): Record<string, CompiledTemplate> {
+  const out: Record<string, CompiledTemplate> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    out[name] = compileTemplate(value, `${path}.${name}`, { namespaces: ['Secret'] });
+  }
+  return out;
+}
