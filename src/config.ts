@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from './core/validation-error.js';
-import { fromZodError } from './core/zod-issues.js';
+import { parseOrThrow } from './core/zod-issues.js';
 
 const configSchema = z.object({
   REDIS_URL: z.string().min(1).optional(),
@@ -15,7 +14,5 @@ export type Config = Readonly<z.infer<typeof configSchema>>;
 
 /** The one place the environment is read. Parsed, then frozen. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
-  if (!parsed.success) throw new ValidationError(fromZodError(parsed.error, 'env'), 'invalid configuration');
-  return Object.freeze(parsed.data);
+  return Object.freeze(parseOrThrow(configSchema, env, 'invalid configuration', 'env'));
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { tagSchema } from '../core/definition/common-schema.js';
 import { UnsupportedError, ValidationError } from '../core/validation-error.js';
-import { fromZodError } from '../core/zod-issues.js';
+import { parseOrThrow } from '../core/zod-issues.js';
 
 /** `fallback.run({ env, product, tag, input, session, cache })` (seeds 001 and 003). */
 export interface RunParams {
@@ -53,9 +53,7 @@ export function parseRunParams(
   params: unknown,
   defaults: { env?: string | undefined; product?: string | undefined },
 ): ResolvedRunParams {
-  const parsed = runParamsSchema.safeParse(params);
-  if (!parsed.success) throw new ValidationError(fromZodError(parsed.error), 'invalid run parameters');
-  const { session, cache, ...rest } = parsed.data;
+  const { session, cache, ...rest } = parseOrThrow(runParamsSchema, params, 'invalid run parameters');
   // Seed 000: optional fields may be passed empty. Non-empty ones are refused rather than ignored:
   // a session that is silently not verified, or a cache that silently does not cache, would be worse.
   if (session && Object.keys(session).length > 0) {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { type DataType, DataTypes } from './data-types.js';
-import { ValidationError } from './validation-error.js';
-import { fromZodError } from './zod-issues.js';
+import { parseOrThrow } from './zod-issues.js';
 
 /** One declared input field (seed 001 `IFeatureInput`, seed 003 `{ type: 'number' }`). */
 export interface InputField {
@@ -34,9 +33,7 @@ export function compileInputSchema(schema: InputSchema): InputValidator {
   }
   const zodSchema = z.looseObject(shape);
   return (input) => {
-    const parsed = zodSchema.safeParse(input ?? {});
-    if (!parsed.success) throw new ValidationError(fromZodError(parsed.error, 'input'), 'invalid input');
-    return parsed.data as Record<string, unknown>;
+    return parseOrThrow(zodSchema, input ?? {}, 'invalid input', 'input') as Record<string, unknown>;
   };
 }
 

@@ -1,12 +1,29 @@
 import type { z } from 'zod';
-import type { ValidationIssue } from './validation-error.js';
+import { readPath } from './path.js';
+import { ValidationError, type ValidationIssue } from './validation-error.js';
+
+/** Parses or throws a ValidationError whose issues name each field (rooted at `root`) and what was expected. */
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  context: string,
+  root = '',
+): z.output<S> {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw new ValidationError(fromZodError(parsed.error, root, data), context);
+  return parsed.data;
+}
 
 /** Rewrites zod's issues as `path: expected …` lines rooted at `root` (e.g. `input.amount`). */
-export function fromZodError(error: z.ZodError, root = ''): ValidationIssue[] {
+export function fromZodError(error: z.ZodError, root = '', data?: unknown): ValidationIssue[] {
   return error.issues.map((issue) => ({
     path: formatPath(root, issue.path),
-    message: describe(issue),
+    message: describe(issue, readPath(data, issue.path.filter(isKey))),
   }));
+}
+
+function isKey(key: PropertyKey): key is string | number {
+  return typeof key !== 'symbol';
 }
 
 function formatPath(root: string, path: readonly PropertyKey[]): string {
@@ -18,9 +35,8 @@ function formatPath(root: string, path: readonly PropertyKey[]): string {
   return out;
 }
 
-function describe(issue: z.core.$ZodIssue): string {
+function describe(issue: z.core.$ZodIssue, received: unknown): string {
   if (issue.code === 'invalid_type') {
-    const received = (issue as { input?: unknown }).input;
     return received === undefined
       ? `required, expected ${issue.expected}`
       : `expected ${issue.expected}, received ${kindOf(received)}`;

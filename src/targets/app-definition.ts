@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { positiveMs, tagSchema } from '../core/definition/common-schema.js';
 import { type CompiledTemplate, compileTemplate } from '../core/template/compile.js';
-import { ValidationError } from '../core/validation-error.js';
-import { fromZodError } from '../core/zod-issues.js';
+import { parseOrThrow } from '../core/zod-issues.js';
 
 const headersSchema = z.record(z.string().min(1), z.string());
 
@@ -44,9 +43,7 @@ export interface CompiledApp {
 }
 
 export function parseApp(definition: unknown): ParsedAppDefinition {
-  const parsed = appDefinitionSchema.safeParse(definition);
-  if (!parsed.success) throw new ValidationError(fromZodError(parsed.error), 'invalid app definition');
-  return parsed.data;
+  return parseOrThrow(appDefinitionSchema, definition, 'invalid app definition');
 }
 
 export function compileApp(definition: ParsedAppDefinition): CompiledApp {

@@ -3,7 +3,7 @@ import type { Chain } from '../chain.js';
 import type { ErrorPolicy } from '../classify.js';
 import { compileInputSchema, type InputSchema, inputSchemaSchema } from '../input-schema.js';
 import { ValidationError } from '../validation-error.js';
-import { fromZodError } from '../zod-issues.js';
+import { parseOrThrow } from '../zod-issues.js';
 import { ChainBuilderContext } from './builder-context.js';
 import { chainOptionsShape, classifierFor, tagSchema } from './common-schema.js';
 
@@ -36,8 +36,7 @@ export async function compileCodeFirst(
   defaultProduct: string | undefined,
   version: number,
 ): Promise<Chain> {
-  const parsed = definitionSchema.safeParse(definition);
-  if (!parsed.success) throw new ValidationError(fromZodError(parsed.error), 'invalid fallback definition');
+  const parsed = parseOrThrow(definitionSchema, definition, 'invalid fallback definition');
   const product = definition.product ?? defaultProduct;
   if (!product)
     throw ValidationError.field('product', 'required: pass product, or set a default with product.init(tag)');
@@ -54,6 +53,6 @@ export async function compileCodeFirst(
     validateInput: compileInputSchema(input),
     providers: ctx.build(),
     deadlineMs: definition.deadline,
-    classify: classifierFor(parsed.data.errors),
+    classify: classifierFor(parsed.errors),
   };
 }

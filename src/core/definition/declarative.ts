@@ -4,7 +4,7 @@ import { compileInputSchema } from '../input-schema.js';
 import type { TargetRef } from '../target-ref.js';
 import { compileTemplate } from '../template/compile.js';
 import { ValidationError } from '../validation-error.js';
-import { fromZodError } from '../zod-issues.js';
+import { parseOrThrow } from '../zod-issues.js';
 import { classifierFor, DEFAULT_BACKOFF, DEFAULT_TIMEOUT_MS } from './common-schema.js';
 import {
   type DeclarativeDefinition,
@@ -15,9 +15,7 @@ import {
 
 /** Validates a seed 001 definition; tracked fields are dropped, defaults filled in. */
 export function parseDeclarative(definition: DeclarativeDefinition | unknown): ParsedDeclarativeDefinition {
-  const parsed = declarativeDefinitionSchema.safeParse(definition);
-  if (!parsed.success) throw new ValidationError(fromZodError(parsed.error), 'invalid fallback definition');
-  const data = parsed.data;
+  const data = parseOrThrow(declarativeDefinitionSchema, definition, 'invalid fallback definition');
   data.options = data.options.map(({ provider_status, last_available, last_checked, ...rest }) => rest);
   return data;
 }

@@ -1,0 +1,124 @@
+/**
+ * Quick-start demo: the seed's payment chain (Stripe → PayPal → Square) against local provider
+ * simulators, run with the primary up, with the primary down, and with every provider down.
+ * Uses REDIS_URL when set, otherwise starts a private redis-server and stops it at the end.
+ */
+
+import { silentLogger } from '../src/core/logger.js';
+import {
+  type AttemptRecord,
+  Backstop,
+  DataTypes,
+  FallbackRunError,
+  FeatureEventTypes,
+} from '../src/index.js';
+import { startDemoProvider } from './demo-providers.js';
+
+const stripe = await startDemoProvider('stripe', () => ({ id: `ch_${Date.now()}`, status: 'succeeded' }));
+const paypal = await startDemoProvider('paypal', () => ({
+  payment_id: `PAY-${Date.now()}`,
+  state: 'approved',
+}));
+const square = await startDemoProvider('square', () => ({
+  payment_id: `sq_${Date.now()}`,
+  status: 'COMPLETED',
+}));
+const backstop = new Backstop({ product: 'my-product', env: 'prd', logger: silentLogger });
+
+try {
+  for (const [app, sim, event, path] of [
+    ['stripe', stripe, 'create-charge', '/v1/charges'],
+    ['paypal', paypal, 'create-payment', '/v2/payments'],
+    ['square', square, 'charge', '/v2/payments'],
+  ] as const) {
+    await backstop.app.define({
+      tag: app,
+      envs: { prd: { baseUrl: sim.url } },
+      actions: { [event]: { method: 'POST', path } },
+    });
+  }
+  const fast = { type: 'exponential', delay: 50, maxDelay: 200 } as const;
+  await backstop.fallback.create({
+    name: 'Payment Provider Fallback',
+    tag: 'payment-fallback',
+    description: 'Stripe to PayPal to Square fallback chain',
+    input: {
+      amount: { type: DataTypes.NUMBER },
+      currency: { type: DataTypes.STRING },
+      customerId: { type: DataTypes.STRING },
+    },
+    options: [
+      {
+        type: FeatureEventTypes.ACTION,
+        event: 'create-charge',
+        app: 'stripe',
+        input: { amount: '$Input{amount}', currency: '$Input{currency}', customer: '$Input{customerId}' },
+        output: { transactionId: '$Response{id}', status: '$Response{status}' },
+        retries: 2,
+        backoff: fast,
+      },
+      {
+        type: FeatureEventTypes.ACTION,
+        event: 'create-payment',
+        app: 'paypal',
+        input: { amount: '$Input{amount}', currency: '$Input{currency}' },
+        output: { transactionId: '$Response{payment_id}', status: '$Response{state}' },
+        retries: 2,
+        backoff: fast,
+      },
+      {
+        type: FeatureEventTypes.ACTION,
+        event: 'charge',
+        app: 'square',
+        input: { amount_money: { amount: '$Input{amount}', currency: '$Input{currency}' } },
+        output: { transactionId: '$Response{payment_id}', status: '$Response{status}' },
+        retries: 1,
+        backoff: fast,
+      },
+    ],
+  });
+
+  const run = async (title: string) => {
+    console.log(`\n== ${title}`);
+    try {
+      const report = await backstop.fallback.runDetailed({
+        tag: 'payment-fallback',
+        input: { amount: 2500, currency: 'USD', customerId: 'cus_123' },
+      });
+      console.log(`Provider used: ${report.result.provider}`);
+      console.log(`Result: ${JSON.stringify(report.result)}`);
+      printAttempts(report.attempts);
+    } catch (error) {
+      if (!(error instanceof FallbackRunError)) throw error;
+      console.log(`Failed: ${error.code}`);
+      console.log(error.message);
+      printAttempts(error.attempts);
+    }
+  };
+
+  await run('Primary up');
+  stripe.down = true;
+  await run('Primary down (Stripe answers 503)');
+  paypal.down = true;
+  square.down = true;
+  await run('Every provider down');
+
+  console.log('\n== Bad input');
+  await backstop.fallback
+    .run({ tag: 'payment-fallback', input: { amount: '25.00', currency: 'USD' } })
+    .catch((error: Error & { code?: string }) => console.log(`${error.code}: ${error.message}`));
+} finally {
+  await backstop.close();
+  await Promise.all([stripe.close(), paypal.close(), square.close()]);
+}
+
+function printAttempts(attempts: readonly AttemptRecord[]): void {
+  console.log('Attempts:');
+  for (const a of attempts) {
+    const what =
+      a.outcome === 'failure'
+        ? `failure  ${a.error?.code} ${a.error?.message} → ${a.error?.verdict}`
+        : a.outcome;
+    console.log(`  ${a.provider.padEnd(7)} #${a.attempt}  ${String(a.durationMs).padStart(4)} ms  ${what}`);
+  }
+}
