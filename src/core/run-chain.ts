@@ -208,12 +208,20 @@ function retryDelay(
   return delay;
 }
 
+/**
+ * `{ provider, ...output }`. A mapping may name the provider itself (seed 003 does); a raw response
+ * may not, so that a vendor's own `provider` field never hides which provider served.
+ */
 function normalize(provider: ProviderSpec, response: unknown, scope: TemplateScope): Record<string, unknown> {
-  const mapped = provider.mapOutput ? provider.mapOutput(response, scope) : response;
-  if (mapped !== null && typeof mapped === 'object' && !Array.isArray(mapped)) {
-    return { provider: provider.name, ...(mapped as Record<string, unknown>) };
+  if (!provider.mapOutput) {
+    return isRecord(response) ? { ...response, provider: provider.name } : { provider: provider.name, value: response };
   }
-  return { provider: provider.name, value: mapped };
+  const mapped = provider.mapOutput(response, scope);
+  return isRecord(mapped) ? { provider: provider.name, ...mapped } : { provider: provider.name, value: mapped };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function isUnhealthy(health: HealthView, provider: ProviderSpec, product: string, env: string): boolean {

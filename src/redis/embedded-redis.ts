@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { BackstopError, ErrorCodes } from '../core/errors.js';
-import { findRedisServer, REDIS_SERVER_MISSING } from './find-redis-server.js';
+import { findRedisServer, isExecutable, REDIS_SERVER_MISSING } from './find-redis-server.js';
 
 export interface EmbeddedRedisOptions {
   /** Data directory (AOF files). Each server gets its own folder below it, named by port. */
@@ -12,6 +12,8 @@ export interface EmbeddedRedisOptions {
   appendOnly?: boolean;
   /** Redis timer frequency. 100 makes BullMQ's delayed jobs land within a few ms instead of ~100. */
   hz?: number;
+  /** Path of the redis-server binary; found on PATH (and the usual places) by default. */
+  binary?: string;
 }
 
 export interface EmbeddedRedis {
@@ -23,8 +25,9 @@ export interface EmbeddedRedis {
 
 /** Starts a private `redis-server` on a free loopback port, configured for Backstop. */
 export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Promise<EmbeddedRedis> {
-  const binary = findRedisServer();
-  if (!binary) throw new BackstopError(ErrorCodes.REDIS_UNAVAILABLE, REDIS_SERVER_MISSING);
+  const binary = options.binary ?? findRedisServer();
+  if (!binary || !isExecutable(binary))
+    throw new BackstopError(ErrorCodes.REDIS_UNAVAILABLE, REDIS_SERVER_MISSING);
   for (let tries = 0; ; tries++) {
     const port = await freePort();
     try {

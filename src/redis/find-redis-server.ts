@@ -4,18 +4,21 @@ import { delimiter, join } from 'node:path';
 const EXTRA_DIRS = ['/usr/bin', '/usr/local/bin', '/usr/sbin', '/opt/homebrew/bin'];
 
 /** The `redis-server` binary on PATH (or in the usual places), or undefined. */
-export function findRedisServer(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, 'redis-server');
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here; keep looking
-    }
+export function findRedisServer(
+  env: NodeJS.ProcessEnv = process.env,
+  extraDirs = EXTRA_DIRS,
+): string | undefined {
+  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), ...extraDirs];
+  return dirs.map((dir) => join(dir, 'redis-server')).find(isExecutable);
+}
+
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
-  return undefined;
 }
 
 export const REDIS_SERVER_MISSING = [

@@ -305,9 +305,16 @@ describe('runChain', () => {
     await run(
       chain([
         provider('a', fail(new ProviderHttpError(500, 'boom'))),
-        provider('b', async (request) => (seen.push(request), {}), {
-          mapInput: (input, scope) => ({ input, why: scope.fallback?.error }),
-        }),
+        provider(
+          'b',
+          async (request) => {
+            seen.push(request);
+            return {};
+          },
+          {
+            mapInput: (input, scope) => ({ input, why: scope.fallback?.error }),
+          },
+        ),
       ]),
     );
     expect(seen).toEqual([{ input: { amount: 1 }, why: 'HTTP 500: boom' }]);
@@ -323,7 +330,10 @@ describe('runChain', () => {
             throw new Error('bad mapping');
           },
         }),
-        provider('b', async () => (b++, {})),
+        provider('b', async () => {
+          b++;
+          return {};
+        }),
       ]),
     );
     expect(!outcome.ok && outcome.error.code).toBe(ErrorCodes.MAPPING_FAILED);
@@ -369,7 +379,11 @@ describe('runChain', () => {
     const { run } = engine();
     const seen: string[] = [];
     let a = 0;
-    const outcome = await run(chain([provider('a', async () => (a++, {})), provider('b', ok({ id: 'b' }))]), {
+    const counted = async () => {
+      a++;
+      return {};
+    };
+    const outcome = await run(chain([provider('a', counted), provider('b', ok({ id: 'b' }))]), {
       startAt: 1,
       onAttempt: (record, index) => void seen.push(`${index}:${record.provider}:${record.outcome}`),
     });
