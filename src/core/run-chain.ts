@@ -198,13 +198,13 @@ function retryDelay(
   now: number,
   deadlineAt: number | undefined,
 ): number | 'failover' {
-  let delay = backoffDelay(provider.backoff, attempt, deps.random);
-  if (failure.retryAfterMs !== undefined) {
-    delay = Math.max(delay, failure.retryAfterMs);
-    if (deadlineAt === undefined ? failure.retryAfterMs > MAX_RETRY_AFTER_MS : now + delay >= deadlineAt) {
-      return 'failover'; // the provider asked for more time than the run has: the next provider is the better bet
-    }
-  }
+  const backoff = backoffDelay(provider.backoff, attempt, deps.random);
+  const retryAfter = failure.retryAfterMs;
+  if (deadlineAt === undefined && retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS)
+    return 'failover';
+  const delay = retryAfter === undefined ? backoff : Math.max(backoff, retryAfter);
+  // A wait the run cannot afford would only end it at the deadline: the next provider is the better bet.
+  if (deadlineAt !== undefined && delay > 0 && now + delay >= deadlineAt) return 'failover';
   return delay;
 }
 
@@ -214,10 +214,14 @@ function retryDelay(
  */
 function normalize(provider: ProviderSpec, response: unknown, scope: TemplateScope): Record<string, unknown> {
   if (!provider.mapOutput) {
-    return isRecord(response) ? { ...response, provider: provider.name } : { provider: provider.name, value: response };
+    return isRecord(response)
+      ? { ...response, provider: provider.name }
+      : { provider: provider.name, value: response };
   }
   const mapped = provider.mapOutput(response, scope);
-  return isRecord(mapped) ? { provider: provider.name, ...mapped } : { provider: provider.name, value: mapped };
+  return isRecord(mapped)
+    ? { provider: provider.name, ...mapped }
+    : { provider: provider.name, value: mapped };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

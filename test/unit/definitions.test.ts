@@ -60,6 +60,17 @@ describe('declarative definitions (seed 001)', () => {
     });
   });
 
+  it('lets $Input{} read any field when the definition declares no input', () => {
+    const parsed = parseDeclarative({
+      name: 'x',
+      tag: 'x',
+      options: [{ ...option, input: { to: '$Input{phone}' } }],
+    });
+    expect(compileDeclarative(parsed, 'p', 1).providers[0]?.mapInput?.({ phone: '+1' }, {})).toEqual({
+      to: '+1',
+    });
+  });
+
   it('drops tracked fields so a fetched definition can be sent back', () => {
     const parsed = parseDeclarative({
       name: 'x',

@@ -282,6 +282,30 @@ describe('runChain', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('fails over instead of waiting a backoff that would cross the deadline', async () => {
+    const { run, clock } = engine();
+    let calls = 0;
+    const outcome = await run(
+      chain(
+        [
+          provider(
+            'a',
+            async () => {
+              calls++;
+              throw new ProviderHttpError(503, '');
+            },
+            { retries: 3, backoff: { type: 'fixed', delay: 10_000 } },
+          ),
+          provider('b', ok({ id: 'b' })),
+        ],
+        { deadlineMs: 5_000 },
+      ),
+    );
+    expect(calls).toBe(1);
+    expect(outcome.ok && outcome.provider).toBe('b');
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('gives every attempt of one provider the same idempotency key, and each provider its own', async () => {
     const { run } = engine();
     const keys: string[] = [];

@@ -26,7 +26,9 @@ export function compileDeclarative(
   product: string,
   version: number,
 ): Chain {
-  const inputFields = new Set(Object.keys(definition.input));
+  // With no declared input there is nothing to check `$Input{}` against: any field may be read.
+  const declared = Object.keys(definition.input);
+  const inputFields = declared.length > 0 ? new Set(declared) : undefined;
   const names = new Map<string, number>();
   const providers = definition.options.map((option, index): ProviderSpec => {
     const path = `options[${index}]`;
