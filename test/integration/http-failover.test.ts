@@ -1,74 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Backstop,
-  type DeclarativeDefinition,
-  ErrorCodes,
-  FallbackExhaustedError,
-  type FallbackOption,
-  FallbackStoppedError,
-  FeatureEventTypes,
-} from '../../src/index.js';
-import { ProviderSimulator } from '../helpers/provider-simulator.js';
+import { type Backstop, ErrorCodes, FallbackExhaustedError, FallbackStoppedError } from '../../src/index.js';
+import { httpChains, rejection } from '../helpers/http-chains.js';
 import { testBackstop } from '../helpers/redis.js';
 
 // How failures of real HTTP providers are classified (retry, fail over, stop), and the idempotency
 // keys providers see across retries, providers and runs.
 
-const NO_BACKOFF = { type: 'fixed', delay: 0 } as const;
-
 describe('HTTP providers: failure classification and idempotency keys', () => {
   let backstop: Backstop;
-  const sims: ProviderSimulator[] = [];
-  let seq = 0;
+  const { provider, option, chain, closeAll } = httpChains(() => backstop);
 
   beforeAll(() => {
     backstop = testBackstop();
   });
   afterAll(async () => {
     await backstop.close();
-    await Promise.all(sims.map((s) => s.close()));
+    await closeAll();
   });
-
-  /** A simulator behind an app of the same (unique) name with one action, `call`. */
-  async function provider(base: string): Promise<ProviderSimulator> {
-    const sim = await ProviderSimulator.start(`${base}-${++seq}`);
-    sims.push(sim);
-    await backstop.app.define({
-      tag: sim.name,
-      envs: { prd: { baseUrl: sim.url } },
-      actions: { call: { method: 'POST', path: '/call' } },
-    });
-    return sim;
-  }
-
-  function option(sim: ProviderSimulator, extra: Partial<FallbackOption> = {}): FallbackOption {
-    return {
-      type: FeatureEventTypes.ACTION,
-      event: 'call',
-      app: sim.name,
-      retries: 0,
-      backoff: NO_BACKOFF,
-      ...extra,
-    };
-  }
-
-  async function chain(
-    options: FallbackOption[],
-    extra: Partial<DeclarativeDefinition> = {},
-  ): Promise<string> {
-    const tag = `chain-${++seq}`;
-    await backstop.fallback.create({ name: tag, tag, options, ...extra });
-    return tag;
-  }
-
-  async function rejection(promise: Promise<unknown>): Promise<unknown> {
-    try {
-      await promise;
-    } catch (error) {
-      return error;
-    }
-    throw new Error('expected the run to fail');
-  }
 
   it('retries a connection reset as a network error, then fails over', async () => {
     const primary = (await provider('reset')).always({ kind: 'reset' });

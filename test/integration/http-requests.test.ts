@@ -1,30 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Backstop,
-  DataTypes,
-  type DeclarativeDefinition,
-  type FallbackOption,
-  FeatureEventTypes,
-  NotFoundError,
-  ValidationError,
-} from '../../src/index.js';
-import { ProviderSimulator } from '../helpers/provider-simulator.js';
+import { type Backstop, DataTypes, NotFoundError, ValidationError } from '../../src/index.js';
+import { httpChains, rejection } from '../helpers/http-chains.js';
 import { testBackstop } from '../helpers/redis.js';
 
 // What reaches a real HTTP provider (path, query, headers, body, secrets, the previous failure), and
 // how bad tags, inputs and templates are rejected before any provider is called.
 
-const NO_BACKOFF = { type: 'fixed', delay: 0 } as const;
 const S = DataTypes.STRING;
 const N = DataTypes.NUMBER;
 const SECRET = 'BACKSTOP_HTTP_REQUESTS_TEST_SECRET';
 
-type Actions = Record<string, { method: string; path: string; headers?: Record<string, string> }>;
-
 describe('HTTP providers: request shaping and bad input', () => {
   let backstop: Backstop;
-  const sims: ProviderSimulator[] = [];
-  let seq = 0;
+  const { provider, option, chain, closeAll } = httpChains(() => backstop);
   const previousSecret = process.env[SECRET];
 
   beforeAll(() => {
@@ -33,52 +21,10 @@ describe('HTTP providers: request shaping and bad input', () => {
   });
   afterAll(async () => {
     await backstop.close();
-    await Promise.all(sims.map((s) => s.close()));
+    await closeAll();
     if (previousSecret === undefined) delete process.env[SECRET];
     else process.env[SECRET] = previousSecret;
   });
-
-  /** A simulator behind an app of the same (unique) name. */
-  async function provider(
-    base: string,
-    actions: Actions = { call: { method: 'POST', path: '/call' } },
-    headers?: Record<string, string>,
-  ): Promise<ProviderSimulator> {
-    const sim = await ProviderSimulator.start(`${base}-${++seq}`);
-    sims.push(sim);
-    const env = headers ? { baseUrl: sim.url, headers } : { baseUrl: sim.url };
-    await backstop.app.define({ tag: sim.name, envs: { prd: env }, actions });
-    return sim;
-  }
-
-  function option(sim: ProviderSimulator, extra: Partial<FallbackOption> = {}): FallbackOption {
-    return {
-      type: FeatureEventTypes.ACTION,
-      event: 'call',
-      app: sim.name,
-      retries: 0,
-      backoff: NO_BACKOFF,
-      ...extra,
-    };
-  }
-
-  async function chain(
-    options: FallbackOption[],
-    extra: Partial<DeclarativeDefinition> = {},
-  ): Promise<string> {
-    const tag = `chain-${++seq}`;
-    await backstop.fallback.create({ name: tag, tag, options, ...extra });
-    return tag;
-  }
-
-  async function rejection(promise: Promise<unknown>): Promise<unknown> {
-    try {
-      await promise;
-    } catch (error) {
-      return error;
-    }
-    throw new Error('expected the call to fail');
-  }
 
   describe('request shaping', () => {
     it('sends the body, query, headers and path params a mapped input names', async () => {
@@ -225,7 +171,7 @@ describe('HTTP providers: request shaping and bad input', () => {
 
     it('rejects a malformed template at create and stores nothing', async () => {
       const sim = await provider('charges');
-      const tag = `chain-${++seq}`;
+      const tag = `rejected-${sim.name}`;
       const options = [option(sim, { input: { amount: '$Input{amount' } })];
 
       const error = await rejection(backstop.fallback.create({ name: tag, tag, input, options }));
@@ -240,7 +186,7 @@ describe('HTTP providers: request shaping and bad input', () => {
 
     it('rejects $Input{} of an undeclared field at create and stores nothing', async () => {
       const sim = await provider('charges');
-      const tag = `chain-${++seq}`;
+      const tag = `rejected-${sim.name}`;
       const options = [option(sim, { input: { amount: '$Input{amout}' } })];
 
       const error = await rejection(backstop.fallback.create({ name: tag, tag, input, options }));

@@ -1,71 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Backstop,
-  DeadlineExceededError,
-  type DeclarativeDefinition,
-  ErrorCodes,
-  type FallbackOption,
-  FeatureEventTypes,
-  RunAbortedError,
-} from '../../src/index.js';
-import { ProviderSimulator } from '../helpers/provider-simulator.js';
+import { type Backstop, DeadlineExceededError, ErrorCodes, RunAbortedError } from '../../src/index.js';
+import { httpChains, rejection } from '../helpers/http-chains.js';
 import { testBackstop } from '../helpers/redis.js';
 
 // Time limits, deadlines and Retry-After against real loopback providers. Every timing assertion is a
 // lower bound: the machine may be slow, never fast.
 
-const NO_BACKOFF = { type: 'fixed', delay: 0 } as const;
-
 describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
   let backstop: Backstop;
-  const sims: ProviderSimulator[] = [];
-  let seq = 0;
+  const { provider, option, chain, closeAll } = httpChains(() => backstop);
 
   beforeAll(() => {
     backstop = testBackstop();
   });
   afterAll(async () => {
     await backstop.close();
-    await Promise.all(sims.map((s) => s.close()));
+    await closeAll();
   });
-
-  /** A simulator behind an app of the same (unique) name with one action, `call`. */
-  async function provider(base: string, actionTimeout?: number): Promise<ProviderSimulator> {
-    const sim = await ProviderSimulator.start(`${base}-${++seq}`);
-    sims.push(sim);
-    const call = { method: 'POST', path: '/call', ...(actionTimeout ? { timeout: actionTimeout } : {}) };
-    await backstop.app.define({ tag: sim.name, envs: { prd: { baseUrl: sim.url } }, actions: { call } });
-    return sim;
-  }
-
-  function option(sim: ProviderSimulator, extra: Partial<FallbackOption> = {}): FallbackOption {
-    return {
-      type: FeatureEventTypes.ACTION,
-      event: 'call',
-      app: sim.name,
-      retries: 0,
-      backoff: NO_BACKOFF,
-      ...extra,
-    };
-  }
-
-  async function chain(
-    options: FallbackOption[],
-    extra: Partial<DeclarativeDefinition> = {},
-  ): Promise<string> {
-    const tag = `chain-${++seq}`;
-    await backstop.fallback.create({ name: tag, tag, options, ...extra });
-    return tag;
-  }
-
-  async function rejection(promise: Promise<unknown>): Promise<unknown> {
-    try {
-      await promise;
-    } catch (error) {
-      return error;
-    }
-    throw new Error('expected the run to fail');
-  }
 
   it('aborts a stalled provider after the option timeout, retries it, then fails over', async () => {
     const primary = (await provider('stall')).always({ kind: 'stall' });
@@ -101,7 +52,9 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
   });
 
   it('applies the app action timeout when the option sets none', async () => {
-    const primary = (await provider('slow-action', 150)).always({ kind: 'stall' });
+    const primary = (
+      await provider('slow-action', { call: { method: 'POST', path: '/call', timeout: 150 } })
+    ).always({ kind: 'stall' });
     const fallback = await provider('ok');
     const tag = await chain([option(primary, { retries: 1 }), option(fallback)]);
 
