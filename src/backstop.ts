@@ -3,6 +3,7 @@ import { AppApi } from './client/app-api.js';
 import { CodeRegistry } from './client/code-registry.js';
 import { FallbackApi } from './client/fallback-api.js';
 import type { Internals } from './client/internals.js';
+import { backstopOptionsSchema } from './client/options-schema.js';
 import { RedisRuntime } from './client/runtime.js';
 import { type Config, loadConfig } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
@@ -10,6 +11,7 @@ import { tagSchema } from './core/definition/common-schema.js';
 import { type HealthView, InMemoryHealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
 import { ValidationError } from './core/validation-error.js';
+import { parseOrThrow } from './core/zod-issues.js';
 import { createLogger } from './logger.js';
 import { AppTargetAdapter } from './targets/app-target.js';
 import { type ActionHandler, HandlerRegistry } from './targets/handler-registry.js';
@@ -53,6 +55,7 @@ export class Backstop {
   private readonly internals: Internals;
 
   constructor(options: BackstopOptions = {}) {
+    parseOrThrow(backstopOptionsSchema, options, 'invalid Backstop options');
     const config: Config = loadConfig(options.processEnv ?? process.env);
     const settings = options.prefix ? { ...config, BACKSTOP_PREFIX: options.prefix } : config;
     const logger = options.logger ?? createLogger(config.LOG_LEVEL);
