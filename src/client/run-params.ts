@@ -53,7 +53,8 @@ export function parseRunParams(
   params: unknown,
   defaults: { env?: string | undefined; product?: string | undefined },
 ): ResolvedRunParams {
-  const { session, cache, ...rest } = parseOrThrow(runParamsSchema, params, 'invalid run parameters');
+  const parsed = parseOrThrow(runParamsSchema, params, 'invalid run parameters');
+  const { session, cache } = parsed;
   // Seed 000: optional fields may be passed empty. Non-empty ones are refused rather than ignored:
   // a session that is silently not verified, or a cache that silently does not cache, would be worse.
   if (session && Object.keys(session).length > 0) {
@@ -64,13 +65,22 @@ export function parseRunParams(
   }
   if (cache)
     throw new UnsupportedError('cache', 'result caching is not available in this version yet (see README)');
-  const env = rest.env ?? defaults.env;
+  const env = parsed.env ?? defaults.env;
   if (!env)
     throw ValidationError.field(
       'env',
       'required: pass env, or set it in new Backstop({ env }) or BACKSTOP_ENV',
     );
-  const product = rest.product ?? defaults.product;
+  const product = parsed.product ?? defaults.product;
   if (!product) throw ValidationError.field('product', MISSING_PRODUCT);
-  return { ...rest, env, product, input: rest.input ?? {} };
+  // Field by field rather than spreads: this runs on every run.
+  return {
+    env,
+    product,
+    tag: parsed.tag,
+    input: parsed.input ?? {},
+    runId: parsed.runId,
+    idempotencyKey: parsed.idempotencyKey,
+    signal: parsed.signal,
+  };
 }

@@ -19,3 +19,6 @@ export function linkedController(parent: AbortSignal | undefined): {
 }
 
 function noop(): void {}
+
+/** The signal of a run that nothing can end early (no caller signal, no deadline): no controller to pay for. */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;

@@ -1,4 +1,4 @@
-import { linkedController } from './abort.js';
+import { NEVER_ABORTED } from './abort.js';
 import type { ProviderSpec } from './chain.js';
 import type { Clock } from './clock.js';
 import { type AttemptFailure, toFailure } from './failure.js';
@@ -22,78 +22,114 @@ export interface AttemptCall {
 
 export type CallResult = { ok: true; response: unknown } | { ok: false; failure: AttemptFailure };
 
-/** One attempt against one provider, bounded by the attempt's timeout and the run's signal. */
+/**
+ * One attempt against one provider, bounded by the attempt's timeout and the run's signal. The
+ * timeout and the run's end reject the attempt directly, so a target that ignores its signal
+ * cannot hold the chain. On Node 20 an AbortSignal is the costliest thing on this path, so the
+ * attempt's own controller is made only when the target reads `ctx.signal`.
+ */
 export async function callOnce(call: AttemptCall): Promise<CallResult> {
   const { clock, provider, runSignal, deadlineAt } = call;
-  const { controller, unlink } = linkedController(runSignal);
-  const remainingMs = deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - clock.now());
+  const end = new AttemptEnd();
+  const onRunAbort = () => end.abort(runSignal.reason);
+  const linked = runSignal !== NEVER_ABORTED;
+  if (runSignal.aborted) end.abort(runSignal.reason);
+  else if (linked) runSignal.addEventListener('abort', onRunAbort, { once: true });
   const timeoutMs = provider.timeoutMs;
   const cancelTimeout =
     timeoutMs === undefined
       ? noop
-      : clock.setTimer(timeoutMs, () => controller.abort(new AttemptTimeoutError(timeoutMs)));
-  const ctx = attemptContext(call, controller.signal, remainingMs);
+      : clock.setTimer(timeoutMs, () => end.abort(new AttemptTimeoutError(timeoutMs)));
+  const remainingMs = deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - clock.now());
   try {
-    const response = await raceAbort(
-      call.targets.call(provider.target, call.request, ctx),
-      controller.signal,
+    const response = await end.race(() =>
+      call.targets.call(provider.target, call.request, new AttemptContext(call, end, remainingMs)),
     );
     return { ok: true, response };
   } catch (error) {
     // A target that rejects with a bare AbortError after our timeout fired failed because of the timeout.
-    const reason = controller.signal.reason;
-    const cause = reason instanceof AttemptTimeoutError && !runSignal.aborted ? reason : error;
+    const cause = end.reason instanceof AttemptTimeoutError && !runSignal.aborted ? end.reason : error;
     return { ok: false, failure: toFailure(cause) };
   } finally {
     cancelTimeout();
-    unlink();
+    if (linked) runSignal.removeEventListener('abort', onRunAbort);
   }
 }
 
-/** A target that ignores its signal must not hold the chain past its timeout or deadline. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+/** How an attempt ends early: rejects the race, and aborts the signal if the target asked for one. */
+class AttemptEnd {
+  ended = false;
+  reason: unknown;
+  private controller: AbortController | undefined;
+  private reject: (reason: unknown) => void = noop;
+
+  abort(reason: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.reject(reason);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.ended) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  race<T>(start: () => Promise<T>): Promise<T> {
+    if (this.ended) return Promise.reject(this.reason);
+    return new Promise<T>((resolve, reject) => {
+      this.reject = reject;
+      start().then(resolve, reject);
+    });
+  }
 }
 
-function attemptContext(
-  call: AttemptCall,
-  signal: AbortSignal,
-  remainingMs: number | undefined,
-): TargetContext {
-  const { identity, provider, attempt } = call;
-  let child: Logger | undefined;
-  return {
-    ...identity,
-    signal,
-    idempotencyKey: call.idempotencyKey,
-    attempt,
-    provider: provider.name,
-    remainingMs,
-    // A child logger costs an allocation: build it only for targets that log.
-    get logger() {
-      child ??= call.logger.child({
-        runId: identity.runId,
-        tag: identity.tag,
-        provider: provider.name,
-        attempt,
-      });
-      return child;
-    },
-  };
+/** A class rather than a literal with a spread and getters: V8 gives its instances one fixed shape. */
+class AttemptContext implements TargetContext {
+  readonly runId: string;
+  readonly product: string;
+  readonly env: string;
+  readonly tag: string;
+  readonly depth: number;
+  readonly idempotencyKey: string;
+  readonly attempt: number;
+  readonly provider: string;
+  private child: Logger | undefined;
+
+  constructor(
+    private readonly call: AttemptCall,
+    private readonly end: AttemptEnd,
+    readonly remainingMs: number | undefined,
+  ) {
+    const { identity } = call;
+    this.runId = identity.runId;
+    this.product = identity.product;
+    this.env = identity.env;
+    this.tag = identity.tag;
+    this.depth = identity.depth;
+    this.idempotencyKey = call.idempotencyKey;
+    this.attempt = call.attempt;
+    this.provider = call.provider.name;
+  }
+
+  get signal(): AbortSignal {
+    return this.end.signal;
+  }
+
+  /** A child logger costs an allocation: built only for targets that log. */
+  get logger(): Logger {
+    this.child ??= this.call.logger.child({
+      runId: this.runId,
+      tag: this.tag,
+      provider: this.provider,
+      attempt: this.attempt,
+    });
+    return this.child;
+  }
 }
 
 function noop(): void {}

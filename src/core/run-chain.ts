@@ -1,4 +1,4 @@
-import { linkedController } from './abort.js';
+import { linkedController, NEVER_ABORTED } from './abort.js';
 import type { AttemptRecord } from './attempt.js';
 import { failed, skipped, succeeded } from './attempt-records.js';
 import { backoffDelay } from './backoff.js';
@@ -65,12 +65,17 @@ export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOu
   const { clock } = deps;
   const startedAt = clock.now();
   const deadlineAt = chain.deadlineMs === undefined ? undefined : startedAt + chain.deadlineMs;
-  const run = linkedController(req.signal);
+  // With no caller signal and no deadline nothing can end the run early: skip its controller.
+  const run =
+    req.signal || chain.deadlineMs !== undefined
+      ? linkedController(req.signal)
+      : { controller: undefined, unlink: noop };
+  const runSignal = run.controller?.signal ?? NEVER_ABORTED;
   const cancelDeadline =
     chain.deadlineMs === undefined
       ? noop
       : clock.setTimer(chain.deadlineMs, () =>
-          run.controller.abort(new DeadlineReachedError(chain.deadlineMs ?? 0)),
+          run.controller?.abort(new DeadlineReachedError(chain.deadlineMs ?? 0)),
         );
   const attempts: AttemptRecord[] = [];
   const providerErrors: Record<string, AttemptFailure> = {};
@@ -93,7 +98,7 @@ export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOu
     for (let index = req.startAt ?? 0; index < chain.providers.length; index++) {
       const provider = chain.providers[index]!;
       const idempotencyKey = idempotencyKeyFor(req.runKey, provider.name);
-      if (run.controller.signal.aborted) break;
+      if (runSignal.aborted) break;
       if (isUnhealthy(deps.health, provider, chain.product, env)) {
         await record(skipped(provider, idempotencyKey, clock.now(), 'unhealthy'), index);
         continue;
@@ -111,15 +116,17 @@ export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOu
       }
 
       for (let attempt = 1; attempt <= provider.retries + 1; attempt++) {
-        if (run.controller.signal.aborted) break;
+        if (runSignal.aborted) break;
         const attemptStart = clock.now();
         const call = await callOnce({
-          ...deps,
+          clock: deps.clock,
+          targets: deps.targets,
+          logger: deps.logger,
           provider,
           request,
           attempt,
           idempotencyKey,
-          runSignal: run.controller.signal,
+          runSignal,
           deadlineAt,
           identity,
         });
@@ -139,7 +146,7 @@ export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOu
         }
 
         const failure = call.failure;
-        const runEnded = run.controller.signal.aborted;
+        const runEnded = runSignal.aborted;
         const verdict: Verdict = runEnded ? 'stop' : chain.classify(failure);
         providerErrors[provider.name] = failure;
         scope.fallback = fallbackInfo(provider, failure);
@@ -167,7 +174,7 @@ export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOu
         if (delay === 'failover') break;
         if (delay > 0) {
           try {
-            await sleep(clock, delay, run.controller.signal);
+            await sleep(clock, delay, runSignal);
           } catch {
             break; // the deadline or the caller ended the run while we waited
           }
@@ -175,7 +182,7 @@ export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOu
       }
     }
 
-    const signal = run.controller.signal;
+    const signal = runSignal;
     if (signal.aborted) {
       const error =
         signal.reason instanceof DeadlineReachedError
