@@ -5,8 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "setup: installing npm packages"
+  # `npm ci` first. Where the registry serves only this platform's optional builds (as the mirror
+  # here does), the lockfile cannot list the others and `npm ci` refuses it; `npm install
+  # --no-save` then installs the same locked versions without rewriting the lockfile.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null ||
+    npm install --no-audit --no-fund --no-save --loglevel=error
 fi
 
 if [ -n "${REDIS_URL:-}" ]; then
