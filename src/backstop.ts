@@ -3,8 +3,10 @@ import { AppApi } from './client/app-api.js';
 import { CodeRegistry } from './client/code-registry.js';
 import { FallbackApi } from './client/fallback-api.js';
 import type { Internals } from './client/internals.js';
+import { JobsApi } from './client/jobs-api.js';
 import { backstopOptionsSchema } from './client/options-schema.js';
 import { RedisRuntime } from './client/runtime.js';
+import { SchedulesApi } from './client/schedules-api.js';
 import { type Config, loadConfig } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { tagSchema } from './core/definition/common-schema.js';
@@ -13,6 +15,9 @@ import type { Logger } from './core/logger.js';
 import { ValidationError } from './core/validation-error.js';
 import { parseOrThrow } from './core/zod-issues.js';
 import { createLogger } from './logger.js';
+import { type FallbackWorker, startFallbackWorker, type WorkerOptions } from './queue/fallback-worker.js';
+import type { JobRetention } from './queue/job-options.js';
+import { QueueRuntime } from './queue/queues.js';
 import { AppTargetAdapter } from './targets/app-target.js';
 import { type ActionHandler, HandlerRegistry } from './targets/handler-registry.js';
 import { HttpAppTarget } from './targets/http-target.js';
@@ -41,6 +46,10 @@ export interface BackstopOptions {
 export class Backstop {
   readonly fallback: FallbackApi;
   readonly app: AppApi;
+  /** Dispatched jobs: `get`, `wait`, `cancel`. */
+  readonly jobs: JobsApi;
+  /** Recurring dispatches: `list`, `remove`. */
+  readonly schedules: SchedulesApi;
   /** In-process targets: `handlers.register(app, action, async (request, ctx) => result)`. */
   readonly handlers: {
     register(app: string, action: string, handler: ActionHandler): void;
@@ -53,6 +62,8 @@ export class Backstop {
   readonly healthView: HealthView;
   readonly logger: Logger;
   private readonly internals: Internals;
+  private readonly queues: QueueRuntime;
+  private readonly workers: FallbackWorker[] = [];
 
   constructor(options: BackstopOptions = {}) {
     parseOrThrow(backstopOptionsSchema, options, 'invalid Backstop options');
@@ -77,7 +88,10 @@ export class Backstop {
         product: options.product ?? config.BACKSTOP_PRODUCT,
       },
     };
-    this.fallback = new FallbackApi(this.internals);
+    this.queues = new QueueRuntime(() => runtime.get(), settings.BACKSTOP_PREFIX, retentionOf(settings));
+    this.fallback = new FallbackApi(this.internals, this.queues);
+    this.jobs = new JobsApi(this.queues);
+    this.schedules = new SchedulesApi(this.queues);
     this.app = new AppApi(this.internals);
     const http = new HttpAppTarget(async (tag) => (await runtime.get()).apps.compiled(tag));
     targets.register('app', new AppTargetAdapter(handlers, http));
@@ -115,8 +129,43 @@ export class Backstop {
     this.logger = logger;
   }
 
-  /** Closes the Redis connection and stops the embedded redis-server, if this process started one. */
-  close(): Promise<void> {
-    return this.internals.runtime.close();
+  /**
+   * Starts a worker in this process that runs dispatched fallback jobs, using this Backstop's
+   * definitions, handlers and targets. `close()` on the handle (or on the Backstop) stops it.
+   */
+  async worker(options: WorkerOptions = {}): Promise<FallbackWorker> {
+    const stores = await this.internals.runtime.get();
+    const worker = await startFallbackWorker(
+      {
+        engine: this.internals.engine,
+        resolve: (product, tag) => this.fallback.resolve(product, tag),
+        logger: this.logger,
+      },
+      stores.blocking(),
+      this.internals.config.BACKSTOP_PREFIX,
+      retentionOf(this.internals.config),
+      options,
+    );
+    this.workers.push(worker);
+    return worker;
   }
+
+  /**
+   * Stops what this Backstop started, in reverse order: workers (gracefully), the queue, the Redis
+   * connection, and the embedded redis-server if this process started one.
+   */
+  async close(): Promise<void> {
+    for (const worker of this.workers.reverse()) await worker.close();
+    await this.queues.close();
+    await this.internals.runtime.close();
+  }
+}
+
+function retentionOf(config: Config): JobRetention {
+  return {
+    completedAge: config.BACKSTOP_KEEP_COMPLETED_SECONDS,
+    completedCount: config.BACKSTOP_KEEP_COMPLETED_COUNT,
+    failedAge: config.BACKSTOP_KEEP_FAILED_SECONDS,
+    failedCount: config.BACKSTOP_KEEP_FAILED_COUNT,
+  };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseOrThrow } from './core/zod-issues.js';
 
+const count = z.coerce.number().int().positive();
+
 const configSchema = z.object({
   REDIS_URL: z.string().min(1).optional(),
   BACKSTOP_PREFIX: z.string().min(1).default('{backstop}'),
@@ -8,6 +10,17 @@ const configSchema = z.object({
   BACKSTOP_ENV: z.string().min(1).optional(),
   BACKSTOP_DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Job retention, in seconds and counts (never forever: Redis runs with noeviction).
+  BACKSTOP_KEEP_COMPLETED_SECONDS: count.default(24 * 3600),
+  BACKSTOP_KEEP_COMPLETED_COUNT: count.default(10_000),
+  BACKSTOP_KEEP_FAILED_SECONDS: count.default(7 * 24 * 3600),
+  BACKSTOP_KEEP_FAILED_COUNT: count.default(50_000),
+  // Worker processes.
+  BACKSTOP_DEFINITIONS: z.string().min(1).optional(),
+  BACKSTOP_CONCURRENCY: count.optional(),
+  BACKSTOP_SHUTDOWN_GRACE_MS: count.optional(),
+  BACKSTOP_LOCK_DURATION_MS: count.optional(),
+  BACKSTOP_STALLED_INTERVAL_MS: count.optional(),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -2,6 +2,7 @@ export { Backstop, type BackstopOptions } from './backstop.js';
 export type { FallbackDescription, FallbackOptionDescription } from './client/describe.js';
 export type { RunParams } from './client/run-params.js';
 export type { RunReport } from './client/run-report.js';
+export type { ScheduleView } from './client/schedules-api.js';
 export { type Config, loadConfig } from './config.js';
 export type { AttemptErrorInfo, AttemptRecord } from './core/attempt.js';
 export type { BackoffSpec } from './core/backoff.js';
@@ -37,6 +38,7 @@ export {
   MappingFailedError,
   RunAbortedError,
 } from './core/run-errors.js';
+export type { Schedule } from './core/schedule.js';
 export type { TargetAdapter, TargetContext } from './core/target.js';
 export type { TargetKind, TargetRef } from './core/target-ref.js';
 export {
@@ -46,6 +48,12 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './core/validation-error.js';
+export type { FallbackWorker, WorkerOptions } from './queue/fallback-worker.js';
+export type { FallbackJobResult } from './queue/job-data.js';
+export type { JobHandle, ScheduleHandle } from './queue/job-handle.js';
+export type { JobView } from './queue/job-view.js';
+export type { DispatchParams } from './queue/producer.js';
 export { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded-redis.js';
 export type { AppDefinition } from './targets/app-definition.js';
 export type { ActionHandler } from './targets/handler-registry.js';
+export { type DefinitionsModule, loadDefinitions } from './worker-process.js';

@@ -4,6 +4,9 @@ import { type CodeFirstDefinition, compileCodeFirst } from '../core/definition/c
 import type { DeclarativeDefinition } from '../core/definition/declarative-schema.js';
 import { runChain } from '../core/run-chain.js';
 import { NotFoundError, ValidationError } from '../core/validation-error.js';
+import type { JobHandle, ScheduleHandle } from '../queue/job-handle.js';
+import { type DispatchParams, Producer } from '../queue/producer.js';
+import type { QueueRuntime } from '../queue/queues.js';
 import { describeChain, describeStored, type FallbackDescription } from './describe.js';
 import { type Internals, requireProduct } from './internals.js';
 import { parseRunParams, type RunParams } from './run-params.js';
@@ -13,7 +16,27 @@ type Patch = Partial<DeclarativeDefinition> | Partial<CodeFirstDefinition>;
 
 /** `backstop.fallback`: define, store and run fallback chains. */
 export class FallbackApi {
-  constructor(private readonly internals: Internals) {}
+  private readonly producer: Producer;
+
+  constructor(
+    private readonly internals: Internals,
+    queues: QueueRuntime,
+  ) {
+    this.producer = new Producer(queues, (product, tag) => this.resolve(product, tag), internals.defaults);
+  }
+
+  /**
+   * Queues a run for a worker (seed 003): now, after `schedule.delay`, at `schedule.at`, or on a
+   * recurring `schedule.cron` / `schedule.every`. Everything is validated before anything is queued.
+   */
+  dispatch(params: DispatchParams): Promise<JobHandle | ScheduleHandle> {
+    return this.producer.dispatch(params);
+  }
+
+  /** Many one-off dispatches in one round trip; one invalid item queues none. */
+  dispatchBulk(list: DispatchParams[]): Promise<JobHandle[]> {
+    return this.producer.dispatchBulk(list);
+  }
 
   /** Seed 003: a code-first chain, kept in this process's registry. */
   async define(definition: CodeFirstDefinition): Promise<FallbackDescription> {

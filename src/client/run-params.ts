@@ -23,9 +23,10 @@ export interface RunParams {
 export const MISSING_PRODUCT =
   'required: pass product, or set a default with product.init(tag) or new Backstop({ product })';
 
-const keySchema = z.string().min(1).max(200);
+export const keySchema = z.string().min(1).max(200);
 
-const runParamsSchema = z.strictObject({
+/** Fields every run form shares (run, dispatch, the processor API). */
+export const runTargetShape = {
   env: tagSchema.optional(),
   product: tagSchema.optional(),
   tag: tagSchema,
@@ -34,8 +35,12 @@ const runParamsSchema = z.strictObject({
     .union([z.strictObject({ tag: z.string().min(1), token: z.string().min(1) }), z.strictObject({})])
     .optional(),
   cache: z.string().optional(),
-  runId: keySchema.optional(),
   idempotencyKey: keySchema.optional(),
+};
+
+const runParamsSchema = z.strictObject({
+  ...runTargetShape,
+  runId: keySchema.optional(),
   signal: z.instanceof(AbortSignal).optional(),
 });
 
@@ -54,25 +59,7 @@ export function parseRunParams(
   defaults: { env?: string | undefined; product?: string | undefined },
 ): ResolvedRunParams {
   const parsed = parseOrThrow(runParamsSchema, params, 'invalid run parameters');
-  const { session, cache } = parsed;
-  // Seed 000: optional fields may be passed empty. Non-empty ones are refused rather than ignored:
-  // a session that is silently not verified, or a cache that silently does not cache, would be worse.
-  if (session && Object.keys(session).length > 0) {
-    throw new UnsupportedError(
-      'session',
-      'session verification is not available in this version yet (see README)',
-    );
-  }
-  if (cache)
-    throw new UnsupportedError('cache', 'result caching is not available in this version yet (see README)');
-  const env = parsed.env ?? defaults.env;
-  if (!env)
-    throw ValidationError.field(
-      'env',
-      'required: pass env, or set it in new Backstop({ env }) or BACKSTOP_ENV',
-    );
-  const product = parsed.product ?? defaults.product;
-  if (!product) throw ValidationError.field('product', MISSING_PRODUCT);
+  const { env, product } = resolveTarget(parsed, defaults);
   // Field by field rather than spreads: this runs on every run.
   return {
     env,
@@ -83,4 +70,37 @@ export function parseRunParams(
     idempotencyKey: parsed.idempotencyKey,
     signal: parsed.signal,
   };
+}
+
+/**
+ * Env and product from the call or the defaults. Seed 000 lets optional fields be passed empty;
+ * a non-empty session or cache is refused rather than ignored: a session that is silently not
+ * verified, or a cache that silently does not cache, would be worse than an error.
+ */
+export function resolveTarget(
+  parsed: {
+    env?: string | undefined;
+    product?: string | undefined;
+    session?: object | undefined;
+    cache?: string | undefined;
+  },
+  defaults: { env?: string | undefined; product?: string | undefined },
+): { env: string; product: string } {
+  if (parsed.session && Object.keys(parsed.session).length > 0) {
+    throw new UnsupportedError(
+      'session',
+      'session verification is not available in this version yet (see README)',
+    );
+  }
+  if (parsed.cache)
+    throw new UnsupportedError('cache', 'result caching is not available in this version yet (see README)');
+  const env = parsed.env ?? defaults.env;
+  if (!env)
+    throw ValidationError.field(
+      'env',
+      'required: pass env, or set it in new Backstop({ env }) or BACKSTOP_ENV',
+    );
+  const product = parsed.product ?? defaults.product;
+  if (!product) throw ValidationError.field('product', MISSING_PRODUCT);
+  return { env, product };
 }

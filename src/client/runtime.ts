@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { BackstopError, ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { connectStoreClient } from '../redis/connection.js';
+import { blockingClient, connectStoreClient } from '../redis/connection.js';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { AppStore } from '../store/app-store.js';
 import { FallbackStore } from '../store/fallback-store.js';
@@ -10,6 +10,8 @@ import { Keys } from '../store/keys.js';
 
 export interface Stores {
   redis: Redis;
+  /** A new connection for blocking use (BullMQ workers, queue events). The caller closes it. */
+  blocking(): Redis;
   fallbacks: FallbackStore;
   apps: AppStore;
 }
@@ -56,8 +58,10 @@ export class RedisRuntime {
   private async connect(): Promise<Stores> {
     const keys = new Keys(this.config.BACKSTOP_PREFIX);
     let client: Redis;
+    let source: string | Redis;
     if (this.redis && typeof this.redis !== 'string') {
       client = this.redis;
+      source = this.redis;
     } else {
       let url = this.redis ?? this.config.REDIS_URL;
       if (!url) {
@@ -69,8 +73,14 @@ export class RedisRuntime {
         );
       }
       client = await connectStoreClient(url);
+      source = url;
       this.ownsClient = true;
     }
-    return { redis: client, fallbacks: new FallbackStore(client, keys), apps: new AppStore(client, keys) };
+    return {
+      redis: client,
+      blocking: () => blockingClient(source),
+      fallbacks: new FallbackStore(client, keys),
+      apps: new AppStore(client, keys),
+    };
   }
 }

@@ -43,7 +43,11 @@ export interface RunRequest {
   depth?: number;
   /** Start at this provider index (a resumed job skips providers it already exhausted). */
   startAt?: number;
-  /** Called after each attempt record is written (a job persists its progress here). */
+  /** Attempts of earlier runs of the same job, kept at the head of this run's record. */
+  previousAttempts?: readonly AttemptRecord[];
+  /** Awaited before the first attempt of each provider that is called (a job persists how far it got). */
+  beforeProvider?: (providerIndex: number, attempts: readonly AttemptRecord[]) => void | Promise<void>;
+  /** Called after each attempt record is written. */
   onAttempt?: (record: AttemptRecord, providerIndex: number) => void | Promise<void>;
 }
 
@@ -77,7 +81,7 @@ export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOu
       : clock.setTimer(chain.deadlineMs, () =>
           run.controller?.abort(new DeadlineReachedError(chain.deadlineMs ?? 0)),
         );
-  const attempts: AttemptRecord[] = [];
+  const attempts: AttemptRecord[] = req.previousAttempts ? [...req.previousAttempts] : [];
   const providerErrors: Record<string, AttemptFailure> = {};
   const scope: TemplateScope = { input: req.input };
   const errorData = (): RunErrorData => ({
@@ -115,6 +119,7 @@ export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOu
         continue;
       }
 
+      if (req.beforeProvider) await req.beforeProvider(index, attempts);
       for (let attempt = 1; attempt <= provider.retries + 1; attempt++) {
         if (runSignal.aborted) break;
         const attemptStart = clock.now();

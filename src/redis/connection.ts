@@ -43,3 +43,16 @@ export async function connectStoreClient(url: string): Promise<Redis> {
 export function redact(url: string): string {
   return url.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@');
 }
+
+/**
+ * A connection for BullMQ workers and queue events: blocking commands, so `maxRetriesPerRequest:
+ * null` as BullMQ requires, and commands queue while reconnecting instead of failing the worker.
+ */
+export function blockingClient(source: string | Redis): Redis {
+  const settings: RedisOptions = { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false };
+  if (typeof source !== 'string') return source.duplicate(settings);
+  const { url: href, ...options } = redisOptionsFromUrl(source);
+  const client = href ? new Redis(href, { ...options, ...settings }) : new Redis({ ...options, ...settings });
+  client.on('error', () => {}); // reconnects on its own; BullMQ reports what matters
+  return client;
+}

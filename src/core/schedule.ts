@@ -1,0 +1,111 @@
+import { DateTime, IANAZone } from 'luxon';
+import { parseDuration } from './duration.js';
+import { ValidationError } from './validation-error.js';
+
+/** `schedule` of `fallback.dispatch` (seed 003 `{ delay }` / `{ at }`, plus recurring forms). */
+export interface Schedule {
+  /** Run after this long: ms or a duration string (`'5s'`). */
+  delay?: number | string;
+  /** Run at this instant: a Date, an ISO 8601 string with an offset (or with `tz`), or a luxon DateTime. */
+  at?: Date | string | DateTime;
+  /** Zone for a cron pattern, or for an `at` string written without an offset. */
+  tz?: string;
+  /** An `at` in the past runs at once instead of being refused. */
+  allowPast?: boolean;
+  /** Recurring: a cron pattern, in `tz` (UTC by default). */
+  cron?: string;
+  /** Recurring: every this many ms (or a duration string). */
+  every?: number | string;
+}
+
+export type ResolvedSchedule =
+  | { kind: 'once'; delayMs: number; runAt: number }
+  | { kind: 'cron'; pattern: string; tz: string }
+  | { kind: 'every'; everyMs: number };
+
+const OFFSET = /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/;
+// Five or six space-separated cron fields; the scheduler validates the fields themselves.
+const CRON = /^\s*(\S+\s+){4,5}\S+\s*$/;
+
+/**
+ * BullMQ has no "run at": the delay is computed once, here, as `at - now`. A past `at` is refused
+ * unless `allowPast` says to run it now; a time written without an offset needs `tz`.
+ */
+export function resolveSchedule(schedule: Schedule | undefined, now: number): ResolvedSchedule {
+  if (schedule === undefined) return { kind: 'once', delayMs: 0, runAt: now };
+  if (schedule === null || typeof schedule !== 'object')
+    throw ValidationError.field('schedule', 'expected an object');
+  const forms = (['delay', 'at', 'cron', 'every'] as const).filter((k) => schedule[k] !== undefined);
+  if (forms.length > 1)
+    throw ValidationError.field(
+      'schedule',
+      `use one of delay, at, cron or every, not ${forms.join(' and ')}`,
+    );
+  const tz = schedule.tz === undefined ? undefined : zoneOf(schedule.tz);
+  if (schedule.cron !== undefined) {
+    if (typeof schedule.cron !== 'string' || !CRON.test(schedule.cron)) {
+      throw ValidationError.field(
+        'schedule.cron',
+        `expected a cron pattern such as '0 9 * * 1-5', received ${JSON.stringify(schedule.cron)}`,
+      );
+    }
+    return { kind: 'cron', pattern: schedule.cron.trim(), tz: tz ?? 'UTC' };
+  }
+  if (schedule.every !== undefined) {
+    const everyMs = parseDuration(schedule.every, 'schedule.every');
+    if (everyMs < 1) throw ValidationError.field('schedule.every', 'expected at least 1 ms');
+    return { kind: 'every', everyMs };
+  }
+  if (schedule.delay !== undefined) {
+    const delayMs = parseDuration(schedule.delay, 'schedule.delay');
+    return { kind: 'once', delayMs, runAt: now + delayMs };
+  }
+  if (schedule.at !== undefined) {
+    const runAt = instantOf(schedule.at, tz);
+    if (runAt < now && !schedule.allowPast) {
+      throw ValidationError.field(
+        'schedule.at',
+        `${new Date(runAt).toISOString()} is in the past; pass allowPast: true to run it now`,
+      );
+    }
+    return { kind: 'once', delayMs: Math.max(0, runAt - now), runAt: Math.max(runAt, now) };
+  }
+  return { kind: 'once', delayMs: 0, runAt: now };
+}
+
+function instantOf(at: unknown, tz: string | undefined): number {
+  if (at instanceof Date) {
+    if (Number.isNaN(at.getTime())) throw ValidationError.field('schedule.at', 'expected a valid Date');
+    return at.getTime();
+  }
+  if (DateTime.isDateTime(at)) {
+    if (!at.isValid) throw ValidationError.field('schedule.at', `invalid DateTime: ${at.invalidExplanation}`);
+    return at.toMillis();
+  }
+  if (typeof at === 'string') {
+    const text = at.trim();
+    if (!OFFSET.test(text) && !tz) {
+      throw ValidationError.field(
+        'schedule.at',
+        `'${at}' has no offset; add one ('2026-12-25T09:00:00+01:00', 'Z') or pass schedule.tz ('Europe/Berlin')`,
+      );
+    }
+    const parsed = OFFSET.test(text)
+      ? DateTime.fromISO(text, { setZone: true })
+      : DateTime.fromISO(text, { zone: tz });
+    if (!parsed.isValid)
+      throw ValidationError.field('schedule.at', `expected an ISO 8601 date-time, received '${at}'`);
+    return parsed.toMillis();
+  }
+  throw ValidationError.field('schedule.at', 'expected a Date, an ISO 8601 string or a luxon DateTime');
+}
+
+function zoneOf(tz: unknown): string {
+  if (typeof tz !== 'string' || !IANAZone.isValidZone(tz)) {
+    throw ValidationError.field(
+      'schedule.tz',
+      `expected an IANA time zone such as 'Europe/Berlin', received ${JSON.stringify(tz)}`,
+    );
+  }
+  return tz;
+}

@@ -1,0 +1,100 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../core/logger.js';
+import { ValidationError } from '../core/validation-error.js';
+import { FALLBACK_QUEUE, type FallbackJobData, type FallbackJobResult } from './job-data.js';
+import type { JobRetention } from './job-options.js';
+import { fallbackProcessor, type ProcessorDeps } from './processor.js';
+
+export interface WorkerOptions {
+  /** Jobs run at once by this worker. Provider calls wait on the network, so more than one. */
+  concurrency?: number;
+  /** On close, how long running jobs may finish before their chains are aborted. */
+  shutdownGraceMs?: number;
+  /** How long a job's lock lasts without renewal: a killed worker's jobs return after about this long. */
+  lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs (of workers that died). */
+  stalledIntervalMs?: number;
+}
+
+export const WORKER_DEFAULTS = {
+  concurrency: 10,
+  shutdownGraceMs: 30_000,
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
+};
+
+/** A running fallback worker. `close()` is graceful first, forceful after the grace. */
+export class FallbackWorker {
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly worker: Worker<FallbackJobData, FallbackJobResult>,
+    private readonly shutdown: AbortController,
+    private readonly connection: Redis,
+    private readonly graceMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Stops taking jobs and lets running ones finish; after the grace, aborts their chains (each job
+   * records how far it got and is re-run later, resuming there). BullMQ's own close waits forever.
+   */
+  close(graceMs = this.graceMs): Promise<void> {
+    this.closing ??= (async () => {
+      const timer = setTimeout(() => {
+        this.logger.warn({ graceMs }, 'shutdown grace over: aborting running jobs');
+        this.shutdown.abort(new Error('worker shutting down'));
+      }, graceMs);
+      try {
+        await this.worker.close();
+      } finally {
+        clearTimeout(timer);
+        this.connection.disconnect();
+      }
+    })();
+    return this.closing;
+  }
+
+  get running(): boolean {
+    return this.worker.isRunning();
+  }
+}
+
+export async function startFallbackWorker(
+  deps: Omit<ProcessorDeps, 'shutdown'>,
+  connection: Redis,
+  prefix: string,
+  retention: JobRetention,
+  options: WorkerOptions = {},
+): Promise<FallbackWorker> {
+  const settings = { ...WORKER_DEFAULTS, ...definedOnly(options) };
+  for (const [field, value] of Object.entries(settings)) {
+    if (!Number.isInteger(value) || value <= 0)
+      throw ValidationError.field(field, 'expected a positive whole number');
+  }
+  const shutdown = new AbortController();
+  const logger = deps.logger.child({ component: 'fallback-worker' });
+  const worker = new Worker<FallbackJobData, FallbackJobResult>(
+    FALLBACK_QUEUE,
+    fallbackProcessor({ ...deps, shutdown: shutdown.signal }),
+    {
+      connection,
+      prefix,
+      concurrency: settings.concurrency,
+      lockDuration: settings.lockDurationMs,
+      stalledInterval: settings.stalledIntervalMs,
+      removeOnComplete: { age: retention.completedAge, count: retention.completedCount },
+      removeOnFail: { age: retention.failedAge, count: retention.failedCount },
+      autorun: true,
+    },
+  );
+  // Without a listener an 'error' event would crash the process; BullMQ reconnects by itself.
+  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  await worker.waitUntilReady();
+  return new FallbackWorker(worker, shutdown, connection, settings.shutdownGraceMs, logger);
+}
+
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { AttemptRecord } from '../core/attempt.js';
+
+/** Name of the BullMQ queue of fallback runs (under the Backstop key prefix). */
+export const FALLBACK_QUEUE = 'fallback-jobs';
+
+/** What a fallback job carries. Versioned, so a newer worker can still read older jobs. */
+export interface FallbackJobData {
+  v: 1;
+  product: string;
+  tag: string;
+  env: string;
+  input: Record<string, unknown>;
+  /**
+   * Roots the providers' idempotency keys: the caller's key, or a UUID made at dispatch. Never the
+   * job id alone: ids restart at 1 on a fresh Redis and would reuse keys that providers remember.
+   */
+  idempotencyKey: string;
+  /** Set on jobs made by a recurring schedule: each occurrence then gets keys of its own. */
+  schedulerId?: string | undefined;
+  dispatchedAt: number;
+  /** When the job was meant to run (ms since epoch); for lateness and `jobs.get`. */
+  runAt: number;
+  /** How far earlier runs of this job got: a re-run starts at `startAt`, never paying earlier providers again. */
+  progress?: { startAt: number; attempts: AttemptRecord[] } | undefined;
+  /** Why the chain failed, written before the job is failed. */
+  failure?: { code: string; message: string } | undefined;
+}
+
+/** What a completed job returns. */
+export interface FallbackJobResult {
+  runId: string;
+  provider: string;
+  result: Record<string, unknown>;
+  attempts: AttemptRecord[];
+}
+
+export const jobDataSchema = z.looseObject({
+  v: z.literal(1),
+  product: z.string().min(1),
+  tag: z.string().min(1),
+  env: z.string().min(1),
+  input: z.record(z.string(), z.unknown()),
+  idempotencyKey: z.string().min(1),
+  schedulerId: z.string().optional(),
+  dispatchedAt: z.number(),
+  runAt: z.number(),
+  progress: z.object({ startAt: z.number().int().min(0), attempts: z.array(z.any()) }).optional(),
+});

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+import { resolveTarget, runTargetShape } from '../client/run-params.js';
+import type { Chain } from '../core/chain.js';
+import { resolveSchedule, type Schedule } from '../core/schedule.js';
+import { ValidationError } from '../core/validation-error.js';
+import { parseOrThrow } from '../core/zod-issues.js';
+import type { FallbackJobData } from './job-data.js';
+import { handleOf, type JobHandle, type ScheduleHandle } from './job-handle.js';
+import { jobIdSchema } from './job-id.js';
+import type { QueueRuntime } from './queues.js';
+
+/** `fallback.dispatch({ env, product, tag, input, schedule, jobId })` (seed 003, plus recurring forms). */
+export interface DispatchParams {
+  env?: string;
+  product?: string;
+  tag: string;
+  input?: Record<string, unknown>;
+  session?: { tag: string; token: string } | Record<string, never>;
+  cache?: string;
+  schedule?: Schedule;
+  /** Your id for this job: dispatching it again returns the existing job instead of a second one.
+   *  For a recurring schedule, its id (dispatching again updates it). */
+  jobId?: string;
+  idempotencyKey?: string;
+}
+
+const dispatchSchema = z.strictObject({
+  ...runTargetShape,
+  schedule: z.unknown().optional(),
+  jobId: jobIdSchema.optional(),
+});
+
+type Prepared = { data: FallbackJobData; opts: JobsOptions; schedule: ReturnType<typeof resolveSchedule> };
+
+/**
+ * Validates a dispatch completely (tag, input against the definition, schedule) before anything is
+ * queued, then adds the job. Needs no worker: the producer works on its own.
+ */
+export class Producer {
+  constructor(
+    private readonly queues: QueueRuntime,
+    private readonly resolve: (product: string, tag: string) => Promise<Chain>,
+    private readonly defaults: { env: string | undefined; product: string | undefined },
+  ) {}
+
+  async dispatch(params: DispatchParams): Promise<JobHandle | ScheduleHandle> {
+    const prepared = await this.prepare(params, '');
+    const queue = await this.queues.fallbackQueue();
+    const { data, opts, schedule } = prepared;
+    if (schedule.kind !== 'once') {
+      const id = params.jobId ?? `${data.product}.${data.env}.${data.tag}`;
+      const repeat =
+        schedule.kind === 'cron'
+          ? { pattern: schedule.pattern, tz: schedule.tz }
+          : { every: schedule.everyMs };
+      const first = await queue.upsertJobScheduler(id, repeat, {
+        name: data.tag,
+        data: { ...data, schedulerId: id },
+      });
+      return {
+        id,
+        tag: data.tag,
+        product: data.product,
+        env: data.env,
+        ...(schedule.kind === 'cron'
+          ? { cron: schedule.pattern, tz: schedule.tz }
+          : { every: schedule.everyMs }),
+        next: first ? new Date(first.timestamp + (first.opts.delay ?? 0)).toISOString() : undefined,
+        state: 'scheduled',
+      };
+    }
+    if (opts.jobId) {
+      const existing = await queue.getJob(opts.jobId);
+      if (existing) return handleOf(existing, await existing.getState(), true);
+    }
+    const job = await queue.add(data.tag, data, opts);
+    return handleOf(job, schedule.delayMs > 0 ? 'delayed' : 'waiting');
+  }
+
+  /** Many one-off jobs in one round trip. All are validated first: one bad item queues none. */
+  async dispatchBulk(list: DispatchParams[]): Promise<JobHandle[]> {
+    if (!Array.isArray(list))
+      throw ValidationError.field('(root)', 'expected an array of dispatch parameters');
+    const prepared: Prepared[] = [];
+    for (const [index, params] of list.entries()) {
+      const item = await this.prepare(params, `[${index}]`);
+      if (item.schedule.kind !== 'once') {
+        throw ValidationError.field(
+          `[${index}].schedule`,
+          'dispatchBulk takes delay or at; dispatch recurring schedules one by one',
+        );
+      }
+      prepared.push(item);
+    }
+    const queue = await this.queues.fallbackQueue();
+    const existing = await Promise.all(
+      prepared.map((p) => (p.opts.jobId ? queue.getJob(p.opts.jobId) : undefined)),
+    );
+    const fresh = prepared.filter((_, i) => !existing[i]);
+    const added = await queue.addBulk(fresh.map((p) => ({ name: p.data.tag, data: p.data, opts: p.opts })));
+    let next = 0;
+    return Promise.all(
+      prepared.map(async (p, i) => {
+        const found = existing[i];
+        if (found) return handleOf(found, await found.getState(), true);
+        const schedule = p.schedule as { delayMs: number };
+        return handleOf(added[next++]!, schedule.delayMs > 0 ? 'delayed' : 'waiting');
+      }),
+    );
+  }
+
+  private async prepare(params: DispatchParams, root: string): Promise<Prepared> {
+    const parsed = parseOrThrow(dispatchSchema, params, 'invalid dispatch parameters', root);
+    const { env, product } = resolveTarget(parsed, this.defaults);
+    const chain = await this.resolve(product, parsed.tag);
+    const input = withRoot(root, () => chain.validateInput(parsed.input ?? {}));
+    const now = Date.now();
+    const schedule = withRoot(root, () => resolveSchedule(parsed.schedule as Schedule | undefined, now));
+    const data: FallbackJobData = {
+      v: 1,
+      product,
+      tag: parsed.tag,
+      env,
+      input,
+      idempotencyKey: parsed.idempotencyKey ?? randomUUID(),
+      dispatchedAt: now,
+      runAt: schedule.kind === 'once' ? schedule.runAt : now,
+    };
+    const opts: JobsOptions = {};
+    if (schedule.kind === 'once' && schedule.delayMs > 0) opts.delay = schedule.delayMs;
+    if (parsed.jobId) opts.jobId = parsed.jobId;
+    return { data, opts, schedule };
+  }
+}
+
+/** Prefixes the paths of a validation error with the item's place in a bulk dispatch. */
+function withRoot<T>(root: string, fn: () => T): T {
+  if (!root) return fn();
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      const issues = error.issues.map((i) => ({ path: `${root}.${i.path}`, message: i.message }));
+      throw new ValidationError(issues, 'invalid dispatch parameters');
+    }
+    throw error;
+  }
+}

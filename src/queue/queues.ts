@@ -1,0 +1,56 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Stores } from '../client/runtime.js';
+import { FALLBACK_QUEUE, type FallbackJobData, type FallbackJobResult } from './job-data.js';
+import { defaultJobOptions, type JobRetention } from './job-options.js';
+
+export type FallbackQueue = Queue<FallbackJobData, FallbackJobResult, string>;
+
+/**
+ * The producer side of the queue, made on first use. The Queue shares the store's fail-fast
+ * connection (a dispatch must not hang while Redis is down); QueueEvents, which blocks, gets its own.
+ */
+export class QueueRuntime {
+  private queue: FallbackQueue | undefined;
+  private events: Promise<QueueEvents> | undefined;
+  private eventsConnection: Redis | undefined;
+
+  constructor(
+    private readonly stores: () => Promise<Stores>,
+    readonly prefix: string,
+    readonly retention: JobRetention,
+  ) {}
+
+  async fallbackQueue(): Promise<FallbackQueue> {
+    if (this.queue) return this.queue;
+    const { redis } = await this.stores();
+    this.queue ??= new Queue<FallbackJobData, FallbackJobResult, string>(FALLBACK_QUEUE, {
+      connection: redis,
+      prefix: this.prefix,
+      defaultJobOptions: defaultJobOptions(this.retention),
+    });
+    return this.queue;
+  }
+
+  /** Job completion events, for `jobs.wait`. */
+  queueEvents(): Promise<QueueEvents> {
+    this.events ??= (async () => {
+      const { blocking } = await this.stores();
+      this.eventsConnection = blocking();
+      const events = new QueueEvents(FALLBACK_QUEUE, {
+        connection: this.eventsConnection,
+        prefix: this.prefix,
+      });
+      await events.waitUntilReady();
+      return events;
+    })();
+    return this.events;
+  }
+
+  async close(): Promise<void> {
+    const events = await this.events?.catch(() => undefined);
+    await events?.close();
+    this.eventsConnection?.disconnect();
+    await this.queue?.close();
+  }
+}

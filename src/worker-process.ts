@@ -1,0 +1,50 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Backstop } from './backstop.js';
+import type { Config } from './config.js';
+import { ValidationError } from './core/validation-error.js';
+import type { FallbackWorker } from './queue/fallback-worker.js';
+
+/** What a definitions module exports: a function that defines chains, apps and handlers. */
+export type DefinitionsModule = (backstop: Backstop) => void | Promise<void>;
+
+/**
+ * Loads the user's code-first definitions (`BACKSTOP_DEFINITIONS=./definitions.ts`), whose default
+ * export (or `register` export) receives the Backstop and defines chains, handlers and apps on it.
+ */
+export async function loadDefinitions(backstop: Backstop, path: string | undefined): Promise<void> {
+  if (!path) return;
+  const module = (await import(pathToFileURL(resolve(path)).href)) as {
+    default?: unknown;
+    register?: unknown;
+  };
+  const register = module.default ?? module.register;
+  if (typeof register !== 'function') {
+    throw ValidationError.field(
+      'BACKSTOP_DEFINITIONS',
+      `${path} must export a function (default or 'register') taking the Backstop`,
+    );
+  }
+  await (register as DefinitionsModule)(backstop);
+}
+
+/** Starts a Backstop and its fallback worker from the environment, as the worker process does. */
+export async function startWorkerProcess(
+  config: Config,
+): Promise<{ backstop: Backstop; worker: FallbackWorker }> {
+  if (!config.REDIS_URL) {
+    throw ValidationError.field(
+      'env.REDIS_URL',
+      'a worker process needs the Redis its producers use, e.g. REDIS_URL=redis://127.0.0.1:6379',
+    );
+  }
+  const backstop = new Backstop({ redis: config.REDIS_URL });
+  await loadDefinitions(backstop, config.BACKSTOP_DEFINITIONS);
+  const worker = await backstop.worker({
+    concurrency: config.BACKSTOP_CONCURRENCY,
+    shutdownGraceMs: config.BACKSTOP_SHUTDOWN_GRACE_MS,
+    lockDurationMs: config.BACKSTOP_LOCK_DURATION_MS,
+    stalledIntervalMs: config.BACKSTOP_STALLED_INTERVAL_MS,
+  });
+  return { backstop, worker };
+}
