@@ -1,6 +1,7 @@
 /**
  * Quick-start demo: the seed's payment chain (Stripe → PayPal → Square) against local provider
- * simulators, run with the primary up, with the primary down, and with every provider down.
+ * simulators, run with the primary up, with the primary down, and with every provider down; then
+ * dispatched as a delayed background job to an in-process worker.
  * Uses REDIS_URL when set, otherwise starts a private redis-server and stops it at the end.
  */
 
@@ -102,6 +103,23 @@ try {
   paypal.down = true;
   square.down = true;
   await run('Every provider down');
+
+  console.log('\n== A job dispatched to run in 1 s, with the primary back up');
+  stripe.down = false;
+  paypal.down = false;
+  square.down = false;
+  const worker = await backstop.worker({ concurrency: 2 });
+  const job = await backstop.fallback.dispatch({
+    tag: 'payment-fallback',
+    input: { amount: 1200, currency: 'EUR', customerId: 'cus_456' },
+    schedule: { delay: '1s' },
+  });
+  console.log(`Dispatched job ${job.id}: ${job.state}, due ${job.runAt}`);
+  const done = await backstop.jobs.wait(job.id, { timeout: 10_000 });
+  const lateness = Date.parse(done.startedAt ?? '') - Date.parse(done.runAt);
+  console.log(`Job ${done.id}: ${done.state} by ${done.provider}, started ${lateness} ms after it was due`);
+  console.log(`Result: ${JSON.stringify(done.result)}`);
+  await worker.close();
 
   console.log('\n== Bad input');
   await backstop.fallback
