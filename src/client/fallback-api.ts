@@ -3,6 +3,7 @@ import type { Chain } from '../core/chain.js';
 import { type CodeFirstDefinition, compileCodeFirst } from '../core/definition/code-first.js';
 import type { DeclarativeDefinition } from '../core/definition/declarative-schema.js';
 import { runChain } from '../core/run-chain.js';
+import type { OneOffSchedule, RecurringSchedule } from '../core/schedule.js';
 import { NotFoundError, ValidationError } from '../core/validation-error.js';
 import type { JobHandle, ScheduleHandle } from '../queue/job-handle.js';
 import { type DispatchParams, Producer } from '../queue/producer.js';
@@ -29,6 +30,9 @@ export class FallbackApi {
    * Queues a run for a worker (seed 003): now, after `schedule.delay`, at `schedule.at`, or on a
    * recurring `schedule.cron` / `schedule.every`. Everything is validated before anything is queued.
    */
+  dispatch(params: DispatchParams & { schedule: RecurringSchedule }): Promise<ScheduleHandle>;
+  dispatch(params: DispatchParams & { schedule?: OneOffSchedule }): Promise<JobHandle>;
+  dispatch(params: DispatchParams): Promise<JobHandle | ScheduleHandle>;
   dispatch(params: DispatchParams): Promise<JobHandle | ScheduleHandle> {
     return this.producer.dispatch(params);
   }

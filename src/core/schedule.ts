@@ -18,6 +18,16 @@ export interface Schedule {
   every?: number | string;
 }
 
+/** A schedule that runs once: now, after a delay, or at an instant. */
+export type OneOffSchedule = Omit<Schedule, 'cron' | 'every'> & { cron?: undefined; every?: undefined };
+/** A schedule that recurs. */
+export type RecurringSchedule = (
+  | { cron: string; every?: undefined }
+  | { every: number | string; cron?: undefined }
+) & {
+  tz?: string;
+};
+
 export type ResolvedSchedule =
   | { kind: 'once'; delayMs: number; runAt: number }
   | { kind: 'cron'; pattern: string; tz: string }
