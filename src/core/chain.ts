@@ -38,4 +38,6 @@ export interface Chain {
   /** Overall budget of a run in ms, across every provider, retry and backoff. */
   deadlineMs?: number | undefined;
   classify: ErrorClassifier;
+  /** When every provider is skipped as unhealthy: try them anyway (default), or fail. */
+  whenAllUnhealthy?: 'try-anyway' | 'fail' | undefined;
 }

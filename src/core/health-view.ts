@@ -10,6 +10,7 @@ export interface ProviderHealth {
 export interface HealthKey {
   product: string;
   env: string;
+  /** The provider's healthcheck tag; for a provider without one, its name (live traffic still counts). */
   healthcheck: string;
 }
 
@@ -19,6 +20,16 @@ export interface HealthKey {
  */
 export interface HealthView {
   get(key: HealthKey): ProviderHealth | undefined;
+  /** A live call's outcome (passive health, history). Must not block: the run does not wait. */
+  record?(key: HealthKey, outcome: CallOutcome): void;
+}
+
+/** What a run reports of each provider it tried or skipped. */
+export interface CallOutcome {
+  provider: string;
+  /** `success`, a `failure` that says the provider is in trouble (retryable), another failure, or a skip. */
+  kind: 'success' | 'failure' | 'rejected' | 'skipped';
+  latencyMs: number;
 }
 
 /** A health view you set by hand: the default until healthchecks run, and the one tests use. */

@@ -33,7 +33,9 @@ export type ResolvedSchedule =
   | { kind: 'cron'; pattern: string; tz: string }
   | { kind: 'every'; everyMs: number };
 
-const OFFSET = /(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/;
+// An offset only counts after a time: '2026-03-09' ends in '-09' but has none.
+const OFFSET = /T[\d:.,]+(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/;
+const FIELDS = new Set(['delay', 'at', 'tz', 'allowPast', 'cron', 'every']);
 // Five or six space-separated cron fields; the scheduler validates the fields themselves.
 const CRON = /^\s*(\S+\s+){4,5}\S+\s*$/;
 
@@ -43,8 +45,14 @@ const CRON = /^\s*(\S+\s+){4,5}\S+\s*$/;
  */
 export function resolveSchedule(schedule: Schedule | undefined, now: number): ResolvedSchedule {
   if (schedule === undefined) return { kind: 'once', delayMs: 0, runAt: now };
-  if (schedule === null || typeof schedule !== 'object')
+  if (schedule === null || typeof schedule !== 'object' || Array.isArray(schedule)) {
     throw ValidationError.field('schedule', 'expected an object');
+  }
+  const unknown = Object.keys(schedule).filter((k) => !FIELDS.has(k));
+  if (unknown.length > 0) {
+    const message = 'unknown field; expected delay, at, tz, allowPast, cron or every';
+    throw new ValidationError(unknown.map((k) => ({ path: `schedule.${k}`, message })));
+  }
   const forms = (['delay', 'at', 'cron', 'every'] as const).filter((k) => schedule[k] !== undefined);
   if (forms.length > 1)
     throw ValidationError.field(

@@ -447,12 +447,32 @@ describe('seed 003: How Fallback Selection Works', () => {
     expect(callCounts()).toEqual([2, 2, 1]);
   });
 
-  it('6. Repeat: … or until no fallbacks are left (every provider unhealthy: nothing is called)', async () => {
+  it('6. Repeat: when every provider is unhealthy, they are tried anyway in order (the default policy)', async () => {
     setHealth('stripe-health', 'unhealthy');
     setHealth('paypal-health', 'unhealthy');
     setHealth('square-health', 'unhealthy');
 
-    const error = await exhausted(run());
+    const report = await run();
+
+    expect(steps(report.attempts)).toEqual([
+      ['stripe', 0, 'skipped', 'unhealthy'],
+      ['paypal', 0, 'skipped', 'unhealthy'],
+      ['square', 0, 'skipped', 'unhealthy'],
+      ['stripe', 1, 'success'],
+    ]);
+    expect(report.provider).toBe('stripe');
+    expect(callCounts()).toEqual([1, 0, 0]);
+  });
+
+  it('6. Repeat: … or until no fallbacks are left (every provider unhealthy, whenAllUnhealthy: fail: nothing is called)', async () => {
+    setHealth('stripe-health', 'unhealthy');
+    setHealth('paypal-health', 'unhealthy');
+    setHealth('square-health', 'unhealthy');
+    await backstop.fallback.update(PRODUCT, tag, { whenAllUnhealthy: 'fail' });
+
+    const error = await exhausted(run()).finally(() =>
+      backstop.fallback.update(PRODUCT, tag, { whenAllUnhealthy: 'try-anyway' }),
+    );
 
     expect(error.code).toBe('BACKSTOP_FALLBACK_EXHAUSTED');
     expect(steps(error.attempts)).toEqual([

@@ -19,6 +19,8 @@ export interface CodeFirstDefinition {
   deadline?: number;
   /** Which errors fail over, retry or stop the chain. */
   errors?: ErrorPolicy;
+  /** When every provider is unhealthy: try them anyway (default) or fail. */
+  whenAllUnhealthy?: 'try-anyway' | 'fail';
 }
 
 const definitionSchema = z.strictObject({
@@ -53,6 +55,7 @@ export async function compileCodeFirst(
     validateInput: compileInputSchema(input),
     providers: ctx.build(),
     deadlineMs: definition.deadline,
+    whenAllUnhealthy: parsed.whenAllUnhealthy,
     classify: classifierFor(parsed.errors),
   };
 }

@@ -32,6 +32,8 @@ export const positiveMs = z.number().int().positive();
 export const chainOptionsShape = {
   deadline: positiveMs.optional(),
   errors: errorPolicySchema.optional(),
+  /** When every provider is unhealthy: try them anyway in order (default; a stale status must not block all traffic), or fail. */
+  whenAllUnhealthy: z.enum(['try-anyway', 'fail']).optional(),
 };
 
 export function classifierFor(policy: z.infer<typeof errorPolicySchema> | undefined): ErrorClassifier {

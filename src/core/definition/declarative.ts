@@ -77,6 +77,7 @@ export function compileDeclarative(
     validateInput: compileInputSchema(definition.input),
     providers,
     deadlineMs: definition.deadline,
+    whenAllUnhealthy: definition.whenAllUnhealthy,
     classify: classifierFor(definition.errors),
   };
 }

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { positiveMs, tagSchema } from '../definition/common-schema.js';
+
+/** One env a healthcheck probes, with the probe's input there (seed 001 `envs: [{ slug, input }]`). */
+const envSchema = z.strictObject({ slug: tagSchema, input: z.record(z.string(), z.unknown()).default({}) });
+
+/**
+ * Seed 001 `health.create({ name, tag, app, event, interval, retries, envs })`, plus a plain HTTP
+ * probe (`url`, `expectStatus`) as an alternative to an app action, and a probe `timeout`.
+ */
+export const healthcheckSchema = z
+  .strictObject({
+    product: tagSchema.optional(),
+    name: z.string().min(1),
+    tag: tagSchema,
+    app: tagSchema.optional(),
+    event: tagSchema.optional(),
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+    method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+    expectStatus: z.number().int().min(100).max(599).optional(),
+    /** How often to probe, in ms. */
+    interval: positiveMs.min(100, 'expected at least 100 ms'),
+    /** Consecutive failed probes that mark the provider unhealthy (at least 1). */
+    retries: z.number().int().min(0).max(100).default(2),
+    timeout: positiveMs.default(10_000),
+    envs: z.array(envSchema).min(1, 'expected at least one env to probe'),
+  })
+  .superRefine((h, ctx) => {
+    const byApp = h.app !== undefined || h.event !== undefined;
+    if (byApp && h.url !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'a probe is an app action or a url, not both' });
+    if (byApp && (!h.app || !h.event)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [h.app ? 'event' : 'app'],
+        message: 'an app probe needs both app and event',
+      });
+    }
+  });
+
+export type HealthcheckInput = z.input<typeof healthcheckSchema>;
+export type HealthcheckDefinition = z.output<typeof healthcheckSchema>;

@@ -1,0 +1,152 @@
+import { failed, skipped, succeeded } from './attempt-records.js';
+import { backoffDelay } from './backoff.js';
+import { callOnce } from './call-attempt.js';
+import type { ProviderSpec } from './chain.js';
+import type { Verdict } from './classify.js';
+import { sleep } from './clock.js';
+import { type AttemptFailure, toFailure } from './failure.js';
+import { idempotencyKeyFor } from './idempotency.js';
+import type { RunOutcome } from './run-chain.js';
+import { FallbackStoppedError, MappingFailedError } from './run-errors.js';
+import type { RunState } from './run-state.js';
+import type { TemplateScope } from './template/scope.js';
+
+/** Retry-After longer than this, with no deadline to bound it, fails over instead of waiting. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/** What trying one provider came to: a final outcome, or go on to the next provider. */
+export type Step = RunOutcome | 'skipped' | 'next';
+
+/**
+ * One provider: skip it when unhealthy (unless told to ignore health); map the input; try it up
+ * to `retries + 1` times, each attempt bounded by its timeout, waiting the backoff in between; a
+ * failure's verdict decides between retrying, failing over and stopping the chain.
+ */
+export async function tryProvider(run: RunState, index: number, ignoreHealth: boolean): Promise<Step> {
+  const { deps, req, scope } = run;
+  const { clock } = deps;
+  const provider = run.req.chain.providers[index]!;
+  const idempotencyKey = idempotencyKeyFor(req.runKey, provider.name);
+  if (!ignoreHealth && run.isUnhealthy(provider)) {
+    await run.record(skipped(provider, idempotencyKey, clock.now(), 'unhealthy'), index);
+    run.report(provider, 'skipped', 0);
+    return 'skipped';
+  }
+
+  let request: unknown;
+  try {
+    request = provider.mapInput ? provider.mapInput(req.input, scope) : req.input;
+  } catch (error) {
+    const failure = toFailure(error);
+    run.providerErrors[provider.name] = failure;
+    await run.record(failed(provider, idempotencyKey, 1, clock.now(), 0, failure, 'failover'), index);
+    scope.fallback = fallbackInfo(provider, failure);
+    return 'next';
+  }
+
+  if (req.beforeProvider) await req.beforeProvider(index, run.attempts);
+  for (let attempt = 1; attempt <= provider.retries + 1; attempt++) {
+    if (run.signal.aborted) return 'next';
+    const attemptStart = clock.now();
+    const call = await callOnce({
+      clock,
+      targets: deps.targets,
+      logger: deps.logger,
+      provider,
+      request,
+      attempt,
+      idempotencyKey,
+      runSignal: run.signal,
+      deadlineAt: run.deadlineAt,
+      identity: run.identity,
+    });
+    const durationMs = clock.now() - attemptStart;
+
+    if (call.ok) {
+      await run.record(succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs), index);
+      run.report(provider, 'success', durationMs);
+      try {
+        const result = normalize(provider, call.response, scope);
+        return { ok: true, runId: req.runId, provider: provider.name, result, attempts: run.attempts };
+      } catch (error) {
+        const mapping = new MappingFailedError(run.errorData(), provider.name, call.response, error);
+        return { ok: false, runId: req.runId, error: mapping, attempts: run.attempts };
+      }
+    }
+
+    const failure = call.failure;
+    const runEnded = run.signal.aborted;
+    const verdict: Verdict = runEnded ? 'stop' : req.chain.classify(failure);
+    run.providerErrors[provider.name] = failure;
+    scope.fallback = fallbackInfo(provider, failure);
+    await run.record(
+      failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict),
+      index,
+    );
+    // Only failures that say the provider is in trouble count against its health.
+    run.report(provider, verdict === 'retry' ? 'failure' : 'rejected', durationMs);
+    deps.logger.debug(
+      { runId: req.runId, provider: provider.name, attempt, code: failure.code, verdict },
+      'attempt failed',
+    );
+
+    if (runEnded) return 'next';
+    if (verdict === 'stop') {
+      const error = new FallbackStoppedError(run.errorData(), provider.name, failure.cause);
+      return { ok: false, runId: req.runId, error, attempts: run.attempts };
+    }
+    if (verdict === 'failover' || attempt > provider.retries) return 'next';
+
+    const delay = retryDelay(run, provider, attempt, failure);
+    if (delay === 'failover') return 'next';
+    if (delay > 0) {
+      try {
+        await sleep(clock, delay, run.signal);
+      } catch {
+        return 'next'; // the deadline or the caller ended the run while we waited
+      }
+    }
+  }
+  return 'next';
+}
+
+function retryDelay(
+  run: RunState,
+  provider: ProviderSpec,
+  attempt: number,
+  failure: AttemptFailure,
+): number | 'failover' {
+  const backoff = backoffDelay(provider.backoff, attempt, run.deps.random);
+  const retryAfter = failure.retryAfterMs;
+  const { deadlineAt } = run;
+  if (deadlineAt === undefined && retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_MS)
+    return 'failover';
+  const delay = retryAfter === undefined ? backoff : Math.max(backoff, retryAfter);
+  // A wait the run cannot afford would only end it at the deadline: the next provider is the better bet.
+  if (deadlineAt !== undefined && delay > 0 && run.deps.clock.now() + delay >= deadlineAt) return 'failover';
+  return delay;
+}
+
+/**
+ * `{ provider, ...output }`. A mapping may name the provider itself (seed 003 does); a raw response
+ * may not, so that a vendor's own `provider` field never hides which provider served.
+ */
+function normalize(provider: ProviderSpec, response: unknown, scope: TemplateScope): Record<string, unknown> {
+  if (!provider.mapOutput) {
+    return isRecord(response)
+      ? { ...response, provider: provider.name }
+      : { provider: provider.name, value: response };
+  }
+  const mapped = provider.mapOutput(response, scope);
+  return isRecord(mapped)
+    ? { provider: provider.name, ...mapped }
+    : { provider: provider.name, value: mapped };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function fallbackInfo(provider: ProviderSpec, failure: AttemptFailure): TemplateScope['fallback'] {
+  return { error: failure.message, provider: provider.name, code: failure.code, status: failure.status };
+}
