@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { AppApi } from './client/app-api.js';
 import { CodeRegistry } from './client/code-registry.js';
 import { FallbackApi } from './client/fallback-api.js';
+import { HealthApi } from './client/health-api.js';
 import type { Internals } from './client/internals.js';
 import { JobsApi } from './client/jobs-api.js';
 import { backstopOptionsSchema } from './client/options-schema.js';
@@ -10,12 +11,15 @@ import { SchedulesApi } from './client/schedules-api.js';
 import { type Config, loadConfig } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { tagSchema } from './core/definition/common-schema.js';
-import { type HealthView, InMemoryHealthView } from './core/health-view.js';
+import type { CircuitPolicy } from './core/health/circuit.js';
+import type { HealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
 import { ValidationError } from './core/validation-error.js';
 import { parseOrThrow } from './core/zod-issues.js';
+import { HealthRuntime } from './health/health-runtime.js';
 import { createLogger } from './logger.js';
-import { type FallbackWorker, startFallbackWorker, type WorkerOptions } from './queue/fallback-worker.js';
+import { BackstopWorker } from './queue/backstop-worker.js';
+import { startFallbackWorker, type WorkerOptions } from './queue/fallback-worker.js';
 import type { JobRetention } from './queue/job-options.js';
 import { QueueRuntime } from './queue/queues.js';
 import { AppTargetAdapter } from './targets/app-target.js';
@@ -36,6 +40,11 @@ export interface BackstopOptions {
   logger?: Logger;
   /** Key prefix in Redis; keep the `{…}` hash tag for Redis Cluster. */
   prefix?: string;
+  /**
+   * Passive health: `threshold` consecutive live failures of a provider open its circuit for
+   * `cooldownMs` (default 5 and 30 s, or BACKSTOP_CIRCUIT_THRESHOLD / _COOLDOWN_MS); `false` turns it off.
+   */
+  circuit?: { threshold?: number; cooldownMs?: number } | false;
   /** Injected time, for tests. */
   clock?: Clock;
   /** Environment to read configuration from (default `process.env`). */
@@ -50,6 +59,8 @@ export class Backstop {
   readonly jobs: JobsApi;
   /** Recurring dispatches: `list`, `remove`. */
   readonly schedules: SchedulesApi;
+  /** Healthchecks, provider state and history. */
+  readonly health: HealthApi;
   /** In-process targets: `handlers.register(app, action, async (request, ctx) => result)`. */
   readonly handlers: {
     register(app: string, action: string, handler: ActionHandler): void;
@@ -63,17 +74,28 @@ export class Backstop {
   readonly logger: Logger;
   private readonly internals: Internals;
   private readonly queues: QueueRuntime;
-  private readonly workers: FallbackWorker[] = [];
+  private readonly workers = new Set<BackstopWorker>();
+  private readonly healthRuntime: HealthRuntime;
 
   constructor(options: BackstopOptions = {}) {
     parseOrThrow(backstopOptionsSchema, options, 'invalid Backstop options');
     const config: Config = loadConfig(options.processEnv ?? process.env);
     const settings = options.prefix ? { ...config, BACKSTOP_PREFIX: options.prefix } : config;
     const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-    const health = options.health ?? new InMemoryHealthView();
+    const healthRuntime = new HealthRuntime(
+      settings.BACKSTOP_PREFIX,
+      logger,
+      circuitPolicy(options.circuit, settings),
+    );
+    const health = options.health ?? healthRuntime.view;
     const handlers = new HandlerRegistry();
     const targets = new TargetRegistry();
     const runtime = new RedisRuntime(options.redis, settings, logger);
+    runtime.hook(
+      (stores) => healthRuntime.start(stores),
+      () => healthRuntime.stop(),
+    );
+    this.healthRuntime = healthRuntime;
     this.internals = {
       config: settings,
       logger,
@@ -82,6 +104,7 @@ export class Backstop {
       handlers,
       targets,
       runtime,
+      healthRuntime,
       engine: { clock: options.clock ?? systemClock, health, targets, logger },
       defaults: {
         env: options.env ?? config.BACKSTOP_ENV,
@@ -92,6 +115,7 @@ export class Backstop {
     this.fallback = new FallbackApi(this.internals, this.queues);
     this.jobs = new JobsApi(this.queues);
     this.schedules = new SchedulesApi(this.queues);
+    this.health = new HealthApi(this.internals, healthRuntime);
     this.app = new AppApi(this.internals);
     const http = new HttpAppTarget(async (tag) => (await runtime.get()).apps.compiled(tag));
     targets.register('app', new AppTargetAdapter(handlers, http));
@@ -130,23 +154,33 @@ export class Backstop {
   }
 
   /**
-   * Starts a worker in this process that runs dispatched fallback jobs, using this Backstop's
-   * definitions, handlers and targets. `close()` on the handle (or on the Backstop) stops it.
+   * Starts workers in this process, with this Backstop's definitions, handlers and targets: one for
+   * dispatched fallback jobs and one for healthcheck probes (`healthchecks: false` to leave probes
+   * to healthcheck worker processes). `close()` on the handle (or on the Backstop) stops them.
    */
-  async worker(options: WorkerOptions = {}): Promise<FallbackWorker> {
+  async worker(
+    options: WorkerOptions & { fallbacks?: boolean; healthchecks?: boolean; healthConcurrency?: number } = {},
+  ): Promise<BackstopWorker> {
+    const { fallbacks = true, healthchecks = true, healthConcurrency, ...fallbackOptions } = options;
     const stores = await this.internals.runtime.get();
-    const worker = await startFallbackWorker(
-      {
-        engine: this.internals.engine,
-        resolve: (product, tag) => this.fallback.resolve(product, tag),
-        logger: this.logger,
-      },
-      stores.blocking(),
-      this.internals.config.BACKSTOP_PREFIX,
-      retentionOf(this.internals.config),
-      options,
-    );
-    this.workers.push(worker);
+    const fallbackWorker = fallbacks
+      ? await startFallbackWorker(
+          {
+            engine: this.internals.engine,
+            resolve: (product, tag) => this.fallback.resolve(product, tag),
+            logger: this.logger,
+          },
+          stores.blocking(),
+          this.internals.config.BACKSTOP_PREFIX,
+          retentionOf(this.internals.config),
+          fallbackOptions,
+        )
+      : undefined;
+    const healthWorker = healthchecks
+      ? await this.healthRuntime.startWorker(stores.blocking(), this.internals.targets, healthConcurrency)
+      : undefined;
+    const worker = new BackstopWorker(fallbackWorker, healthWorker, () => this.workers.delete(worker));
+    this.workers.add(worker);
     return worker;
   }
 
@@ -155,7 +189,7 @@ export class Backstop {
    * connection, and the embedded redis-server if this process started one.
    */
   async close(): Promise<void> {
-    for (const worker of this.workers.reverse()) await worker.close();
+    for (const worker of [...this.workers].reverse()) await worker.close();
     await this.queues.close();
     await this.internals.runtime.close();
   }
@@ -167,5 +201,16 @@ function retentionOf(config: Config): JobRetention {
     completedCount: config.BACKSTOP_KEEP_COMPLETED_COUNT,
     failedAge: config.BACKSTOP_KEEP_FAILED_SECONDS,
     failedCount: config.BACKSTOP_KEEP_FAILED_COUNT,
+  };
+}
+
+/** A threshold of 0 (or `circuit: false`) means live failures never open a circuit. */
+function circuitPolicy(option: BackstopOptions['circuit'], config: Config): CircuitPolicy {
+  if (option === false)
+    return { threshold: Number.POSITIVE_INFINITY, cooldownMs: config.BACKSTOP_CIRCUIT_COOLDOWN_MS };
+  const threshold = option?.threshold ?? config.BACKSTOP_CIRCUIT_THRESHOLD;
+  return {
+    threshold: threshold > 0 ? threshold : Number.POSITIVE_INFINITY,
+    cooldownMs: option?.cooldownMs ?? config.BACKSTOP_CIRCUIT_COOLDOWN_MS,
   };
 }

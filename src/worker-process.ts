@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { Backstop } from './backstop.js';
 import type { Config } from './config.js';
 import { ValidationError } from './core/validation-error.js';
-import type { FallbackWorker } from './queue/fallback-worker.js';
+import type { BackstopWorker } from './queue/backstop-worker.js';
 
 /** What a definitions module exports: a function that defines chains, apps and handlers. */
 export type DefinitionsModule = (backstop: Backstop) => void | Promise<void>;
@@ -28,10 +28,15 @@ export async function loadDefinitions(backstop: Backstop, path: string | undefin
   await (register as DefinitionsModule)(backstop);
 }
 
-/** Starts a Backstop and its fallback worker from the environment, as the worker process does. */
+/**
+ * Starts a Backstop and a worker from the environment, as the worker processes do: `fallbacks`
+ * runs dispatched fallback jobs (workers/fallback.worker.ts), `healthchecks` runs probes
+ * (workers/healthcheck.worker.ts).
+ */
 export async function startWorkerProcess(
   config: Config,
-): Promise<{ backstop: Backstop; worker: FallbackWorker }> {
+  role: 'fallbacks' | 'healthchecks',
+): Promise<{ backstop: Backstop; worker: BackstopWorker }> {
   if (!config.REDIS_URL) {
     throw ValidationError.field(
       'env.REDIS_URL',
@@ -41,6 +46,9 @@ export async function startWorkerProcess(
   const backstop = new Backstop({ redis: config.REDIS_URL });
   await loadDefinitions(backstop, config.BACKSTOP_DEFINITIONS);
   const worker = await backstop.worker({
+    fallbacks: role === 'fallbacks',
+    healthchecks: role === 'healthchecks',
+    healthConcurrency: config.BACKSTOP_CONCURRENCY,
     concurrency: config.BACKSTOP_CONCURRENCY,
     shutdownGraceMs: config.BACKSTOP_SHUTDOWN_GRACE_MS,
     lockDurationMs: config.BACKSTOP_LOCK_DURATION_MS,

@@ -6,32 +6,8 @@
  */
 import { loadConfig } from '../src/config.js';
 import { startWorkerProcess } from '../src/worker-process.js';
+import { exitOnSignals } from '../src/worker-signals.js';
 
-const config = loadConfig();
-const { backstop, worker } = await startWorkerProcess(config);
+const { backstop, worker } = await startWorkerProcess(loadConfig(), 'fallbacks');
 backstop.logger.info({ pid: process.pid }, 'worker ready');
-
-let stopping = false;
-const stop = (signal: string) => {
-  if (stopping) {
-    backstop.logger.warn({ signal }, 'second signal: exiting now');
-    process.exit(1);
-  }
-  stopping = true;
-  backstop.logger.info({ signal }, 'shutting down: finishing running jobs');
-  void worker
-    .close()
-    .then(() => backstop.close())
-    .then(
-      () => {
-        backstop.logger.info({}, 'worker stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        backstop.logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+exitOnSignals(backstop, worker);

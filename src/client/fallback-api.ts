@@ -49,6 +49,7 @@ export class FallbackApi {
     const previous = code.get(product, definition?.tag);
     const chain = await compileCodeFirst(definition, defaults.product, (previous?.version ?? 0) + 1);
     code.set(chain, definition);
+    await this.noteHealthchecks(chain);
     return this.describe(chain);
   }
 
@@ -66,7 +67,9 @@ export class FallbackApi {
     if (isCodeFirst(definition)) return this.define(definition);
     const product = requireProduct(this.internals, (definition as { product?: string })?.product);
     const { fallbacks } = await this.internals.runtime.get();
-    return describeStored(await fallbacks.create(product, definition), this.internals.health, this.env());
+    const stored = await fallbacks.create(product, definition);
+    await this.noteHealthchecks(await this.resolve(product, stored.definition.tag));
+    return describeStored(stored, this.internals.health, this.env());
   }
 
   /** `fetch(tag)` (seed 001, default product) or `fetch(product, tag)` (seed 003). */
@@ -102,7 +105,9 @@ export class FallbackApi {
     if (codeDefinition)
       return this.define({ ...codeDefinition, ...(patch as Partial<CodeFirstDefinition>), product, tag });
     const { fallbacks } = await this.internals.runtime.get();
-    return describeStored(await fallbacks.update(product, tag, patch), this.internals.health, this.env());
+    const stored = await fallbacks.update(product, tag, patch);
+    await this.noteHealthchecks(await this.resolve(product, tag));
+    return describeStored(stored, this.internals.health, this.env());
   }
 
   /** `delete(tag)` or `delete(product, tag)`. */
@@ -129,6 +134,10 @@ export class FallbackApi {
     const resolved = parseRunParams(params, this.internals.defaults);
     const chain = await this.resolve(resolved.product, resolved.tag);
     const input = chain.validateInput(resolved.input);
+    // Provider state lives in Redis: a chain with healthchecks waits for the snapshot, once.
+    if (!this.internals.runtime.connected && chain.providers.some((p) => p.healthcheck)) {
+      await this.internals.runtime.get();
+    }
     const runId = resolved.runId ?? randomUUID();
     const started = performance.now();
     const outcome = await runChain(this.internals.engine, {
@@ -164,6 +173,13 @@ export class FallbackApi {
     const stored = await fallbacks.chain(product, tag);
     if (!stored) throw new NotFoundError('fallback', tag, product);
     return stored;
+  }
+
+  /** Seed 001/003: options' `check_interval` overrides how often their healthchecks probe. */
+  private async noteHealthchecks(chain: Chain): Promise<void> {
+    if (!chain.providers.some((p) => p.healthcheck)) return;
+    await this.internals.runtime.get();
+    await this.internals.healthRuntime.noteIntervals(chain.product, chain.tag, chain.providers);
   }
 
   private productAndTag(a: string, b?: string): [string, string] {

@@ -3,6 +3,7 @@ import type { HealthView } from '../core/health-view.js';
 import type { Logger } from '../core/logger.js';
 import type { EngineDeps } from '../core/run-chain.js';
 import { ValidationError } from '../core/validation-error.js';
+import type { HealthRuntime } from '../health/health-runtime.js';
 import type { HandlerRegistry } from '../targets/handler-registry.js';
 import type { TargetRegistry } from '../targets/target-registry.js';
 import type { CodeRegistry } from './code-registry.js';
@@ -18,6 +19,7 @@ export interface Internals {
   handlers: HandlerRegistry;
   targets: TargetRegistry;
   runtime: RedisRuntime;
+  healthRuntime: HealthRuntime;
   engine: EngineDeps;
   defaults: { env: string | undefined; product: string | undefined };
 }

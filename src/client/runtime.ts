@@ -26,12 +26,27 @@ export class RedisRuntime {
   private embedded: EmbeddedRedis | undefined;
   private ownsClient = false;
   private closed = false;
+  private readonly onConnect: ((stores: Stores) => Promise<void>)[] = [];
+  private readonly onClose: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly redis: string | Redis | undefined,
     private readonly config: Config,
     private readonly logger: Logger,
   ) {}
+
+  /** Runs once connected, before any caller gets the stores; `close` hooks run first on close. */
+  hook(onConnect: (stores: Stores) => Promise<void>, onClose: () => Promise<void>): void {
+    this.onConnect.push(onConnect);
+    this.onClose.unshift(onClose);
+  }
+
+  /** True once connected: lets hot paths skip awaiting `get()`. */
+  get connected(): boolean {
+    return this.ready;
+  }
+
+  private ready = false;
 
   get(): Promise<Stores> {
     if (this.closed)
@@ -51,6 +66,7 @@ export class RedisRuntime {
   async close(): Promise<void> {
     this.closed = true;
     const stores = await this.stores?.catch(() => undefined);
+    if (stores) for (const hook of this.onClose) await hook();
     if (stores && this.ownsClient) await stores.redis.quit().catch(() => stores.redis.disconnect());
     await this.embedded?.stop();
   }
@@ -76,11 +92,14 @@ export class RedisRuntime {
       source = url;
       this.ownsClient = true;
     }
-    return {
+    const stores: Stores = {
       redis: client,
       blocking: () => blockingClient(source),
       fallbacks: new FallbackStore(client, keys),
       apps: new AppStore(client, keys),
     };
+    for (const hook of this.onConnect) await hook(stores);
+    this.ready = true;
+    return stores;
   }
 }

@@ -20,6 +20,8 @@ export interface HealthKey {
  */
 export interface HealthView {
   get(key: HealthKey): ProviderHealth | undefined;
+  /** Like `get`, for display: never takes the one trial call a half-open circuit allows. */
+  peek?(key: HealthKey): ProviderHealth | undefined;
   /** A live call's outcome (passive health, history). Must not block: the run does not wait. */
   record?(key: HealthKey, outcome: CallOutcome): void;
 }

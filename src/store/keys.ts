@@ -20,4 +20,34 @@ export class Keys {
   appIndex(): string {
     return `${this.prefix}:apps`;
   }
+  healthcheck(product: string, tag: string): string {
+    return `${this.prefix}:health:${product}:${tag}`;
+  }
+  healthcheckIndex(product: string): string {
+    return `${this.prefix}:healths:${product}`;
+  }
+  /** Per product, healthcheck: the `check_interval` overrides fallback options ask for. */
+  healthInterval(product: string, tag: string): string {
+    return `${this.prefix}:health-interval:${product}:${tag}`;
+  }
+  /** What probes found (a hash): status, consecutive failures, last check, latencies. */
+  probeState(product: string, env: string, healthcheck: string): string {
+    return `${this.prefix}:probe:${product}:${env}:${healthcheck}`;
+  }
+  /** What live traffic found (a hash): consecutive failures and until when the circuit is open. */
+  circuit(product: string, env: string, key: string): string {
+    return `${this.prefix}:circuit:${product}:${env}:${key}`;
+  }
+  /** Every probe and circuit key there is, as `kind|product|env|key`, to load a snapshot. */
+  healthIndex(): string {
+    return `${this.prefix}:health-index`;
+  }
+  /** Pub/sub channel of provider state changes. */
+  healthEvents(): string {
+    return `${this.prefix}:health-events`;
+  }
+  /** Historical counts of one provider in one time bucket (a hash). */
+  history(product: string, env: string, provider: string, bucketStart: number): string {
+    return `${this.prefix}:history:${product}:${env}:${provider}:${bucketStart}`;
+  }
 }

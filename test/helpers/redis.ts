@@ -13,7 +13,11 @@ export function uniquePrefix(): string {
   return `{bt-${randomUUID().slice(0, 8)}}`;
 }
 
-/** A Backstop on the test Redis with its own prefix, quiet logs and product/env defaults. */
+/**
+ * A Backstop on the test Redis with its own prefix, quiet logs and product/env defaults. Circuits
+ * are off unless a test turns them on: tests of other behaviour fail providers on purpose, and an
+ * opened circuit would skip them in the next test.
+ */
 export function testBackstop(options: BackstopOptions = {}): Backstop {
   return new Backstop({
     redis: redisUrl(),
@@ -21,6 +25,7 @@ export function testBackstop(options: BackstopOptions = {}): Backstop {
     product: 'my-product',
     env: 'prd',
     logger: silentLogger,
+    circuit: false,
     ...options,
   });
 }

@@ -37,6 +37,7 @@ export async function startWorkerProcess(
       LOG_LEVEL: 'debug',
       BACKSTOP_LOCK_DURATION_MS: '1000',
       BACKSTOP_STALLED_INTERVAL_MS: '500',
+      BACKSTOP_CIRCUIT_THRESHOLD: '0', // as testBackstop: circuits only where a test turns them on
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,74 @@
+import type { Redis } from 'ioredis';
+import type { CircuitPolicy, CircuitState } from '../core/health/circuit.js';
+import type { Keys } from '../store/keys.js';
+import { indexMember } from './health-event.js';
+
+/**
+ * The circuit rule of core/health/circuit.ts (`applyCall`), run inside Redis: live failures come
+ * from every worker at once, and a compare-and-set would spin under exactly the failure storms it
+ * must record. Publishes every change so snapshots know when a success needs reporting.
+ * KEYS: circuit, index. ARGV: ok, now, threshold, cooldownMs, member, channel, product, env, key.
+ */
+const APPLY_CALL = `
+local failures = tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')
+local openUntil = tonumber(redis.call('HGET', KEYS[1], 'openUntil') or '')
+local now = tonumber(ARGV[2])
+local state
+if ARGV[1] == '1' then
+  if failures == 0 and not openUntil then return 0 end
+  redis.call('DEL', KEYS[1])
+  state = { failures = 0, openUntil = cjson.null }
+else
+  failures = failures + 1
+  local halfOpen = openUntil and now >= openUntil
+  if halfOpen or failures >= tonumber(ARGV[3]) then openUntil = now + tonumber(ARGV[4]) end
+  redis.call('HSET', KEYS[1], 'failures', failures)
+  if openUntil then redis.call('HSET', KEYS[1], 'openUntil', openUntil) end
+  redis.call('PEXPIRE', KEYS[1], 86400000)
+  redis.call('SADD', KEYS[2], ARGV[5])
+  state = { failures = failures, openUntil = openUntil or cjson.null }
+end
+redis.call('PUBLISH', ARGV[6], cjson.encode({ kind = 'circuit', product = ARGV[7], env = ARGV[8], key = ARGV[9], state = state }))
+return 1`;
+
+export class CircuitStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Records one live call's outcome. */
+  async record(
+    product: string,
+    env: string,
+    key: string,
+    ok: boolean,
+    now: number,
+    policy: CircuitPolicy,
+  ): Promise<void> {
+    await this.redis.eval(
+      APPLY_CALL,
+      2,
+      this.keys.circuit(product, env, key),
+      this.keys.healthIndex(),
+      ok ? '1' : '0',
+      String(now),
+      String(policy.threshold),
+      String(policy.cooldownMs),
+      indexMember('circuit', product, env, key),
+      this.keys.healthEvents(),
+      product,
+      env,
+      key,
+    );
+  }
+
+  async read(product: string, env: string, key: string): Promise<CircuitState> {
+    const [failures, openUntil] = await this.redis.hmget(
+      this.keys.circuit(product, env, key),
+      'failures',
+      'openUntil',
+    );
+    return { failures: Number(failures ?? 0), openUntil: openUntil ? Number(openUntil) : null };
+  }
+}

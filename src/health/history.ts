@@ -1,0 +1,122 @@
+import type { Redis } from 'ioredis';
+import { bucketOf, LATENCY_BOUNDS_MS, quantile } from '../core/health/latency-histogram.js';
+import type { CallOutcome } from '../core/health-view.js';
+import type { Logger } from '../core/logger.js';
+import type { Keys } from '../store/keys.js';
+
+export interface HistoryOptions {
+  /** Width of a time bucket. */
+  bucketMs: number;
+  /** How long buckets are kept. */
+  retentionMs: number;
+  /** How often this process writes what it counted. */
+  flushMs: number;
+}
+
+export const DEFAULT_HISTORY: HistoryOptions = {
+  bucketMs: 60_000,
+  retentionMs: 7 * 24 * 3_600_000,
+  flushMs: 1_000,
+};
+
+/** One time bucket of one provider: counts and latency percentiles (bucket upper bounds, ms). */
+export interface HistoryBucket {
+  start: string;
+  success: number;
+  failure: number;
+  skipped: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/**
+ * Historical performance (seed 001), per product, env and provider, in time buckets kept for a
+ * retention period. Counted in memory and written once a second in one pipeline, so runs never
+ * wait on it.
+ */
+export class HistoryRecorder {
+  private pending = new Map<string, Map<string, number>>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly options: HistoryOptions,
+    private readonly logger: Logger,
+    private readonly now: () => number,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(), this.options.flushMs);
+    this.timer.unref();
+  }
+
+  add(product: string, env: string, outcome: CallOutcome): void {
+    const start = this.now() - (this.now() % this.options.bucketMs);
+    const key = this.keys.history(product, env, outcome.provider, start);
+    let fields = this.pending.get(key);
+    if (!fields) this.pending.set(key, (fields = new Map()));
+    const count = outcome.kind === 'rejected' ? 'failure' : outcome.kind;
+    fields.set(count, (fields.get(count) ?? 0) + 1);
+    if (outcome.kind !== 'skipped') {
+      const field = `l${bucketOf(outcome.latencyMs)}`;
+      fields.set(field, (fields.get(field) ?? 0) + 1);
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const pipeline = this.redis.pipeline();
+    for (const [key, fields] of batch) {
+      for (const [field, n] of fields) pipeline.hincrby(key, field, n);
+      pipeline.pexpire(key, this.options.retentionMs + this.options.bucketMs);
+    }
+    try {
+      await pipeline.exec();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'writing provider history failed; these counts are lost');
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+
+  /** Buckets of one provider from `from` to `to` (ms since epoch), oldest first; empty ones left out. */
+  async read(
+    product: string,
+    env: string,
+    provider: string,
+    from: number,
+    to: number,
+  ): Promise<HistoryBucket[]> {
+    const first = from - (from % this.options.bucketMs);
+    const starts: number[] = [];
+    for (let t = first; t <= to && starts.length < 10_000; t += this.options.bucketMs) starts.push(t);
+    const pipeline = this.redis.pipeline();
+    for (const start of starts) pipeline.hgetall(this.keys.history(product, env, provider, start));
+    const results = (await pipeline.exec()) ?? [];
+    const buckets: HistoryBucket[] = [];
+    for (const [i, start] of starts.entries()) {
+      const hash = (results[i]?.[1] ?? {}) as Record<string, string>;
+      if (Object.keys(hash).length === 0) continue;
+      const counts = [...LATENCY_BOUNDS_MS, Number.POSITIVE_INFINITY].map((_, b) =>
+        Number(hash[`l${b}`] ?? 0),
+      );
+      buckets.push({
+        start: new Date(start).toISOString(),
+        success: Number(hash.success ?? 0),
+        failure: Number(hash.failure ?? 0),
+        skipped: Number(hash.skipped ?? 0),
+        p50: quantile(counts, 0.5),
+        p95: quantile(counts, 0.95),
+        p99: quantile(counts, 0.99),
+      });
+    }
+    return buckets;
+  }
+}

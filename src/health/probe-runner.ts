@@ -1,0 +1,64 @@
+import type { HealthcheckDefinition } from '../core/health/healthcheck-schema.js';
+import type { Logger } from '../core/logger.js';
+import type { TargetContext, TargetResolver } from '../core/target.js';
+
+/** A code-first probe: resolves when the provider is up, throws when it is not. */
+export type ProbeHandler = (
+  input: Record<string, unknown>,
+  ctx: { signal: AbortSignal; env: string },
+) => unknown | Promise<unknown>;
+
+export interface ProbeResult {
+  ok: boolean;
+  latencyMs: number;
+  error?: string | undefined;
+}
+
+/**
+ * Runs one probe, bounded by the healthcheck's timeout: a handler, a plain URL with an expected
+ * status (any 2xx by default), or an app action through the same targets runs use.
+ */
+export async function runProbe(
+  definition: HealthcheckDefinition,
+  env: string,
+  product: string,
+  handler: ProbeHandler | undefined,
+  targets: TargetResolver,
+  logger: Logger,
+): Promise<ProbeResult> {
+  const input = definition.envs.find((e) => e.slug === env)?.input ?? {};
+  const signal = AbortSignal.timeout(definition.timeout);
+  const started = performance.now();
+  try {
+    if (handler) {
+      await handler(input, { signal, env });
+    } else if (definition.url) {
+      const response = await fetch(definition.url, { method: definition.method, signal });
+      await response.arrayBuffer();
+      const expected = definition.expectStatus;
+      const ok = expected === undefined ? response.ok : response.status === expected;
+      if (!ok) throw new Error(`HTTP ${response.status}, expected ${expected ?? '2xx'}`);
+    } else {
+      const ctx: TargetContext = {
+        signal,
+        idempotencyKey: `probe:${definition.tag}:${Date.now()}`,
+        attempt: 1,
+        provider: definition.tag,
+        runId: `probe:${definition.tag}`,
+        product,
+        env,
+        tag: definition.tag,
+        logger,
+        remainingMs: definition.timeout,
+        depth: 0,
+      };
+      await targets.call({ kind: 'app', app: definition.app!, action: definition.event! }, input, ctx);
+    }
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (error) {
+    const message = signal.aborted
+      ? `probe timed out after ${definition.timeout} ms`
+      : (error as Error).message;
+    return { ok: false, latencyMs: Math.round(performance.now() - started), error: message };
+  }
+}

@@ -1,0 +1,23 @@
+import type { Worker } from 'bullmq';
+import type { FallbackWorker } from './fallback-worker.js';
+
+/** What `backstop.worker()` returns: the fallback worker, the healthcheck worker, or both. */
+export class BackstopWorker {
+  constructor(
+    readonly fallbacks: FallbackWorker | undefined,
+    readonly healthchecks: Worker | undefined,
+    private readonly release: () => void,
+  ) {}
+
+  /** Healthchecks first (they are cheap to stop), then fallback jobs, gracefully within the grace. */
+  async close(graceMs?: number): Promise<void> {
+    await this.healthchecks?.close();
+    this.healthchecks?.disconnect?.();
+    await this.fallbacks?.close(graceMs);
+    this.release();
+  }
+
+  get running(): boolean {
+    return Boolean(this.fallbacks?.running || this.healthchecks?.isRunning());
+  }
+}

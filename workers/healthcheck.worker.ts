@@ -1,0 +1,12 @@
+/**
+ * Worker process: runs healthcheck probes on their schedules and keeps provider state in Redis.
+ *   REDIS_URL=redis://127.0.0.1:6379 BACKSTOP_DEFINITIONS=./definitions.ts npx tsx workers/healthcheck.worker.ts
+ * Declarative healthchecks come from Redis; code-first ones (health.define) from BACKSTOP_DEFINITIONS.
+ */
+import { loadConfig } from '../src/config.js';
+import { startWorkerProcess } from '../src/worker-process.js';
+import { exitOnSignals } from '../src/worker-signals.js';
+
+const { backstop, worker } = await startWorkerProcess(loadConfig(), 'healthchecks');
+backstop.logger.info({ pid: process.pid }, 'worker ready');
+exitOnSignals(backstop, worker);
