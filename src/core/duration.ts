@@ -14,7 +14,7 @@ export function parseDuration(value: unknown, path: string): number {
     const short = SHORT.exec(value.trim());
     if (short) return Math.round(Number(short[1]) * UNITS[short[2]!]!);
     if (/^P/i.test(value.trim())) {
-      const iso = Duration.fromISO(value.trim());
+      const iso = Duration.fromISO(value.trim().toUpperCase());
       if (iso.isValid) return iso.toMillis();
     }
   }

@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { DateTime, IANAZone } from 'luxon';
 import { parseDuration } from './duration.js';
 import { ValidationError } from './validation-error.js';
@@ -67,7 +68,17 @@ export function resolveSchedule(schedule: Schedule | undefined, now: number): Re
         `expected a cron pattern such as '0 9 * * 1-5', received ${JSON.stringify(schedule.cron)}`,
       );
     }
-    return { kind: 'cron', pattern: schedule.cron.trim(), tz: tz ?? 'UTC' };
+    const pattern = schedule.cron.trim();
+    try {
+      // The parser BullMQ's schedulers use: what passes here, they accept.
+      CronExpressionParser.parse(pattern, { tz: tz ?? 'UTC' });
+    } catch (error) {
+      throw ValidationError.field(
+        'schedule.cron',
+        `invalid cron pattern '${pattern}': ${(error as Error).message}`,
+      );
+    }
+    return { kind: 'cron', pattern, tz: tz ?? 'UTC' };
   }
   if (schedule.every !== undefined) {
     const everyMs = parseDuration(schedule.every, 'schedule.every');

@@ -16,10 +16,21 @@ export function parseOrThrow<S extends z.ZodType>(
 
 /** Rewrites zod's issues as `path: expected …` lines rooted at `root` (e.g. `input.amount`). */
 export function fromZodError(error: z.ZodError, root = '', data?: unknown): ValidationIssue[] {
-  return error.issues.map((issue) => ({
-    path: formatPath(root, issue.path),
-    message: describe(issue, readPath(data, issue.path.filter(isKey))),
-  }));
+  return error.issues.flatMap((issue) => {
+    // An unknown field is named in its own path, so that `tga` shows as `tga: unknown field`.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: formatPath(root, [...issue.path, key]),
+        message: 'unknown field',
+      }));
+    }
+    return [
+      {
+        path: formatPath(root, issue.path),
+        message: describe(issue, readPath(data, issue.path.filter(isKey))),
+      },
+    ];
+  });
 }
 
 function isKey(key: PropertyKey): key is string | number {
@@ -43,7 +54,6 @@ function describe(issue: z.core.$ZodIssue, received: unknown): string {
   }
   if (issue.code === 'invalid_value')
     return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.join(', ')}`;
   return issue.message;
 }
 

@@ -35,8 +35,8 @@ describe('declarative definitions (seed 001)', () => {
     expect(
       issuesOf(() => parseDeclarative({ name: 'x', tag: 'x', options: [{ ...option, retry: 2 }] }))[0],
     ).toMatchObject({
-      path: 'options[0]',
-      message: 'unknown field(s) retry',
+      path: 'options[0].retry',
+      message: 'unknown field',
     });
     expect(
       issuesOf(() => parseDeclarative({ name: 'x', tag: 'has space', options: [option] }))[0]?.path,
