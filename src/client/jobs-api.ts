@@ -12,8 +12,11 @@ export class JobsApi {
   /** State, result or error, and the attempt record. */
   async get(id: string): Promise<JobView> {
     const queue = await this.queues.fallbackQueue();
-    const job = await this.find(queue, id);
-    return viewOf(job, await job.getState());
+    let job = await this.find(queue, id);
+    const state = await job.getState();
+    // The job may have finished between the two reads: its state then says so before its data does.
+    if ((state === 'completed' || state === 'failed') && !job.finishedOn) job = await this.find(queue, id);
+    return viewOf(job, state);
   }
 
   /** Removes a job that has not started. A running or finished job is a conflict. */

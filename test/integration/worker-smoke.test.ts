@@ -25,7 +25,11 @@ describe('worker process smoke', () => {
     expect(view.state).toBe('completed');
     expect(sim.calls).toHaveLength(1);
     expect(await worker.stop()).toBe(0);
-    expect(worker.logs.find((l) => l.msg === 'job completed')).toMatchObject({ jobId: handle.id, tag: 'x', env: 'prd' });
+    expect(worker.logs.find((l) => l.msg === 'job completed')).toMatchObject({
+      jobId: handle.id,
+      tag: 'x',
+      env: 'prd',
+    });
     await sim.close();
   });
 });
