@@ -110,13 +110,19 @@ export class FallbackApi {
     return describeStored(stored, this.internals.health, this.env());
   }
 
-  /** `delete(tag)` or `delete(product, tag)`. */
+  /** `delete(tag)` or `delete(product, tag)`; drops its `check_interval` overrides too. */
   async delete(productOrTag: string, tag?: string): Promise<void> {
     const [product, fallbackTag] = this.productAndTag(productOrTag, tag);
-    if (this.internals.code.delete(product, fallbackTag)) return;
-    const { fallbacks } = await this.internals.runtime.get();
-    if (!(await fallbacks.delete(product, fallbackTag)))
-      throw new NotFoundError('fallback', fallbackTag, product);
+    const chain = await this.resolve(product, fallbackTag);
+    if (!this.internals.code.delete(product, fallbackTag)) {
+      const { fallbacks } = await this.internals.runtime.get();
+      if (!(await fallbacks.delete(product, fallbackTag)))
+        throw new NotFoundError('fallback', fallbackTag, product);
+    }
+    await this.noteHealthchecks({
+      ...chain,
+      providers: chain.providers.map((p) => ({ ...p, checkInterval: undefined })),
+    });
   }
 
   /** Runs the chain; resolves with `{ provider, ...mappedOutput }` or rejects with a FallbackRunError. */

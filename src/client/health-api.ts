@@ -122,10 +122,13 @@ export class HealthApi {
   async delete(productOrTag: string, tag?: string): Promise<void> {
     const [product, hc] = this.productAndTag(productOrTag, tag);
     await this.internals.runtime.get();
+    const found = await this.runtime.definition(product, hc);
     const removed =
       this.runtime.deleteCode(product, hc) || (await this.runtime.get().healthchecks.delete(product, hc));
-    if (!removed) throw new NotFoundError('healthcheck', hc, product);
+    if (!found || !removed) throw new NotFoundError('healthcheck', hc, product);
     await this.runtime.unschedule(product, hc);
+    // Its last state must not outlive it: a provider last seen unhealthy would be skipped forever.
+    for (const env of found.definition.envs) await this.runtime.get().probes.reset(product, env.slug, hc);
   }
 
   /** The provider state of a healthcheck (or of a provider without one, by its name) in an env, read fresh from Redis. */

@@ -40,7 +40,8 @@ export function healthcheckProcessor(deps: HealthProcessorDeps) {
       definition.retries,
     );
     const circuit = await deps.circuits.read(product, env, tag);
-    if (phaseOf(circuit, now) === 'half-open' || (result.ok && circuit.failures > 0)) {
+    // Only once the cooldown is over: a passing probe must not close a circuit live traffic opened.
+    if (phaseOf(circuit, now) === 'half-open') {
       await deps.circuits.record(product, env, tag, result.ok, now, deps.policy);
     }
     const log = result.ok ? deps.logger.debug.bind(deps.logger) : deps.logger.info.bind(deps.logger);

@@ -56,7 +56,10 @@ export class HistoryRecorder {
     const start = this.now() - (this.now() % this.options.bucketMs);
     const key = this.keys.history(product, env, outcome.provider, start);
     let fields = this.pending.get(key);
-    if (!fields) this.pending.set(key, (fields = new Map()));
+    if (!fields) {
+      fields = new Map();
+      this.pending.set(key, fields);
+    }
     const count = outcome.kind === 'rejected' ? 'failure' : outcome.kind;
     fields.set(count, (fields.get(count) ?? 0) + 1);
     if (outcome.kind !== 'skipped') {

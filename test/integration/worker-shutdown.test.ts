@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkerProcess } from '../helpers/worker-process.js';
 import { jobLines, until, useWorkerKit } from '../helpers/worker-kit.js';
+import type { WorkerProcess } from '../helpers/worker-process.js';
 
 const SHUTTING_DOWN = 'shutting down: finishing running jobs';
 

@@ -1,0 +1,265 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeEach } from 'vitest';
+import type { CircuitState } from '../../src/core/health/circuit.js';
+import type { ProbeState } from '../../src/core/health/probe-state.js';
+import type { Backstop, BackstopOptions, FallbackOption, HealthKey } from '../../src/index.js';
+import { Keys } from '../../src/store/keys.js';
+import { NO_BACKOFF } from './http-chains.js';
+import { ProviderSimulator } from './provider-simulator.js';
+import { rawRedis, redisUrl, testBackstop, uniquePrefix } from './redis.js';
+import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
+
+/** Polls `cond` every 25 ms until it holds; fails naming `what` after `ms`. */
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  ms = 15_000,
+  what = 'the condition',
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 25));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** Live calls (POST /charge), as opposed to probes (GET /ping). */
+export const charges = (sim: ProviderSimulator) =>
+  sim.calls.filter((c) => c.method === 'POST' && c.path === '/charge');
+export const pings = (sim: ProviderSimulator) =>
+  sim.calls.filter((c) => c.method === 'GET' && c.path === '/ping');
+
+/** A provider's app: `charge` (POST /charge) for runs, `ping` (GET /ping) for probes. */
+export const PAY_ACTIONS = {
+  charge: { method: 'POST', path: '/charge' },
+  ping: { method: 'GET', path: '/ping' },
+};
+
+export function option(app: string, extra: Partial<FallbackOption> = {}): FallbackOption {
+  return { type: 'action', app, event: 'charge', retries: 0, backoff: NO_BACKOFF, ...extra };
+}
+
+export const key = (healthcheck: string, env = 'prd'): HealthKey => ({
+  product: 'my-product',
+  env,
+  healthcheck,
+});
+
+export type ReceivedEvent =
+  | { kind: 'probe'; key: string; env: string; state: ProbeState; receivedAt: number }
+  | { kind: 'circuit'; key: string; env: string; state: CircuitState; receivedAt: number }
+  | { kind: 'reset'; key: string; env: string; receivedAt: number };
+
+/**
+ * Every provider state change published on a prefix, in order, as a third party sees them: each
+ * probe's and each live outcome's exact effect, so a test can check the state after each probe.
+ */
+export class HealthEvents {
+  readonly all: ReceivedEvent[] = [];
+  private constructor(private readonly subscriber: Redis) {}
+
+  static async listen(prefix: string): Promise<HealthEvents> {
+    const subscriber = new Redis(redisUrl());
+    const events = new HealthEvents(subscriber);
+    subscriber.on('message', (_channel: string, message: string) => {
+      events.all.push({ ...(JSON.parse(message) as ReceivedEvent), receivedAt: Date.now() });
+    });
+    await subscriber.subscribe(new Keys(prefix).healthEvents());
+    return events;
+  }
+
+  probes(healthcheck: string, from = 0) {
+    return this.all
+      .slice(from)
+      .filter(
+        (e): e is Extract<ReceivedEvent, { kind: 'probe' }> => e.kind === 'probe' && e.key === healthcheck,
+      );
+  }
+
+  circuits(healthcheck: string, from = 0) {
+    return this.all
+      .slice(from)
+      .filter(
+        (e): e is Extract<ReceivedEvent, { kind: 'circuit' }> =>
+          e.kind === 'circuit' && e.key === healthcheck,
+      );
+  }
+
+  close(): void {
+    this.subscriber.disconnect();
+  }
+}
+
+/** The job schedulers of the 'healthchecks' BullMQ queue under a prefix, read by a raw BullMQ Queue. */
+export async function probeSchedulers(prefix: string): Promise<{ key: string; every?: number | null }[]> {
+  const connection = rawRedis();
+  const queue = new Queue('healthchecks', { connection, prefix });
+  try {
+    const all = await queue.getJobSchedulers(0, -1);
+    return all.map((s) => ({ key: s.key, every: s.every === undefined ? undefined : Number(s.every) }));
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/**
+ * Starts `workers/healthcheck.worker.ts` under tsx (as test/helpers/worker-process.ts does for the
+ * fallback worker) and waits for "worker ready". Circuits are off unless `env` turns them on.
+ */
+export async function startHealthcheckProcess(
+  prefix: string,
+  env: Record<string, string> = {},
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/healthcheck.worker.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      REDIS_URL: redisUrl(),
+      BACKSTOP_PREFIX: prefix,
+      LOG_LEVEL: 'debug',
+      BACKSTOP_CIRCUIT_THRESHOLD: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  await new Promise<void>((done, fail) => {
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const entry = parseLine(line);
+        logs.push(entry);
+        if (entry.msg === 'worker ready') done();
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    void exited.then((code) => fail(new Error(`healthcheck worker exited (${code}):\n${stderr}`)));
+    setTimeout(() => fail(new Error(`healthcheck worker not ready within 15 s:\n${stderr}`)), 15_000).unref();
+  });
+  return handleOf(child, logs, exited);
+}
+
+function handleOf(
+  child: ChildProcess,
+  logs: Record<string, unknown>[],
+  exited: Promise<number | null>,
+): WorkerProcess {
+  return {
+    child,
+    pid: child.pid!,
+    logs,
+    exited,
+    signal: (signal) => void child.kill(signal),
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop(ms = 15_000) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+function parseLine(line: string): Record<string, unknown> {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return { msg: line };
+  }
+}
+
+export interface HealthKit {
+  prefix: string;
+  /** The test process's Backstop (product my-product, env prd); runs no workers unless asked. */
+  backstop: Backstop;
+  events: HealthEvents;
+  /** A simulator behind an app named `name` (actions charge and ping). */
+  provider(name: string): Promise<ProviderSimulator>;
+  /** A bare simulator (e.g. a URL probe's target), closed after the test. */
+  simulator(name: string): Promise<ProviderSimulator>;
+  /** Another Backstop on this prefix, closed after the test. */
+  another(options?: BackstopOptions): Backstop;
+  healthWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+  fallbackWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+}
+
+/**
+ * Per test: a fresh prefix, a Backstop on it, a listener of its health events, simulators and
+ * child workers, all closed after the test (children are SIGKILLed; again after the file).
+ */
+export function useHealthKit(options: BackstopOptions = {}): () => HealthKit {
+  let kit: HealthKit | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  const children: WorkerProcess[] = [];
+  const killAll = () => Promise.all(children.splice(0).map((c) => c.kill()));
+
+  beforeEach(async () => {
+    const prefix = uniquePrefix();
+    const sims: ProviderSimulator[] = [];
+    const backstops: Backstop[] = [];
+    const events = await HealthEvents.listen(prefix);
+    const another = (extra: BackstopOptions = {}) => {
+      const b = testBackstop({ prefix, ...options, ...extra });
+      backstops.push(b);
+      return b;
+    };
+    const backstop = another();
+    const simulator = async (name: string) => {
+      const sim = await ProviderSimulator.start(name);
+      sims.push(sim);
+      return sim;
+    };
+    const spawned = async (start: Promise<WorkerProcess>) => {
+      const child = await start;
+      children.push(child);
+      return child;
+    };
+    kit = {
+      prefix,
+      backstop,
+      events,
+      simulator,
+      another,
+      async provider(name) {
+        const sim = await simulator(name);
+        await backstop.app.define({ tag: name, envs: { prd: { baseUrl: sim.url } }, actions: PAY_ACTIONS });
+        return sim;
+      },
+      healthWorker: (env) => spawned(startHealthcheckProcess(prefix, env)),
+      fallbackWorker: (env) => spawned(startWorkerProcess(prefix, env)),
+    };
+    cleanup = async () => {
+      await killAll();
+      for (const b of backstops.reverse()) await b.close();
+      await Promise.all(sims.map((s) => s.close()));
+      events.close();
+    };
+  });
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+  afterAll(killAll);
+  return () => {
+    if (!kit) throw new Error('useHealthKit: no test is running');
+    return kit;
+  };
+}

@@ -1,0 +1,161 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SHARED_HEALTHCHECK } from '../fixtures/health-definitions.js';
+import { option, pings, probeSchedulers, until, useHealthKit } from '../helpers/health-kit.js';
+import { NO_BACKOFF } from '../helpers/http-chains.js';
+
+const DEFINITIONS = resolve(import.meta.dirname, '../fixtures/health-definitions.ts');
+
+const everyOf = async (prefix: string, id: string) =>
+  (await probeSchedulers(prefix)).find((s) => s.key === id)?.every;
+
+/** One BullMQ job scheduler per healthcheck and env, whoever upserts it, at the effective interval. */
+describe('healthcheck schedulers', () => {
+  const kit = useHealthKit();
+
+  it('two Backstops creating the same healthcheck at once leave one scheduler per env', async () => {
+    const { prefix, backstop } = kit();
+    const other = kit().another();
+    const definition = {
+      name: 'Stripe Health',
+      tag: 'stripe-health',
+      url: 'http://127.0.0.1:9/ping',
+      interval: 60_000,
+      retries: 2,
+      envs: [
+        { slug: 'prd', input: {} },
+        { slug: 'stg', input: {} },
+      ],
+    };
+    const created = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 ? other : backstop).health.create(definition)),
+    );
+    expect(created.map((c) => c.version)).toEqual(Array(6).fill(1));
+    const schedulers = await probeSchedulers(prefix);
+    expect(schedulers.map((s) => s.key).sort()).toEqual([
+      'my-product.stripe-health.prd',
+      'my-product.stripe-health.stg',
+    ]);
+    expect(schedulers.map((s) => s.every)).toEqual([60_000, 60_000]);
+  });
+
+  it('two healthcheck worker processes defining the same code-first healthcheck at start leave one scheduler per env, and probe both envs', async () => {
+    const { prefix, backstop } = kit();
+    const target = await kit().simulator('shared');
+    const env = { BACKSTOP_DEFINITIONS: DEFINITIONS, BT_PROBE_URL: target.url };
+    const [first, second] = await Promise.all([kit().healthWorker(env), kit().healthWorker(env)]);
+    const schedulers = await probeSchedulers(prefix);
+    expect(schedulers.map((s) => s.key).sort()).toEqual([
+      `my-product.${SHARED_HEALTHCHECK}.prd`,
+      `my-product.${SHARED_HEALTHCHECK}.stg`,
+    ]);
+    expect(schedulers.map((s) => s.every)).toEqual([200, 200]);
+
+    for (const slug of ['prd', 'stg']) {
+      await until(
+        async () => (await backstop.health.status(SHARED_HEALTHCHECK, slug)).provider_status === 'healthy',
+        15_000,
+        `${slug} probed healthy`,
+      );
+    }
+    expect(pings(target).some((c) => c.query.env === 'prd')).toBe(true);
+    expect(pings(target).some((c) => c.query.env === 'stg')).toBe(true);
+    const probers = new Set(pings(target).map((c) => Number(c.query.pid)));
+    expect([...probers].every((pid) => pid === first.pid || pid === second.pid)).toBe(true);
+
+    // Neither process duplicates the schedule: probes of one env come about once an interval,
+    // not once an interval per process (lower bound on the gap between consecutive probes).
+    const count = pings(target).length;
+    await until(() => pings(target).length >= count + 8, 15_000, 'more probes');
+    const prd = pings(target).filter((c) => c.query.env === 'prd');
+    const gaps = prd.slice(1).map((c, i) => c.at - prd[i]!.at);
+    const median = [...gaps].sort((x, y) => x - y)[Math.floor(gaps.length / 2)]!;
+    expect(median).toBeGreaterThanOrEqual(150);
+  });
+
+  it("a fallback option's check_interval shortens its healthcheck's interval, whichever comes first", async () => {
+    const { prefix, backstop } = kit();
+    const stripe = await kit().provider('stripe');
+    await kit().provider('paypal');
+    const id = 'my-product.stripe-health.prd';
+    await backstop.health.create({
+      name: 'Stripe Health',
+      tag: 'stripe-health',
+      app: 'stripe',
+      event: 'ping',
+      interval: 60_000,
+      envs: [{ slug: 'prd', input: {} }],
+    });
+    expect(await everyOf(prefix, id)).toBe(60_000);
+
+    const withInterval = (ms?: number) => [
+      option('stripe', { healthcheck: 'stripe-health', ...(ms ? { check_interval: ms } : {}) }),
+      option('paypal'),
+    ];
+    await backstop.fallback.create({ name: 'One', tag: 'one', options: withInterval(250) });
+    expect(await everyOf(prefix, id)).toBe(250);
+    // Probes really come that often (with 60 s there would be one).
+    await backstop.worker({ fallbacks: false });
+    await until(() => pings(stripe).length >= 4, 15_000, 'probes at the shortened interval');
+
+    // The shortest override wins; dropping it falls back to the next one.
+    await backstop.fallback.create({ name: 'Two', tag: 'two', options: withInterval(400) });
+    expect(await everyOf(prefix, id)).toBe(250);
+    await backstop.fallback.update('one', { options: withInterval() });
+    expect(await everyOf(prefix, id)).toBe(400);
+    // A healthcheck's own shorter interval still wins over a longer override.
+    await backstop.health.update('stripe-health', { interval: 200 });
+    expect(await everyOf(prefix, id)).toBe(200);
+    await backstop.health.update('stripe-health', { interval: 60_000 });
+    expect(await everyOf(prefix, id)).toBe(400);
+    expect((await probeSchedulers(prefix)).length).toBe(1);
+
+    // Fallback first, healthcheck second: the override is applied when the healthcheck appears.
+    await backstop.fallback.create({
+      name: 'Three',
+      tag: 'three',
+      options: [option('paypal', { healthcheck: 'paypal-health', check_interval: 300 })],
+    });
+    await backstop.health.create({
+      name: 'PayPal Health',
+      tag: 'paypal-health',
+      app: 'paypal',
+      event: 'ping',
+      interval: 60_000,
+      envs: [{ slug: 'prd', input: {} }],
+    });
+    expect(await everyOf(prefix, 'my-product.paypal-health.prd')).toBe(300);
+
+    // Code-first: .checkInterval() does the same.
+    await backstop.fallback.define({
+      tag: 'four',
+      name: 'Four',
+      handler: (ctx) => {
+        ctx.primary('paypal').healthcheck('paypal-health').app('paypal').action('charge').checkInterval(150);
+        ctx.fallback('stripe').app('stripe').action('charge').backoff(NO_BACKOFF);
+      },
+    });
+    expect(await everyOf(prefix, 'my-product.paypal-health.prd')).toBe(150);
+  });
+
+  it('deleting the fallback that asked for a check_interval gives the healthcheck its own interval back', async () => {
+    const { prefix, backstop } = kit();
+    await kit().provider('stripe');
+    await backstop.health.create({
+      name: 'Stripe Health',
+      tag: 'stripe-health',
+      app: 'stripe',
+      event: 'ping',
+      interval: 60_000,
+      envs: [{ slug: 'prd', input: {} }],
+    });
+    await backstop.fallback.create({
+      name: 'One',
+      tag: 'one',
+      options: [option('stripe', { healthcheck: 'stripe-health', check_interval: 250 })],
+    });
+    expect(await everyOf(prefix, 'my-product.stripe-health.prd')).toBe(250);
+    await backstop.fallback.delete('one');
+    expect(await everyOf(prefix, 'my-product.stripe-health.prd')).toBe(60_000);
+  });
+});
