@@ -12,6 +12,8 @@ export interface Stores {
   redis: Redis;
   /** A new connection for blocking use (BullMQ workers, queue events). The caller closes it. */
   blocking(): Redis;
+  /** Called with the key of every definition any process changes (to drop compiled copies). */
+  onDefinitionChange(listener: (key: string) => void): void;
   fallbacks: FallbackStore;
   apps: AppStore;
 }
@@ -27,6 +29,7 @@ export class RedisRuntime {
   private ownsClient = false;
   private closed = false;
   private readonly onConnect: ((stores: Stores) => Promise<void>)[] = [];
+  private subscriber: Redis | undefined;
   private readonly onClose: (() => Promise<void>)[] = [];
 
   constructor(
@@ -67,6 +70,7 @@ export class RedisRuntime {
     this.closed = true;
     const stores = await this.stores?.catch(() => undefined);
     if (stores) for (const hook of this.onClose) await hook();
+    this.subscriber?.disconnect();
     if (stores && this.ownsClient) await stores.redis.quit().catch(() => stores.redis.disconnect());
     await this.embedded?.stop();
   }
@@ -81,7 +85,10 @@ export class RedisRuntime {
     } else {
       let url = this.redis ?? this.config.REDIS_URL;
       if (!url) {
-        this.embedded = await startEmbeddedRedis({ dataDir: this.config.BACKSTOP_DATA_DIR });
+        this.embedded = await startEmbeddedRedis({
+          dataDir: this.config.BACKSTOP_DATA_DIR,
+          hz: this.config.BACKSTOP_REDIS_HZ,
+        });
         url = this.embedded.url;
         this.logger.info(
           { url, dataDir: this.embedded.dataDir },
@@ -92,12 +99,21 @@ export class RedisRuntime {
       source = url;
       this.ownsClient = true;
     }
+    const listeners: ((key: string) => void)[] = [];
     const stores: Stores = {
       redis: client,
       blocking: () => blockingClient(source),
+      onDefinitionChange: (listener) => void listeners.push(listener),
       fallbacks: new FallbackStore(client, keys),
       apps: new AppStore(client, keys),
     };
+    stores.onDefinitionChange((key) => stores.fallbacks.invalidate(key));
+    stores.onDefinitionChange((key) => stores.apps.invalidate(key));
+    this.subscriber = stores.blocking();
+    this.subscriber.on('message', (_channel: string, key: string) => {
+      for (const listener of listeners) listener(key);
+    });
+    await this.subscriber.subscribe(keys.definitionEvents());
     for (const hook of this.onConnect) await hook(stores);
     this.ready = true;
     return stores;

@@ -28,9 +28,9 @@ export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOu
   const { chain } = req;
   const deadlineMs = chain.deadlineMs;
   const deadlineAt = deadlineMs === undefined ? undefined : deps.clock.now() + deadlineMs;
-  // With no caller signal and no deadline nothing can end the run early: skip its controller.
-  const run = req.signal || deadlineMs !== undefined ? linkedController(req.signal) : undefined;
-  const signal = run?.controller.signal ?? NEVER_ABORTED;
+  // Only a deadline needs a controller of the run's own; otherwise the caller's signal (or none) will do.
+  const run = deadlineMs !== undefined ? linkedController(req.signal) : undefined;
+  const signal = run?.controller.signal ?? req.signal ?? NEVER_ABORTED;
   const cancelDeadline =
     deadlineMs === undefined
       ? noop

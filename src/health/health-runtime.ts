@@ -65,6 +65,7 @@ export class HealthRuntime {
       history,
       queue: new Queue<ProbeJobData>(HEALTHCHECK_QUEUE, { connection: stores.redis, prefix: this.prefix }),
     };
+    stores.onDefinitionChange((key) => parts.healthchecks.invalidate(key));
     this.subscriber = stores.blocking();
     await this.snapshot.start(stores.redis, this.subscriber, keys);
     history.start();

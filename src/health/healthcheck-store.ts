@@ -20,7 +20,16 @@ export class HealthcheckStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
   ) {
-    this.records = new VersionedRecords(redis, (json) => JSON.parse(json) as HealthcheckDefinition);
+    this.records = new VersionedRecords(
+      redis,
+      (json) => JSON.parse(json) as HealthcheckDefinition,
+      keys.definitionEvents(),
+    );
+  }
+
+  /** Drops this process's compiled copy of a changed record. */
+  invalidate(key: string): void {
+    this.records.invalidate(key);
   }
 
   /** Same definition again: a no-op; a different one under the tag: a conflict (use update). */
@@ -64,7 +73,9 @@ export class HealthcheckStore {
         JSON.stringify(definition),
       );
       if (result === undefined) throw new NotFoundError('healthcheck', tag, product);
-      if (result !== 'conflict') return (await this.fetch(product, tag))!;
+      if (result === 'conflict') continue;
+      // What this update wrote, not a re-read: a concurrent update may already have followed it.
+      return { product, definition, version: result, updatedAt: new Date().toISOString() };
     }
     throw new ConflictError(`healthcheck '${tag}' kept changing during update; try again`);
   }

@@ -21,6 +21,8 @@ export interface FallbackJobData {
   dispatchedAt: number;
   /** When the job was meant to run (ms since epoch); for lateness and `jobs.get`. */
   runAt: number;
+  /** The definition's version the input was validated against at dispatch. */
+  version?: number | undefined;
   /** How far earlier runs of this job got: a re-run starts at `startAt`, never paying earlier providers again. */
   progress?: { startAt: number; attempts: AttemptRecord[] } | undefined;
   /** Why the chain failed, written before the job is failed. */
@@ -45,5 +47,6 @@ export const jobDataSchema = z.looseObject({
   schedulerId: z.string().optional(),
   dispatchedAt: z.number(),
   runAt: z.number(),
+  version: z.number().optional(),
   progress: z.object({ startAt: z.number().int().min(0), attempts: z.array(z.any()) }).optional(),
 });

@@ -1,8 +1,8 @@
 import { type Job, UnrecoverableError } from 'bullmq';
-import { linkedController } from '../core/abort.js';
+import type { AttemptRecord } from '../core/attempt.js';
 import type { Chain } from '../core/chain.js';
 import { isBackstopError } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
+import { type Logger, lazyChild } from '../core/logger.js';
 import { type EngineDeps, runChain } from '../core/run-chain.js';
 import { RunAbortedError } from '../core/run-errors.js';
 import { type FallbackJobData, type FallbackJobResult, jobDataSchema } from './job-data.js';
@@ -22,23 +22,27 @@ export interface ProcessorDeps {
  *   own retries, so BullMQ must not run it again blindly;
  * - the worker failed (Redis went away, shutdown): an ordinary error, so BullMQ re-runs the job,
  *   which resumes at the provider it had reached, with the same idempotency keys.
+ * It takes two parameters on purpose: BullMQ makes an AbortController per job for processors that
+ * take a third, and our cancellation is the shutdown signal.
  */
 export function fallbackProcessor(deps: ProcessorDeps) {
-  return async (
-    job: Job<FallbackJobData, FallbackJobResult>,
-    _token?: string,
-    signal?: AbortSignal,
-  ): Promise<FallbackJobResult> => {
-    const parsed = jobDataSchema.safeParse(job.data);
-    if (!parsed.success)
-      throw new UnrecoverableError(`BACKSTOP_VALIDATION: job ${job.id} carries invalid data`);
+  return async (job: Job<FallbackJobData, FallbackJobResult>): Promise<FallbackJobResult> => {
     const data = job.data;
-    const logger = deps.logger.child({ jobId: job.id, tag: data.tag, product: data.product, env: data.env });
+    if (!looksValid(data) && !jobDataSchema.safeParse(data).success) {
+      throw new UnrecoverableError(`BACKSTOP_VALIDATION: job ${job.id} carries invalid data`);
+    }
+    const logger = lazyChild(deps.logger, {
+      jobId: job.id,
+      tag: data.tag,
+      product: data.product,
+      env: data.env,
+    });
     let chain: Chain;
-    let input: Record<string, unknown>;
+    let input: Record<string, unknown> = data.input;
     try {
       chain = await deps.resolve(data.product, data.tag);
-      input = chain.validateInput(data.input); // the definition may have changed since dispatch
+      // Validated at dispatch; again only if the definition changed since.
+      if (chain.version !== data.version) input = chain.validateInput(data.input);
     } catch (error) {
       if (!isBackstopError(error) || error.code === 'BACKSTOP_REDIS_UNAVAILABLE') throw error;
       await job.updateData({ ...data, failure: { code: error.code, message: error.message } });
@@ -47,8 +51,6 @@ export function fallbackProcessor(deps: ProcessorDeps) {
 
     const runKey = data.schedulerId ? `${data.idempotencyKey}:${job.id}` : data.idempotencyKey;
     let persistedStart = data.progress?.startAt ?? 0;
-    const stop = linkedController(deps.shutdown);
-    const unlinkJob = follow(signal, stop.controller);
     const outcome = await runChain(
       { ...deps.engine, logger },
       {
@@ -57,20 +59,20 @@ export function fallbackProcessor(deps: ProcessorDeps) {
         input,
         runId: job.id!,
         runKey,
-        signal: stop.controller.signal,
+        signal: deps.shutdown,
         startAt: persistedStart,
         previousAttempts: data.progress?.attempts,
-        // Written before the first call to each later provider: a re-run after a crash starts there.
+        // Before calling a later provider, record how far the job got, so that a re-run after a
+        // crash starts there instead of calling the earlier providers again. Needed only when an
+        // earlier call may have gone through (a timeout, a reset, a 5xx); after clear rejections a
+        // re-run that calls them again changes nothing, so that write is skipped.
         beforeProvider: async (index, attempts) => {
-          if (index <= persistedStart) return;
+          if (index <= persistedStart || !mayHaveGoneThrough(attempts)) return;
           persistedStart = index;
           await job.updateData({ ...data, progress: { startAt: index, attempts: [...attempts] } });
         },
       },
-    ).finally(() => {
-      stop.unlink();
-      unlinkJob();
-    });
+    );
     if (outcome.ok) {
       logger.debug({ provider: outcome.provider, attempts: outcome.attempts.length }, 'job completed');
       return {
@@ -93,11 +95,20 @@ export function fallbackProcessor(deps: ProcessorDeps) {
   };
 }
 
-/** Aborts `controller` when `signal` (BullMQ's per-job cancel signal, if any) aborts. */
-function follow(signal: AbortSignal | undefined, controller: AbortController): () => void {
-  if (!signal) return () => {};
-  if (signal.aborted) controller.abort(signal.reason);
-  const onAbort = () => controller.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  return () => signal.removeEventListener('abort', onAbort);
+/** The common case, checked without building a zod result; anything else gets the full parse. */
+function looksValid(data: FallbackJobData | undefined): boolean {
+  return (
+    data?.v === 1 &&
+    typeof data.tag === 'string' &&
+    typeof data.product === 'string' &&
+    typeof data.env === 'string' &&
+    typeof data.idempotencyKey === 'string' &&
+    data.input !== null &&
+    typeof data.input === 'object'
+  );
+}
+
+/** Whether a call failed in a way that may have gone through (anything but a clear rejection). */
+function mayHaveGoneThrough(attempts: readonly AttemptRecord[]): boolean {
+  return attempts.some((a) => a.outcome === 'failure' && a.error?.verdict !== 'failover');
 }

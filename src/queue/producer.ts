@@ -84,8 +84,19 @@ export class Producer {
     if (!Array.isArray(list))
       throw ValidationError.field('(root)', 'expected an array of dispatch parameters');
     const prepared: Prepared[] = [];
+    // Each distinct chain is looked up once, not once an item.
+    const chains = new Map<string, Promise<Chain>>();
+    const resolve = (product: string, tag: string) => {
+      const key = `${product}\u0000${tag}`;
+      let chain = chains.get(key);
+      if (!chain) {
+        chain = this.resolve(product, tag);
+        chains.set(key, chain);
+      }
+      return chain;
+    };
     for (const [index, params] of list.entries()) {
-      const item = await this.prepare(params, `[${index}]`);
+      const item = await this.prepare(params, `[${index}]`, resolve);
       if (item.schedule.kind !== 'once') {
         throw ValidationError.field(
           `[${index}].schedule`,
@@ -111,10 +122,10 @@ export class Producer {
     );
   }
 
-  private async prepare(params: DispatchParams, root: string): Promise<Prepared> {
+  private async prepare(params: DispatchParams, root: string, resolve = this.resolve): Promise<Prepared> {
     const parsed = parseOrThrow(dispatchSchema, params, 'invalid dispatch parameters', root);
     const { env, product } = resolveTarget(parsed, this.defaults);
-    const chain = await this.resolve(product, parsed.tag);
+    const chain = await resolve(product, parsed.tag);
     const input = withRoot(root, () => chain.validateInput(parsed.input ?? {}));
     const now = Date.now();
     const schedule = withRoot(root, () => resolveSchedule(parsed.schedule as Schedule | undefined, now));
@@ -127,9 +138,15 @@ export class Producer {
       idempotencyKey: parsed.idempotencyKey ?? randomUUID(),
       dispatchedAt: now,
       runAt: schedule.kind === 'once' ? schedule.runAt : now,
+      version: chain.version,
     };
     const opts: JobsOptions = {};
-    if (schedule.kind === 'once' && schedule.delayMs > 0) opts.delay = schedule.delayMs;
+    if (schedule.kind === 'once' && schedule.delayMs > 0) {
+      opts.delay = schedule.delayMs;
+      // BullMQ counts the delay from the job's timestamp, taken when it is added: pin it to ours,
+      // or the time spent preparing the rest of a bulk would make each job late by that much.
+      opts.timestamp = now;
+    }
     if (parsed.jobId) opts.jobId = parsed.jobId;
     return { data, opts, schedule };
   }

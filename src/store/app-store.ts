@@ -22,7 +22,16 @@ export class AppStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
   ) {
-    this.records = new VersionedRecords(redis, (json) => compileApp(JSON.parse(json) as ParsedAppDefinition));
+    this.records = new VersionedRecords(
+      redis,
+      (json) => compileApp(JSON.parse(json) as ParsedAppDefinition),
+      keys.definitionEvents(),
+    );
+  }
+
+  /** Drops this process's compiled copy of a changed record. */
+  invalidate(key: string): void {
+    this.records.invalidate(key);
   }
 
   async define(raw: unknown): Promise<StoredApp> {

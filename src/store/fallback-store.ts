@@ -24,10 +24,16 @@ export class FallbackStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
   ) {
-    this.records = new VersionedRecords(redis, (json, version) => {
+    const compile = (json: string, version: number) => {
       const definition = JSON.parse(json) as ParsedDeclarativeDefinition & { product: string };
       return compileDeclarative(definition, definition.product, version);
-    });
+    };
+    this.records = new VersionedRecords(redis, compile, keys.definitionEvents());
+  }
+
+  /** Drops this process's compiled copy of a changed record. */
+  invalidate(key: string): void {
+    this.records.invalidate(key);
   }
 
   /**
@@ -73,7 +79,16 @@ export class FallbackStore {
       compileDeclarative(definition, product, current.version + 1);
       const result = await this.records.compareAndSet(key, current.version, JSON.stringify(definition));
       if (result === undefined) throw new NotFoundError('fallback', tag, product);
-      if (result !== 'conflict') return (await this.fetch(product, tag))!;
+      if (result === 'conflict') continue;
+      // What this update wrote, not a re-read: a concurrent update may already have followed it.
+      const { product: _p, ...written } = definition;
+      return {
+        product,
+        definition: written,
+        version: result,
+        createdAt: current.createdAt,
+        updatedAt: new Date().toISOString(),
+      };
     }
     throw new ConflictError(
       `fallback '${tag}' in product '${product}' kept changing during update; try again`,

@@ -42,6 +42,10 @@ export class Keys {
   healthIndex(): string {
     return `${this.prefix}:health-index`;
   }
+  /** Pub/sub channel of definition changes (the changed record's key). */
+  definitionEvents(): string {
+    return `${this.prefix}:definition-events`;
+  }
   /** Pub/sub channel of provider state changes. */
   healthEvents(): string {
     return `${this.prefix}:health-events`;

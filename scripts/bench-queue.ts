@@ -1,0 +1,185 @@
+/**
+ * Queue throughput and delayed-job lateness: Backstop's producer and worker against raw BullMQ 6,
+ * side by side in one run on the same Redis, each measurement on a fresh key prefix. Prints tables,
+ * ratios, what each job costs, and the issue's aims; asserts nothing about speed. `npm run bench:queue`.
+ */
+import os from 'node:os';
+import { Redis } from 'ioredis';
+import {
+  type DispatchKind,
+  type DispatchPlan,
+  describeDispatch,
+  measureDispatch,
+} from './bench/queue-dispatch.js';
+import { type BenchEnv, collectGarbage, startBenchEnv } from './bench/queue-env.js';
+import {
+  backstopLateness,
+  describeLateness,
+  type LatenessPlan,
+  rawLateness,
+} from './bench/queue-lateness.js';
+import {
+  type LatenessRow,
+  printCosts,
+  printLateness,
+  printSummary,
+  printThroughput,
+  type ThroughputRow,
+} from './bench/queue-report.js';
+import { FORM_LABELS, RAW } from './bench/queue-sides.js';
+import {
+  describeWorker,
+  measureWorker,
+  SCENARIO_TITLES,
+  type WorkerPlan,
+  type WorkerScenario,
+} from './bench/queue-worker.js';
+
+const DISPATCH: DispatchPlan = {
+  parallel: 100,
+  bulkSize: 100,
+  warmupMs: 300,
+  roundMs: 150,
+  rounds: 8,
+  countJobs: 300,
+};
+const DISPATCH_KINDS: readonly DispatchKind[] = ['sequential', 'parallel', 'bulk'];
+const WORKER: WorkerPlan = { jobs: 1000, concurrency: 10, rounds: 5, timeoutMs: 20_000, countJobs: 300 };
+const WORKER_SCENARIOS: readonly WorkerScenario[] = ['primary-ok', 'primary-fails'];
+const LATENESS: LatenessPlan = {
+  jobs: 3000,
+  spreadMs: 4000,
+  leadMs: 1000,
+  chunk: 100,
+  concurrency: 10,
+  warmupJobs: 200,
+};
+const THROUGHPUT_AIM = 0.9;
+const LATENESS_AIM_MS = 10;
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const env = await startBenchEnv();
+  const stats = new Redis(env.main.url, { maxRetriesPerRequest: 1 });
+  stats.on('error', () => {});
+  try {
+    printHeader(env);
+    const dispatch: ThroughputRow[] = [];
+    for (const kind of DISPATCH_KINDS) {
+      collectGarbage();
+      const cell = await measureDispatch(env, stats, kind, DISPATCH);
+      dispatch.push({ label: cell.label, sides: cell.sides });
+      progress(`dispatch, ${cell.label}`);
+    }
+    const workers: ThroughputRow[] = [];
+    const problems: string[] = [];
+    for (const scenario of WORKER_SCENARIOS) {
+      collectGarbage();
+      const cell = await measureWorker(env, stats, scenario, WORKER);
+      workers.push({ label: `${SCENARIO_TITLES[scenario]}, c=${WORKER.concurrency}`, sides: cell.sides });
+      problems.push(...cell.problems.map((p) => `${SCENARIO_TITLES[scenario]}: ${p}`));
+      progress(`worker, ${SCENARIO_TITLES[scenario]}`);
+    }
+    const lateness = await measureLateness(env);
+
+    const verdicts = [
+      ...printThroughput('dispatch', dispatch, THROUGHPUT_AIM, [
+        'Dispatch throughput (jobs queued per second, median round; ratio = median of per-round',
+        ' Backstop/raw ratios, > 1 means Backstop is faster; spread = (max-min)/median of rounds)',
+      ]),
+      ...printThroughput('worker', workers, THROUGHPUT_AIM, [
+        `Worker throughput (${WORKER.jobs} pre-queued jobs, first to last completion; median of drains;`,
+        ' ratio = median of per-round Backstop/raw ratios)',
+      ]),
+    ];
+    for (const problem of problems)
+      console.log(`  CHECK FAILED: ${problem}; that number measures another path.`);
+    printCosts([...dispatch, ...workers]);
+    verdicts.push(...printLateness(lateness, LATENESS_AIM_MS, !process.env.REDIS_URL));
+    printSummary(verdicts, THROUGHPUT_AIM, LATENESS_AIM_MS);
+  } finally {
+    stats.disconnect();
+    await env.close();
+  }
+  console.log(`\nload average at the end: ${loadAverage()} (${os.cpus().length} CPUs)`);
+  console.log(`done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+}
+
+async function measureLateness(env: BenchEnv): Promise<LatenessRow[]> {
+  const rows: LatenessRow[] = [];
+  const stored = (url: string, prefix: string, plan: LatenessPlan) =>
+    backstopLateness(url, prefix, plan, 'stored');
+  const code = (url: string, prefix: string, plan: LatenessPlan) =>
+    backstopLateness(url, prefix, plan, 'code');
+  const sides = [
+    { side: FORM_LABELS.stored, redis: env.main, run: stored },
+    { side: FORM_LABELS.code, redis: env.main, run: code },
+    { side: RAW, redis: env.main, run: rawLateness },
+    { side: RAW, redis: env.defaults, run: rawLateness },
+    { side: FORM_LABELS.code, redis: env.fast, run: code },
+    { side: RAW, redis: env.fast, run: rawLateness },
+  ];
+  for (const { side, redis, run } of sides) {
+    collectGarbage();
+    const prefix = env.prefix();
+    const result = await run(redis.url, prefix, LATENESS);
+    if (redis === env.main) await env.drop(prefix);
+    rows.push({ side, redis: redis.label, hz: redis.hz, ...result, whatIf: redis === env.fast });
+    progress(`lateness, ${side} on ${redis.label} (hz ${redis.hz})`);
+  }
+  return rows;
+}
+
+function progress(what: string): void {
+  process.stdout.write(`  measured ${what}\n`);
+}
+
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
+
+function printHeader(env: BenchEnv): void {
+  const cpus = os.cpus();
+  console.log('bench:queue - Backstop producer and worker vs raw BullMQ 6.7 (same process, same Redis)');
+  console.log(
+    `node ${process.version}, ${cpus.length} x ${cpus[0]?.model.trim() ?? 'cpu'}; load average ${loadAverage()}`,
+  );
+  console.log(
+    `main Redis: ${env.main.label}, ${env.main.url}, hz ${env.main.hz}` +
+      (process.env.REDIS_URL ? '' : " (startEmbeddedRedis's config: AOF everysec, noeviction)"),
+  );
+  console.log(
+    `second Redis: ${env.defaults.label}, ${env.defaults.url}, hz ${env.defaults.hz} (Redis's default hz)`,
+  );
+  console.log(
+    `third Redis: ${env.fast.label}, ${env.fast.url}, hz ${env.fast.hz} (lateness only: what hz 500 would give)`,
+  );
+  console.log(
+    'Every measurement uses its own key prefix (removed after it); client, Redis and workers share',
+  );
+  console.log('the machine, so other load on it moves the absolute numbers: read the ratios and the costs.');
+  console.log(
+    `\nDispatch: per cell ${DISPATCH.warmupMs} ms warm-up per side, then ${DISPATCH.rounds} rounds of ` +
+      `${DISPATCH.roundMs} ms per side in rotating order.`,
+  );
+  for (const line of describeDispatch(DISPATCH)) console.log(`  ${line}`);
+  console.log(
+    `Worker: ${WORKER.jobs} jobs queued first, then drained; ${WORKER.rounds} drains per side in ` +
+      'rotating order; jobs/s from first to last completion (finishedOn).',
+  );
+  for (const line of describeWorker(WORKER)) console.log(`  ${line}`);
+  console.log(
+    `Lateness: ${LATENESS.jobs} jobs due over ${LATENESS.spreadMs} ms, ${LATENESS.leadMs} ms lead, bulks of ` +
+      `${LATENESS.chunk}, concurrency ${LATENESS.concurrency}, ${LATENESS.warmupJobs} warm-up jobs first (not counted).`,
+  );
+  for (const line of describeLateness()) console.log(`  ${line}`);
+  console.log(
+    "note: Backstop's src/ runs through tsx's transform, BullMQ from its prebuilt dist/: a few percent against Backstop.",
+  );
+  console.log('');
+}
+
+await main();

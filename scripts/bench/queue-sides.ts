@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { type Job, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Backstop } from '../../src/backstop.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { ProviderError } from '../../src/core/provider-errors.js';
+import type { TargetContext } from '../../src/core/target.js';
+import { WORKER_DEFAULTS } from '../../src/queue/fallback-worker.js';
+import { FALLBACK_QUEUE, type FallbackJobData } from '../../src/queue/job-data.js';
+import { DEFAULT_RETENTION, defaultJobOptions } from '../../src/queue/job-options.js';
+
+/**
+ * The two sides of every queue measurement. Backstop: a `Backstop` on its own prefix with a
+ * two-provider chain over in-process handlers, in one of two forms. Raw: a BullMQ `Queue` / `Worker`
+ * on the same queue name, with the job options and worker settings Backstop uses.
+ */
+export type ChainForm = 'code' | 'stored';
+
+export const PRODUCT = 'bench';
+export const ENV = 'prd';
+export const TAG = 'pay';
+export const INPUT = { amount: 100, currency: 'usd' };
+
+export const FORMS: readonly ChainForm[] = ['code', 'stored'];
+export const RAW = 'raw bullmq';
+export const FORM_LABELS: Record<ChainForm, string> = {
+  code: 'backstop (code-first)',
+  stored: 'backstop (stored)',
+};
+/** Every side, raw first: the column order of the tables. */
+export const SIDES: readonly string[] = [RAW, ...FORMS.map((f) => FORM_LABELS[f])];
+
+/** Provider calls made, to check each side walks the path a scenario means. */
+export interface Calls {
+  primary: number;
+  fallback: number;
+}
+
+export interface BackstopSide {
+  backstop: Backstop;
+  calls: Calls;
+  close(): Promise<void>;
+}
+
+export interface SideOptions {
+  /** The primary throws a non-retryable ProviderError, so the fallback serves. */
+  primaryFails?: boolean;
+  /** Called with the job id when a job's first provider is entered (lateness). */
+  onStart?: (jobId: string) => void;
+}
+
+/**
+ * `code`: `fallback.define` with `ctx.primary('a').handler(fn)` and `ctx.fallback('b').handler(fn)`,
+ * held in this process. `stored`: `fallback.create` (seed 001 options, kept in Redis) whose two app
+ * actions are served by `handlers.register` functions: a worker resolves it with one HGET per job.
+ */
+export async function backstopSide(
+  url: string,
+  prefix: string,
+  form: ChainForm,
+  options: SideOptions = {},
+): Promise<BackstopSide> {
+  const backstop = new Backstop({ redis: url, prefix, product: PRODUCT, env: ENV, logger: silentLogger });
+  const calls: Calls = { primary: 0, fallback: 0 };
+  const { onStart, primaryFails } = options;
+  const primary = async (_request: unknown, ctx: TargetContext) => {
+    calls.primary++;
+    onStart?.(ctx.runId);
+    if (primaryFails) throw new ProviderError('down', { retryable: false });
+    return { id: 'a-1' };
+  };
+  const fallback = async () => {
+    calls.fallback++;
+    return { id: 'b-1' };
+  };
+  if (form === 'code') {
+    await backstop.fallback.define({
+      tag: TAG,
+      name: 'bench pay',
+      handler: (ctx) => {
+        ctx.primary('a').handler(primary);
+        ctx.fallback('b').handler(fallback);
+      },
+    });
+  } else {
+    backstop.handlers.register('bench-app', 'primary', primary);
+    backstop.handlers.register('bench-app', 'fallback', fallback);
+    await backstop.fallback.create({
+      name: 'bench pay',
+      tag: TAG,
+      options: [
+        { type: 'action', app: 'bench-app', event: 'primary', provider: 'a', retries: 0 },
+        { type: 'action', app: 'bench-app', event: 'fallback', provider: 'b' },
+      ],
+    });
+  }
+  return { backstop, calls, close: () => backstop.close() };
+}
+
+/**
+ * `backstop.worker({ concurrency })` as users start it (its idle healthcheck worker included); the
+ * handle's `close()` stops it (the Backstop's close would too).
+ */
+export function backstopWorker(side: BackstopSide, concurrency: number): Promise<{ close(): Promise<void> }> {
+  return side.backstop.worker({ concurrency });
+}
+
+export interface RawSide {
+  queue: Queue;
+  close(): Promise<void>;
+}
+
+/** A BullMQ Queue on its own connection, with Backstop's default job options (attempts, backoff, retention). */
+export function rawSide(url: string, prefix: string): RawSide {
+  const connection = new Redis(url, { maxRetriesPerRequest: 1 });
+  connection.on('error', () => {});
+  const queue = new Queue(FALLBACK_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: defaultJobOptions(DEFAULT_RETENTION),
+  });
+  return {
+    queue,
+    async close() {
+      await queue.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/** The same payload a Backstop dispatch stores, built without validation. */
+export function rawData(runAt?: number): FallbackJobData {
+  const now = Date.now();
+  return {
+    v: 1,
+    product: PRODUCT,
+    tag: TAG,
+    env: ENV,
+    input: { ...INPUT },
+    idempotencyKey: randomUUID(),
+    dispatchedAt: now,
+    runAt: runAt ?? now,
+  };
+}
+
+/** A raw BullMQ Worker with Backstop's worker settings (lock, stalled interval, retention). */
+export function rawWorker(
+  url: string,
+  prefix: string,
+  concurrency: number,
+  processor: (job: Job<FallbackJobData>) => Promise<unknown>,
+): { worker: Worker; close(): Promise<void> } {
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  connection.on('error', () => {});
+  const worker = new Worker(FALLBACK_QUEUE, processor, {
+    connection,
+    prefix,
+    concurrency,
+    lockDuration: WORKER_DEFAULTS.lockDurationMs,
+    stalledInterval: WORKER_DEFAULTS.stalledIntervalMs,
+    removeOnComplete: { age: DEFAULT_RETENTION.completedAge, count: DEFAULT_RETENTION.completedCount },
+    removeOnFail: { age: DEFAULT_RETENTION.failedAge, count: DEFAULT_RETENTION.failedCount },
+  });
+  worker.on('error', () => {});
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
+}
