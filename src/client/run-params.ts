@@ -3,19 +3,23 @@ import { tagSchema } from '../core/definition/common-schema.js';
 import { UnsupportedError, ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
 
-/** `fallback.run({ env, product, tag, input, session, cache })` (seeds 001 and 003). */
-export interface RunParams {
+/** What every run form names (run, dispatch): which chain, where, with what. */
+export interface RunTarget {
   env?: string;
   product?: string;
   tag: string;
   input?: Record<string, unknown>;
   session?: { tag: string; token: string } | Record<string, never>;
   cache?: string;
+  /** Root of the providers' idempotency keys (by default the run id, or a UUID made at dispatch).
+   *  Pass your own (an order id) to make a repeated run send the same keys. */
+  idempotencyKey?: string;
+}
+
+/** `fallback.run({ env, product, tag, input, session, cache })` (seeds 001 and 003). */
+export interface RunParams extends RunTarget {
   /** Identifies this run in records and logs; a random UUID by default. */
   runId?: string;
-  /** Root of the providers' idempotency keys; defaults to the run id. Pass your own (an order id)
-   *  to make a repeated run send the same keys. */
-  idempotencyKey?: string;
   /** Cancels the run: the attempt in flight is aborted and no further provider is called. */
   signal?: AbortSignal;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { resolveTarget, runTargetShape } from '../client/run-params.js';
+import { type RunTarget, resolveTarget, runTargetShape } from '../client/run-params.js';
 import type { Chain } from '../core/chain.js';
 import { resolveSchedule, type Schedule } from '../core/schedule.js';
 import { ValidationError } from '../core/validation-error.js';
@@ -12,18 +12,11 @@ import { jobIdSchema } from './job-id.js';
 import type { QueueRuntime } from './queues.js';
 
 /** `fallback.dispatch({ env, product, tag, input, schedule, jobId })` (seed 003, plus recurring forms). */
-export interface DispatchParams {
-  env?: string;
-  product?: string;
-  tag: string;
-  input?: Record<string, unknown>;
-  session?: { tag: string; token: string } | Record<string, never>;
-  cache?: string;
+export interface DispatchParams extends RunTarget {
   schedule?: Schedule;
   /** Your id for this job: dispatching it again returns the existing job instead of a second one.
    *  For a recurring schedule, its id (dispatching again updates it). */
   jobId?: string;
-  idempotencyKey?: string;
 }
 
 const dispatchSchema = z.strictObject({

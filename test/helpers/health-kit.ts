@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach } from 'vitest';
@@ -12,20 +10,7 @@ import { ProviderSimulator } from './provider-simulator.js';
 import { rawRedis, redisUrl, testBackstop, uniquePrefix } from './redis.js';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
-/** Polls `cond` every 25 ms until it holds; fails naming `what` after `ms`. */
-export async function until(
-  cond: () => boolean | Promise<boolean>,
-  ms = 15_000,
-  what = 'the condition',
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 25));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+export { sleep, until } from './until.js';
 
 /** Live calls (POST /charge), as opposed to probes (GET /ping). */
 export const charges = (sim: ProviderSimulator) =>
@@ -107,83 +92,12 @@ export async function probeSchedulers(prefix: string): Promise<{ key: string; ev
   }
 }
 
-const ROOT = resolve(import.meta.dirname, '../..');
-
-/**
- * Starts `workers/healthcheck.worker.ts` under tsx (as test/helpers/worker-process.ts does for the
- * fallback worker) and waits for "worker ready". Circuits are off unless `env` turns them on.
- */
-export async function startHealthcheckProcess(
+/** Starts `workers/healthcheck.worker.ts` as a child process; circuits are off unless `env` turns them on. */
+export function startHealthcheckProcess(
   prefix: string,
   env: Record<string, string> = {},
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/healthcheck.worker.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      REDIS_URL: redisUrl(),
-      BACKSTOP_PREFIX: prefix,
-      LOG_LEVEL: 'debug',
-      BACKSTOP_CIRCUIT_THRESHOLD: '0',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: Record<string, unknown>[] = [];
-  let stderr = '';
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  await new Promise<void>((done, fail) => {
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines) {
-        const entry = parseLine(line);
-        logs.push(entry);
-        if (entry.msg === 'worker ready') done();
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    void exited.then((code) => fail(new Error(`healthcheck worker exited (${code}):\n${stderr}`)));
-    setTimeout(() => fail(new Error(`healthcheck worker not ready within 15 s:\n${stderr}`)), 15_000).unref();
-  });
-  return handleOf(child, logs, exited);
-}
-
-function handleOf(
-  child: ChildProcess,
-  logs: Record<string, unknown>[],
-  exited: Promise<number | null>,
-): WorkerProcess {
-  return {
-    child,
-    pid: child.pid!,
-    logs,
-    exited,
-    signal: (signal) => void child.kill(signal),
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-    async stop(ms = 15_000) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
-}
-
-function parseLine(line: string): Record<string, unknown> {
-  try {
-    return JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return { msg: line };
-  }
+  return startWorkerProcess(prefix, env, 'workers/healthcheck.worker.ts');
 }
 
 export interface HealthKit {

@@ -2,20 +2,10 @@ import { afterAll, afterEach, beforeEach } from 'vitest';
 import type { Backstop, JobView } from '../../src/index.js';
 import { httpChains } from './http-chains.js';
 import { testBackstop, uniquePrefix } from './redis.js';
+import { until } from './until.js';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
-/** Polls `cond` until it holds; fails with `what` after `ms`. */
-export async function until(
-  cond: () => boolean | Promise<boolean>,
-  ms = 15_000,
-  what = 'the condition',
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { until };
 
 export interface WorkerKit {
   prefix: string;

@@ -20,15 +20,16 @@ export interface WorkerProcess {
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /**
- * Starts `workers/fallback.worker.ts` under tsx with the test's Redis and key prefix, and waits for
+ * Starts a worker process (`workers/fallback.worker.ts` by default) under tsx with the test's Redis and key prefix, and waits for
  * its "worker ready" line. Stalled-job detection is made fast (lock 1 s) so a killed worker's jobs
  * come back within seconds.
  */
 export async function startWorkerProcess(
   prefix: string,
   env: Record<string, string> = {},
+  script = 'workers/fallback.worker.ts',
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/fallback.worker.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -71,7 +72,7 @@ export async function startWorkerProcess(
     exited,
     signal: (signal) => void child.kill(signal),
     async kill() {
-      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
     async stop(ms = 15_000) {
