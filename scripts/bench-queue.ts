@@ -1,7 +1,8 @@
 /**
  * Queue throughput and delayed-job lateness: Backstop's producer and worker against raw BullMQ 6,
  * side by side in one run on the same Redis, each measurement on a fresh key prefix. Prints tables,
- * ratios, what each job costs, and the issue's aims; asserts nothing about speed. `npm run bench:queue`.
+ * ratios, what each job costs, and the issue's aims; asserts nothing about speed. Also worker
+ * throughput with healthchecks on vs off (issue 4). `npm run bench:queue`.
  */
 import os from 'node:os';
 import { Redis } from 'ioredis';
@@ -12,6 +13,16 @@ import {
   measureDispatch,
 } from './bench/queue-dispatch.js';
 import { type BenchEnv, collectGarbage, startBenchEnv } from './bench/queue-env.js';
+import {
+  describeHealth,
+  HEALTH_TITLES,
+  type HealthCell,
+  type HealthPlan,
+  type HealthScenario,
+  measureHealth,
+  measureIdle,
+  printHealth,
+} from './bench/queue-health.js';
 import {
   backstopLateness,
   describeLateness,
@@ -54,6 +65,17 @@ const LATENESS: LatenessPlan = {
   concurrency: 10,
   warmupJobs: 200,
 };
+const HEALTH: HealthPlan = {
+  jobs: 1000,
+  concurrency: 10,
+  warmupRounds: 2,
+  rounds: 10,
+  timeoutMs: 20_000,
+  countJobs: 300,
+  readyTimeoutMs: 5_000,
+  idleMs: 2_000,
+};
+const HEALTH_SCENARIOS: readonly HealthScenario[] = ['primary-ok', 'primary-throws'];
 const THROUGHPUT_AIM = 0.9;
 const LATENESS_AIM_MS = 10;
 
@@ -80,6 +102,14 @@ async function main(): Promise<void> {
       problems.push(...cell.problems.map((p) => `${SCENARIO_TITLES[scenario]}: ${p}`));
       progress(`worker, ${SCENARIO_TITLES[scenario]}`);
     }
+    const health: HealthCell[] = [];
+    for (const scenario of HEALTH_SCENARIOS) {
+      collectGarbage();
+      health.push(await measureHealth(env, stats, scenario, HEALTH));
+      progress(`worker with healthchecks on/off, ${HEALTH_TITLES[scenario]}`);
+    }
+    const idle = await measureIdle(env, HEALTH);
+    progress('idle worker with healthchecks on/off');
     const lateness = await measureLateness(env);
 
     const verdicts = [
@@ -95,6 +125,7 @@ async function main(): Promise<void> {
     for (const problem of problems)
       console.log(`  CHECK FAILED: ${problem}; that number measures another path.`);
     printCosts([...dispatch, ...workers]);
+    verdicts.push(...printHealth(health, idle, HEALTH));
     verdicts.push(...printLateness(lateness, LATENESS_AIM_MS, !process.env.REDIS_URL));
     printSummary(verdicts, THROUGHPUT_AIM, LATENESS_AIM_MS);
   } finally {
@@ -171,6 +202,14 @@ function printHeader(env: BenchEnv): void {
       'rotating order; jobs/s from first to last completion (finishedOn).',
   );
   for (const line of describeWorker(WORKER)) console.log(`  ${line}`);
+  console.log(
+    `Health: worker throughput with healthchecks on vs off; ${HEALTH.warmupRounds} warm-up drains, then ` +
+      `${HEALTH.rounds} drains of ${HEALTH.jobs} jobs per side in rotating order, a fresh Backstop and prefix`,
+  );
+  console.log(
+    '  each, a full GC before each drain; node CPU per job is steadier than jobs/s on a busy machine.',
+  );
+  for (const line of describeHealth(HEALTH)) console.log(`  ${line}`);
   console.log(
     `Lateness: ${LATENESS.jobs} jobs due over ${LATENESS.spreadMs} ms, ${LATENESS.leadMs} ms lead, bulks of ` +
       `${LATENESS.chunk}, concurrency ${LATENESS.concurrency}, ${LATENESS.warmupJobs} warm-up jobs first (not counted).`,

@@ -62,11 +62,19 @@ function bullmqScripts(): Promise<Map<string, string>> {
 /** Commands the bench's own observer sends; not part of either side's cost. */
 const OBSERVER_COMMANDS = new Set(['zcard', 'zrange', 'info', 'echo']);
 
+/** Sorts a command into a named group (counted as "group: name"), or leaves it ungrouped. */
+export type CommandGroup = (command: string, args: readonly string[]) => string | undefined;
+
 /**
- * Runs `fn` with MONITOR on and counts the commands clients sent, by name. Ends with an ECHO marker,
- * so every command `fn` caused has been seen before counting stops.
+ * Runs `fn` with MONITOR on and counts the commands clients sent, by name (prefixed by `group`'s
+ * answer when it gives one). Ends with an ECHO marker, so every command `fn` caused has been seen
+ * before counting stops.
  */
-export async function countCommands(url: string, fn: () => Promise<void>): Promise<Map<string, number>> {
+export async function countCommands(
+  url: string,
+  fn: () => Promise<void>,
+  group?: CommandGroup,
+): Promise<Map<string, number>> {
   const names = await bullmqScripts();
   const marker = `bench-queue-end-${process.pid}-${Date.now()}`;
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
@@ -83,7 +91,9 @@ export async function countCommands(url: string, fn: () => Promise<void>): Promi
       const command = (args[0] ?? '').toLowerCase();
       if (command === 'echo' && args[1] === marker) return done();
       if (OBSERVER_COMMANDS.has(command)) return;
-      const name = command === 'evalsha' ? `evalsha ${names.get(args[1] ?? '') ?? 'other'}` : command;
+      const named = command === 'evalsha' ? `evalsha ${names.get(args[1] ?? '') ?? 'other'}` : command;
+      const grouped = group?.(command, args);
+      const name = grouped ? `${grouped}: ${named}` : named;
       counts.set(name, (counts.get(name) ?? 0) + 1);
     });
     await fn();

@@ -60,12 +60,14 @@ export function describeWorker(plan: WorkerPlan): string[] {
 
 const CHUNK = 500;
 
-interface Drainable {
+/** One side of a worker measurement: a queue to fill, a worker to drain it, a check of what it did. */
+export interface Drainable {
   name: string;
   prefix: string;
   prequeue(count: number): Promise<void>;
   start(): Promise<{ close(): Promise<void> }>;
-  check(count: number): string | undefined;
+  /** After the worker closed: a problem when the drain did not walk the path it should. */
+  check(count: number): string | undefined | Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -124,7 +126,7 @@ function rawDrainable(env: BenchEnv, concurrency: number): Drainable {
   };
 }
 
-interface Drain {
+export interface Drain {
   rate: number;
   nodeUs: number;
   redisUs: number;
@@ -132,7 +134,12 @@ interface Drain {
 }
 
 /** Starts the worker on `jobs` queued jobs and waits until all are completed or failed; CPU metered from the start. */
-async function drain(subject: Drainable, stats: Redis, jobs: number, timeoutMs: number): Promise<Drain> {
+export async function drain(
+  subject: Drainable,
+  stats: Redis,
+  jobs: number,
+  timeoutMs: number,
+): Promise<Drain> {
   const key = (set: string) => `${subject.prefix}:${FALLBACK_QUEUE}:${set}`;
   const meter = await startCpuMeter(stats);
   const worker = await subject.start();
@@ -154,7 +161,7 @@ async function drain(subject: Drainable, stats: Redis, jobs: number, timeoutMs: 
   const problems = [
     completed + failed < jobs ? `timed out after ${timeoutMs} ms` : undefined,
     failed > 0 ? `${failed} jobs failed` : undefined,
-    subject.check(jobs),
+    await subject.check(jobs),
   ].filter(Boolean);
   return {
     rate: spanMs > 0 ? ((completed - 1) * 1000) / spanMs : 0,

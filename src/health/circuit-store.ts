@@ -6,7 +6,8 @@ import { indexMember } from './health-event.js';
 /**
  * The circuit rule of core/health/circuit.ts (`applyCall`), run inside Redis: live failures come
  * from every worker at once, and a compare-and-set would spin under exactly the failure storms it
- * must record. Publishes every change so snapshots know when a success needs reporting.
+ * must record. Publishes when the circuit opens or closes and at the first failure counted, so
+ * snapshots know when a success must be reported; further counts are not news to them.
  * KEYS: circuit, index. ARGV: ok, now, threshold, cooldownMs, member, channel, product, env, key.
  */
 const APPLY_CALL = `
@@ -21,12 +22,15 @@ if ARGV[1] == '1' then
 else
   failures = failures + 1
   local halfOpen = openUntil and now >= openUntil
-  if halfOpen or failures >= tonumber(ARGV[3]) then openUntil = now + tonumber(ARGV[4]) end
+  local opens = halfOpen or failures >= tonumber(ARGV[3])
+  if opens then openUntil = now + tonumber(ARGV[4]) end
   redis.call('HSET', KEYS[1], 'failures', failures)
   if openUntil then redis.call('HSET', KEYS[1], 'openUntil', openUntil) end
   redis.call('PEXPIRE', KEYS[1], 86400000)
   redis.call('SADD', KEYS[2], ARGV[5])
   state = { failures = failures, openUntil = openUntil or cjson.null }
+  -- Snapshots need only "some failures counted" and "open until": tell them when either changes.
+  if failures > 1 and not opens then return 1 end
 end
 redis.call('PUBLISH', ARGV[6], cjson.encode({ kind = 'circuit', product = ARGV[7], env = ARGV[8], key = ARGV[9], state = state }))
 return 1`;

@@ -46,7 +46,7 @@ export class HealthSnapshot {
     return {
       provider_status: status,
       last_available: probe?.lastAvailable ?? null,
-      last_checked: probe?.lastChecked ? new Date(probe.lastChecked).toISOString() : null,
+      last_checked: probe?.lastChecked ? isoOf(probe.lastChecked) : null,
     };
   }
 
@@ -121,4 +121,15 @@ export class HealthSnapshot {
     this.probes = probes;
     this.circuits = circuits;
   }
+}
+
+let lastMs = 0;
+let lastIso = '';
+/** Runs read the same few timestamps over and over: format each once. */
+function isoOf(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }

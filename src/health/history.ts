@@ -53,7 +53,8 @@ export class HistoryRecorder {
   }
 
   add(product: string, env: string, outcome: CallOutcome): void {
-    const start = this.now() - (this.now() % this.options.bucketMs);
+    const now = this.now(); // read once: two reads can straddle a millisecond and misalign the bucket
+    const start = now - (now % this.options.bucketMs);
     const key = this.keys.history(product, env, outcome.provider, start);
     let fields = this.pending.get(key);
     if (!fields) {
