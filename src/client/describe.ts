@@ -97,5 +97,7 @@ function healthOf(
   healthcheck: string | undefined,
 ): ProviderHealth {
   if (!healthcheck) return UNTRACKED;
-  return health.get({ product, env, healthcheck }) ?? UNTRACKED;
+  // Display must not take the one trial call a half-open circuit lets through.
+  const key = { product, env, healthcheck };
+  return (health.peek ? health.peek(key) : health.get(key)) ?? UNTRACKED;
 }

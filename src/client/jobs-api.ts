@@ -40,20 +40,35 @@ export class JobsApi {
   /** Resolves with the job once it completed or failed; rejects with BACKSTOP_WAIT_TIMEOUT after `timeout` ms. */
   async wait(id: string, options: { timeout?: number } = {}): Promise<JobView> {
     const timeout = options.timeout ?? 30_000;
-    if (!Number.isInteger(timeout) || timeout <= 0)
+    if (!Number.isInteger(timeout) || timeout <= 0) {
       throw ValidationError.field('timeout', 'expected a positive whole number of ms');
+    }
     const queue = await this.queues.fallbackQueue();
     const job = await this.find(queue, id);
     const events = await this.queues.queueEvents();
-    try {
-      await job.waitUntilFinished(events, timeout);
-    } catch (error) {
-      const message = (error as Error).message ?? '';
-      if (message.startsWith('Job wait ') && message.includes('timed out before finishing')) {
-        throw new BackstopError(ErrorCodes.WAIT_TIMEOUT, `job '${id}' did not finish within ${timeout} ms`);
+    const deadline = Date.now() + timeout;
+    // The completion event, raced with a slow poll of the job's state: an event that lands between
+    // BullMQ's "already finished?" check and its listener would otherwise be waited for in vain.
+    let done = false;
+    const event = job.waitUntilFinished(events, timeout).then(
+      () => true,
+      (error: Error) => !String(error?.message).startsWith('Job wait '), // a failed job also finished
+    );
+    const poll = (async () => {
+      while (!done && Date.now() < deadline) {
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))),
+        );
+        const state = await job.getState();
+        if (state === 'completed' || state === 'failed') return true;
       }
-      // A failed job rejects waitUntilFinished with its reason; the view below carries it.
-    }
+      return false;
+    })();
+    const finished = await Promise.race([event, poll]).finally(() => {
+      done = true;
+    });
+    if (!finished)
+      throw new BackstopError(ErrorCodes.WAIT_TIMEOUT, `job '${id}' did not finish within ${timeout} ms`);
     return this.get(id);
   }
 
