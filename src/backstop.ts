@@ -21,7 +21,7 @@ import { createLogger } from './logger.js';
 import { BackstopWorker } from './queue/backstop-worker.js';
 import { startFallbackWorker, type WorkerOptions } from './queue/fallback-worker.js';
 import type { JobRetention } from './queue/job-options.js';
-import { QueueRuntime } from './queue/queues.js';
+import { type FallbackQueue, QueueRuntime } from './queue/queues.js';
 import { AppTargetAdapter } from './targets/app-target.js';
 import { type ActionHandler, HandlerRegistry } from './targets/handler-registry.js';
 import { HttpAppTarget } from './targets/http-target.js';
@@ -182,6 +182,16 @@ export class Backstop {
     const worker = new BackstopWorker(fallbackWorker, healthWorker, () => this.workers.delete(worker));
     this.workers.add(worker);
     return worker;
+  }
+
+  /** The Redis connection definitions and state use (connecting on first use), for probes such as readiness. */
+  async redis(): Promise<Redis> {
+    return (await this.internals.runtime.get()).redis;
+  }
+
+  /** The BullMQ queue of dispatched fallback jobs, for inspection (depths, workers, dashboards). */
+  fallbackQueue(): Promise<FallbackQueue> {
+    return this.queues.fallbackQueue();
   }
 
   /**

@@ -26,6 +26,11 @@ const configSchema = z.object({
   BACKSTOP_SHUTDOWN_GRACE_MS: count.optional(),
   BACKSTOP_LOCK_DURATION_MS: count.optional(),
   BACKSTOP_STALLED_INTERVAL_MS: count.optional(),
+  // HTTP API (src/server.ts). Keys: comma-separated `name:key:scope` entries, scope read or write.
+  BACKSTOP_API_KEYS: z.string().min(1).optional(),
+  BACKSTOP_API_HOST: z.string().min(1).default('127.0.0.1'),
+  BACKSTOP_API_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  BACKSTOP_RATE_LIMIT_PER_MINUTE: count.default(600),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -22,6 +22,10 @@ export async function connectStoreClient(url: string): Promise<Redis> {
     connectTimeout: 5_000,
   };
   const client = href ? new Redis(href, settings) : new Redis(settings);
+  // ioredis emits 'error' on every failed (re)connect; without a listener it prints "Unhandled
+  // error event" (and Node would crash on an EventEmitter 'error'). Connect failures reach the
+  // caller below; later ones are retried by ioredis and surface as command errors.
+  client.on('error', () => {});
   try {
     await client.connect();
   } catch (error) {
@@ -34,8 +38,6 @@ export async function connectStoreClient(url: string): Promise<Redis> {
       },
     );
   }
-  // ioredis emits 'error' on every failed reconnect; without a listener Node would crash the process.
-  client.on('error', () => {});
   return client;
 }
 

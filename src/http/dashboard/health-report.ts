@@ -1,0 +1,126 @@
+import type { Backstop } from '../../backstop.js';
+import type { FallbackDescription, FallbackOptionDescription } from '../../client/describe.js';
+import type { ProviderStatus } from '../../core/health-view.js';
+import { summarize, type WindowStats } from './latency-summary.js';
+
+/** The window the page's success rate and latency cover. */
+export const WINDOW_MS = 3_600_000;
+
+/** What `GET /dashboard/health.json` answers. */
+export interface HealthReport {
+  generated_at: string;
+  env: string | null;
+  window_ms: number;
+  fallbacks: FallbackHealth[];
+}
+
+export interface FallbackHealth {
+  product: string;
+  tag: string;
+  name: string;
+  description: string | null;
+  source: 'declarative' | 'code';
+  version: number;
+  providers: ProviderRow[];
+}
+
+export interface ProviderRow {
+  /** 1 for the primary, then in failover order. */
+  position: number;
+  provider: string;
+  /** What it calls, e.g. `stripe · charge`. */
+  target: string;
+  healthcheck: string | null;
+  provider_status: ProviderStatus;
+  last_available: boolean | null;
+  last_checked: string | null;
+  consecutive_failures: number | null;
+  circuit: 'closed' | 'open' | 'half-open' | null;
+  window: WindowStats | null;
+  /** Why state or history could not be read for this provider. */
+  error: string | null;
+}
+
+/**
+ * One snapshot for the page: every fallback (`fetchAll`, all products), each provider's state read
+ * fresh from Redis (`health.status`, keyed like the engine: the healthcheck, else the provider's
+ * name, so an open circuit shows even without a healthcheck) and its last hour of history.
+ */
+export async function healthReport(backstop: Backstop, env: string | undefined): Promise<HealthReport> {
+  const now = Date.now();
+  const fallbacks = await backstop.fallback.fetchAll();
+  let resolvedEnv: string | null = env ?? null;
+  const rows = await Promise.all(
+    fallbacks.map((fallback) =>
+      Promise.all(
+        fallback.options.map(async (option, i) => {
+          const row = await providerRow(backstop, fallback, option, i + 1, env, now);
+          resolvedEnv ??= row.env;
+          return row.row;
+        }),
+      ),
+    ),
+  );
+  return {
+    generated_at: new Date(now).toISOString(),
+    env: resolvedEnv,
+    window_ms: WINDOW_MS,
+    fallbacks: fallbacks
+      .map((f, i) => ({
+        product: f.product,
+        tag: f.tag,
+        name: f.name,
+        description: f.description ?? null,
+        source: f.source,
+        version: f.version,
+        providers: rows[i] ?? [],
+      }))
+      .sort((a, b) => a.product.localeCompare(b.product) || a.tag.localeCompare(b.tag)),
+  };
+}
+
+async function providerRow(
+  backstop: Backstop,
+  fallback: FallbackDescription,
+  option: FallbackOptionDescription,
+  position: number,
+  env: string | undefined,
+  now: number,
+): Promise<{ row: ProviderRow; env: string | null }> {
+  const row: ProviderRow = {
+    position,
+    provider: option.provider,
+    target: [option.app, option.event].filter(Boolean).join(' · '),
+    healthcheck: option.healthcheck ?? null,
+    provider_status: option.provider_status,
+    last_available: option.last_available,
+    last_checked: option.last_checked,
+    consecutive_failures: null,
+    circuit: null,
+    window: null,
+    error: null,
+  };
+  try {
+    const [status, history] = await Promise.all([
+      backstop.health.status(option.healthcheck ?? option.provider, env, fallback.product),
+      backstop.health.history({
+        provider: option.provider,
+        product: fallback.product,
+        env,
+        from: now - WINDOW_MS,
+        to: now,
+      }),
+    ]);
+    row.provider_status = status.provider_status;
+    row.last_available = status.last_available;
+    row.last_checked = status.last_checked;
+    row.consecutive_failures = status.consecutive_failures;
+    row.circuit = status.circuit.state;
+    row.window = summarize(history.buckets);
+    return { row, env: status.env };
+  } catch (error) {
+    // One unreadable provider (no env configured, Redis hiccup) must not blank the whole page.
+    row.error = (error as Error).message;
+    return { row, env: null };
+  }
+}

@@ -1,0 +1,133 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import { Queue } from 'bullmq';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Backstop } from '../../backstop.js';
+import { HEALTHCHECK_QUEUE } from '../../health/healthcheck-scheduler.js';
+import { FALLBACK_QUEUE } from '../../queue/job-data.js';
+import { redisOptionsFromUrl } from '../../redis/connection.js';
+import { storeRedisOf } from '../backstop-access.js';
+import { rejectCrossSiteWrites } from './same-origin.js';
+
+/** Where Bull Board is mounted, relative to the registering scope. */
+export const QUEUES_PATH = '/admin/queues';
+
+const QUEUES: { name: string; description: string }[] = [
+  { name: FALLBACK_QUEUE, description: 'Dispatched fallback runs (fallback.dispatch)' },
+  { name: HEALTHCHECK_QUEUE, description: 'Healthcheck probes: one job scheduler per healthcheck and env' },
+];
+
+export interface QueuesBoardOptions {
+  backstop: Backstop;
+  redis: string | Redis | undefined;
+  prefix: string;
+  readOnly: boolean;
+  /** The board's path as the browser sees it, for its `<base href>`. */
+  publicPath: string;
+}
+
+/**
+ * Bull Board over Backstop's two queues, under their key prefix. Its own BullMQ `Queue` objects
+ * only read (and, when not read-only, act on) jobs: no worker, no scheduler upserts. They are
+ * made on the board's first request, so building the app never waits on Redis (a server starts,
+ * and says it is not ready, while Redis is down).
+ */
+export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoardOptions): Promise<void> {
+  const serverAdapter = new FastifyAdapter();
+  // setBasePath only sets the UI's <base href>; routes get their path from the register prefix
+  // (felixmosh/bull-board#964, #965). Both must name the same place, or the UI's assets 404.
+  serverAdapter.setBasePath(options.publicPath);
+  const board = createBullBoard({
+    queues: [],
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'Backstop queues' } },
+  });
+  // Bull Board sets an error handler on its routes, and it would also answer what the app's hooks
+  // throw there (auth, rate limit) in its own words: a 401 without the app's
+  // `WWW-Authenticate: Basic` never makes a browser ask for the key. Rethrown, an error goes to
+  // the enclosing (the app's) error handler, as on every other route. Its handlers answer their
+  // own expected failures (404, 405 read-only) as responses, so nothing of theirs is lost here.
+  serverAdapter.setErrorHandler((error) => {
+    throw error;
+  });
+
+  let attached: Promise<{ queues: Queue[]; close: () => Promise<void> }> | undefined;
+  const attach = () => {
+    attached ??= openQueues(options).then((opened) => {
+      for (const queue of opened.queues) {
+        const description = QUEUES.find((q) => q.name === queue.name)?.description ?? '';
+        board.addQueue(new BullMQAdapter(queue, { readOnlyMode: options.readOnly, description }));
+      }
+      return opened;
+    });
+    // A failure (Redis down) is not kept: the next request tries again.
+    attached.catch(() => {
+      attached = undefined;
+    });
+    return attached;
+  };
+  app.addHook('onClose', async () => {
+    const opened = await attached?.catch(() => undefined);
+    await opened?.close();
+  });
+
+  // Its own scope: Bull Board registers @fastify/static and @fastify/view, which decorate the
+  // reply; encapsulated here they cannot clash with an app that registers them too
+  // (FST_ERR_DEC_ALREADY_PRESENT, fastify/fastify-static#100). Bull Board 6+ targets Fastify 5
+  // (felixmosh/bull-board#823). The scope's auth hooks run before these.
+  await app.register(
+    async (scope) => {
+      scope.addHook('onRequest', rejectCrossSiteWrites);
+      scope.addHook('onRequest', async () => void (await attach()));
+      scope.addHook('onSend', async (_request, reply, payload) => withoutExternalFonts(reply, payload));
+      await scope.register(serverAdapter.registerPlugin());
+    },
+    { prefix: QUEUES_PATH },
+  );
+}
+
+async function openQueues(
+  options: QueuesBoardOptions,
+): Promise<{ queues: Queue[]; close: () => Promise<void> }> {
+  const { connection, owned } = await connectionFor(options);
+  const queues = QUEUES.map(({ name }) => new Queue(name, { connection, prefix: options.prefix }));
+  return {
+    queues,
+    close: async () => {
+      // Queues first (they share the connection), then the connection, only when it is ours.
+      await Promise.allSettled(queues.map((queue) => queue.close()));
+      if (owned) await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
+
+/**
+ * The Backstop's own store connection (fail-fast: a request errors rather than hangs while Redis
+ * is down), reached through the one place in src/http that reaches into a Backstop; or the
+ * `redis` option: a client, shared, or a URL, which gets a connection of its own.
+ */
+async function connectionFor(options: QueuesBoardOptions): Promise<{ connection: Redis; owned: boolean }> {
+  const { redis } = options;
+  if (redis === undefined) return { connection: await storeRedisOf(options.backstop), owned: false };
+  if (typeof redis !== 'string') return { connection: redis, owned: false };
+  const { url: href, ...rest } = redisOptionsFromUrl(redis);
+  const settings = { ...rest, maxRetriesPerRequest: 1, connectTimeout: 5_000 };
+  const connection = href ? new Redis(href, settings) : new Redis(settings);
+  connection.on('error', () => {}); // reconnects on its own; without a listener Node would crash
+  return { connection, owned: true };
+}
+
+/** Bull Board's page links Google Fonts (IBM Plex); its CSS falls back to system fonts. */
+const GOOGLE_FONTS = /<link[^>]+fonts\.googleapis\.com[^>]*>/g;
+
+/**
+ * The dashboard is served from here alone: no request leaves for a third party (an operator's IP
+ * and usage), and an air-gapped board does not wait on a font CDN that never answers.
+ */
+function withoutExternalFonts(reply: FastifyReply, payload: unknown): unknown {
+  const type = String(reply.getHeader('content-type') ?? '');
+  if (typeof payload !== 'string' || !type.startsWith('text/html')) return payload;
+  return payload.replace(GOOGLE_FONTS, '');
+}

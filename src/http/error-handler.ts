@@ -1,0 +1,118 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorCodes, isBackstopError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { FallbackRunError } from '../core/run-errors.js';
+import { NotFoundError, UnsupportedError, ValidationError } from '../core/validation-error.js';
+import { HttpError, HttpErrorCodes } from './http-error.js';
+
+export interface ErrorReply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** Status of each core code; a code missing here is a bug of ours, answered 500. */
+const STATUS_OF_CODE: Record<string, number> = {
+  [ErrorCodes.VALIDATION]: 400,
+  [ErrorCodes.UNSUPPORTED]: 400,
+  [ErrorCodes.NOT_FOUND]: 404,
+  [ErrorCodes.CONFLICT]: 409,
+  [ErrorCodes.REDIS_UNAVAILABLE]: 503,
+  [ErrorCodes.WAIT_TIMEOUT]: 504,
+  // A chain that returned no result: the upstream providers failed, not this server.
+  [ErrorCodes.FALLBACK_EXHAUSTED]: 502,
+  [ErrorCodes.FALLBACK_STOPPED]: 502,
+  [ErrorCodes.DEADLINE_EXCEEDED]: 502,
+  [ErrorCodes.MAPPING_FAILED]: 502,
+  [ErrorCodes.ABORTED]: 502,
+  [ErrorCodes.WORKER_FAILED]: 502,
+};
+
+/**
+ * The one place errors become HTTP answers. Ours map by code; fastify's own client errors (bad
+ * JSON, body too large, bad media type) get a code too; everything else is a 500 whose details go
+ * to the log, never to the client.
+ */
+export function errorHandler(logger: Logger, bodyLimitBytes: number) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = toReply(error, bodyLimitBytes);
+    if (status === 500) {
+      logger.error(
+        { err: error, reqId: request.id, method: request.method, url: request.url },
+        'unexpected error',
+      );
+      body.requestId = request.id;
+    }
+    if (status === 401) reply.header('www-authenticate', 'Basic realm="backstop"');
+    if (status === 503) reply.header('retry-after', '5');
+    return reply.status(status).send(body);
+  };
+}
+
+export function toReply(error: unknown, bodyLimitBytes: number): ErrorReply {
+  if (error instanceof ValidationError) {
+    return { status: 400, body: { code: error.code, message: error.message, issues: error.issues } };
+  }
+  if (error instanceof FallbackRunError) return { status: 502, body: error.toJSON() };
+  if (error instanceof NotFoundError) {
+    const { code, message, kind, tag, product } = error;
+    return { status: 404, body: { code, message, kind, tag, ...(product ? { product } : {}) } };
+  }
+  if (error instanceof UnsupportedError) {
+    return { status: 400, body: { code: error.code, message: error.message, field: error.field } };
+  }
+  if (isBackstopError(error)) {
+    const status = STATUS_OF_CODE[error.code];
+    if (status) return { status, body: { code: error.code, message: error.message } };
+  }
+  if (error instanceof HttpError) {
+    return { status: error.statusCode, body: { code: error.code, message: error.message } };
+  }
+  if (isRedisDown(error)) {
+    const message = `Redis is unavailable: ${(error as Error).message}`;
+    return { status: 503, body: { code: ErrorCodes.REDIS_UNAVAILABLE, message } };
+  }
+  const fastifyReply = fromFastify(error as FastifyError, bodyLimitBytes);
+  if (fastifyReply) return fastifyReply;
+  return { status: 500, body: { code: HttpErrorCodes.INTERNAL, message: 'internal error' } };
+}
+
+/** Fastify's own errors about what the client sent: 4xx, with a code of ours. */
+function fromFastify(error: FastifyError, bodyLimitBytes: number): ErrorReply | undefined {
+  if (typeof error?.code !== 'string' || !error.code.startsWith('FST_')) return undefined;
+  const status = error.statusCode;
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return reply(
+        413,
+        HttpErrorCodes.PAYLOAD_TOO_LARGE,
+        `request body is over the limit of ${bodyLimitBytes} bytes`,
+      );
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY': {
+      const issue = { path: '', message: 'expected a JSON body' };
+      const message = 'invalid request body: body is not valid JSON';
+      return { status: 400, body: { code: ErrorCodes.VALIDATION, message, issues: [issue] } };
+    }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return reply(415, HttpErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'send JSON: Content-Type: application/json');
+    default:
+      return reply(status, HttpErrorCodes.BAD_REQUEST, error.message);
+  }
+}
+
+function reply(status: number, code: string, message: string): ErrorReply {
+  return { status, body: { code, message } };
+}
+
+/**
+ * The store's Redis client fails fast while Redis is down (no offline queue), with ioredis's own
+ * errors rather than BACKSTOP_REDIS_UNAVAILABLE: they are a 503, not a bug.
+ */
+function isRedisDown(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'MaxRetriesPerRequestError') return true;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT') return true;
+  return /enableOfflineQueue|Connection is closed/.test(error.message);
+}

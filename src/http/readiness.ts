@@ -1,0 +1,42 @@
+import type { Backstop } from '../backstop.js';
+import { fallbackQueueOf, storeRedisOf, within } from './backstop-access.js';
+
+export interface Readiness {
+  status: 'ready' | 'not ready';
+  reasons: string[];
+  checks: {
+    redis: { ok: boolean; latencyMs?: number; error?: string };
+    workers: { ok: boolean; count?: number; error?: string };
+  };
+}
+
+/**
+ * Ready when Redis answers a PING and at least one fallback worker is connected to the queue
+ * (BullMQ names worker connections, and `getWorkers` lists them from CLIENT LIST): without a
+ * worker, dispatched jobs would be accepted and never run.
+ */
+export async function readiness(backstop: Backstop, timeoutMs = 2_000): Promise<Readiness> {
+  const reasons: string[] = [];
+  const checks: Readiness['checks'] = { redis: { ok: false }, workers: { ok: false } };
+  try {
+    const redis = await within(storeRedisOf(backstop), timeoutMs, 'Redis');
+    const started = performance.now();
+    await within(redis.ping(), timeoutMs, 'Redis');
+    checks.redis = { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    const queue = await fallbackQueueOf(backstop);
+    const workers = await within(queue.getWorkers(), timeoutMs, 'Redis');
+    checks.workers = { ok: workers.length > 0, count: workers.length };
+    if (workers.length === 0) reasons.push('no fallback worker is connected to the queue');
+  } catch (error) {
+    const message = (error as Error).message;
+    if (!checks.redis.ok) {
+      checks.redis = { ok: false, error: message };
+      checks.workers = { ok: false, error: 'not checked: Redis is unavailable' };
+      reasons.push(`Redis is unavailable: ${message}`);
+    } else {
+      checks.workers = { ok: false, error: message };
+      reasons.push(`cannot list workers: ${message}`);
+    }
+  }
+  return { status: reasons.length === 0 ? 'ready' : 'not ready', reasons, checks };
+}

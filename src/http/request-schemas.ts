@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { keySchema, runTargetShape } from '../client/run-params.js';
+import { tagSchema } from '../core/definition/common-schema.js';
+import { declarativeDefinitionSchema } from '../core/definition/declarative-schema.js';
+import { healthcheckSchema } from '../core/health/healthcheck-schema.js';
+import { jobIdSchema } from '../queue/job-id.js';
+import { appDefinitionSchema } from '../targets/app-definition.js';
+
+// Path and query parameters are the HTTP layer's own and are parsed here. Bodies are parsed by
+// the same library calls a TypeScript caller makes; their schemas below document them in the
+// OpenAPI document and are built from the core's schemas wherever the core has one.
+
+export const noParams = z.strictObject({});
+export const tagParams = z.strictObject({ tag: tagSchema });
+export const idParams = z.strictObject({ id: z.string().min(1).max(256) });
+
+const product = tagSchema.optional().describe('the product; default: the server Backstop default product');
+const env = tagSchema.optional().describe('the env; default: the server Backstop default env');
+
+export const productQuery = z.strictObject({ product });
+export const listFallbacksQuery = z.strictObject({
+  product: tagSchema.optional().describe('only this product; default: every product'),
+});
+export const jobQuery = z.strictObject({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60_000)
+    .optional()
+    .describe('wait up to this many ms for the job to finish (504 BACKSTOP_WAIT_TIMEOUT when it does not)'),
+});
+export const statusQuery = z.strictObject({ env, product });
+
+/** `?from=` / `?to=`: an ISO date or ms since the epoch (digits only). */
+const instant = z
+  .string()
+  .min(1)
+  .transform((v) => (/^\d+$/.test(v) ? Number(v) : v))
+  .describe('ISO 8601 date-time or ms since the epoch');
+
+export const historyQuery = z.strictObject({
+  provider: tagSchema.optional().describe('the provider name (as in result.provider); default: the path tag'),
+  env,
+  product,
+  from: instant.optional().describe('default: one hour before `to`'),
+  to: instant.optional().describe('default: now'),
+});
+
+// Documented bodies.
+
+const { tag: _tag, ...targetFields } = runTargetShape;
+
+export const runBodySchema = z.strictObject({ ...targetFields, runId: keySchema.optional() });
+
+/** The forms `resolveSchedule` accepts (it validates them itself, with these field paths). */
+export const scheduleSchema = z.strictObject({
+  delay: z
+    .union([z.number().int().min(0), z.string()])
+    .optional()
+    .describe("ms, or '500ms', '5s', '10m', '2h', '1d', 'PT5S'"),
+  at: z.string().optional().describe('ISO 8601 with an offset, or without one plus tz'),
+  tz: z.string().optional().describe("IANA zone, e.g. 'Europe/Berlin' (cron and offset-less at)"),
+  allowPast: z.boolean().optional().describe('run a past `at` now instead of refusing it'),
+  cron: z.string().optional().describe("recurring: 5- or 6-field cron pattern, e.g. '0 9 * * 1-5'"),
+  every: z
+    .union([z.number().int().min(1), z.string()])
+    .optional()
+    .describe('recurring: ms or a duration'),
+});
+
+export const dispatchBodySchema = z.strictObject({
+  ...targetFields,
+  schedule: scheduleSchema.optional(),
+  jobId: jobIdSchema.optional(),
+});
+
+export const fallbackCreateSchema = declarativeDefinitionSchema;
+export const fallbackPatchSchema = declarativeDefinitionSchema.partial();
+export const appCreateSchema = appDefinitionSchema;
+export const appPatchSchema = appDefinitionSchema.partial();
+export const healthcheckCreateSchema = healthcheckSchema;
+// A refined object cannot be made partial; its shape can.
+export const healthcheckPatchSchema = z.strictObject(healthcheckSchema.shape).partial();

@@ -1,0 +1,200 @@
+import { z } from 'zod';
+import { appDefinitionSchema } from '../targets/app-definition.js';
+
+// What the API answers, as zod schemas for the OpenAPI document. The types they describe are the
+// library's (RunReport, JobView, …); these are the wire shapes of those types.
+
+const iso = z.string().describe('ISO 8601 date-time');
+
+export const errorSchema = z.looseObject({ code: z.string(), message: z.string() });
+
+export const validationErrorSchema = z.object({
+  code: z.literal('BACKSTOP_VALIDATION'),
+  message: z.string(),
+  issues: z.array(z.object({ path: z.string().describe("e.g. 'options[0].retries'"), message: z.string() })),
+});
+
+export const notFoundSchema = z.object({
+  code: z.literal('BACKSTOP_NOT_FOUND'),
+  message: z.string(),
+  kind: z.string(),
+  tag: z.string(),
+  product: z.string().optional(),
+});
+
+export const attemptSchema = z.object({
+  provider: z.string(),
+  attempt: z.number().int().describe('1-based; 0 for a skipped provider'),
+  startedAt: iso,
+  durationMs: z.number(),
+  outcome: z.enum(['success', 'failure', 'skipped']),
+  skipped: z.enum(['unhealthy', 'deadline']).optional(),
+  idempotencyKey: z.string(),
+  error: z
+    .object({
+      code: z.string(),
+      message: z.string(),
+      status: z.number().int().optional(),
+      verdict: z.enum(['retry', 'failover', 'stop']),
+    })
+    .optional(),
+});
+
+export const runResponseSchema = z.object({
+  runId: z.string(),
+  provider: z.string(),
+  result: z.looseObject({ provider: z.string() }).describe('{ provider, ...mapped output }'),
+  attempts: z.array(attemptSchema),
+  durationMs: z.number(),
+});
+
+export const runErrorSchema = z.object({
+  name: z.string(),
+  code: z.enum([
+    'BACKSTOP_FALLBACK_EXHAUSTED',
+    'BACKSTOP_FALLBACK_STOPPED',
+    'BACKSTOP_DEADLINE_EXCEEDED',
+    'BACKSTOP_MAPPING_FAILED',
+    'BACKSTOP_ABORTED',
+  ]),
+  message: z.string(),
+  runId: z.string(),
+  tag: z.string(),
+  attempts: z.array(attemptSchema),
+  providerErrors: z.record(
+    z.string(),
+    z.object({ code: z.string(), message: z.string(), status: z.number().int().optional() }),
+  ),
+});
+
+const providerState = {
+  provider_status: z.enum(['healthy', 'unhealthy', 'unknown']),
+  last_available: z.boolean().nullable(),
+  last_checked: iso.nullable(),
+};
+
+export const fallbackSchema = z.looseObject({
+  product: z.string(),
+  tag: z.string(),
+  name: z.string(),
+  description: z.string().optional(),
+  input: z.record(z.string(), z.unknown()),
+  options: z.array(
+    z.looseObject({
+      provider: z.string(),
+      type: z.string(),
+      event: z.string(),
+      retries: z.number(),
+      ...providerState,
+    }),
+  ),
+  deadline: z.number().optional(),
+  version: z.number().int(),
+  source: z.enum(['declarative', 'code']),
+  createdAt: iso.optional(),
+  updatedAt: iso.optional(),
+});
+
+export const appSchema = z.object({
+  definition: appDefinitionSchema,
+  version: z.number().int(),
+  updatedAt: iso,
+});
+
+export const healthcheckSchemaOut = z.looseObject({
+  product: z.string(),
+  tag: z.string(),
+  name: z.string(),
+  interval: z.number(),
+  retries: z.number(),
+  envs: z.array(z.object({ slug: z.string(), input: z.record(z.string(), z.unknown()) })),
+  version: z.number().int(),
+  source: z.enum(['declarative', 'code']),
+});
+
+export const jobHandleSchema = z.object({
+  id: z.string(),
+  tag: z.string(),
+  product: z.string(),
+  env: z.string(),
+  runAt: iso.optional().describe('one-off jobs: when the job is due'),
+  state: z.string().describe("'waiting', 'delayed', or 'scheduled' for a recurring schedule"),
+  existing: z.boolean().optional().describe('a job with this jobId already existed; none was queued'),
+  cron: z.string().optional(),
+  tz: z.string().optional(),
+  every: z.number().optional(),
+  next: iso.optional(),
+});
+
+export const jobViewSchema = z.object({
+  id: z.string(),
+  tag: z.string(),
+  product: z.string(),
+  env: z.string(),
+  state: z.string().describe('waiting, delayed, active, completed, failed, or cancelled'),
+  runAt: iso,
+  dispatchedAt: iso,
+  startedAt: iso.optional(),
+  finishedAt: iso.optional(),
+  result: z.looseObject({ provider: z.string() }).optional(),
+  provider: z.string().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  attempts: z.array(attemptSchema),
+  runs: z.number().int(),
+});
+
+export const scheduleViewSchema = z.object({
+  id: z.string(),
+  tag: z.string(),
+  cron: z.string().optional(),
+  tz: z.string().optional(),
+  every: z.number().optional(),
+  next: iso.optional(),
+});
+
+export const healthStatusSchema = z.object({
+  product: z.string(),
+  env: z.string(),
+  healthcheck: z.string(),
+  ...providerState,
+  last_latency_ms: z.number().nullable(),
+  avg_latency_ms: z.number().nullable(),
+  consecutive_failures: z.number().int(),
+  circuit: z.object({
+    state: z.enum(['closed', 'open', 'half-open']),
+    failures: z.number().int(),
+    open_until: iso.nullable(),
+  }),
+});
+
+export const historySchema = z.object({
+  provider: z.string(),
+  product: z.string(),
+  env: z.string(),
+  buckets: z.array(
+    z.object({
+      start: iso,
+      success: z.number().int(),
+      failure: z.number().int(),
+      skipped: z.number().int(),
+      p50: z.number().nullable(),
+      p95: z.number().nullable(),
+      p99: z.number().nullable(),
+    }),
+  ),
+});
+
+const check = z.object({ ok: z.boolean(), error: z.string().optional() });
+
+export const readySchema = z.object({
+  status: z.enum(['ready', 'not ready']),
+  reasons: z.array(z.string()),
+  checks: z.object({
+    redis: check.extend({ latencyMs: z.number().optional() }),
+    workers: check.extend({ count: z.number().int().optional() }),
+  }),
+});
+
+export const liveSchema = z.object({ status: z.literal('ok') });
+
+export const listOf = <T extends z.ZodType>(key: string, item: T) => z.object({ [key]: z.array(item) });

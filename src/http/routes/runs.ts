@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify';
+import type { Backstop } from '../../backstop.js';
+import type { RunParams } from '../../client/run-params.js';
+import type { RunReport } from '../../client/run-report.js';
+import type { DispatchParams } from '../../queue/producer.js';
+import { objectBody, withField } from '../body.js';
+import type { ApiMetrics } from '../metrics.js';
+import { dispatchBodySchema, productQuery, runBodySchema, tagParams } from '../request-schemas.js';
+import { jobHandleSchema, runErrorSchema, runResponseSchema } from '../response-schemas.js';
+import { type RouteDeps, route } from '../route.js';
+
+const group = 'runs';
+
+/** `fallback.runDetailed`, counted in the metrics whichever way it ends. */
+export async function runAndRecord(
+  backstop: Backstop,
+  metrics: ApiMetrics,
+  params: RunParams,
+): Promise<RunReport> {
+  try {
+    const report = await backstop.fallback.runDetailed(params);
+    metrics.recordRun(report, params.tag);
+    return report;
+  } catch (error) {
+    metrics.recordRun(error);
+    throw error;
+  }
+}
+
+/** Runs now (and waits for the result), or dispatches a job for a worker. */
+export function runRoutes(app: FastifyInstance, { backstop, doc, metrics }: RouteDeps): void {
+  route(app, doc, {
+    method: 'POST',
+    url: '/v1/fallbacks/:tag/run',
+    group,
+    summary: 'Run a chain now and answer with its result',
+    description:
+      'A chain that returns no result answers 502 with its error: code BACKSTOP_FALLBACK_EXHAUSTED, _STOPPED, BACKSTOP_DEADLINE_EXCEEDED or BACKSTOP_MAPPING_FAILED, and every attempt.',
+    params: tagParams,
+    query: productQuery,
+    body: { schema: runBodySchema, required: false },
+    responses: {
+      200: { description: '{ result: { provider, ...output }, attempts, runId }', schema: runResponseSchema },
+      502: { description: 'the chain failed', schema: runErrorSchema },
+    },
+    handler: async ({ params, query, body }) => {
+      const request = withField(
+        withField(objectBody(body, false), 'tag', params.tag),
+        'product',
+        query.product,
+      );
+      const report = await runAndRecord(backstop, metrics, request as unknown as RunParams);
+      return {
+        runId: report.runId,
+        provider: report.provider,
+        result: report.result,
+        attempts: report.attempts,
+        durationMs: report.durationMs,
+      };
+    },
+  });
+
+  route(app, doc, {
+    method: 'POST',
+    url: '/v1/fallbacks/:tag/dispatch',
+    group,
+    summary: 'Queue a run for a worker: now, after a delay, at a time, or on a recurring schedule',
+    description:
+      'Everything is validated before anything is queued. With `jobId`, dispatching again returns the existing job (`existing: true`). A recurring schedule (`cron` / `every`) answers its schedule handle.',
+    params: tagParams,
+    query: productQuery,
+    body: { schema: dispatchBodySchema, required: false },
+    responses: { 202: { description: 'queued (or scheduled)', schema: jobHandleSchema } },
+    handler: async ({ params, query, body, reply }) => {
+      const request = withField(
+        withField(objectBody(body, false), 'tag', params.tag),
+        'product',
+        query.product,
+      );
+      const handle = await backstop.fallback.dispatch(request as unknown as DispatchParams);
+      const location =
+        handle.state === 'scheduled' ? '/v1/schedules' : `/v1/jobs/${encodeURIComponent(handle.id)}`;
+      return reply.code(202).header('location', location).send(handle);
+    },
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * The HTTP API server. As a library: `startApiServer(options)`. As a process:
+ *   REDIS_URL=redis://127.0.0.1:6379 BACKSTOP_API_KEYS="ci:<key>:write,grafana:<key>:read" npx tsx src/server.ts
+ * with BACKSTOP_API_HOST (default 127.0.0.1), BACKSTOP_API_PORT (default 3000),
+ * BACKSTOP_RATE_LIMIT_PER_MINUTE (per key, default 600) and BACKSTOP_DEFINITIONS (code-first
+ * chains and handlers, as for workers). First SIGTERM/SIGINT: stop accepting, finish in-flight
+ * requests, close; a second one exits at once.
+ */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { Backstop } from './backstop.js';
+import { loadConfig } from './config.js';
+import { apiKeysFromEnv } from './http/api-keys.js';
+import { type ApiOptions, buildApp } from './http/app.js';
+import { loadDefinitions } from './worker-process.js';
+
+export type { ApiKey, ApiOptions } from './http/app.js';
+export { apiKeysFromEnv };
+
+export interface ApiServer {
+  /** Base URL, e.g. `http://127.0.0.1:3000` (the real port when 0 was asked for). */
+  url: string;
+  app: FastifyInstance;
+  /** Stops listening and waits for in-flight requests. The Backstop stays open: it is the caller's. */
+  close(): Promise<void>;
+}
+
+/** Builds the app and listens. Port 0 picks a free port. */
+export async function startApiServer(
+  options: ApiOptions & { host?: string; port?: number },
+): Promise<ApiServer> {
+  const { host = '127.0.0.1', port = 3000, ...api } = options;
+  const app = await buildApp(api);
+  const url = await app.listen({ host, port });
+  return { url, app, close: () => app.close() };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const keys = apiKeysFromEnv(config.BACKSTOP_API_KEYS);
+  const backstop = new Backstop();
+  await loadDefinitions(backstop, config.BACKSTOP_DEFINITIONS);
+  const server = await startApiServer({
+    backstop,
+    keys,
+    host: config.BACKSTOP_API_HOST,
+    port: config.BACKSTOP_API_PORT,
+    rateLimitPerMinute: config.BACKSTOP_RATE_LIMIT_PER_MINUTE,
+  });
+  backstop.logger.info({ url: server.url, keys: keys.map((k) => `${k.name}:${k.scope}`) }, 'API listening');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    backstop.logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    server
+      .close()
+      .then(() => backstop.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          backstop.logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+// Side effects only when run as a process, never on import.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((error: unknown) => {
+    console.error((error as Error).message ?? error);
+    process.exit(1);
+  });
+}

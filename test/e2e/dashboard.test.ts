@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backstop } from '../../src/index.js';
+import { option, PAY_ACTIONS } from '../helpers/health-kit.js';
+import { ProviderSimulator } from '../helpers/provider-simulator.js';
+import { testBackstop, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
+import { type HeadlessChromium, launchChromium, screenshotPath } from './browser.js';
+import { type DashboardServer, startDashboardServer } from './dashboard-server.js';
+
+/** The browser signs in with a read-only key, as an operator would; scripts may hold a write key. */
+const KEY = 'e2e-read-key';
+const WRITE_KEY = 'e2e-write-key';
+const TAG = 'payment-fallback';
+/** Every wait on the browser is bounded: a broken page fails the test instead of hanging it. */
+const WAIT = { timeout: 15_000 };
+
+/**
+ * The dashboard in a real headless Chromium, against a real Redis, a real worker and real HTTP
+ * providers: Bull Board shows both queues and the dispatched jobs; the health page shows the
+ * primary healthy, then unhealthy once its simulator goes down, without a reload.
+ */
+describe('dashboard in a browser', () => {
+  const prefix = uniquePrefix();
+  const sims = new Map<string, ProviderSimulator>();
+  let backstop: Backstop;
+  let server: DashboardServer;
+  let browser: HeadlessChromium;
+  let delayedIds: string[] = [];
+
+  beforeAll(async () => {
+    backstop = testBackstop({ prefix, circuit: false });
+    for (const name of ['stripe', 'paypal']) {
+      const sim = await ProviderSimulator.start(name);
+      sims.set(name, sim);
+      await backstop.app.define({ tag: name, envs: { prd: { baseUrl: sim.url } }, actions: PAY_ACTIONS });
+    }
+    await backstop.health.create({
+      name: 'Stripe Health',
+      tag: 'stripe-health',
+      app: 'stripe',
+      event: 'ping',
+      interval: 250,
+      retries: 1,
+      envs: [{ slug: 'prd', input: {} }],
+    });
+    await backstop.fallback.create({
+      name: 'Payment Provider Fallback',
+      description: 'Stripe first, PayPal when Stripe is down',
+      tag: TAG,
+      options: [option('stripe', { healthcheck: 'stripe-health' }), option('paypal')],
+    });
+    await backstop.worker();
+
+    const now = await Promise.all([1, 2, 3].map(() => backstop.fallback.dispatch({ tag: TAG })));
+    const later = await Promise.all(
+      [1, 2].map(() => backstop.fallback.dispatch({ tag: TAG, schedule: { delay: 3_600_000 } })),
+    );
+    delayedIds = later.map((job) => job.id);
+    await until(
+      async () =>
+        (await Promise.all(now.map((j) => backstop.jobs.get(j.id)))).every((j) => j.state === 'completed'),
+      15_000,
+      'the three immediate jobs to complete',
+    );
+
+    server = await startDashboardServer({
+      backstop,
+      prefix,
+      keys: [
+        { key: KEY, scope: 'read', name: 'operator' },
+        { key: WRITE_KEY, scope: 'write', name: 'automation' },
+      ],
+    });
+    browser = await launchChromium({
+      httpCredentials: { username: 'ops', password: KEY },
+      viewport: { width: 1440, height: 900 },
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.app.close();
+    await backstop?.close();
+    await Promise.all([...sims.values()].map((s) => s.close()));
+  });
+
+  it('asks a browser without credentials to sign in', async () => {
+    for (const path of ['/dashboard/health', '/dashboard/health.json', '/admin/queues']) {
+      const res = await fetch(server.url + path);
+      expect(res.status, path).toBe(401);
+      expect(res.headers.get('www-authenticate'), path).toMatch(/^Basic /);
+    }
+  });
+
+  it('shows both queues and the dispatched jobs in Bull Board, read-only', { timeout: 60_000 }, async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/admin/queues`);
+    // One card per queue (Bull Board's class names carry a build hash, hence the substring match).
+    const cards = page.locator('[class*="queueCard"]');
+    const card = (queue: string) => cards.filter({ has: page.locator(`a[title="${queue}"]`) });
+    await card('healthchecks')
+      .getByText(/^\d+ Jobs$/)
+      .waitFor(WAIT);
+    await card('fallback-jobs').getByText('5 Jobs', { exact: true }).waitFor(WAIT); // 3 completed, 2 delayed
+    expect(await cards.locator('a[title]').allInnerTexts()).toEqual(['fallback-jobs', 'healthchecks']);
+    await page.screenshot({ path: screenshotPath('queues-overview'), fullPage: true });
+
+    await page.goto(`${server.url}/admin/queues/queue/fallback-jobs?status=delayed`);
+    const tab = (status: string) => page.locator(`a[href$="/queue/fallback-jobs?status=${status}"]`);
+    await tab('delayed').getByText('2', { exact: true }).waitFor(WAIT);
+    await tab('completed').getByText('3', { exact: true }).waitFor(WAIT);
+    const jobs = page.locator('a[href*="/queue/fallback-jobs/"]');
+    await jobs.nth(1).waitFor(WAIT);
+    expect((await jobs.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ')).sort()).toEqual(
+      delayedIds.map((id) => `#${id} ${TAG}`).sort(),
+    );
+    await page.getByText('Will run at').first().waitFor(WAIT);
+    // Read-only: no action buttons for the delayed jobs.
+    expect(await page.getByRole('button', { name: /promote|retry|clean|remove/i }).count()).toBe(0);
+    await page.screenshot({ path: screenshotPath('queue-fallback-jobs-delayed'), fullPage: true });
+
+    await page.goto(`${server.url}/admin/queues/queue/healthchecks?status=completed`);
+    await page.locator('a[href*="/queue/healthchecks/"]').first().waitFor(WAIT);
+    await page.getByText('stripe-health').first().waitFor(WAIT);
+    await page.close();
+
+    // Actions are refused at every layer: a read-only key may not write (the API's auth); a write
+    // key meets the board's read-only mode; and a write from another site is refused whatever the
+    // key or mode (CSRF with the browser's remembered credentials).
+    const promote = `${server.url}/admin/queues/api/queues/fallback-jobs/promote`;
+    const { request } = browser.context;
+    expect((await request.put(promote)).status()).toBe(403);
+    const bearer = { authorization: `Bearer ${WRITE_KEY}` };
+    expect((await request.put(promote, { headers: bearer })).status()).toBe(405);
+    const foreign = await request.put(promote, { headers: { ...bearer, origin: 'https://evil.example' } });
+    expect(foreign.status()).toBe(403);
+    expect(await foreign.json()).toMatchObject({ code: 'BACKSTOP_FORBIDDEN', message: /same origin/ });
+    for (const id of delayedIds) expect((await backstop.jobs.get(id)).state).toBe('delayed');
+  });
+
+  it('shows provider health and turns the primary unhealthy live, without a reload', {
+    timeout: 60_000,
+  }, async () => {
+    const page = await browser.context.newPage();
+    const loads: string[] = [];
+    page.on('load', () => loads.push(page.url()));
+    await page.goto(`${server.url}/dashboard/health`);
+    const card = page.locator(`section[data-fallback="my-product/${TAG}"]`);
+    const row = (provider: string) => card.locator(`tr[data-provider="${provider}"]`);
+    const status = (provider: string, text: string) =>
+      row(provider).locator('.badge').getByText(text, { exact: true });
+
+    await status('stripe', 'healthy').waitFor(WAIT);
+    await status('paypal', 'unknown').waitFor(WAIT);
+    await card.getByRole('heading', { name: 'Payment Provider Fallback' }).waitFor(WAIT);
+    const stripeCells = await row('stripe').locator('td').allInnerTexts();
+    expect(stripeCells[1]).toContain('stripe');
+    expect(stripeCells[4]).toBe('3'); // the three completed jobs, from the last hour's history
+    expect(stripeCells[5]).toBe('100%');
+    expect(stripeCells[6]).toMatch(/^≤ \d+ m?s$/);
+    expect(await page.locator('#live-text').textContent()).toBe('Live');
+    expect(await page.getByRole('link', { name: 'Queues' }).getAttribute('href')).toBe('../admin/queues');
+    await page.screenshot({ path: screenshotPath('health-healthy'), fullPage: true });
+    const json = await (await browser.context.request.get(`${server.url}/dashboard/health.json`)).json();
+    expect(json).toMatchObject({ env: 'prd', window_ms: 3_600_000 });
+    expect(json.fallbacks[0].providers[0]).toMatchObject({
+      position: 1,
+      provider: 'stripe',
+      healthcheck: 'stripe-health',
+      provider_status: 'healthy',
+      circuit: 'closed',
+      window: { calls: 3, success: 3, failure: 0, skipped: 0, success_rate: 1 },
+    });
+
+    // The page polls: take stripe down and watch its badge change in place.
+    sims.get('stripe')!.down();
+    await status('stripe', 'unhealthy').waitFor(WAIT);
+    expect(await row('stripe').textContent()).toMatch(/last probe failed/);
+    await page.locator('[data-count="unhealthy"]').getByText('1 unhealthy').waitFor(WAIT);
+
+    // Live traffic now skips stripe and PayPal serves; its calls show up on the page too.
+    expect((await backstop.fallback.run({ tag: TAG })).provider).toBe('paypal');
+    await row('paypal').locator('td').nth(4).getByText('1', { exact: true }).waitFor(WAIT);
+    expect(await row('stripe').locator('td').nth(4).textContent()).toContain('1 skipped');
+    expect(loads).toHaveLength(1); // one page load: every change arrived by polling
+    await page.screenshot({ path: screenshotPath('health-unhealthy'), fullPage: true });
+
+    // The Queues link leads to Bull Board.
+    await page.getByRole('link', { name: 'Queues' }).click();
+    await page.locator('a[title="fallback-jobs"]').waitFor(WAIT);
+    expect(new URL(page.url()).pathname).toBe('/admin/queues');
+    await page.close();
+  });
+});
