@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
 # Installs what Backstop needs on a fresh Debian machine that has only Node 20:
-# the npm packages (when missing or stale) and redis-server (unless REDIS_URL points elsewhere).
+# the npm packages (when missing or stale) and redis-server (unless REDIS_URL points elsewhere);
+# with --with-browser also Debian's chromium, for the dashboard's browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+with_browser=false
+[ "${1:-}" = "--with-browser" ] && with_browser=true
+
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    [ -n "${apt_updated:-}" ] || { apt-get update -qq; apt_updated=1; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && command -v apt-get >/dev/null 2>&1; then
+    [ -n "${apt_updated:-}" ] || { sudo apt-get update -qq; apt_updated=1; }
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  else
+    return 1
+  fi
+}
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
@@ -19,15 +34,17 @@ elif command -v redis-server >/dev/null 2>&1; then
   :
 else
   echo "setup: redis-server not found; installing Debian's redis-server"
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null && command -v apt-get >/dev/null 2>&1; then
-    sudo apt-get update -qq
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
-  else
+  if ! apt_install redis-server; then
     echo "setup: cannot install redis-server without root. Run: sudo apt-get update && sudo apt-get install -y redis-server" >&2
     echo "setup: or point Backstop at a running Redis 7: export REDIS_URL=redis://127.0.0.1:6379" >&2
+    exit 1
+  fi
+fi
+
+if $with_browser && [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing Debian's chromium for the dashboard's browser tests"
+  if ! apt_install chromium; then
+    echo "setup: cannot install chromium without root. Run: sudo apt-get update && sudo apt-get install -y chromium" >&2
     exit 1
   fi
 fi
