@@ -66,6 +66,7 @@ export class HealthRuntime {
       queue: new Queue<ProbeJobData>(HEALTHCHECK_QUEUE, { connection: stores.redis, prefix: this.prefix }),
     };
     stores.onDefinitionChange((key) => parts.healthchecks.invalidate(key));
+    parts.queue.on('error', () => {}); // connection errors surface on the calls that fail
     this.subscriber = stores.blocking();
     await this.snapshot.start(stores.redis, this.subscriber, keys);
     history.start();

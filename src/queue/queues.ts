@@ -29,6 +29,8 @@ export class QueueRuntime {
       prefix: this.prefix,
       defaultJobOptions: defaultJobOptions(this.retention),
     });
+    // BullMQ re-emits connection errors; unheard, they print as unhandled. Calls still reject.
+    this.queue.on('error', () => {});
     return this.queue;
   }
 

@@ -66,7 +66,9 @@ async function launch(binary: string, port: number, options: EmbeddedRedisOption
     '--logfile',
     '',
   ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal's Ctrl+C goes to our group, and Redis must outlive the
+  // graceful shutdown that needs it; close() and the exit hook below stop it.
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   await waitUntilReady(child);

@@ -93,6 +93,8 @@ async function openQueues(
 ): Promise<{ queues: Queue[]; close: () => Promise<void> }> {
   const { connection, owned } = await connectionFor(options);
   const queues = QUEUES.map(({ name }) => new Queue(name, { connection, prefix: options.prefix }));
+  // Connection errors would print as unhandled; the board's own requests report them.
+  for (const queue of queues) queue.on('error', () => {});
   return {
     queues,
     close: async () => {

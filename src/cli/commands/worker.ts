@@ -1,0 +1,77 @@
+import { Backstop } from '../../backstop.js';
+import { type Config, loadConfig } from '../../config.js';
+import { ValidationError } from '../../core/validation-error.js';
+import { createLogger } from '../../logger.js';
+import type { WorkerOptions } from '../../queue/fallback-worker.js';
+import { loadDefinitions } from '../../worker-process.js';
+import { requireRedisUrl } from '../client.js';
+import type { Io } from '../io.js';
+import { startLiveness } from '../liveness.js';
+import { formatError } from '../output.js';
+import { Cleanup, exitOnSignals, stopAndExit } from '../shutdown.js';
+
+export interface WorkerCommandOptions {
+  /** False with `--no-healthchecks`: probes are left to a `--healthchecks-only` process. */
+  healthchecks: boolean;
+  healthchecksOnly?: boolean;
+  concurrency?: number;
+  /** Serve `GET /healthz` (liveness) on this port; none when unset. */
+  port?: number;
+  host: string;
+}
+
+/**
+ * `backstop worker`: runs dispatched fallback jobs and healthcheck probes (or one of the two) on
+ * the Redis in REDIS_URL, with code-first definitions from BACKSTOP_DEFINITIONS. Pino JSON logs on
+ * stdout. First SIGTERM/SIGINT: graceful (running jobs get BACKSTOP_SHUTDOWN_GRACE_MS); a second: now.
+ */
+export async function runWorker(options: WorkerCommandOptions, io: Io): Promise<void> {
+  const cleanup = new Cleanup();
+  exitOnSignals(cleanup, io);
+  try {
+    const config = loadConfig(io.env);
+    const fallbacks = !options.healthchecksOnly;
+    if (!fallbacks && !options.healthchecks) {
+      throw ValidationError.field('--healthchecks-only', 'cannot be combined with --no-healthchecks');
+    }
+    const logger = createLogger(config.LOG_LEVEL, { role: 'worker' });
+    const backstop = new Backstop({ redis: requireRedisUrl(config, 'worker'), logger });
+    cleanup.add('backstop', () => backstop.close());
+    await loadDefinitions(backstop, config.BACKSTOP_DEFINITIONS);
+    const worker = await backstop.worker({
+      ...workerSettings(config, options.concurrency),
+      fallbacks,
+      healthchecks: options.healthchecks,
+    });
+    cleanup.add('worker', () => worker.close());
+    if (options.port !== undefined) {
+      const liveness = await startLiveness(options.host, options.port, () => worker.running);
+      cleanup.add('liveness', () => liveness.close());
+      logger.info({ url: `${liveness.url}/healthz` }, 'liveness endpoint');
+    }
+    logger.info({ pid: process.pid, fallbacks, healthchecks: options.healthchecks }, 'worker ready');
+  } catch (error) {
+    io.err(formatError(error));
+    await stopAndExit(cleanup, io, 1);
+  }
+}
+
+/** The worker settings of the environment (BACKSTOP_CONCURRENCY, …), a flag overriding concurrency. */
+export function workerSettings(
+  config: Config,
+  concurrency?: number,
+): WorkerOptions & { healthConcurrency?: number } {
+  const settings: WorkerOptions & { healthConcurrency?: number } = {};
+  const jobs = concurrency ?? config.BACKSTOP_CONCURRENCY;
+  if (jobs !== undefined) {
+    settings.concurrency = jobs;
+    settings.healthConcurrency = jobs;
+  }
+  if (config.BACKSTOP_SHUTDOWN_GRACE_MS !== undefined)
+    settings.shutdownGraceMs = config.BACKSTOP_SHUTDOWN_GRACE_MS;
+  if (config.BACKSTOP_LOCK_DURATION_MS !== undefined)
+    settings.lockDurationMs = config.BACKSTOP_LOCK_DURATION_MS;
+  if (config.BACKSTOP_STALLED_INTERVAL_MS !== undefined)
+    settings.stalledIntervalMs = config.BACKSTOP_STALLED_INTERVAL_MS;
+  return settings;
+}

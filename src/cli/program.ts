@@ -1,0 +1,143 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Io } from './io.js';
+
+/** Set by a command that keeps serving: the entry must then not exit when parsing returns. */
+export interface ProgramState {
+  serving: boolean;
+}
+
+const REDIS_HELP = `
+One-shot commands (dispatch, jobs, status) talk to Redis directly, as a library client:
+set REDIS_URL to the Redis your workers use (\`backstop dev\` prints its embedded one).
+Code-first chains come from BACKSTOP_DEFINITIONS=./definitions.ts; declarative ones from Redis.`;
+
+/**
+ * The `backstop` command. Building it has no side effects; running a command does. Each command's
+ * module is loaded when it runs, so `backstop jobs` does not pay for the HTTP server's imports.
+ */
+export function buildProgram(io: Io): { program: Command; state: ProgramState } {
+  const state: ProgramState = { serving: false };
+  const oneShot = (code: number) => {
+    process.exitCode = code;
+  };
+  const program = new Command('backstop')
+    .description('Provider fallback chains on Redis and BullMQ: dev stack, API, workers, jobs.')
+    .showHelpAfterError()
+    .addHelpText('after', REDIS_HELP);
+
+  program
+    .command('dev')
+    .description(
+      'embedded Redis, the API with the dashboard, and a worker with healthchecks, in one process tree',
+    )
+    .option('--host <host>', 'interface the API listens on (default BACKSTOP_API_HOST or 127.0.0.1)')
+    .addOption(portOption('port of the API, 0 for any free one (default BACKSTOP_API_PORT or 3000)'))
+    .option('--demo', 'define demo chains against local provider simulators and keep dispatching jobs', false)
+    .action(async (options) => {
+      state.serving = true;
+      const { runDev } = await import('./commands/dev.js');
+      await runDev(options, io);
+    });
+
+  program
+    .command('api')
+    .description('the HTTP API and dashboard (needs REDIS_URL and BACKSTOP_API_KEYS; runs no worker)')
+    .option('--host <host>', 'interface to listen on (default BACKSTOP_API_HOST or 127.0.0.1)')
+    .addOption(portOption('port to listen on (default BACKSTOP_API_PORT or 3000)'))
+    .addOption(
+      new Option(
+        '--rate-limit <perMinute>',
+        'requests a minute per API key (default BACKSTOP_RATE_LIMIT_PER_MINUTE or 600)',
+      ).argParser(whole('--rate-limit')),
+    )
+    .option(
+      '--dashboard-writable',
+      'let the queue board retry, clean and remove jobs (read-only by default)',
+      false,
+    )
+    .action(async (options) => {
+      state.serving = true;
+      const { runApi } = await import('./commands/api.js');
+      await runApi(options, io);
+    });
+
+  program
+    .command('worker')
+    .description('run dispatched fallback jobs and healthcheck probes (needs REDIS_URL)')
+    .addOption(new Option('--healthchecks-only', 'run healthcheck probes only').conflicts('healthchecks'))
+    .option('--no-healthchecks', 'run fallback jobs only; leave probes to a --healthchecks-only worker')
+    .addOption(
+      new Option('--concurrency <n>', 'jobs at once (default BACKSTOP_CONCURRENCY or 10)').argParser(
+        whole('--concurrency'),
+      ),
+    )
+    .addOption(portOption('serve GET /healthz (liveness) on this port; none by default'))
+    .option('--host <host>', 'interface of the liveness endpoint', '127.0.0.1')
+    .action(async (options) => {
+      state.serving = true;
+      const { runWorker } = await import('./commands/worker.js');
+      await runWorker(options, io);
+    });
+
+  program
+    .command('dispatch')
+    .description('queue a fallback run for a worker: now, after --delay, at --at, or recurring')
+    .argument('<tag>', 'the fallback tag')
+    .option('--input <json>', 'the run input, a JSON object')
+    .option('--product <product>', 'product (default BACKSTOP_PRODUCT)')
+    .option('--env <env>', 'env (default BACKSTOP_ENV)')
+    .option('--delay <duration>', "run after this long: ms or '500ms', '5s', '10m', 'PT1H'")
+    .option('--at <iso>', 'run at this instant: ISO 8601 with an offset, or without one plus --tz')
+    .option('--tz <zone>', 'IANA zone for --at without an offset, or for --cron')
+    .option('--allow-past', 'run an --at in the past now instead of refusing it')
+    .option('--every <duration>', 'recurring: every this long')
+    .option('--cron <pattern>', "recurring: a cron pattern, e.g. '0 9 * * 1-5'")
+    .option('--job-id <id>', 'your id: dispatching it again returns the existing job')
+    .option('--idempotency-key <key>', "root of the providers' idempotency keys")
+    .option('--wait', 'then follow the job until it finishes, printing each state')
+    .option('--timeout <duration>', 'how long --wait waits', '2m')
+    .option('--json', 'print the job handle (and final job) as JSON')
+    .action(async (tag: string, options) => {
+      const { runDispatch } = await import('./commands/dispatch.js');
+      oneShot(await runDispatch(tag, options, io));
+    });
+
+  program
+    .command('jobs')
+    .description("a dispatched job's state, result or error, and attempts")
+    .argument('<id>', 'the job id')
+    .option('--wait', 'follow the job until it finishes, printing each state; exit 1 if it failed')
+    .option('--timeout <duration>', 'how long --wait waits', '2m')
+    .option('--json', 'print the job as JSON')
+    .action(async (id: string, options) => {
+      const { runJobs } = await import('./commands/jobs.js');
+      oneShot(await runJobs(id, options, io));
+    });
+
+  program
+    .command('status')
+    .description("queues' job counts, recurring schedules and provider health, as tables")
+    .option('--product <product>', 'only this product')
+    .option('--env <env>', "only this env (default: every env each provider's healthcheck probes)")
+    .option('--json', 'print as JSON')
+    .action(async (options) => {
+      const { runStatus } = await import('./commands/status.js');
+      oneShot(await runStatus(options, io));
+    });
+
+  return { program, state };
+}
+
+function portOption(description: string): Option {
+  return new Option('--port <port>', description).argParser(whole('--port', true));
+}
+
+function whole(flag: string, allowZero = false): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || (!allowZero && n === 0)) {
+      throw new InvalidArgumentError(`${flag}: expected a whole number${allowZero ? '' : ' above 0'}`);
+    }
+    return n;
+  };
+}
