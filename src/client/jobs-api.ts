@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../core/definition/common-schema.js';
 import { BackstopError, ErrorCodes } from '../core/errors.js';
 import { ConflictError, NotFoundError, ValidationError } from '../core/validation-error.js';
 import { type JobView, viewOf } from '../queue/job-view.js';
@@ -40,7 +41,7 @@ export class JobsApi {
   /** Resolves with the job once it completed or failed; rejects with BACKSTOP_WAIT_TIMEOUT after `timeout` ms. */
   async wait(id: string, options: { timeout?: number } = {}): Promise<JobView> {
     const timeout = options.timeout ?? 30_000;
-    if (!Number.isInteger(timeout) || timeout <= 0) {
+    if (!Number.isInteger(timeout) || timeout <= 0 || timeout > MAX_TIMER_MS) {
       throw ValidationError.field('timeout', 'expected a positive whole number of ms');
     }
     const queue = await this.queues.fallbackQueue();

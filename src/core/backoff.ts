@@ -9,6 +9,9 @@ export interface BackoffSpec {
   jitter?: boolean | undefined;
 }
 
+/** The longest delay a Node timer keeps (2^31-1 ms); anything longer fires after 1 ms. */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 export const NO_BACKOFF: BackoffSpec = Object.freeze({ type: 'fixed', delay: 0 });
 
 /** Delay before retry number `retry` (1-based). */
@@ -16,6 +19,7 @@ export function backoffDelay(spec: BackoffSpec, retry: number, random: () => num
   if (spec.delay <= 0) return 0;
   let delay = spec.type === 'exponential' ? spec.delay * 2 ** (retry - 1) : spec.delay;
   if (spec.maxDelay !== undefined) delay = Math.min(delay, spec.maxDelay);
+  delay = Math.min(delay, MAX_TIMER_DELAY_MS); // exponential growth must not overflow into a 1 ms timer
   if (spec.jitter) delay = Math.floor(random() * delay);
   return delay;
 }

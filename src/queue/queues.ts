@@ -11,7 +11,7 @@ export type FallbackQueue = Queue<FallbackJobData, FallbackJobResult, string>;
  * connection (a dispatch must not hang while Redis is down); QueueEvents, which blocks, gets its own.
  */
 export class QueueRuntime {
-  private queue: FallbackQueue | undefined;
+  private queue: Promise<FallbackQueue> | undefined;
   private events: Promise<QueueEvents> | undefined;
   private eventsConnection: Redis | undefined;
 
@@ -21,16 +21,21 @@ export class QueueRuntime {
     readonly retention: JobRetention,
   ) {}
 
-  async fallbackQueue(): Promise<FallbackQueue> {
-    if (this.queue) return this.queue;
-    const { redis } = await this.stores();
-    this.queue ??= new Queue<FallbackJobData, FallbackJobResult, string>(FALLBACK_QUEUE, {
-      connection: redis,
-      prefix: this.prefix,
-      defaultJobOptions: defaultJobOptions(this.retention),
+  /** Made once: concurrent first callers share the same promise (and the one error listener). */
+  fallbackQueue(): Promise<FallbackQueue> {
+    this.queue ??= this.stores().then(({ redis }) => {
+      const queue = new Queue<FallbackJobData, FallbackJobResult, string>(FALLBACK_QUEUE, {
+        connection: redis,
+        prefix: this.prefix,
+        defaultJobOptions: defaultJobOptions(this.retention),
+      });
+      // BullMQ re-emits connection errors; unheard, they print as unhandled. Calls still reject.
+      queue.on('error', () => {});
+      return queue;
     });
-    // BullMQ re-emits connection errors; unheard, they print as unhandled. Calls still reject.
-    this.queue.on('error', () => {});
+    this.queue.catch(() => {
+      this.queue = undefined; // let the next call try again
+    });
     return this.queue;
   }
 
@@ -53,6 +58,6 @@ export class QueueRuntime {
     const events = await this.events?.catch(() => undefined);
     await events?.close();
     this.eventsConnection?.disconnect();
-    await this.queue?.close();
+    await (await this.queue?.catch(() => undefined))?.close();
   }
 }

@@ -60,6 +60,16 @@ describe('declarative definitions (seed 001)', () => {
     });
   });
 
+  it('refuses a timeout or deadline a Node timer cannot hold (it would fire after 1 ms)', () => {
+    expect(
+      issuesOf(() => parseDeclarative({ name: 'x', tag: 'x', deadline: 2 ** 31, options: [option] })),
+    ).toEqual([{ path: 'deadline', message: expect.stringContaining('at most 2147483647 ms') }]);
+    expect(
+      issuesOf(() => parseDeclarative({ name: 'x', tag: 'x', options: [{ ...option, timeout: 1e12 }] }))[0]
+        ?.path,
+    ).toBe('options[0].timeout');
+  });
+
   it('lets $Input{} read any field when the definition declares no input', () => {
     const parsed = parseDeclarative({
       name: 'x',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_TIMER_DELAY_MS } from '../backoff.js';
 import { buildClassifier, type ErrorClassifier, type ErrorPolicy } from '../classify.js';
 
 /** Tags and product names end up in Redis keys and URLs: keep them to a safe alphabet. */
@@ -9,10 +10,15 @@ export const tagSchema = z
     'expected a tag: letters, digits, ".", "_" or "-", at most 128',
   );
 
+/** Node clamps a timer above 2^31-1 ms to 1 ms: a longer timeout would fire at once, not late. */
+export const MAX_TIMER_MS = MAX_TIMER_DELAY_MS;
+const timerMessage = `expected at most ${MAX_TIMER_MS} ms (about 24.8 days)`;
+const waitMs = z.number().int().min(0).max(MAX_TIMER_MS, timerMessage);
+
 export const backoffSchema = z.strictObject({
   type: z.enum(['fixed', 'exponential']),
-  delay: z.number().int().min(0),
-  maxDelay: z.number().int().min(0).optional(),
+  delay: waitMs,
+  maxDelay: waitMs.optional(),
   jitter: z.boolean().optional(),
 });
 
@@ -26,7 +32,7 @@ export const errorPolicySchema = z.strictObject({
 });
 
 export const retriesSchema = z.number().int().min(0).max(100);
-export const positiveMs = z.number().int().positive();
+export const positiveMs = z.number().int().positive().max(MAX_TIMER_MS, timerMessage);
 
 /** Chain options both forms share: an overall deadline and which errors fail over. */
 export const chainOptionsShape = {
