@@ -83,18 +83,20 @@ export class HealthApi {
     return { ...stored.definition, product, version: stored.version, source: 'declarative' };
   }
 
+  /** Every healthcheck, stored and code-first; of one product when given (as `fallback.fetchAll`). */
   async fetchAll(product?: string): Promise<HealthcheckDescription[]> {
-    const p = requireProduct(this.internals, product);
     await this.internals.runtime.get();
-    const stored = await this.runtime.get().healthchecks.list(p);
+    const stored = await this.runtime.get().healthchecks.list(product);
     return [
       ...stored.map((s) => ({
         ...s.definition,
-        product: p,
+        product: s.product,
         version: s.version,
         source: 'declarative' as const,
       })),
-      ...this.runtime.codeList(p).map((d) => ({ ...d, product: p, version: 1, source: 'code' as const })),
+      ...this.runtime
+        .codeList(product)
+        .map((c) => ({ ...c.definition, product: c.product, version: 1, source: 'code' as const })),
     ];
   }
 

@@ -91,10 +91,11 @@ export class HealthRuntime {
     return this.code.delete(`${product}\u0000${tag}`);
   }
 
-  codeList(product: string): HealthcheckDefinition[] {
+  /** Code-first healthchecks with their product, of one product or all. */
+  codeList(product?: string): { product: string; definition: HealthcheckDefinition }[] {
     return [...this.code.entries()]
-      .filter(([k]) => k.startsWith(`${product}\u0000`))
-      .map(([, v]) => v.definition);
+      .map(([k, v]) => ({ product: k.slice(0, k.indexOf('\u0000')), definition: v.definition }))
+      .filter((e) => product === undefined || e.product === product);
   }
 
   /** The definition of a healthcheck, code-first first, then Redis. */

@@ -36,7 +36,13 @@ export class HealthcheckStore {
   async create(product: string, definition: HealthcheckDefinition): Promise<StoredHealthcheck> {
     const json = JSON.stringify(definition);
     const key = this.keys.healthcheck(product, definition.tag);
-    const created = await this.records.create(key, this.keys.healthcheckIndex(product), definition.tag, json);
+    const created = await this.records.create(
+      key,
+      this.keys.healthcheckIndex(product),
+      definition.tag,
+      json,
+      [this.keys.healthcheckProducts(), product],
+    );
     const stored = await this.records.read(key);
     if (!stored) throw new NotFoundError('healthcheck', definition.tag, product);
     if (!created && stored.json !== json) {
@@ -84,10 +90,18 @@ export class HealthcheckStore {
     return this.records.delete(this.keys.healthcheck(product, tag), this.keys.healthcheckIndex(product), tag);
   }
 
-  async list(product: string): Promise<StoredHealthcheck[]> {
-    const tags = (await this.redis.smembers(this.keys.healthcheckIndex(product))).sort();
-    const all = await Promise.all(tags.map((tag) => this.fetch(product, tag)));
-    return all.filter((h): h is StoredHealthcheck => h !== undefined);
+  /** The healthchecks of one product, or of every product. */
+  async list(product?: string): Promise<StoredHealthcheck[]> {
+    const products = product
+      ? [product]
+      : (await this.redis.smembers(this.keys.healthcheckProducts())).sort();
+    const out: StoredHealthcheck[] = [];
+    for (const p of products) {
+      const tags = (await this.redis.smembers(this.keys.healthcheckIndex(p))).sort();
+      const all = await Promise.all(tags.map((tag) => this.fetch(p, tag)));
+      out.push(...all.filter((h): h is StoredHealthcheck => h !== undefined));
+    }
+    return out;
   }
 }
 

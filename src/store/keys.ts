@@ -26,6 +26,10 @@ export class Keys {
   healthcheckIndex(product: string): string {
     return `${this.prefix}:healths:${product}`;
   }
+  /** Products that have healthchecks. */
+  healthcheckProducts(): string {
+    return `${this.prefix}:health-products`;
+  }
   /** Per product, healthcheck: the `check_interval` overrides fallback options ask for. */
   healthInterval(product: string, tag: string): string {
     return `${this.prefix}:health-interval:${product}:${tag}`;
