@@ -98,7 +98,13 @@ describe('/v1/healthchecks', () => {
       201,
     );
 
-    const mine = await call('GET', '/v1/healthchecks');
+    // Without ?product every product's healthchecks are listed, as GET /v1/fallbacks does.
+    const all = await call('GET', '/v1/healthchecks');
+    expect(all.body.healthchecks.map((h: { tag: string }) => h.tag).sort()).toEqual([
+      'shop-health',
+      'stripe-health',
+    ]);
+    const mine = await call('GET', '/v1/healthchecks?product=my-product');
     expect(mine.body.healthchecks.map((h: { tag: string }) => h.tag)).toEqual(['stripe-health']);
     const shop = await call('GET', '/v1/healthchecks?product=shop');
     expect(shop.body.healthchecks.map((h: { tag: string }) => h.tag)).toEqual(['shop-health']);
