@@ -13,6 +13,7 @@ import { Backstop } from './backstop.js';
 import { loadConfig } from './config.js';
 import { apiKeysFromEnv } from './http/api-keys.js';
 import { type ApiOptions, buildApp } from './http/app.js';
+import { Cleanup, exitOnSignals, logReport } from './shutdown.js';
 import { loadDefinitions } from './worker-process.js';
 
 export type { ApiKey, ApiOptions } from './http/app.js';
@@ -49,24 +50,10 @@ async function main(): Promise<void> {
     rateLimitPerMinute: config.BACKSTOP_RATE_LIMIT_PER_MINUTE,
   });
   backstop.logger.info({ url: server.url, keys: keys.map((k) => `${k.name}:${k.scope}`) }, 'API listening');
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    backstop.logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    server
-      .close()
-      .then(() => backstop.close())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          backstop.logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  const cleanup = new Cleanup();
+  cleanup.add('backstop', () => backstop.close());
+  cleanup.add('server', () => server.close());
+  exitOnSignals(cleanup, logReport(backstop.logger, 'shutting down: finishing in-flight requests'));
 }
 
 // Side effects only when run as a process, never on import.

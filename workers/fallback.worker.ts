@@ -5,9 +5,12 @@
  * then abort them (they are re-run elsewhere, resuming where they were). A second signal exits at once.
  */
 import { loadConfig } from '../src/config.js';
+import { Cleanup, exitOnSignals, logReport } from '../src/shutdown.js';
 import { startWorkerProcess } from '../src/worker-process.js';
-import { exitOnSignals } from '../src/worker-signals.js';
 
 const { backstop, worker } = await startWorkerProcess(loadConfig(), 'fallbacks');
+const cleanup = new Cleanup();
+cleanup.add('backstop', () => backstop.close());
+cleanup.add('worker', () => worker.close());
 backstop.logger.info({ pid: process.pid }, 'worker ready');
-exitOnSignals(backstop, worker);
+exitOnSignals(cleanup, logReport(backstop.logger, 'shutting down: finishing running jobs', 'worker stopped'));

@@ -4,9 +4,12 @@
  * Declarative healthchecks come from Redis; code-first ones (health.define) from BACKSTOP_DEFINITIONS.
  */
 import { loadConfig } from '../src/config.js';
+import { Cleanup, exitOnSignals, logReport } from '../src/shutdown.js';
 import { startWorkerProcess } from '../src/worker-process.js';
-import { exitOnSignals } from '../src/worker-signals.js';
 
 const { backstop, worker } = await startWorkerProcess(loadConfig(), 'healthchecks');
+const cleanup = new Cleanup();
+cleanup.add('backstop', () => backstop.close());
+cleanup.add('worker', () => worker.close());
 backstop.logger.info({ pid: process.pid }, 'worker ready');
-exitOnSignals(backstop, worker);
+exitOnSignals(cleanup, logReport(backstop.logger, 'shutting down: finishing running jobs', 'worker stopped'));
