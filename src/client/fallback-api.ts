@@ -9,7 +9,7 @@ import type { JobHandle, ScheduleHandle } from '../queue/job-handle.js';
 import { type DispatchParams, Producer } from '../queue/producer.js';
 import type { QueueRuntime } from '../queue/queues.js';
 import { describeChain, describeStored, type FallbackDescription } from './describe.js';
-import { type Internals, requireProduct } from './internals.js';
+import { type Internals, productAndTag, requireProduct } from './internals.js';
 import { parseRunParams, type RunParams } from './run-params.js';
 import type { RunReport } from './run-report.js';
 
@@ -74,7 +74,7 @@ export class FallbackApi {
 
   /** `fetch(tag)` (seed 001, default product) or `fetch(product, tag)` (seed 003). */
   async fetch(productOrTag: string, tag?: string): Promise<FallbackDescription> {
-    const [product, fallbackTag] = this.productAndTag(productOrTag, tag);
+    const [product, fallbackTag] = productAndTag(this.internals, 'fallback', productOrTag, tag);
     const chain = this.internals.code.get(product, fallbackTag);
     if (chain) return this.describe(chain);
     const { fallbacks } = await this.internals.runtime.get();
@@ -97,7 +97,10 @@ export class FallbackApi {
   async update(tag: string, patch: Patch): Promise<FallbackDescription>;
   async update(product: string, tag: string, patch: Patch): Promise<FallbackDescription>;
   async update(a: string, b: string | Patch, c?: Patch): Promise<FallbackDescription> {
-    const [product, tag] = typeof b === 'string' ? this.productAndTag(a, b) : this.productAndTag(a);
+    const [product, tag] =
+      typeof b === 'string'
+        ? productAndTag(this.internals, 'fallback', a, b)
+        : productAndTag(this.internals, 'fallback', a);
     const patch = (typeof b === 'string' ? c : b) as Record<string, unknown> | undefined;
     if (!patch || typeof patch !== 'object')
       throw ValidationError.field('patch', 'expected an object of fields to change');
@@ -112,7 +115,7 @@ export class FallbackApi {
 
   /** `delete(tag)` or `delete(product, tag)`; drops its `check_interval` overrides too. */
   async delete(productOrTag: string, tag?: string): Promise<void> {
-    const [product, fallbackTag] = this.productAndTag(productOrTag, tag);
+    const [product, fallbackTag] = productAndTag(this.internals, 'fallback', productOrTag, tag);
     const chain = await this.resolve(product, fallbackTag);
     if (!this.internals.code.delete(product, fallbackTag)) {
       const { fallbacks } = await this.internals.runtime.get();
@@ -186,12 +189,6 @@ export class FallbackApi {
     if (!chain.providers.some((p) => p.healthcheck)) return;
     await this.internals.runtime.get();
     await this.internals.healthRuntime.noteIntervals(chain.product, chain.tag, chain.providers);
-  }
-
-  private productAndTag(a: string, b?: string): [string, string] {
-    if (b !== undefined) return [a, b];
-    if (typeof a !== 'string' || a === '') throw ValidationError.field('tag', 'expected a fallback tag');
-    return [requireProduct(this.internals, undefined), a];
   }
 
   private describe(chain: Chain): FallbackDescription {

@@ -7,7 +7,7 @@ import type { HealthRuntime } from '../health/health-runtime.js';
 import { parseHealthcheck } from '../health/healthcheck-store.js';
 import type { HistoryBucket } from '../health/history.js';
 import type { ProbeHandler } from '../health/probe-runner.js';
-import { type Internals, requireProduct } from './internals.js';
+import { type Internals, productAndTag, requireProduct } from './internals.js';
 
 export type HealthcheckDescription = HealthcheckDefinition & {
   product: string;
@@ -74,7 +74,7 @@ export class HealthApi {
   }
 
   async fetch(productOrTag: string, tag?: string): Promise<HealthcheckDescription> {
-    const [product, hc] = this.productAndTag(productOrTag, tag);
+    const [product, hc] = productAndTag(this.internals, 'healthcheck', productOrTag, tag);
     const code = this.runtime.codeDefinition(product, hc);
     if (code) return { ...code.definition, product, version: 1, source: 'code' };
     await this.internals.runtime.get();
@@ -111,7 +111,10 @@ export class HealthApi {
     b: string | Partial<HealthcheckInput>,
     c?: Partial<HealthcheckInput>,
   ): Promise<HealthcheckDescription> {
-    const [product, tag] = typeof b === 'string' ? this.productAndTag(a, b) : this.productAndTag(a);
+    const [product, tag] =
+      typeof b === 'string'
+        ? productAndTag(this.internals, 'healthcheck', a, b)
+        : productAndTag(this.internals, 'healthcheck', a);
     const patch = (typeof b === 'string' ? c : b) as Record<string, unknown> | undefined;
     if (!patch || typeof patch !== 'object')
       throw ValidationError.field('patch', 'expected an object of fields to change');
@@ -122,7 +125,7 @@ export class HealthApi {
   }
 
   async delete(productOrTag: string, tag?: string): Promise<void> {
-    const [product, hc] = this.productAndTag(productOrTag, tag);
+    const [product, hc] = productAndTag(this.internals, 'healthcheck', productOrTag, tag);
     await this.internals.runtime.get();
     const found = await this.runtime.definition(product, hc);
     const removed =
@@ -181,12 +184,6 @@ export class HealthApi {
       env,
       buckets: await history.read(product, env, query.provider, from, to),
     };
-  }
-
-  private productAndTag(a: string, b?: string): [string, string] {
-    if (b !== undefined) return [a, b];
-    if (typeof a !== 'string' || a === '') throw ValidationError.field('tag', 'expected a healthcheck tag');
-    return [requireProduct(this.internals, undefined), a];
   }
 }
 

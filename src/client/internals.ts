@@ -29,3 +29,10 @@ export function requireProduct(internals: Internals, product: string | undefined
   if (resolved) return resolved;
   throw ValidationError.field('product', MISSING_PRODUCT);
 }
+
+/** `(tag)` with the default product, or `(product, tag)`: the two call forms of the seeds. */
+export function productAndTag(internals: Internals, what: string, a: string, b?: string): [string, string] {
+  if (b !== undefined) return [a, b];
+  if (typeof a !== 'string' || a === '') throw ValidationError.field('tag', `expected a ${what} tag`);
+  return [requireProduct(internals, undefined), a];
+}

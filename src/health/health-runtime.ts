@@ -5,6 +5,7 @@ import type { ProviderSpec } from '../core/chain.js';
 import { type CircuitPolicy, DEFAULT_CIRCUIT } from '../core/health/circuit.js';
 import type { HealthcheckDefinition } from '../core/health/healthcheck-schema.js';
 import type { Logger } from '../core/logger.js';
+import { ProductRegistry } from '../core/product-registry.js';
 import type { TargetResolver } from '../core/target.js';
 import { Keys } from '../store/keys.js';
 import { CircuitStore } from './circuit-store.js';
@@ -39,7 +40,7 @@ export interface HealthParts {
 export class HealthRuntime {
   readonly view: RedisHealthView;
   readonly snapshot: HealthSnapshot;
-  private readonly code = new Map<string, { definition: HealthcheckDefinition; handler: ProbeHandler }>();
+  private readonly code = new ProductRegistry<{ definition: HealthcheckDefinition; handler: ProbeHandler }>();
   private parts: HealthParts | undefined;
   private subscriber: Redis | undefined;
 
@@ -80,22 +81,20 @@ export class HealthRuntime {
   }
 
   registerCode(product: string, definition: HealthcheckDefinition, handler: ProbeHandler): void {
-    this.code.set(`${product}\u0000${definition.tag}`, { definition, handler });
+    this.code.set(product, definition.tag, { definition, handler });
   }
 
   codeDefinition(product: string, tag: string) {
-    return this.code.get(`${product}\u0000${tag}`);
+    return this.code.get(product, tag);
   }
 
   deleteCode(product: string, tag: string): boolean {
-    return this.code.delete(`${product}\u0000${tag}`);
+    return this.code.delete(product, tag);
   }
 
   /** Code-first healthchecks with their product, of one product or all. */
   codeList(product?: string): { product: string; definition: HealthcheckDefinition }[] {
-    return [...this.code.entries()]
-      .map(([k, v]) => ({ product: k.slice(0, k.indexOf('\u0000')), definition: v.definition }))
-      .filter((e) => product === undefined || e.product === product);
+    return this.code.list(product).map((e) => ({ product: e.product, definition: e.value.definition }));
   }
 
   /** The definition of a healthcheck, code-first first, then Redis. */
