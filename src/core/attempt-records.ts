@@ -3,16 +3,26 @@ import type { ProviderSpec } from './chain.js';
 import type { Verdict } from './classify.js';
 import type { AttemptFailure } from './failure.js';
 
-export function skipped(provider: ProviderSpec, key: string, at: number, why: 'unhealthy'): AttemptRecord {
+function record(
+  provider: ProviderSpec,
+  key: string,
+  attempt: number,
+  at: number,
+  durationMs: number,
+  outcome: AttemptRecord['outcome'],
+): AttemptRecord {
   return {
     provider: provider.name,
-    attempt: 0,
+    attempt,
     startedAt: new Date(at).toISOString(),
-    durationMs: 0,
-    outcome: 'skipped',
-    skipped: why,
+    durationMs,
+    outcome,
     idempotencyKey: key,
   };
+}
+
+export function skipped(provider: ProviderSpec, key: string, at: number, why: 'unhealthy'): AttemptRecord {
+  return { ...record(provider, key, 0, at, 0, 'skipped'), skipped: why };
 }
 
 export function succeeded(
@@ -22,14 +32,7 @@ export function succeeded(
   at: number,
   durationMs: number,
 ): AttemptRecord {
-  return {
-    provider: provider.name,
-    attempt,
-    startedAt: new Date(at).toISOString(),
-    durationMs,
-    outcome: 'success',
-    idempotencyKey: key,
-  };
+  return record(provider, key, attempt, at, durationMs, 'success');
 }
 
 export function failed(
@@ -41,13 +44,6 @@ export function failed(
   failure: AttemptFailure,
   verdict: Verdict,
 ): AttemptRecord {
-  return {
-    provider: provider.name,
-    attempt,
-    startedAt: new Date(at).toISOString(),
-    durationMs,
-    outcome: 'failure',
-    idempotencyKey: key,
-    error: { code: failure.code, message: failure.message, status: failure.status, verdict },
-  };
+  const error = { code: failure.code, message: failure.message, status: failure.status, verdict };
+  return { ...record(provider, key, attempt, at, durationMs, 'failure'), error };
 }
