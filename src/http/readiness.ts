@@ -1,5 +1,5 @@
 import type { Backstop } from '../backstop.js';
-import { fallbackQueueOf, storeRedisOf, within } from './backstop-access.js';
+import { within } from './redis-probes.js';
 
 export interface Readiness {
   status: 'ready' | 'not ready';
@@ -19,11 +19,11 @@ export async function readiness(backstop: Backstop, timeoutMs = 2_000): Promise<
   const reasons: string[] = [];
   const checks: Readiness['checks'] = { redis: { ok: false }, workers: { ok: false } };
   try {
-    const redis = await within(storeRedisOf(backstop), timeoutMs, 'Redis');
+    const redis = await within(backstop.redis(), timeoutMs, 'Redis');
     const started = performance.now();
     await within(redis.ping(), timeoutMs, 'Redis');
     checks.redis = { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-    const queue = await fallbackQueueOf(backstop);
+    const queue = await backstop.fallbackQueue();
     const workers = await within(queue.getWorkers(), timeoutMs, 'Redis');
     checks.workers = { ok: workers.length > 0, count: workers.length };
     if (workers.length === 0) reasons.push('no fallback worker is connected to the queue');

@@ -8,7 +8,6 @@ import type { Backstop } from '../../backstop.js';
 import { HEALTHCHECK_QUEUE } from '../../health/healthcheck-scheduler.js';
 import { FALLBACK_QUEUE } from '../../queue/job-data.js';
 import { redisOptionsFromUrl } from '../../redis/connection.js';
-import { storeRedisOf } from '../backstop-access.js';
 import { rejectCrossSiteWrites } from './same-origin.js';
 
 /** Where Bull Board is mounted, relative to the registering scope. */
@@ -112,7 +111,7 @@ async function openQueues(
  */
 async function connectionFor(options: QueuesBoardOptions): Promise<{ connection: Redis; owned: boolean }> {
   const { redis } = options;
-  if (redis === undefined) return { connection: await storeRedisOf(options.backstop), owned: false };
+  if (redis === undefined) return { connection: await options.backstop.redis(), owned: false };
   if (typeof redis !== 'string') return { connection: redis, owned: false };
   const { url: href, ...rest } = redisOptionsFromUrl(redis);
   const settings = { ...rest, maxRetriesPerRequest: 1, connectTimeout: 5_000 };

@@ -1,17 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Backstop } from '../backstop.js';
-import type { FallbackQueue } from '../queue/queues.js';
 import type { QueueDepths } from './metrics.js';
-
-/** The producer's fallback queue. */
-export function fallbackQueueOf(backstop: Backstop): Promise<FallbackQueue> {
-  return backstop.fallbackQueue();
-}
-
-/** The store's fail-fast Redis connection (connects on first use). */
-export function storeRedisOf(backstop: Backstop): Promise<Redis> {
-  return backstop.redis();
-}
 
 /** Rejects after `ms`: a probe or a scrape must answer even when Redis hangs. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -25,7 +13,7 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 export function queueDepths(backstop: Backstop, timeoutMs = 2_000): QueueDepths {
   return async () => {
     const read = async () => {
-      const queue = await fallbackQueueOf(backstop);
+      const queue = await backstop.fallbackQueue();
       const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
       return {
         waiting: counts.waiting ?? 0,
