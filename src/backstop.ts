@@ -1,13 +1,17 @@
 import type { Redis } from 'ioredis';
 import { AppApi } from './client/app-api.js';
+import { CacheApi } from './client/cache-api.js';
 import { CodeRegistry } from './client/code-registry.js';
 import { FallbackApi } from './client/fallback-api.js';
+import { FeaturesApi } from './client/features-api.js';
 import { HealthApi } from './client/health-api.js';
 import type { Internals } from './client/internals.js';
 import { JobsApi } from './client/jobs-api.js';
 import { backstopOptionsSchema } from './client/options-schema.js';
+import { FallbackProcessor } from './client/processor-api.js';
 import { RedisRuntime } from './client/runtime.js';
 import { SchedulesApi } from './client/schedules-api.js';
+import { SessionApi } from './client/session-api.js';
 import { type Config, loadConfig } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { tagSchema } from './core/definition/common-schema.js';
@@ -21,8 +25,12 @@ import { createLogger } from './logger.js';
 import { BackstopWorker } from './queue/backstop-worker.js';
 import { startFallbackWorker, type WorkerOptions } from './queue/fallback-worker.js';
 import type { JobRetention } from './queue/job-options.js';
+import type { ProcessorDeps } from './queue/processor.js';
+import { Producer } from './queue/producer.js';
 import { type FallbackQueue, QueueRuntime } from './queue/queues.js';
+import { SessionRegistry } from './session/session-registry.js';
 import { AppTargetAdapter } from './targets/app-target.js';
+import { FeatureTargetAdapter } from './targets/feature-target.js';
 import { type ActionHandler, HandlerRegistry } from './targets/handler-registry.js';
 import { HttpAppTarget } from './targets/http-target.js';
 import { TargetRegistry } from './targets/target-registry.js';
@@ -66,8 +74,16 @@ export class Backstop {
     register(app: string, action: string, handler: ActionHandler): void;
     unregister(app: string, action: string): boolean;
   };
-  /** Adapters for database, notification and feature targets (none are built in yet). */
+  /** Adapters for database and notification targets (none are built in). */
   readonly targets: Pick<TargetRegistry, 'register' | 'has'>;
+  /** Session types: `define`, `verify`, `sign`. Runs with `session: { tag, token }` verify it first. */
+  readonly session: SessionApi;
+  /** Result caches: `define({ tag, ttl })`; runs with `cache: tag` reuse stored results. */
+  readonly cache: CacheApi;
+  /** Features: steps of actions, fallbacks and features, run in order (seed 001). */
+  readonly features: FeaturesApi;
+  /** Seed 000: `processor.fallback.run({ env, product_tag, fallback_tag, action, input, session, cache })`. */
+  readonly processor: { fallback: FallbackProcessor };
   readonly product: { init(tag: string): void };
   /** The health view runs consult; an in-memory one unless you pass your own. */
   readonly healthView: HealthView;
@@ -76,6 +92,7 @@ export class Backstop {
   private readonly queues: QueueRuntime;
   private readonly workers = new Set<BackstopWorker>();
   private readonly healthRuntime: HealthRuntime;
+  private readonly openSession: ProcessorDeps['openSession'];
 
   constructor(options: BackstopOptions = {}) {
     parseOrThrow(backstopOptionsSchema, options, 'invalid Backstop options');
@@ -89,6 +106,8 @@ export class Backstop {
     );
     const health = options.health ?? healthRuntime.view;
     const handlers = new HandlerRegistry();
+    const clock = options.clock ?? systemClock;
+    const sessions = new SessionRegistry(clock, config.BACKSTOP_SESSION_KEY);
     const targets = new TargetRegistry();
     const runtime = new RedisRuntime(options.redis, settings, logger);
     runtime.hook(
@@ -105,14 +124,40 @@ export class Backstop {
       targets,
       runtime,
       healthRuntime,
-      engine: { clock: options.clock ?? systemClock, health, targets, logger },
+      engine: { clock, health, targets, logger },
+      sessions,
       defaults: {
         env: options.env ?? config.BACKSTOP_ENV,
         product: options.product ?? config.BACKSTOP_PRODUCT,
       },
     };
     this.queues = new QueueRuntime(() => runtime.get(), settings.BACKSTOP_PREFIX, retentionOf(settings));
-    this.fallback = new FallbackApi(this.internals, this.queues);
+    const sealKey = async () => {
+      const stores = await runtime.get();
+      return { redis: stores.redis, key: stores.keys.sessionSealKey() };
+    };
+    const producer = new Producer(this.queues, {
+      defaults: this.internals.defaults,
+      resolve: (product, tag, kind) =>
+        kind === 'feature' ? this.features.resolve(product, tag) : this.fallback.resolve(product, tag),
+      sealSession: async (session, associated) => {
+        await sessions.verify(session);
+        return sessions.sealFor(session, associated, sealKey);
+      },
+      checkCache: async (tag) =>
+        void (await this.cache.fetch(tag).catch(() => {
+          throw ValidationError.field(
+            'cache',
+            `no cache '${tag}' is defined; define it with cache.define({ tag, ttl })`,
+          );
+        })),
+    });
+    this.openSession = (sealed, associated) => sessions.openAndVerify(sealed, associated, sealKey);
+    this.fallback = new FallbackApi(this.internals, producer);
+    this.features = new FeaturesApi(this.internals, this.fallback, producer);
+    this.session = new SessionApi(sessions);
+    this.cache = new CacheApi(this.internals);
+    this.processor = { fallback: new FallbackProcessor(this.internals, this.fallback) };
     this.jobs = new JobsApi(this.queues);
     this.schedules = new SchedulesApi(this.queues);
     this.health = new HealthApi(this.internals, healthRuntime);
@@ -133,8 +178,27 @@ export class Backstop {
         const report = await this.fallback.runAtDepth(
           { ...params, input: input as Record<string, unknown> },
           ctx.depth + 1,
+          { session: ctx.session },
         );
         return report.result;
+      }),
+    );
+    targets.register(
+      'feature',
+      new FeatureTargetAdapter(async (tag, input, ctx) => {
+        const params = {
+          product: ctx.product,
+          env: ctx.env,
+          tag,
+          idempotencyKey: ctx.idempotencyKey,
+          signal: ctx.signal,
+        };
+        const report = await this.features.runAtDepth(
+          { ...params, input: input as Record<string, unknown> },
+          ctx.depth + 1,
+          { session: ctx.session },
+        );
+        return report.output;
       }),
     );
     this.handlers = {
@@ -169,6 +233,12 @@ export class Backstop {
             engine: this.internals.engine,
             resolve: (product, tag) => this.fallback.resolve(product, tag),
             logger: this.logger,
+            openSession: this.openSession,
+            results: async () => (await this.internals.runtime.get()).results,
+            features: {
+              resolve: (product, tag) => this.features.resolve(product, tag),
+              deps: this.features.deps,
+            },
           },
           stores.blocking(),
           this.internals.config.BACKSTOP_PREFIX,

@@ -22,6 +22,8 @@ const configSchema = z.object({
   BACKSTOP_CIRCUIT_COOLDOWN_MS: count.default(30_000),
   // Worker processes.
   BACKSTOP_DEFINITIONS: z.string().min(1).optional(),
+  // Seals session tokens in job data (32 bytes, hex or base64); else a key kept in Redis.
+  BACKSTOP_SESSION_KEY: z.string().min(1).optional(),
   BACKSTOP_CONCURRENCY: count.optional(),
   BACKSTOP_SHUTDOWN_GRACE_MS: count.optional(),
   BACKSTOP_LOCK_DURATION_MS: count.optional(),

@@ -1,5 +1,13 @@
 export { Backstop, type BackstopOptions } from './backstop.js';
+export type { CacheDefinition, StoredCacheType } from './cache/cache-definition.js';
+export type { CacheInfo } from './cache/cached-run.js';
 export type { FallbackDescription, FallbackOptionDescription } from './client/describe.js';
+export type { FeatureReport } from './client/features-api.js';
+export type {
+  FallbackProcessorInput,
+  ResetResult,
+  UpdateResult,
+} from './client/processor-api.js';
 export type { RunParams } from './client/run-params.js';
 export type { RunReport } from './client/run-report.js';
 export type { ScheduleView } from './client/schedules-api.js';
@@ -14,6 +22,9 @@ export type { CodeFirstDefinition } from './core/definition/code-first.js';
 export type { DeclarativeDefinition, FallbackOption } from './core/definition/declarative-schema.js';
 export { BackstopError, type ErrorCode, ErrorCodes, isBackstopError } from './core/errors.js';
 export type { AttemptFailure } from './core/failure.js';
+export { FeatureStepFailedError } from './core/feature/feature-errors.js';
+export type { FeatureDefinition, FeatureEvent } from './core/feature/feature-schema.js';
+export type { StepRecord } from './core/feature/step-record.js';
 export {
   type HealthKey,
   type HealthView,
@@ -39,6 +50,7 @@ export {
   RunAbortedError,
 } from './core/run-errors.js';
 export type { Schedule } from './core/schedule.js';
+export { type SessionFailureReason, SessionInvalidError } from './core/session-errors.js';
 export type { TargetAdapter, TargetContext } from './core/target.js';
 export type { TargetKind, TargetRef } from './core/target-ref.js';
 export {
@@ -49,11 +61,13 @@ export {
   type ValidationIssue,
 } from './core/validation-error.js';
 export type { FallbackWorker, WorkerOptions } from './queue/fallback-worker.js';
-export type { FallbackJobResult } from './queue/job-data.js';
+export type { FallbackJobResult, FeatureJobResult, JobResult } from './queue/job-data.js';
 export type { JobHandle, ScheduleHandle } from './queue/job-handle.js';
 export type { JobView } from './queue/job-view.js';
 export type { DispatchParams } from './queue/producer.js';
 export { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded-redis.js';
+export type { SessionDefinition, SessionDescription } from './session/session-definition.js';
+export type { Claims, SessionRef } from './session/session-registry.js';
 export type { AppDefinition } from './targets/app-definition.js';
 export type { ActionHandler } from './targets/handler-registry.js';
 export { type DefinitionsModule, loadDefinitions } from './worker-process.js';

@@ -40,7 +40,7 @@ export function describeStored(stored: StoredFallback, health: HealthView, env: 
     options: definition.options.map((option) => ({
       ...option,
       provider: option.provider ?? option.app ?? option.event,
-      ...healthOf(health, product, env, option.healthcheck),
+      ...healthOf(health, product, env, option.healthcheck ?? option.provider ?? option.app ?? option.event),
     })),
     version: stored.version,
     source: 'declarative',
@@ -65,7 +65,7 @@ export function describeChain(chain: Chain, health: HealthView, env: string): Fa
       check_interval: p.checkInterval,
       timeout: p.timeoutMs,
       backoff: p.backoff,
-      ...healthOf(health, chain.product, env, p.healthcheck),
+      ...healthOf(health, chain.product, env, p.healthcheck ?? p.name),
     })),
     version: chain.version,
     source: 'code',
@@ -94,9 +94,9 @@ function healthOf(
   health: HealthView,
   product: string,
   env: string,
-  healthcheck: string | undefined,
+  /** The provider's healthcheck, or its name: live traffic (circuits) tracks it either way. */
+  healthcheck: string,
 ): ProviderHealth {
-  if (!healthcheck) return UNTRACKED;
   // Display must not take the one trial call a half-open circuit lets through.
   const key = { product, env, healthcheck };
   return (health.peek ? health.peek(key) : health.get(key)) ?? UNTRACKED;

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import { cacheScopeOf } from '../cache/cache-key.js';
+import { runThroughCache } from '../cache/cached-run.js';
 import type { Chain } from '../core/chain.js';
 import { type CodeFirstDefinition, compileCodeFirst } from '../core/definition/code-first.js';
-import type { DeclarativeDefinition } from '../core/definition/declarative-schema.js';
+import type {
+  DeclarativeDefinition,
+  ParsedDeclarativeDefinition,
+} from '../core/definition/declarative-schema.js';
 import { runChain } from '../core/run-chain.js';
 import type { OneOffSchedule, RecurringSchedule } from '../core/schedule.js';
 import { NotFoundError, ValidationError } from '../core/validation-error.js';
 import type { JobHandle, ScheduleHandle } from '../queue/job-handle.js';
-import { type DispatchParams, Producer } from '../queue/producer.js';
-import type { QueueRuntime } from '../queue/queues.js';
+import type { DispatchParams, Producer } from '../queue/producer.js';
+import type { Claims } from '../session/session-registry.js';
+import type { DefinitionPatch } from '../store/product-definition-store.js';
 import { describeChain, describeStored, type FallbackDescription } from './describe.js';
 import { type Internals, productAndTag, requireProduct } from './internals.js';
 import { parseRunParams, type RunParams } from './run-params.js';
@@ -17,14 +23,10 @@ type Patch = Partial<DeclarativeDefinition> | Partial<CodeFirstDefinition>;
 
 /** `backstop.fallback`: define, store and run fallback chains. */
 export class FallbackApi {
-  private readonly producer: Producer;
-
   constructor(
     private readonly internals: Internals,
-    queues: QueueRuntime,
-  ) {
-    this.producer = new Producer(queues, (product, tag) => this.resolve(product, tag), internals.defaults);
-  }
+    private readonly producer: Producer,
+  ) {}
 
   /**
    * Queues a run for a worker (seed 003): now, after `schedule.delay`, at `schedule.at`, or on a
@@ -75,12 +77,17 @@ export class FallbackApi {
   /** `fetch(tag)` (seed 001, default product) or `fetch(product, tag)` (seed 003). */
   async fetch(productOrTag: string, tag?: string): Promise<FallbackDescription> {
     const [product, fallbackTag] = productAndTag(this.internals, 'fallback', productOrTag, tag);
-    const chain = this.internals.code.get(product, fallbackTag);
-    if (chain) return this.describe(chain);
+    return this.describeIn(product, fallbackTag, this.env());
+  }
+
+  /** @internal The definition with its providers' tracked state in `env`. */
+  async describeIn(product: string, tag: string, env: string): Promise<FallbackDescription> {
+    const chain = this.internals.code.get(product, tag);
+    if (chain) return describeChain(chain, this.internals.health, env);
     const { fallbacks } = await this.internals.runtime.get();
-    const stored = await fallbacks.fetch(product, fallbackTag);
-    if (!stored) throw new NotFoundError('fallback', fallbackTag, product);
-    return describeStored(stored, this.internals.health, this.env());
+    const stored = await fallbacks.fetch(product, tag);
+    if (!stored) throw new NotFoundError('fallback', tag, product);
+    return describeStored(stored, this.internals.health, env);
   }
 
   /** Every fallback, stored and code-first; of one product when given. */
@@ -107,6 +114,11 @@ export class FallbackApi {
     const codeDefinition = this.internals.code.definition(product, tag);
     if (codeDefinition)
       return this.define({ ...codeDefinition, ...(patch as Partial<CodeFirstDefinition>), product, tag });
+    return this.updateStored(product, tag, patch);
+  }
+
+  /** @internal Updates a stored definition; a function patch is applied to the definition the CAS read. */
+  async updateStored(product: string, tag: string, patch: DefinitionPatch<ParsedDeclarativeDefinition>) {
     const { fallbacks } = await this.internals.runtime.get();
     const stored = await fallbacks.update(product, tag, patch);
     await this.noteHealthchecks(await this.resolve(product, tag));
@@ -138,9 +150,20 @@ export class FallbackApi {
     return this.runAtDepth<T>(params, 0);
   }
 
-  /** @internal A run nested `depth` levels inside workflow targets. */
-  async runAtDepth<T = Record<string, unknown>>(params: RunParams, depth: number): Promise<RunReport<T>> {
+  /**
+   * @internal A run nested `depth` levels inside workflow or feature targets; a nested run inherits
+   * its parent's verified session claims instead of verifying a token again.
+   */
+  async runAtDepth<T = Record<string, unknown>>(
+    params: RunParams,
+    depth: number,
+    inherited?: { session: Claims | undefined },
+  ): Promise<RunReport<T>> {
     const resolved = parseRunParams(params, this.internals.defaults);
+    // The token is checked first: an invalid session calls nothing and reveals nothing.
+    const session = resolved.session
+      ? await this.internals.sessions.verify(resolved.session)
+      : inherited?.session;
     const chain = await this.resolve(resolved.product, resolved.tag);
     const input = chain.validateInput(resolved.input);
     // Provider state lives in Redis: a chain with healthchecks waits for the snapshot, once.
@@ -149,7 +172,7 @@ export class FallbackApi {
     }
     const runId = resolved.runId ?? randomUUID();
     const started = performance.now();
-    const outcome = await runChain(this.internals.engine, {
+    const request = {
       chain,
       env: resolved.env,
       input,
@@ -157,7 +180,16 @@ export class FallbackApi {
       runKey: resolved.idempotencyKey ?? runId,
       signal: resolved.signal,
       depth,
-    });
+      session,
+    };
+    const cacheTag = resolved.cache;
+    const { outcome, cache } = await runThroughCache(
+      cacheTag ? (await this.internals.runtime.get()).results : undefined,
+      cacheTag ? { cacheTag, ...cacheScopeOf(chain, resolved.env, input, session) } : undefined,
+      runId,
+      () => runChain(this.internals.engine, request),
+      resolved.signal,
+    );
     if (!outcome.ok) {
       this.internals.logger.warn(
         { runId, tag: chain.tag, product: chain.product, err: outcome.error },
@@ -171,6 +203,7 @@ export class FallbackApi {
       result: outcome.result as T & { provider: string },
       attempts: outcome.attempts,
       durationMs: performance.now() - started,
+      cache,
     };
   }
 

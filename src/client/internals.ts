@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { EngineDeps } from '../core/run-chain.js';
 import { ValidationError } from '../core/validation-error.js';
 import type { HealthRuntime } from '../health/health-runtime.js';
+import type { SessionRegistry } from '../session/session-registry.js';
 import type { HandlerRegistry } from '../targets/handler-registry.js';
 import type { TargetRegistry } from '../targets/target-registry.js';
 import type { CodeRegistry } from './code-registry.js';
@@ -21,6 +22,7 @@ export interface Internals {
   runtime: RedisRuntime;
   healthRuntime: HealthRuntime;
   engine: EngineDeps;
+  sessions: SessionRegistry;
   defaults: { env: string | undefined; product: string | undefined };
 }
 

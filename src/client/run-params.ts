@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { tagSchema } from '../core/definition/common-schema.js';
-import { UnsupportedError, ValidationError } from '../core/validation-error.js';
+import { ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
+import type { SessionRef } from '../session/session-registry.js';
 
 /** What every run form names (run, dispatch): which chain, where, with what. */
 export interface RunTarget {
@@ -9,7 +10,9 @@ export interface RunTarget {
   product?: string;
   tag: string;
   input?: Record<string, unknown>;
-  session?: { tag: string; token: string } | Record<string, never>;
+  /** Seed 000 `ISession`: the token is verified before any provider is called; `{}` means none. */
+  session?: SessionRef | Record<string, never>;
+  /** A cache defined with `cache.define`: serve a stored result, or store this run's success. */
   cache?: string;
   /** Root of the providers' idempotency keys (by default the run id, or a UUID made at dispatch).
    *  Pass your own (an order id) to make a repeated run send the same keys. */
@@ -36,9 +39,11 @@ export const runTargetShape = {
   tag: tagSchema,
   input: z.record(z.string(), z.unknown()).optional(),
   session: z
-    .union([z.strictObject({ tag: z.string().min(1), token: z.string().min(1) }), z.strictObject({})])
+    .union([z.strictObject({ tag: tagSchema, token: z.string().min(1) }), z.strictObject({})], {
+      error: 'expected { tag, token } (or {} for none)',
+    })
     .optional(),
-  cache: z.string().optional(),
+  cache: z.union([tagSchema, z.literal('')]).optional(),
   idempotencyKey: keySchema.optional(),
 };
 
@@ -53,6 +58,8 @@ export interface ResolvedRunParams {
   product: string;
   tag: string;
   input: Record<string, unknown>;
+  session: SessionRef | undefined;
+  cache: string | undefined;
   runId?: string | undefined;
   idempotencyKey?: string | undefined;
   signal?: AbortSignal | undefined;
@@ -70,34 +77,26 @@ export function parseRunParams(
     product,
     tag: parsed.tag,
     input: parsed.input ?? {},
+    session: sessionOf(parsed.session),
+    cache: parsed.cache || undefined,
     runId: parsed.runId,
     idempotencyKey: parsed.idempotencyKey,
     signal: parsed.signal,
   };
 }
 
-/**
- * Env and product from the call or the defaults. Seed 000 lets optional fields be passed empty;
- * a non-empty session or cache is refused rather than ignored: a session that is silently not
- * verified, or a cache that silently does not cache, would be worse than an error.
- */
+/** Seed 000 lets optional fields be passed empty: `session: {}` is no session. */
+export function sessionOf(session: { tag?: string; token?: string } | undefined): SessionRef | undefined {
+  return session?.tag !== undefined && session.token !== undefined
+    ? { tag: session.tag, token: session.token }
+    : undefined;
+}
+
+/** Env and product from the call or the defaults. */
 export function resolveTarget(
-  parsed: {
-    env?: string | undefined;
-    product?: string | undefined;
-    session?: object | undefined;
-    cache?: string | undefined;
-  },
+  parsed: { env?: string | undefined; product?: string | undefined },
   defaults: { env?: string | undefined; product?: string | undefined },
 ): { env: string; product: string } {
-  if (parsed.session && Object.keys(parsed.session).length > 0) {
-    throw new UnsupportedError(
-      'session',
-      'session verification is not available in this version yet (see README)',
-    );
-  }
-  if (parsed.cache)
-    throw new UnsupportedError('cache', 'result caching is not available in this version yet (see README)');
   const env = parsed.env ?? defaults.env;
   if (!env)
     throw ValidationError.field(

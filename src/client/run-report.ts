@@ -1,3 +1,4 @@
+import type { CacheInfo } from '../cache/cached-run.js';
 import type { AttemptRecord } from '../core/attempt.js';
 
 /** What `fallback.runDetailed` returns: the result and how it was reached. */
@@ -7,4 +8,6 @@ export interface RunReport<T = Record<string, unknown>> {
   result: T & { provider: string };
   attempts: AttemptRecord[];
   durationMs: number;
+  /** Present when the run named a cache: whether the result was served from it. */
+  cache?: CacheInfo | undefined;
 }

@@ -1,11 +1,14 @@
 import type { Redis } from 'ioredis';
+import { ResultCache } from '../cache/result-cache.js';
 import type { Config } from '../config.js';
+import { systemClock } from '../core/clock.js';
 import { BackstopError, ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { blockingClient, connectStoreClient } from '../redis/connection.js';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../redis/embedded-redis.js';
 import { AppStore } from '../store/app-store.js';
 import { FallbackStore } from '../store/fallback-store.js';
+import { FeatureStore } from '../store/feature-store.js';
 import { Keys } from '../store/keys.js';
 
 export interface Stores {
@@ -16,6 +19,10 @@ export interface Stores {
   onDefinitionChange(listener: (key: string) => void): void;
   fallbacks: FallbackStore;
   apps: AppStore;
+  features: FeatureStore;
+  /** Stored results of runs that name a cache, with single flight. */
+  results: ResultCache;
+  keys: Keys;
 }
 
 /**
@@ -70,6 +77,7 @@ export class RedisRuntime {
     this.closed = true;
     const stores = await this.stores?.catch(() => undefined);
     if (stores) for (const hook of this.onClose) await hook();
+    await stores?.results.close();
     this.subscriber?.disconnect();
     if (stores && this.ownsClient) await stores.redis.quit().catch(() => stores.redis.disconnect());
     await this.embedded?.stop();
@@ -106,9 +114,13 @@ export class RedisRuntime {
       onDefinitionChange: (listener) => void listeners.push(listener),
       fallbacks: new FallbackStore(client, keys),
       apps: new AppStore(client, keys),
+      features: new FeatureStore(client, keys),
+      results: new ResultCache(client, keys, () => blockingClient(source), systemClock, this.logger),
+      keys,
     };
     stores.onDefinitionChange((key) => stores.fallbacks.invalidate(key));
     stores.onDefinitionChange((key) => stores.apps.invalidate(key));
+    stores.onDefinitionChange((key) => stores.features.invalidate(key));
     this.subscriber = stores.blocking();
     this.subscriber.on('message', (_channel: string, key: string) => {
       for (const listener of listeners) listener(key);

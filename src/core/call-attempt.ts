@@ -4,6 +4,7 @@ import type { Clock } from './clock.js';
 import { type AttemptFailure, toFailure } from './failure.js';
 import type { Logger } from './logger.js';
 import { AttemptTimeoutError } from './provider-errors.js';
+import type { RunIdentity } from './run-state.js';
 import type { TargetContext, TargetResolver } from './target.js';
 
 export interface AttemptCall {
@@ -17,7 +18,7 @@ export interface AttemptCall {
   /** The run's signal: aborts on the deadline or the caller's cancel. */
   runSignal: AbortSignal;
   deadlineAt: number | undefined;
-  identity: { runId: string; product: string; env: string; tag: string; depth: number };
+  identity: RunIdentity;
 }
 
 export type CallResult = { ok: true; response: unknown } | { ok: false; failure: AttemptFailure };
@@ -95,6 +96,7 @@ class AttemptContext implements TargetContext {
   readonly env: string;
   readonly tag: string;
   readonly depth: number;
+  readonly session: Readonly<Record<string, unknown>> | undefined;
   readonly idempotencyKey: string;
   readonly attempt: number;
   readonly provider: string;
@@ -111,6 +113,7 @@ class AttemptContext implements TargetContext {
     this.env = identity.env;
     this.tag = identity.tag;
     this.depth = identity.depth;
+    this.session = identity.session;
     this.idempotencyKey = call.idempotencyKey;
     this.attempt = call.attempt;
     this.provider = call.provider.name;

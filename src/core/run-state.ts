@@ -26,6 +26,10 @@ export interface RunRequest {
   runKey: string;
   signal?: AbortSignal | undefined;
   depth?: number;
+  /** The verified claims of the run's session token: `$Session{}` in mappings, `ctx.session` in targets. */
+  session?: Readonly<Record<string, unknown>> | undefined;
+  /** Outputs of a feature's earlier steps, when this run is one of its steps (`$Sequence{}`). */
+  sequence?: Readonly<Record<string, unknown>> | undefined;
   /** Start at this provider index (a resumed job skips providers it already exhausted). */
   startAt?: number;
   /** Attempts of earlier runs of the same job, kept at the head of this run's record. */
@@ -36,12 +40,22 @@ export interface RunRequest {
   onAttempt?: (record: AttemptRecord, providerIndex: number) => void | Promise<void>;
 }
 
+/** Who and what a run is: copied into every attempt's context. */
+export interface RunIdentity {
+  runId: string;
+  product: string;
+  env: string;
+  tag: string;
+  depth: number;
+  session: Readonly<Record<string, unknown>> | undefined;
+}
+
 /** What one run has gathered so far, shared by the steps of the algorithm. */
 export class RunState {
   readonly attempts: AttemptRecord[];
   readonly providerErrors: Record<string, AttemptFailure> = {};
   readonly scope: TemplateScope;
-  readonly identity: { runId: string; product: string; env: string; tag: string; depth: number };
+  readonly identity: RunIdentity;
 
   constructor(
     readonly deps: EngineDeps,
@@ -50,7 +64,7 @@ export class RunState {
     readonly deadlineAt: number | undefined,
   ) {
     this.attempts = req.previousAttempts ? [...req.previousAttempts] : [];
-    this.scope = { input: req.input };
+    this.scope = { input: req.input, session: req.session, sequence: req.sequence };
     const { chain } = req;
     this.identity = {
       runId: req.runId,
@@ -58,6 +72,7 @@ export class RunState {
       env: req.env,
       tag: chain.tag,
       depth: req.depth ?? 0,
+      session: req.session,
     };
   }
 

@@ -19,6 +19,8 @@ export interface TargetContext {
   remainingMs: number | undefined;
   /** How deep this run is nested inside workflow targets (0 for a top-level run). */
   depth: number;
+  /** The verified claims of the run's session token, when the run was given one. */
+  session: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Calls one kind of target. Adapters live outside the core (HTTP, handlers, nested workflows, …). */

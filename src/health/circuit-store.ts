@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { CircuitPolicy, CircuitState } from '../core/health/circuit.js';
 import type { Keys } from '../store/keys.js';
-import { indexMember } from './health-event.js';
+import { type HealthEvent, indexMember } from './health-event.js';
 
 /**
  * The circuit rule of core/health/circuit.ts (`applyCall`), run inside Redis: live failures come
@@ -65,6 +65,24 @@ export class CircuitStore {
       env,
       key,
     );
+  }
+
+  /**
+   * Opens a circuit by hand until `openUntil` (processor `update`: provider_status 'unhealthy').
+   * After that it is half-open like any other: the next call is a trial.
+   */
+  async open(product: string, env: string, key: string, openUntil: number): Promise<HealthEvent> {
+    const state: CircuitState = { failures: 1, openUntil };
+    const event: HealthEvent = { kind: 'circuit', product, env, key, state };
+    const circuit = this.keys.circuit(product, env, key);
+    await this.redis
+      .multi()
+      .hset(circuit, 'failures', 1, 'openUntil', openUntil)
+      .pexpireat(circuit, openUntil + 86_400_000)
+      .sadd(this.keys.healthIndex(), indexMember('circuit', product, env, key))
+      .publish(this.keys.healthEvents(), JSON.stringify(event))
+      .exec();
+    return event;
   }
 
   async read(product: string, env: string, key: string): Promise<CircuitState> {

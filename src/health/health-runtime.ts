@@ -142,6 +142,25 @@ export class HealthRuntime {
     }
   }
 
+  /**
+   * Sets a provider's tracked state by hand: `unhealthy` opens its circuit until `until`;
+   * `healthy` clears probe state and circuit (the next probe decides again). This process's
+   * snapshot is updated at once, others by the published event.
+   */
+  async setProviderState(
+    product: string,
+    env: string,
+    key: string,
+    state: { status: 'healthy' } | { status: 'unhealthy'; until: number },
+  ): Promise<void> {
+    const { circuits, probes } = this.get();
+    const event =
+      state.status === 'unhealthy'
+        ? await circuits.open(product, env, key, state.until)
+        : await probes.reset(product, env, key);
+    this.snapshot.apply(event);
+  }
+
   /** Starts a worker that runs probe jobs. */
   async startWorker(
     connection: Redis,

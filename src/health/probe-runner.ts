@@ -51,6 +51,7 @@ export async function runProbe(
         logger,
         remainingMs: definition.timeout,
         depth: 0,
+        session: undefined,
       };
       await targets.call({ kind: 'app', app: definition.app!, action: definition.event! }, input, ctx);
     }

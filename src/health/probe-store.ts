@@ -60,12 +60,14 @@ export class ProbeStore {
     throw new Error(`probe state of '${healthcheck}' kept changing; gave up after 10 tries`);
   }
 
-  async reset(product: string, env: string, healthcheck: string): Promise<void> {
+  /** Forgets what probes and live traffic found: the provider is `unknown` (not skipped) again. */
+  async reset(product: string, env: string, healthcheck: string): Promise<HealthEvent> {
     const event: HealthEvent = { kind: 'reset', product, env, key: healthcheck };
     await this.redis
       .multi()
       .del(this.keys.probeState(product, env, healthcheck), this.keys.circuit(product, env, healthcheck))
       .publish(this.keys.healthEvents(), JSON.stringify(event))
       .exec();
+    return event;
   }
 }

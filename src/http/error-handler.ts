@@ -1,7 +1,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, isBackstopError } from '../core/errors.js';
+import { FeatureStepFailedError } from '../core/feature/feature-errors.js';
 import type { Logger } from '../core/logger.js';
 import { FallbackRunError } from '../core/run-errors.js';
+import { SessionInvalidError } from '../core/session-errors.js';
 import { NotFoundError, UnsupportedError, ValidationError } from '../core/validation-error.js';
 import { HttpError, HttpErrorCodes } from './http-error.js';
 
@@ -42,7 +44,11 @@ export function errorHandler(logger: Logger, bodyLimitBytes: number) {
       );
       body.requestId = request.id;
     }
-    if (status === 401) reply.header('www-authenticate', 'Basic realm="backstop"');
+    if (status === 401) {
+      // A refused session token is a bearer token's refusal (RFC 6750), not a missing API key.
+      const session = error instanceof SessionInvalidError;
+      reply.header('www-authenticate', session ? 'Bearer error="invalid_token"' : 'Basic realm="backstop"');
+    }
     if (status === 503) reply.header('retry-after', '5');
     return reply.status(status).send(body);
   };
@@ -52,7 +58,13 @@ export function toReply(error: unknown, bodyLimitBytes: number): ErrorReply {
   if (error instanceof ValidationError) {
     return { status: 400, body: { code: error.code, message: error.message, issues: error.issues } };
   }
-  if (error instanceof FallbackRunError) return { status: 502, body: error.toJSON() };
+  if (error instanceof FallbackRunError || error instanceof FeatureStepFailedError) {
+    return { status: 502, body: error.toJSON() };
+  }
+  // The issuer's keys out of reach is our trouble (503); any other refusal is the caller's token.
+  if (error instanceof SessionInvalidError) {
+    return { status: error.reason === 'keys-unavailable' ? 503 : 401, body: error.toJSON() };
+  }
   if (error instanceof NotFoundError) {
     const { code, message, kind, tag, product } = error;
     return { status: 404, body: { code, message, kind, tag, ...(product ? { product } : {}) } };

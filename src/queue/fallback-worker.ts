@@ -2,7 +2,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
-import { FALLBACK_QUEUE, type FallbackJobData, type FallbackJobResult } from './job-data.js';
+import { FALLBACK_QUEUE, type FallbackJobData, type JobResult } from './job-data.js';
 import type { JobRetention } from './job-options.js';
 import { fallbackProcessor, type ProcessorDeps } from './processor.js';
 
@@ -29,7 +29,7 @@ export class FallbackWorker {
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly worker: Worker<FallbackJobData, FallbackJobResult>,
+    private readonly worker: Worker<FallbackJobData, JobResult>,
     private readonly shutdown: AbortController,
     private readonly connection: Redis,
     private readonly graceMs: number,
@@ -75,7 +75,7 @@ export async function startFallbackWorker(
   }
   const shutdown = new AbortController();
   const logger = deps.logger.child({ component: 'fallback-worker' });
-  const worker = new Worker<FallbackJobData, FallbackJobResult>(
+  const worker = new Worker<FallbackJobData, JobResult>(
     FALLBACK_QUEUE,
     fallbackProcessor({ ...deps, shutdown: shutdown.signal }),
     {

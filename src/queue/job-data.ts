@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import type { CacheInfo } from '../cache/cached-run.js';
 import type { AttemptRecord } from '../core/attempt.js';
+import type { StepRecord } from '../core/feature/step-record.js';
+import type { SealedSession } from '../session/session-registry.js';
 
 /** Name of the BullMQ queue of fallback runs (under the Backstop key prefix). */
 export const FALLBACK_QUEUE = 'fallback-jobs';
@@ -27,6 +30,14 @@ export interface FallbackJobData {
   progress?: { startAt: number; attempts: AttemptRecord[] } | undefined;
   /** Why the chain failed, written before the job is failed. */
   failure?: { code: string; message: string } | undefined;
+  /** Absent for fallback jobs; `feature` for `features.dispatch`. */
+  kind?: 'feature' | undefined;
+  /** The session token, sealed (AES-256-GCM) at dispatch: never in clear. The worker verifies it again. */
+  session?: SealedSession | undefined;
+  /** The result cache the run goes through. */
+  cache?: string | undefined;
+  /** A feature job: the steps earlier runs completed (their outputs are reused, not run again). */
+  steps?: StepRecord[] | undefined;
 }
 
 /** What a completed job returns. */
@@ -35,7 +46,19 @@ export interface FallbackJobResult {
   provider: string;
   result: Record<string, unknown>;
   attempts: AttemptRecord[];
+  /** Whether the result came from the cache the job named. */
+  cache?: CacheInfo | undefined;
 }
+
+/** What a completed feature job returns. */
+export interface FeatureJobResult {
+  runId: string;
+  output: unknown;
+  steps: StepRecord[];
+}
+
+/** What a completed job of the fallback queue returns: a chain's result or a feature's output. */
+export type JobResult = FallbackJobResult | FeatureJobResult;
 
 export const jobDataSchema = z.looseObject({
   v: z.literal(1),

@@ -1,7 +1,9 @@
 import type { Job } from 'bullmq';
+import type { CacheInfo } from '../cache/cached-run.js';
 import type { AttemptRecord } from '../core/attempt.js';
 import { ErrorCodes } from '../core/errors.js';
-import type { FallbackJobData, FallbackJobResult } from './job-data.js';
+import type { StepRecord } from '../core/feature/step-record.js';
+import type { FallbackJobData, FallbackJobResult, FeatureJobResult, JobResult } from './job-data.js';
 
 /** What `jobs.get` returns: where the job is, and how its chain went. */
 export interface JobView {
@@ -17,6 +19,14 @@ export interface JobView {
   /** `{ provider, ...output }` once completed. */
   result?: Record<string, unknown> | undefined;
   provider?: string | undefined;
+  /** `fallback` or `feature` (`features.dispatch`). */
+  kind: 'fallback' | 'feature';
+  /** A feature job: its output once completed. */
+  output?: unknown;
+  /** A feature job: every step so far (completed, or up to the failed one). */
+  steps?: StepRecord[] | undefined;
+  /** Whether the result came from the job's result cache. */
+  cache?: CacheInfo | undefined;
   error?: { code: string; message: string } | undefined;
   /** Every attempt, across re-runs of the job. */
   attempts: AttemptRecord[];
@@ -24,14 +34,16 @@ export interface JobView {
   runs: number;
 }
 
-export function viewOf(job: Job<FallbackJobData, FallbackJobResult>, state: string): JobView {
+export function viewOf(job: Job<FallbackJobData, JobResult>, state: string): JobView {
   const data = job.data;
-  const returned = job.returnvalue ?? undefined;
+  if (data.kind === 'feature') return featureViewOf(job as Job<FallbackJobData, FeatureJobResult>, state);
+  const returned = (job.returnvalue ?? undefined) as FallbackJobResult | undefined;
   const view: JobView = {
     id: job.id!,
     tag: data.tag,
     product: data.product,
     env: data.env,
+    kind: 'fallback',
     state,
     runAt: iso(data.runAt)!,
     dispatchedAt: iso(data.dispatchedAt)!,
@@ -43,11 +55,38 @@ export function viewOf(job: Job<FallbackJobData, FallbackJobResult>, state: stri
   if (returned) {
     view.result = returned.result;
     view.provider = returned.provider;
+    if (returned.cache) view.cache = returned.cache;
   }
-  if (state === 'failed') {
-    view.error = data.failure ?? { code: ErrorCodes.WORKER_FAILED, message: job.failedReason ?? 'failed' };
-  }
+  if (state === 'failed') view.error = errorOf(job);
   return view;
+}
+
+function featureViewOf(job: Job<FallbackJobData, FeatureJobResult>, state: string): JobView {
+  const data = job.data;
+  const returned = job.returnvalue ?? undefined;
+  const steps = returned?.steps ?? data.steps ?? [];
+  const view: JobView = {
+    id: job.id!,
+    tag: data.tag,
+    product: data.product,
+    env: data.env,
+    kind: 'feature',
+    state,
+    runAt: iso(data.runAt)!,
+    dispatchedAt: iso(data.dispatchedAt)!,
+    startedAt: iso(job.processedOn),
+    finishedAt: iso(job.finishedOn),
+    attempts: steps.flatMap((s) => [...s.attempts]),
+    steps,
+    runs: job.attemptsStarted ?? job.attemptsMade,
+  };
+  if (returned) view.output = returned.output;
+  if (state === 'failed') view.error = errorOf(job);
+  return view;
+}
+
+function errorOf(job: Job<FallbackJobData, unknown>): { code: string; message: string } {
+  return job.data.failure ?? { code: ErrorCodes.WORKER_FAILED, message: job.failedReason ?? 'failed' };
 }
 
 function iso(ms: number | undefined): string | undefined {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { type RunTarget, resolveTarget, runTargetShape } from '../client/run-params.js';
-import type { Chain } from '../core/chain.js';
+import { type RunTarget, resolveTarget, runTargetShape, sessionOf } from '../client/run-params.js';
+import type { InputValidator } from '../core/input-schema.js';
 import { resolveSchedule, type Schedule } from '../core/schedule.js';
-import { ValidationError } from '../core/validation-error.js';
+import { UnsupportedError, ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
+import type { SealedSession, SessionRef } from '../session/session-registry.js';
 import type { FallbackJobData } from './job-data.js';
 import { handleOf, type JobHandle, type ScheduleHandle } from './job-handle.js';
 import { jobIdSchema } from './job-id.js';
@@ -27,6 +28,29 @@ const dispatchSchema = z.strictObject({
 
 type Prepared = { data: FallbackJobData; opts: JobsOptions; schedule: ReturnType<typeof resolveSchedule> };
 
+/** What a job runs: a fallback chain, or a feature. */
+export type JobKind = 'fallback' | 'feature';
+
+/** The definition a dispatch validates against. */
+export interface Dispatchable {
+  version: number;
+  validateInput: InputValidator;
+}
+
+export interface ProducerDeps {
+  resolve(product: string, tag: string, kind: JobKind): Promise<Dispatchable>;
+  defaults: { env: string | undefined; product: string | undefined };
+  /** Verifies a session token and seals it for job data (never stored in clear). */
+  sealSession(session: SessionRef, associated: string): Promise<SealedSession>;
+  /** Throws a ValidationError naming `cache` when no cache of that tag is defined. */
+  checkCache(tag: string): Promise<void>;
+}
+
+/** What a sealed session token is bound to: a copy in another job's data does not open. */
+export function sealedFor(data: { product: string; tag: string; idempotencyKey: string }): string {
+  return `${data.product}|${data.tag}|${data.idempotencyKey}`;
+}
+
 /**
  * Validates a dispatch completely (tag, input against the definition, schedule) before anything is
  * queued, then adds the job. Needs no worker: the producer works on its own.
@@ -34,12 +58,11 @@ type Prepared = { data: FallbackJobData; opts: JobsOptions; schedule: ReturnType
 export class Producer {
   constructor(
     private readonly queues: QueueRuntime,
-    private readonly resolve: (product: string, tag: string) => Promise<Chain>,
-    private readonly defaults: { env: string | undefined; product: string | undefined },
+    private readonly deps: ProducerDeps,
   ) {}
 
-  async dispatch(params: DispatchParams): Promise<JobHandle | ScheduleHandle> {
-    const prepared = await this.prepare(params, '');
+  async dispatch(params: DispatchParams, kind: JobKind = 'fallback'): Promise<JobHandle | ScheduleHandle> {
+    const prepared = await this.prepare(params, '', kind);
     const queue = await this.queues.fallbackQueue();
     const { data, opts, schedule } = prepared;
     if (schedule.kind !== 'once') {
@@ -78,18 +101,18 @@ export class Producer {
       throw ValidationError.field('(root)', 'expected an array of dispatch parameters');
     const prepared: Prepared[] = [];
     // Each distinct chain is looked up once, not once an item.
-    const chains = new Map<string, Promise<Chain>>();
-    const resolve = (product: string, tag: string) => {
+    const chains = new Map<string, Promise<Dispatchable>>();
+    const resolve = (product: string, tag: string, kind: JobKind) => {
       const key = `${product}\u0000${tag}`;
       let chain = chains.get(key);
       if (!chain) {
-        chain = this.resolve(product, tag);
+        chain = this.deps.resolve(product, tag, kind);
         chains.set(key, chain);
       }
       return chain;
     };
     for (const [index, params] of list.entries()) {
-      const item = await this.prepare(params, `[${index}]`, resolve);
+      const item = await this.prepare(params, `[${index}]`, 'fallback', resolve);
       if (item.schedule.kind !== 'once') {
         throw ValidationError.field(
           `[${index}].schedule`,
@@ -115,10 +138,23 @@ export class Producer {
     );
   }
 
-  private async prepare(params: DispatchParams, root: string, resolve = this.resolve): Promise<Prepared> {
+  private async prepare(
+    params: DispatchParams,
+    root: string,
+    kind: JobKind,
+    resolve = this.deps.resolve,
+  ): Promise<Prepared> {
     const parsed = parseOrThrow(dispatchSchema, params, 'invalid dispatch parameters', root);
-    const { env, product } = resolveTarget(parsed, this.defaults);
-    const chain = await resolve(product, parsed.tag);
+    const { env, product } = resolveTarget(parsed, this.deps.defaults);
+    const session = sessionOf(parsed.session);
+    const cache = parsed.cache || undefined;
+    if (cache && kind === 'feature') {
+      throw new UnsupportedError(
+        'cache',
+        'features are not cached; name a cache on the fallbacks they run instead',
+      );
+    }
+    const chain = await resolve(product, parsed.tag, kind);
     const input = withRoot(root, () => chain.validateInput(parsed.input ?? {}));
     const now = Date.now();
     const schedule = withRoot(root, () => resolveSchedule(parsed.schedule as Schedule | undefined, now));
@@ -133,6 +169,14 @@ export class Producer {
       runAt: schedule.kind === 'once' ? schedule.runAt : now,
       version: chain.version,
     };
+    if (kind === 'feature') data.kind = 'feature';
+    if (cache) {
+      await withRootAsync(root, () => this.deps.checkCache(cache));
+      data.cache = cache;
+    }
+    // Verified now (a bad token queues nothing), sealed for the worker, which verifies it again.
+    if (session)
+      data.session = await withRootAsync(root, () => this.deps.sealSession(session, sealedFor(data)));
     const opts: JobsOptions = {};
     if (schedule.kind === 'once' && schedule.delayMs > 0) {
       opts.delay = schedule.delayMs;
@@ -151,10 +195,21 @@ function withRoot<T>(root: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof ValidationError) {
-      const issues = error.issues.map((i) => ({ path: `${root}.${i.path}`, message: i.message }));
-      throw new ValidationError(issues, 'invalid dispatch parameters');
-    }
-    throw error;
+    throw rooted(root, error);
   }
+}
+
+async function withRootAsync<T>(root: string, fn: () => Promise<T>): Promise<T> {
+  if (!root) return fn();
+  try {
+    return await fn();
+  } catch (error) {
+    throw rooted(root, error);
+  }
+}
+
+function rooted(root: string, error: unknown): unknown {
+  if (!(error instanceof ValidationError)) return error;
+  const issues = error.issues.map((i) => ({ path: `${root}.${i.path}`, message: i.message }));
+  return new ValidationError(issues, 'invalid dispatch parameters');
 }

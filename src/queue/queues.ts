@@ -1,10 +1,10 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Stores } from '../client/runtime.js';
-import { FALLBACK_QUEUE, type FallbackJobData, type FallbackJobResult } from './job-data.js';
+import { FALLBACK_QUEUE, type FallbackJobData, type JobResult } from './job-data.js';
 import { defaultJobOptions, type JobRetention } from './job-options.js';
 
-export type FallbackQueue = Queue<FallbackJobData, FallbackJobResult, string>;
+export type FallbackQueue = Queue<FallbackJobData, JobResult, string>;
 
 /**
  * The producer side of the queue, made on first use. The Queue shares the store's fail-fast
@@ -24,7 +24,7 @@ export class QueueRuntime {
   /** Made once: concurrent first callers share the same promise (and the one error listener). */
   fallbackQueue(): Promise<FallbackQueue> {
     this.queue ??= this.stores().then(({ redis }) => {
-      const queue = new Queue<FallbackJobData, FallbackJobResult, string>(FALLBACK_QUEUE, {
+      const queue = new Queue<FallbackJobData, JobResult, string>(FALLBACK_QUEUE, {
         connection: redis,
         prefix: this.prefix,
         defaultJobOptions: defaultJobOptions(this.retention),

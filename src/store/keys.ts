@@ -46,6 +46,32 @@ export class Keys {
   healthIndex(): string {
     return `${this.prefix}:health-index`;
   }
+  /** The key that seals session tokens in job data, when BACKSTOP_SESSION_KEY is not set. */
+  sessionSealKey(): string {
+    return `${this.prefix}:session-seal-key`;
+  }
+  /** Result cache types (a hash: tag → JSON definition). */
+  cacheTypes(): string {
+    return `${this.prefix}:cache-types`;
+  }
+  /** One cached result of a run: product, env, fallback (or feature) tag, cache tag, input hash. */
+  cacheEntry(product: string, env: string, tag: string, cacheTag: string, hash: string): string {
+    return `${this.prefix}:cache:${product}:${env}:${tag}:${cacheTag}:${hash}`;
+  }
+  /** SCAN pattern of every cached result of one fallback in one env (tags cannot hold glob characters). */
+  cacheEntriesOf(product: string, env: string, tag: string): string {
+    return `${this.prefix}:cache:${product}:${env}:${tag}:*`;
+  }
+  /** Pub/sub channel of finished single-flight runs (the entry key). */
+  cacheEvents(): string {
+    return `${this.prefix}:cache-events`;
+  }
+  feature(product: string, tag: string): string {
+    return `${this.prefix}:feature:${product}:${tag}`;
+  }
+  featureIndex(product: string): string {
+    return `${this.prefix}:features:${product}`;
+  }
   /** Pub/sub channel of definition changes (the changed record's key). */
   definitionEvents(): string {
     return `${this.prefix}:definition-events`;

@@ -32,10 +32,10 @@ describe('bad input anywhere', () => {
       /fallback 'nope' not found in product 'my-product'/,
     ],
     [
-      'run with a session',
+      'run with a session type never defined',
       () => api.fallback!.run!({ tag: 'x', session: { tag: 's', token: 't' } }),
-      ErrorCodes.UNSUPPORTED,
-      /session/,
+      ErrorCodes.VALIDATION,
+      /session\.tag: no session type 's'/,
     ],
     [
       'create(undefined)',

@@ -12,9 +12,11 @@ import {
   tagSchema,
 } from './common-schema.js';
 
-/** What a code-first `mapInput` gets besides the input: the previous provider's failure, if any. */
+/** What a code-first `mapInput` gets besides the input: the previous provider's failure, the session. */
 export interface MapContext {
   fallback: TemplateScope['fallback'];
+  /** The verified claims of the run's session token, when the run was given one. */
+  session: TemplateScope['session'];
 }
 
 type Partial = {
@@ -87,7 +89,7 @@ export class ProviderBuilder {
   // biome-ignore lint/suspicious/noExplicitAny: the input is user data shaped by their schema; seed 003 reads input.amount directly
   mapInput(fn: (input: any, ctx: MapContext) => unknown): this {
     if (typeof fn !== 'function') throw this.error('mapInput', 'expected a function');
-    this.spec.mapInput = (input, scope) => fn(input, { fallback: scope.fallback });
+    this.spec.mapInput = (input, scope) => fn(input, { fallback: scope.fallback, session: scope.session });
     return this;
   }
   // biome-ignore lint/suspicious/noExplicitAny: a provider's response is whatever it answers; seed 003 reads res.id directly

@@ -45,14 +45,14 @@ export function compileDeclarative(
       option.input === undefined
         ? undefined
         : compileTemplate(option.input, `${path}.input`, {
-            namespaces: ['Input', 'Secret', 'Fallback'],
+            namespaces: ['Input', 'Secret', 'Fallback', 'Session'],
             inputFields,
           });
     const output =
       option.output === undefined
         ? undefined
         : compileTemplate(option.output, `${path}.output`, {
-            namespaces: ['Response', 'Input', 'Fallback'],
+            namespaces: ['Response', 'Input', 'Fallback', 'Session'],
             inputFields,
           });
     return {

@@ -10,6 +10,8 @@ export interface CompileOptions {
   namespaces?: readonly TemplateNamespace[];
   /** Declared input fields: `$Input{x.y}` must start with one of them. Omit to allow any. */
   inputFields?: ReadonlySet<string>;
+  /** Steps a feature has run before this one: `$Sequence{step}{…}` must name one of them. */
+  earlierSteps?: ReadonlySet<string>;
 }
 
 const FALLBACK_KEYS = new Set(['error', 'provider', 'code', 'status']);
@@ -121,6 +123,12 @@ function compilePart(
         return found;
       };
     }
+    case 'Session': {
+      const path = part.arg === '' ? [] : parsePath(part.arg, fieldPath);
+      return (scope) => readPath(scope.session, path);
+    }
+    case 'Sequence':
+      return compileSequence(part.arg, context, fieldPath, options);
     case 'Fallback': {
       if (!FALLBACK_KEYS.has(part.arg)) {
         throw ValidationError.field(fieldPath, `${context}: expected $Fallback{error|provider|code|status}`);
@@ -129,4 +137,26 @@ function compilePart(
       return (scope) => scope.fallback?.[key];
     }
   }
+}
+
+/** `$Sequence{step}` (the step's whole output) or `$Sequence{step}{path}`: a feature's earlier step. */
+function compileSequence(
+  arg: string,
+  context: string,
+  fieldPath: string,
+  options: CompileOptions,
+): CompiledTemplate {
+  const split = arg.indexOf('}{');
+  const step = (split === -1 ? arg : arg.slice(0, split)).trim();
+  const rest = split === -1 ? '' : arg.slice(split + 2).trim();
+  if (step === '') throw ValidationError.field(fieldPath, `${context}: expected $Sequence{step}{field}`);
+  if (options.earlierSteps && !options.earlierSteps.has(step)) {
+    const known = [...options.earlierSteps].join(', ') || 'none';
+    throw ValidationError.field(
+      fieldPath,
+      `${context} reads step '${step}', which does not run before this one (earlier steps: ${known})`,
+    );
+  }
+  const path = rest === '' ? [] : parsePath(rest, fieldPath);
+  return (scope) => readPath(scope.sequence?.[step], path);
 }

@@ -6,8 +6,19 @@ export interface TemplateScope {
   fallback?: { error: string; provider: string; code: string; status?: number | undefined } | undefined;
   /** Looks up a secret by name; the default reads `process.env` at evaluation time. */
   secret?: (name: string) => string | undefined;
+  /** The verified claims of the run's session token (`$Session{path}`). */
+  session?: Readonly<Record<string, unknown>> | undefined;
+  /** Outputs of a feature's earlier steps by step name (`$Sequence{step}{path}`). */
+  sequence?: Readonly<Record<string, unknown>> | undefined;
 }
 
-export type TemplateNamespace = 'Input' | 'Response' | 'Secret' | 'Fallback';
+export type TemplateNamespace = 'Input' | 'Response' | 'Secret' | 'Fallback' | 'Session' | 'Sequence';
 
-export const ALL_NAMESPACES: readonly TemplateNamespace[] = ['Input', 'Response', 'Secret', 'Fallback'];
+export const ALL_NAMESPACES: readonly TemplateNamespace[] = [
+  'Input',
+  'Response',
+  'Secret',
+  'Fallback',
+  'Session',
+  'Sequence',
+];

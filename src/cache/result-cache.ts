@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { AttemptRecord } from '../core/attempt.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { RunOutcome } from '../core/run-chain.js';
+import { ValidationError } from '../core/validation-error.js';
+import type { Keys } from '../store/keys.js';
+import type { StoredCacheType } from './cache-definition.js';
+import { type CacheScope, cacheHash } from './cache-key.js';
+
+/** A successful run's result as the cache keeps it. */
+export interface CachedEntry {
+  runId: string;
+  provider: string;
+  result: Record<string, unknown>;
+  attempts: AttemptRecord[];
+  storedAt: string;
+}
+
+/** Either this caller ran the chain, or it got a result some run stored (or one it waited for). */
+export type CacheOutcome =
+  | { kind: 'ran'; outcome: RunOutcome; stored: boolean }
+  | { kind: 'cached'; entry: CachedEntry };
+
+/** The single-flight lock lives this long unless its holder renews it: a crashed holder frees it by then. */
+export const LOCK_MS = 10_000;
+/** Waiters look again this often, in case a notification was missed. */
+const POLL_MS = 250;
+
+/** Releases the lock only if we still hold it. KEYS: lock. ARGV: token. */
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** Extends the lock only if we still hold it. KEYS: lock. ARGV: token, ms. */
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+
+/**
+ * Result caching with single flight. A run naming a cache first looks for a stored result of the
+ * same product, env, tag, definition version, input and session identity. On a miss, one caller in
+ * the whole installation takes a Redis lock and runs the chain; identical runs meanwhile (in this
+ * process: one shared promise; in others: woken by pub/sub, or a poll) wait for its result instead
+ * of calling the providers again. Only successes are stored. If the runner fails, the waiters
+ * contend again and one of them runs: each caller of a failing chain gets its own, real error.
+ */
+export class ResultCache {
+  private readonly inflight = new Map<string, Promise<CachedEntry | undefined>>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private subscriber: Promise<Redis> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly blocking: () => Redis,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  async through(
+    scope: CacheScope,
+    run: () => Promise<RunOutcome>,
+    signal?: AbortSignal,
+  ): Promise<CacheOutcome> {
+    const key = this.keys.cacheEntry(scope.product, scope.env, scope.tag, scope.cacheTag, cacheHash(scope));
+    for (;;) {
+      const shared = this.inflight.get(key);
+      if (shared) {
+        const entry = await untilAborted(shared, signal);
+        if (entry) return { kind: 'cached', entry };
+        continue; // the run we waited for failed: contend again
+      }
+      let settle: (entry: CachedEntry | undefined) => void = () => {};
+      this.inflight.set(key, new Promise((resolve) => (settle = resolve)));
+      let entry: CachedEntry | undefined;
+      try {
+        const outcome = await this.lead(key, scope.cacheTag, run, signal);
+        entry =
+          outcome.kind === 'cached'
+            ? outcome.entry
+            : outcome.stored
+              ? toEntry(outcome.outcome, this.clock)
+              : undefined;
+        return outcome;
+      } finally {
+        this.inflight.delete(key);
+        settle(entry);
+      }
+    }
+  }
+
+  /** Deletes every cached result of one fallback (or feature) in one env; returns how many. */
+  async clear(product: string, env: string, tag: string): Promise<number> {
+    let cursor = '0';
+    let removed = 0;
+    do {
+      const [next, found] = await this.redis.scan(
+        cursor,
+        'MATCH',
+        this.keys.cacheEntriesOf(product, env, tag),
+        'COUNT',
+        500,
+      );
+      cursor = next;
+      const entries = found.filter((k) => !k.endsWith(':lock'));
+      if (entries.length > 0) removed += await this.redis.unlink(...entries);
+    } while (cursor !== '0');
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const subscriber = await this.subscriber?.catch(() => undefined);
+    subscriber?.disconnect();
+  }
+
+  private async lead(
+    key: string,
+    cacheTag: string,
+    run: () => Promise<RunOutcome>,
+    signal: AbortSignal | undefined,
+  ): Promise<CacheOutcome> {
+    const lock = `${key}:lock`;
+    for (;;) {
+      const [[, typeJson], [, hit]] = (await this.redis
+        .multi()
+        .hget(this.keys.cacheTypes(), cacheTag)
+        .get(key)
+        .exec()) as [[Error | null, string | null], [Error | null, string | null]];
+      if (!typeJson) {
+        throw ValidationError.field(
+          'cache',
+          `no cache '${cacheTag}' is defined; define it with cache.define({ tag, ttl })`,
+        );
+      }
+      if (hit) return { kind: 'cached', entry: JSON.parse(hit) as CachedEntry };
+      const token = randomUUID();
+      if ((await this.redis.set(lock, token, 'PX', LOCK_MS, 'NX')) === 'OK') {
+        // The holder before us may have stored its result between our read and our lock.
+        const stored = await this.redis.get(key);
+        if (stored) {
+          await this.redis.eval(RELEASE, 1, lock, token);
+          return { kind: 'cached', entry: JSON.parse(stored) as CachedEntry };
+        }
+        return this.runHoldingLock(key, lock, token, (JSON.parse(typeJson) as StoredCacheType).ttl, run);
+      }
+      await this.waitFor(key, signal);
+    }
+  }
+
+  private async runHoldingLock(
+    key: string,
+    lock: string,
+    token: string,
+    ttl: number,
+    run: () => Promise<RunOutcome>,
+  ): Promise<CacheOutcome> {
+    const renew = setInterval(() => {
+      this.redis.eval(RENEW, 1, lock, token, LOCK_MS).catch((error) => {
+        this.logger.warn({ err: error, key }, 'could not renew a single-flight lock');
+      });
+    }, LOCK_MS / 3);
+    renew.unref();
+    let stored = false;
+    try {
+      const outcome = await run();
+      if (outcome.ok) {
+        await this.redis.set(key, JSON.stringify(toEntry(outcome, this.clock)), 'PX', ttl);
+        stored = true;
+      }
+      return { kind: 'ran', outcome, stored };
+    } finally {
+      clearInterval(renew);
+      await this.redis
+        .multi()
+        .eval(RELEASE, 1, lock, token)
+        .publish(this.keys.cacheEvents(), key)
+        .exec()
+        .catch((error) => this.logger.warn({ err: error, key }, 'could not release a single-flight lock'));
+    }
+  }
+
+  /** Resolves when the key's holder finishes (pub/sub), after a poll interval, or rejects on abort. */
+  private async waitFor(key: string, signal: AbortSignal | undefined): Promise<void> {
+    await this.subscribe();
+    await new Promise<void>((resolve, reject) => {
+      const set = this.waiters.get(key) ?? new Set<() => void>();
+      this.waiters.set(key, set);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        set.delete(done);
+        if (set.size === 0) this.waiters.delete(key);
+        resolve();
+      };
+      const onAbort = () => {
+        done();
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(done, POLL_MS);
+      set.add(done);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private subscribe(): Promise<Redis> {
+    if (this.closed) return Promise.reject(new Error('the result cache was closed'));
+    this.subscriber ??= (async () => {
+      const subscriber = this.blocking();
+      subscriber.on('message', (_channel: string, key: string) => {
+        for (const wake of [...(this.waiters.get(key) ?? [])]) wake();
+      });
+      await subscriber.subscribe(this.keys.cacheEvents());
+      return subscriber;
+    })().catch((error) => {
+      this.subscriber = undefined;
+      throw error;
+    });
+    return this.subscriber;
+  }
+}
+
+function toEntry(outcome: RunOutcome, clock: Clock): CachedEntry {
+  if (!outcome.ok) throw new Error('only successes are cached');
+  return {
+    runId: outcome.runId,
+    provider: outcome.provider,
+    result: outcome.result,
+    attempts: outcome.attempts,
+    storedAt: new Date(clock.now()).toISOString(),
+  };
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

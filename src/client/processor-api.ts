@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import type { Chain } from '../core/chain.js';
+import { backoffSchema, positiveMs, retriesSchema, tagSchema } from '../core/definition/common-schema.js';
+import type { ParsedDeclarativeDefinition } from '../core/definition/declarative-schema.js';
+import { parseDuration } from '../core/duration.js';
+import { UnsupportedError, ValidationError } from '../core/validation-error.js';
+import { parseOrThrow } from '../core/zod-issues.js';
+import type { FallbackDescription } from './describe.js';
+import type { FallbackApi } from './fallback-api.js';
+import type { Internals } from './internals.js';
+import { resolveTarget, runTargetShape } from './run-params.js';
+
+/** How long `provider_status: 'unhealthy'` keeps a provider out, unless `for` says otherwise. */
+export const DEFAULT_MARK_MS = 15 * 60_000;
+
+/** Seed 000 `IFallbackProcessorInput`. */
+const processorInputSchema = z.strictObject({
+  env: runTargetShape.env,
+  product_tag: tagSchema,
+  fallback_tag: tagSchema,
+  action: z.enum(['trigger', 'update', 'reset']),
+  input: z.record(z.string(), z.unknown()).optional(),
+  session: runTargetShape.session,
+  cache: runTargetShape.cache,
+});
+
+export type FallbackProcessorInput = z.input<typeof processorInputSchema>;
+
+const providerChangeSchema = z.strictObject({
+  retries: retriesSchema.optional(),
+  timeout: positiveMs.optional(),
+  check_interval: positiveMs.optional(),
+  healthcheck: tagSchema.optional(),
+  backoff: backoffSchema.optional(),
+  /** Tracked state, per env: `unhealthy` keeps the provider out for `for` (default 15 min); `healthy` clears it. */
+  provider_status: z.enum(['healthy', 'unhealthy']).optional(),
+  for: z.union([z.number(), z.string()]).optional(),
+});
+
+/** `action: 'update'`: what may change. Definition fields are validated as `fallback.update` does. */
+const updateInputSchema = z
+  .strictObject({
+    /** Provider names in their new order: every provider, once. */
+    order: z.array(tagSchema).min(1).optional(),
+    providers: z.record(z.string(), providerChangeSchema).optional(),
+    name: z.string().min(1).optional(),
+    description: z.string().optional(),
+    input: z.unknown().optional(),
+    options: z.unknown().optional(),
+    deadline: z.unknown().optional(),
+    errors: z.unknown().optional(),
+    whenAllUnhealthy: z.unknown().optional(),
+  })
+  .refine((u) => Object.keys(u).length > 0, {
+    message: 'expected at least one change: order, providers, or fields of the definition',
+  });
+
+type UpdateInput = z.output<typeof updateInputSchema>;
+type ProviderChange = z.output<typeof providerChangeSchema>;
+const DEFINITION_FIELDS = ['retries', 'timeout', 'check_interval', 'healthcheck', 'backoff'] as const;
+
+export interface UpdateResult {
+  action: 'update';
+  /** What changed, e.g. `order`, `providers.stripe.retries`, `providers.paypal.provider_status`. */
+  changed: string[];
+  fallback: FallbackDescription;
+}
+
+export interface ResetResult {
+  action: 'reset';
+  env: string;
+  /** Providers whose tracked state (probe state and circuit) was cleared. */
+  providers: string[];
+  /** Cached results deleted. */
+  cacheEntries: number;
+}
+
+/**
+ * `backstop.processor.fallback.run(data)` (seed 000): one entry point that triggers a fallback,
+ * updates it (definition or tracked provider state) or resets its tracked state and cached results.
+ */
+export class FallbackProcessor {
+  constructor(
+    private readonly internals: Internals,
+    private readonly fallback: FallbackApi,
+  ) {}
+
+  async run(data: FallbackProcessorInput): Promise<unknown> {
+    const parsed = parseOrThrow(processorInputSchema, data, 'invalid processor input');
+    const { env, product } = resolveTarget(
+      { env: parsed.env, product: parsed.product_tag },
+      this.internals.defaults,
+    );
+    const tag = parsed.fallback_tag;
+    if (parsed.action === 'trigger') {
+      return this.fallback.run({
+        env,
+        product,
+        tag,
+        input: parsed.input,
+        session: parsed.session,
+        cache: parsed.cache,
+      });
+    }
+    // Changing or resetting a fallback is an operator's act: a session, when given, must verify.
+    const session = parsed.session && 'tag' in parsed.session ? parsed.session : undefined;
+    if (session) await this.internals.sessions.verify(session as { tag: string; token: string });
+    const chain = await this.fallback.resolve(product, tag);
+    if (parsed.action === 'reset') return this.reset(chain, env);
+    return this.update(
+      chain,
+      env,
+      parseOrThrow(updateInputSchema, parsed.input ?? {}, 'invalid update', 'input'),
+    );
+  }
+
+  private async update(chain: Chain, env: string, input: UpdateInput): Promise<UpdateResult> {
+    const names = chain.providers.map((p) => p.name);
+    const { order, providers = {}, ...fields } = input;
+    const states = this.checkProviders(names, order, providers);
+    const changed: string[] = [];
+    const definitionChanges =
+      Object.keys(fields).length > 0 ||
+      order !== undefined ||
+      Object.values(providers).some(changesDefinition);
+    if (definitionChanges) {
+      if (this.internals.code.get(chain.product, chain.tag)) {
+        throw new UnsupportedError(
+          'input',
+          `fallback '${chain.tag}' is defined in code (fallback.define): change it there; provider_status works on it`,
+        );
+      }
+      // The reorder and per-provider changes are applied to the definition read inside the CAS loop.
+      await this.fallback.updateStored(chain.product, chain.tag, (current) => ({
+        ...fields,
+        options: applyProviderChanges(
+          (fields.options as ParsedDeclarativeDefinition['options']) ?? current.options,
+          order,
+          providers,
+        ),
+      }));
+      changed.push(...Object.keys(fields));
+      if (order) changed.push('order');
+      for (const [name, change] of Object.entries(providers))
+        for (const field of DEFINITION_FIELDS)
+          if (change[field] !== undefined) changed.push(`providers.${name}.${field}`);
+    }
+    await this.internals.runtime.get();
+    for (const { provider, state } of states) {
+      const spec = chain.providers.find((p) => p.name === provider)!;
+      const key = spec.healthcheck ?? spec.name;
+      await this.internals.healthRuntime.setProviderState(chain.product, env, key, state);
+      changed.push(`providers.${provider}.provider_status`);
+    }
+    const fallback = await this.fallback.describeIn(chain.product, chain.tag, env);
+    return { action: 'update', changed, fallback };
+  }
+
+  private async reset(chain: Chain, env: string): Promise<ResetResult> {
+    const { results } = await this.internals.runtime.get();
+    const cleared = new Set<string>();
+    for (const provider of chain.providers) {
+      const key = provider.healthcheck ?? provider.name;
+      if (cleared.has(key)) continue;
+      cleared.add(key);
+      await this.internals.healthRuntime.setProviderState(chain.product, env, key, { status: 'healthy' });
+    }
+    const cacheEntries = await results.clear(chain.product, env, chain.tag);
+    return { action: 'reset', env, providers: chain.providers.map((p) => p.name), cacheEntries };
+  }
+
+  /** Every name must be a provider of the chain; `order` must name each exactly once. */
+  private checkProviders(
+    names: string[],
+    order: string[] | undefined,
+    providers: Record<string, ProviderChange>,
+  ) {
+    const known = `providers: ${names.join(', ')}`;
+    if (order) {
+      const unknown = order.filter((n) => !names.includes(n));
+      const missing = names.filter((n) => !order.includes(n));
+      if (unknown.length || missing.length || new Set(order).size !== order.length) {
+        throw ValidationError.field(
+          'input.order',
+          `expected each provider exactly once (${known})${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}${missing.length ? `; missing: ${missing.join(', ')}` : ''}`,
+        );
+      }
+    }
+    const states: {
+      provider: string;
+      state: { status: 'healthy' } | { status: 'unhealthy'; until: number };
+    }[] = [];
+    for (const [name, change] of Object.entries(providers)) {
+      if (!names.includes(name))
+        throw ValidationError.field(`input.providers.${name}`, `no such provider (${known})`);
+      if (change.for !== undefined && change.provider_status !== 'unhealthy') {
+        throw ValidationError.field(`input.providers.${name}.for`, "only with provider_status: 'unhealthy'");
+      }
+      if (change.provider_status === 'healthy') states.push({ provider: name, state: { status: 'healthy' } });
+      if (change.provider_status === 'unhealthy') {
+        const ms =
+          change.for === undefined
+            ? DEFAULT_MARK_MS
+            : parseDuration(change.for, `input.providers.${name}.for`);
+        if (ms <= 0) throw ValidationError.field(`input.providers.${name}.for`, 'expected more than 0 ms');
+        states.push({ provider: name, state: { status: 'unhealthy', until: Date.now() + ms } });
+      }
+    }
+    return states;
+  }
+}
+
+function changesDefinition(change: ProviderChange): boolean {
+  return DEFINITION_FIELDS.some((f) => change[f] !== undefined);
+}
+
+/** The options reordered and changed; providers are named as the chain names them. */
+function applyProviderChanges(
+  options: ParsedDeclarativeDefinition['options'],
+  order: string[] | undefined,
+  providers: Record<string, ProviderChange>,
+): ParsedDeclarativeDefinition['options'] {
+  const nameOf = (o: (typeof options)[number]) => o.provider ?? o.app ?? o.event;
+  const changed = options.map((option) => {
+    const change = providers[nameOf(option)];
+    if (!change) return option;
+    const next = { ...option };
+    for (const field of DEFINITION_FIELDS)
+      if (change[field] !== undefined) Object.assign(next, { [field]: change[field] });
+    return next;
+  });
+  if (!order) return changed;
+  return order.map((name) => {
+    const found = changed.find((o) => nameOf(o) === name);
+    if (!found) throw ValidationError.field('input.order', `no provider '${name}' in the stored definition`);
+    return found;
+  });
+}
