@@ -12,7 +12,9 @@ import { ApiMetrics } from './metrics.js';
 import { queueDepths } from './redis-probes.js';
 import { ApiDoc, type RouteDeps } from './route.js';
 import { appRoutes } from './routes/apps.js';
+import { cacheAndSessionRoutes } from './routes/caches.js';
 import { fallbackRoutes } from './routes/fallbacks.js';
+import { featureRoutes } from './routes/features.js';
 import { healthRoutes } from './routes/health.js';
 import { healthcheckRoutes } from './routes/healthchecks.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -99,6 +101,8 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     jobRoutes(scope, deps);
     healthRoutes(scope, deps);
     operationRoutes(scope, deps);
+    featureRoutes(scope, deps);
+    cacheAndSessionRoutes(scope, deps);
     for (const plugin of options.plugins ?? []) await scope.register(plugin);
   });
   return app;

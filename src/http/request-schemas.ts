@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { cacheDefinitionSchema } from '../cache/cache-definition.js';
 import { keySchema, runTargetShape } from '../client/run-params.js';
 import { tagSchema } from '../core/definition/common-schema.js';
 import { declarativeDefinitionSchema } from '../core/definition/declarative-schema.js';
+import { featureDefinitionSchema } from '../core/feature/feature-schema.js';
 import { healthcheckSchema } from '../core/health/healthcheck-schema.js';
 import { jobIdSchema } from '../queue/job-id.js';
 import { appDefinitionSchema } from '../targets/app-definition.js';
@@ -82,3 +84,16 @@ export const appPatchSchema = appDefinitionSchema.partial();
 export const healthcheckCreateSchema = healthcheckSchema;
 // A refined object cannot be made partial; its shape can.
 export const healthcheckPatchSchema = z.strictObject(healthcheckSchema.shape).partial();
+export const featureCreateSchema = featureDefinitionSchema;
+export const featurePatchSchema = z.strictObject(featureDefinitionSchema.shape).partial();
+export const cacheCreateSchema = cacheDefinitionSchema;
+export const cacheClearSchema = z.strictObject({ tag: tagSchema, env, product });
+export const processorBodySchema = z.strictObject({
+  env,
+  product_tag: tagSchema,
+  fallback_tag: tagSchema,
+  action: z.enum(['trigger', 'update', 'reset']),
+  input: z.record(z.string(), z.unknown()).optional(),
+  session: runTargetShape.session,
+  cache: runTargetShape.cache,
+});

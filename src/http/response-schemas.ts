@@ -30,6 +30,10 @@ export const attemptSchema = z.object({
   outcome: z.enum(['success', 'failure', 'skipped']),
   skipped: z.enum(['unhealthy', 'deadline']).optional(),
   idempotencyKey: z.string(),
+  cache: z
+    .object({ tag: z.string(), storedAt: iso, runId: z.string() })
+    .optional()
+    .describe('set when the result came from the result cache'),
   error: z
     .object({
       code: z.string(),
@@ -46,6 +50,10 @@ export const runResponseSchema = z.object({
   result: z.looseObject({ provider: z.string() }).describe('{ provider, ...mapped output }'),
   attempts: z.array(attemptSchema),
   durationMs: z.number(),
+  cache: z
+    .object({ tag: z.string(), hit: z.boolean(), storedAt: iso.optional(), runId: z.string().optional() })
+    .optional()
+    .describe('when the run named a cache: whether the result was served from it'),
 });
 
 export const runErrorSchema = z.object({
@@ -198,3 +206,39 @@ export const readySchema = z.object({
 export const liveSchema = z.object({ status: z.literal('ok') });
 
 export const listOf = <T extends z.ZodType>(key: string, item: T) => z.object({ [key]: z.array(item) });
+
+export const stepSchema = z.looseObject({
+  step: z.string(),
+  type: z.string(),
+  target: z.string(),
+  outcome: z.enum(['success', 'failure']),
+  provider: z.string().optional(),
+  output: z.unknown().optional(),
+  attempts: z.array(attemptSchema),
+  startedAt: iso,
+  durationMs: z.number(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+export const featureRunSchema = z.object({
+  runId: z.string(),
+  feature: z.string(),
+  output: z.unknown(),
+  steps: z.array(stepSchema),
+  durationMs: z.number(),
+});
+
+export const featureSchema = z.looseObject({
+  product: z.string(),
+  version: z.number().int(),
+  definition: z.looseObject({ tag: z.string(), name: z.string(), events: z.array(z.looseObject({})) }),
+  createdAt: iso,
+  updatedAt: iso,
+});
+
+export const cacheTypeSchema = z.object({
+  tag: z.string(),
+  ttl: z.number().int().describe('ms'),
+  description: z.string().optional(),
+  updatedAt: iso,
+});

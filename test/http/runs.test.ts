@@ -106,14 +106,47 @@ describe('POST /v1/fallbacks/:tag/run', () => {
     expect(sim.calls).toHaveLength(0);
   });
 
-  it('answers 400 BACKSTOP_UNSUPPORTED for a session or a cache', async () => {
-    const { call, chains } = api();
-    const tag = await chains.chain([chains.option(await chains.provider('s'))]);
-    const session = await call('POST', `/v1/fallbacks/${tag}/run`, { session: { tag: 's', token: 't' } });
-    expect(session.status).toBe(400);
-    expect(session.body).toMatchObject({ code: 'BACKSTOP_UNSUPPORTED', field: 'session' });
-    const cache = await call('POST', `/v1/fallbacks/${tag}/run`, { cache: 'key' });
-    expect(cache.body).toMatchObject({ code: 'BACKSTOP_UNSUPPORTED', field: 'cache' });
+  it('verifies a session (401 for a refused token, nothing called) and serves a cache', async () => {
+    const { call, chains, backstop } = api();
+    const sim = await chains.provider('s');
+    const tag = await chains.chain([chains.option(sim, { input: { user: '$Session{sub}' } })]);
+    await backstop.session.define({ tag: 'user', secret: 'k'.repeat(32) });
+    const token = await backstop.session.sign({ tag: 'user', claims: { sub: 'u-1' } });
+
+    const unknown = await call('POST', `/v1/fallbacks/${tag}/run`, { session: { tag: 'nope', token } });
+    expect(unknown.status).toBe(400);
+    expect(pathsOf(unknown)).toEqual(['session.tag']);
+    const refused = await call('POST', `/v1/fallbacks/${tag}/run`, {
+      session: { tag: 'user', token: `${token}x` },
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.body).toMatchObject({
+      code: 'BACKSTOP_SESSION_INVALID',
+      session: 'user',
+      reason: 'signature',
+    });
+    expect(refused.headers['www-authenticate']).toContain('Bearer');
+    expect(refused.text).not.toContain(token);
+    expect(sim.calls).toHaveLength(0);
+
+    const noCache = await call('POST', `/v1/fallbacks/${tag}/run`, {
+      session: { tag: 'user', token },
+      cache: 'c',
+    });
+    expect(noCache.status).toBe(400);
+    expect(pathsOf(noCache)).toEqual(['cache']);
+    expect((await call('PUT', '/v1/caches/c', { ttl: '1m' })).status).toBe(200);
+    const first = await call('POST', `/v1/fallbacks/${tag}/run`, {
+      session: { tag: 'user', token },
+      cache: 'c',
+    });
+    const second = await call('POST', `/v1/fallbacks/${tag}/run`, {
+      session: { tag: 'user', token },
+      cache: 'c',
+    });
+    expect(first.body.cache).toEqual({ tag: 'c', hit: false });
+    expect(second.body.cache).toMatchObject({ tag: 'c', hit: true, runId: first.body.runId });
+    expect(sim.calls.map((c) => c.body)).toEqual([{ user: 'u-1' }]);
     expect((await call('POST', `/v1/fallbacks/${tag}/run`, { session: {}, cache: '' })).status).toBe(200);
   });
 });

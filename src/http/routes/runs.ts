@@ -56,6 +56,7 @@ export function runRoutes(app: FastifyInstance, { backstop, doc, metrics }: Rout
         result: report.result,
         attempts: report.attempts,
         durationMs: report.durationMs,
+        ...(report.cache ? { cache: report.cache } : {}),
       };
     },
   });
