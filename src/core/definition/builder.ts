@@ -20,7 +20,7 @@ export interface MapContext {
 }
 
 type Partial = {
-  kind?: 'app' | 'database' | 'workflow' | 'notification' | 'handler';
+  kind?: 'app' | 'database' | 'workflow' | 'notification' | 'feature' | 'handler';
   address?: string;
   action?: string;
   fn?: InlineHandler;
@@ -57,6 +57,10 @@ export class ProviderBuilder {
   }
   notification(tag: string): this {
     return this.setTarget('notification', tag);
+  }
+  /** A feature as the provider (seed 001 `type: FEATURE`): its output is the response. */
+  feature(tag: string): this {
+    return this.setTarget('feature', tag);
   }
   /** The action of an app or database target. */
   action(tag: string): this {
@@ -144,6 +148,8 @@ export class ProviderBuilder {
         return { kind, notification: address!, event: action };
       case 'workflow':
         return { kind, workflow: address! };
+      case 'feature':
+        return { kind, feature: address! };
       default:
         throw this.error(
           'target',
@@ -152,7 +158,7 @@ export class ProviderBuilder {
     }
   }
 
-  private setTarget(kind: 'app' | 'database' | 'workflow' | 'notification', tag: string): this {
+  private setTarget(kind: 'app' | 'database' | 'workflow' | 'notification' | 'feature', tag: string): this {
     if (this.target.kind && this.target.kind !== kind) {
       throw this.error(kind, `provider already targets a ${this.target.kind}; a provider has one target`);
     }
