@@ -109,7 +109,7 @@ export class Backstop {
     const clock = options.clock ?? systemClock;
     const sessions = new SessionRegistry(clock, config.BACKSTOP_SESSION_KEY);
     const targets = new TargetRegistry();
-    const runtime = new RedisRuntime(options.redis, settings, logger);
+    const runtime = new RedisRuntime(options.redis, settings, logger, options.clock);
     runtime.hook(
       (stores) => healthRuntime.start(stores),
       () => healthRuntime.stop(),

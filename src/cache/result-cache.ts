@@ -20,7 +20,7 @@ export interface CachedEntry {
 
 /** Either this caller ran the chain, or it got a result some run stored (or one it waited for). */
 export type CacheOutcome =
-  | { kind: 'ran'; outcome: RunOutcome; stored: boolean }
+  | { kind: 'ran'; outcome: RunOutcome; stored: CachedEntry | undefined }
   | { kind: 'cached'; entry: CachedEntry };
 
 /** The single-flight lock lives this long unless its holder renews it: a crashed holder frees it by then. */
@@ -73,12 +73,8 @@ export class ResultCache {
       let entry: CachedEntry | undefined;
       try {
         const outcome = await this.lead(key, scope.cacheTag, run, signal);
-        entry =
-          outcome.kind === 'cached'
-            ? outcome.entry
-            : outcome.stored
-              ? toEntry(outcome.outcome, this.clock)
-              : undefined;
+        // Waiters get exactly what was stored (its storedAt too), as any later hit would.
+        entry = outcome.kind === 'cached' ? outcome.entry : outcome.stored;
         return outcome;
       } finally {
         this.inflight.delete(key);
@@ -159,12 +155,13 @@ export class ResultCache {
       });
     }, LOCK_MS / 3);
     renew.unref();
-    let stored = false;
+    let stored: CachedEntry | undefined;
     try {
       const outcome = await run();
       if (outcome.ok) {
-        await this.redis.set(key, JSON.stringify(toEntry(outcome, this.clock)), 'PX', ttl);
-        stored = true;
+        const entry = toEntry(outcome, this.clock);
+        await this.redis.set(key, JSON.stringify(entry), 'PX', ttl);
+        stored = entry;
       }
       return { kind: 'ran', outcome, stored };
     } finally {

@@ -131,14 +131,14 @@ export class FallbackProcessor {
         );
       }
       // The reorder and per-provider changes are applied to the definition read inside the CAS loop.
-      await this.fallback.updateStored(chain.product, chain.tag, (current) => ({
-        ...fields,
-        options: applyProviderChanges(
-          (fields.options as ParsedDeclarativeDefinition['options']) ?? current.options,
-          order,
-          providers,
-        ),
-      }));
+      await this.fallback.updateStored(chain.product, chain.tag, (current) => {
+        const options = fields.options ?? current.options;
+        const reshapes = order !== undefined || Object.values(providers).some(changesDefinition);
+        // Options sent in this update that are not a list of objects: the definition's own
+        // validation names what is wrong with them.
+        if (!reshapes || !isOptionList(options)) return fields;
+        return { ...fields, options: applyProviderChanges(options, order, providers) };
+      });
       changed.push(...Object.keys(fields));
       if (order) changed.push('order');
       for (const [name, change] of Object.entries(providers))
@@ -208,6 +208,10 @@ export class FallbackProcessor {
     }
     return states;
   }
+}
+
+function isOptionList(value: unknown): value is ParsedDeclarativeDefinition['options'] {
+  return Array.isArray(value) && value.every((o) => o !== null && typeof o === 'object' && !Array.isArray(o));
 }
 
 function changesDefinition(change: ProviderChange): boolean {

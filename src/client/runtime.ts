@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ResultCache } from '../cache/result-cache.js';
 import type { Config } from '../config.js';
-import { systemClock } from '../core/clock.js';
+import { type Clock, systemClock } from '../core/clock.js';
 import { BackstopError, ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { blockingClient, connectStoreClient } from '../redis/connection.js';
@@ -43,6 +43,7 @@ export class RedisRuntime {
     private readonly redis: string | Redis | undefined,
     private readonly config: Config,
     private readonly logger: Logger,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Runs once connected, before any caller gets the stores; `close` hooks run first on close. */
@@ -115,7 +116,7 @@ export class RedisRuntime {
       fallbacks: new FallbackStore(client, keys),
       apps: new AppStore(client, keys),
       features: new FeatureStore(client, keys),
-      results: new ResultCache(client, keys, () => blockingClient(source), systemClock, this.logger),
+      results: new ResultCache(client, keys, () => blockingClient(source), this.clock, this.logger),
       keys,
     };
     stores.onDefinitionChange((key) => stores.fallbacks.invalidate(key));

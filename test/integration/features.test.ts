@@ -368,7 +368,10 @@ it('a run with amount as a string rejects with ValidationError naming input.amou
 });
 
 it('an event’s tag names its step: two ACTION events of the same action read apart by $Sequence', async () => {
-  sims.log.always({ kind: 'ok', body: (call: SeenCall) => ({ entry: `entry-${sims.log.calls.indexOf(call) + 1}` }) });
+  sims.log.always({
+    kind: 'ok',
+    body: (call: SeenCall) => ({ entry: `entry-${sims.log.calls.indexOf(call) + 1}` }),
+  });
   await backstop.features.create({
     tag: 'double-log',
     name: 'Log twice',
@@ -698,6 +701,7 @@ describe('idempotency keys', () => {
     await backstop.features.run({ ...RUN, idempotencyKey: 'order-2' });
     const third = keysSeen().map((k) => k[2]);
 
+    expect(first).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
     expect(second).toEqual(first);
     for (const [i, key] of third.entries()) expect(key).not.toBe(first[i]);
   });

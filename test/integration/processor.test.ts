@@ -205,7 +205,10 @@ describe('processor trigger', () => {
       action: 'trigger' as const,
       input: { amount: 5 },
     };
-    await validationNaming(backstop.processor.fallback.run(rest as FallbackProcessorInput), 'product_tag');
+    await validationNaming(
+      backstop.processor.fallback.run(rest as unknown as FallbackProcessorInput),
+      'product_tag',
+    );
     expect(stripe.calls).toHaveLength(0);
   });
 

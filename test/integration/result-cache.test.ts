@@ -1,8 +1,7 @@
 import { Queue } from 'bullmq';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type Backstop,
-  type Clock,
   FallbackExhaustedError,
   NotFoundError,
   type RunReport,
@@ -323,30 +322,27 @@ describe('single flight', () => {
   });
 
   it('tells waiters in the same process the storedAt that the cache keeps', async () => {
-    // A clock that moves on every reading: two readings never give the same time.
-    let last = Date.now();
-    const clock: Clock = {
-      now: () => {
-        last = Math.max(last + 1, Date.now());
-        return last;
-      },
-      setTimer(ms, fn) {
-        const handle = setTimeout(fn, ms);
-        return () => clearTimeout(handle);
-      },
-    };
-    await backstop.close();
-    backstop = testBackstop({ prefix, clock });
     const { sim, tag } = await cachedChain();
-    sim.next({ kind: 'stall', ms: 300 });
-    const reports = await Promise.all(
-      Array.from({ length: 3 }, () => backstop.fallback.runDetailed({ tag, input, cache: CACHE })),
-    );
-    const later = await backstop.fallback.runDetailed({ tag, input, cache: CACHE });
-    expect(sim.calls).toHaveLength(1);
-    const waiters = reports.filter((r) => r.cache?.hit);
-    expect(waiters).toHaveLength(2);
-    for (const r of waiters) expect(r.cache?.storedAt).toBe(later.cache?.storedAt);
+    // Time moves on at every reading, so two readings of the clock never give the same instant.
+    const realNow = Date.now.bind(Date);
+    let last = realNow();
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => {
+      last = Math.max(last + 1, realNow());
+      return last;
+    });
+    try {
+      sim.next({ kind: 'stall', ms: 300 });
+      const reports = await Promise.all(
+        Array.from({ length: 3 }, () => backstop.fallback.runDetailed({ tag, input, cache: CACHE })),
+      );
+      const later = await backstop.fallback.runDetailed({ tag, input, cache: CACHE });
+      expect(sim.calls).toHaveLength(1);
+      const waiters = reports.filter((r) => r.cache?.hit);
+      expect(waiters).toHaveLength(2);
+      for (const r of waiters) expect(r.cache?.storedAt).toBe(later.cache?.storedAt);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('shares one provider call among concurrent runs of two processes', async () => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -380,7 +380,7 @@ async function dumpRedis(): Promise<string> {
               : type === 'set'
                 ? await redis.smembers(key)
                 : type === 'zset'
-                  ? await redis.zrange(key, 0, -1, 'WITHSCORES')
+                  ? await redis.zrange(key, '0', '-1', 'WITHSCORES')
                   : type === 'stream'
                     ? await redis.xrange(key, '-', '+')
                     : type;
