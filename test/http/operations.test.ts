@@ -35,6 +35,19 @@ const ROUTES = [
   'DELETE /v1/schedules/{id}',
   'GET /v1/health/{tag}',
   'GET /v1/health/{tag}/history',
+  'POST /v1/features',
+  'GET /v1/features',
+  'GET /v1/features/{tag}',
+  'PATCH /v1/features/{tag}',
+  'DELETE /v1/features/{tag}',
+  'POST /v1/features/{tag}/run',
+  'POST /v1/features/{tag}/dispatch',
+  'PUT /v1/caches/{tag}',
+  'GET /v1/caches',
+  'DELETE /v1/caches/{tag}',
+  'POST /v1/caches/clear',
+  'GET /v1/sessions',
+  'POST /v1/processor/fallback/run',
 ];
 
 describe('/healthz and /readyz', () => {

@@ -17,7 +17,6 @@ import { REDACTED_PATHS } from '../../src/logger.js';
 import { httpChains, rejection } from '../helpers/http-chains.js';
 import type { ProviderSimulator } from '../helpers/provider-simulator.js';
 import { rawRedis, testBackstop, uniquePrefix } from '../helpers/redis.js';
-import { sleep } from '../helpers/until.js';
 
 // Sessions against real components: tokens made by Backstop and by jose, providers that are real
 // HTTP simulators, a real JWKS server on loopback, a real worker and the real Redis. A refused
@@ -445,15 +444,14 @@ describe('dispatch', () => {
   it('a token that expires while its job waits fails the job as BACKSTOP_SESSION_INVALID without calling anything', async () => {
     const { sim, tag } = await sessionChain();
     await backstop.worker({ healthchecks: false });
-    // exp is whole seconds: sign at the start of a second, so that '1s' is a full second and the
-    // token is still valid when dispatch verifies it.
-    await sleep(1000 - (Date.now() % 1000));
-    const token = await backstop.session.sign({ tag: 'user', claims: USER, expiresIn: '1s' });
+    // exp is whole seconds: at least 2 s of validity leaves dispatch time to verify it on a busy
+    // machine, and the job runs 2 s after the token has expired.
+    const token = await hsToken(USER, { exp: 3 });
     const handle = await backstop.fallback.dispatch({
       tag,
       input: { amount: 8 },
       session: { tag: 'user', token },
-      schedule: { delay: 2500 },
+      schedule: { delay: 5000 },
     });
     const view = await backstop.jobs.wait(handle.id, { timeout: 10_000 });
     expect(view.state).toBe('failed');
