@@ -28,6 +28,17 @@ export const LOCK_MS = 10_000;
 /** Waiters look again this often, in case a notification was missed. */
 const POLL_MS = 250;
 
+/**
+ * KEYS: cache types, entry, lock. ARGV: cache tag, token, lock ms.
+ * → {-1} no such cache; {0, entry} a stored result; {1, type} the lock is ours; {2} someone holds it.
+ */
+const LOOK_OR_LOCK = `
+local cacheType = redis.call('HGET', KEYS[1], ARGV[1])
+if not cacheType then return {-1} end
+local hit = redis.call('GET', KEYS[2])
+if hit then return {0, hit} end
+if redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3], 'NX') then return {1, cacheType} end
+return {2}`;
 /** Releases the lock only if we still hold it. KEYS: lock. ARGV: token. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 /** Extends the lock only if we still hold it. KEYS: lock. ARGV: token, ms. */
@@ -116,27 +127,27 @@ export class ResultCache {
   ): Promise<CacheOutcome> {
     const lock = `${key}:lock`;
     for (;;) {
-      const [[, typeJson], [, hit]] = (await this.redis
-        .multi()
-        .hget(this.keys.cacheTypes(), cacheTag)
-        .get(key)
-        .exec()) as [[Error | null, string | null], [Error | null, string | null]];
-      if (!typeJson) {
+      // One round trip: is the cache defined, is there a result, else take the lock.
+      const token = randomUUID();
+      const [state, value] = (await this.redis.eval(
+        LOOK_OR_LOCK,
+        3,
+        this.keys.cacheTypes(),
+        key,
+        lock,
+        cacheTag,
+        token,
+        LOCK_MS,
+      )) as [number, string | undefined];
+      if (state === -1) {
         throw ValidationError.field(
           'cache',
           `no cache '${cacheTag}' is defined; define it with cache.define({ tag, ttl })`,
         );
       }
-      if (hit) return { kind: 'cached', entry: JSON.parse(hit) as CachedEntry };
-      const token = randomUUID();
-      if ((await this.redis.set(lock, token, 'PX', LOCK_MS, 'NX')) === 'OK') {
-        // The holder before us may have stored its result between our read and our lock.
-        const stored = await this.redis.get(key);
-        if (stored) {
-          await this.redis.eval(RELEASE, 1, lock, token);
-          return { kind: 'cached', entry: JSON.parse(stored) as CachedEntry };
-        }
-        return this.runHoldingLock(key, lock, token, (JSON.parse(typeJson) as StoredCacheType).ttl, run);
+      if (state === 0) return { kind: 'cached', entry: JSON.parse(value!) as CachedEntry };
+      if (state === 1) {
+        return this.runHoldingLock(key, lock, token, (JSON.parse(value!) as StoredCacheType).ttl, run);
       }
       await this.waitFor(key, signal);
     }
@@ -156,22 +167,28 @@ export class ResultCache {
     }, LOCK_MS / 3);
     renew.unref();
     let stored: CachedEntry | undefined;
+    let finish = this.redis.multi();
     try {
       const outcome = await run();
       if (outcome.ok) {
-        const entry = toEntry(outcome, this.clock);
-        await this.redis.set(key, JSON.stringify(entry), 'PX', ttl);
-        stored = entry;
+        stored = toEntry(outcome, this.clock);
+        finish = finish.set(key, JSON.stringify(stored), 'PX', ttl);
       }
       return { kind: 'ran', outcome, stored };
     } finally {
       clearInterval(renew);
-      await this.redis
-        .multi()
-        .eval(RELEASE, 1, lock, token)
-        .publish(this.keys.cacheEvents(), key)
-        .exec()
-        .catch((error) => this.logger.warn({ err: error, key }, 'could not release a single-flight lock'));
+      // Store, release and wake the waiters in one round trip, in that order.
+      let failed: unknown;
+      try {
+        const replies = (await finish
+          .eval(RELEASE, 1, lock, token)
+          .publish(this.keys.cacheEvents(), key)
+          .exec()) as [Error | null, unknown][] | null;
+        failed = replies?.find(([error]) => error)?.[0];
+      } catch (error) {
+        failed = error;
+      }
+      if (failed) this.logger.warn({ err: failed, key }, 'could not store a result or release its lock');
     }
   }
 

@@ -183,13 +183,16 @@ export class FallbackApi {
       session,
     };
     const cacheTag = resolved.cache;
-    const { outcome, cache } = await runThroughCache(
-      cacheTag ? (await this.internals.runtime.get()).results : undefined,
-      cacheTag ? { cacheTag, ...cacheScopeOf(chain, resolved.env, input, session) } : undefined,
-      runId,
-      () => runChain(this.internals.engine, request),
-      resolved.signal,
-    );
+    // Without a cache, the engine directly: no closure or extra promise on the common path.
+    const { outcome, cache } = cacheTag
+      ? await runThroughCache(
+          (await this.internals.runtime.get()).results,
+          { cacheTag, ...cacheScopeOf(chain, resolved.env, input, session) },
+          runId,
+          () => runChain(this.internals.engine, request),
+          resolved.signal,
+        )
+      : { outcome: await runChain(this.internals.engine, request), cache: undefined };
     if (!outcome.ok) {
       this.internals.logger.warn(
         { runId, tag: chain.tag, product: chain.product, err: outcome.error },
