@@ -283,7 +283,9 @@ function printHeader(env: HttpBenchEnv): void {
   console.log(
     '     session: { tag, token } (HS256, 1 h, verified by jose on every run) vs without; for reference,',
   );
-  console.log('     jose.jwtVerify alone on the same token with the secret as raw bytes (Backstop imports it once).');
+  console.log(
+    '     jose.jwtVerify alone on the same token with the secret as raw bytes (Backstop imports it once).',
+  );
   console.log(
     `Single flight: bursts of ${BURSTS.runs} identical runs started at once (runDetailed), the cached result`,
   );
