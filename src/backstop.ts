@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
+import { noSuchCache } from './cache/cache-definition.js';
 import { AppApi } from './client/app-api.js';
 import { CacheApi } from './client/cache-api.js';
 import { CodeRegistry } from './client/code-registry.js';
 import { FallbackApi } from './client/fallback-api.js';
-import { FeaturesApi } from './client/features-api.js';
+import { FeaturesApi, nestedContextOf } from './client/features-api.js';
 import { HealthApi } from './client/health-api.js';
 import type { Internals } from './client/internals.js';
 import { JobsApi } from './client/jobs-api.js';
@@ -107,7 +108,10 @@ export class Backstop {
     const health = options.health ?? healthRuntime.view;
     const handlers = new HandlerRegistry();
     const clock = options.clock ?? systemClock;
-    const sessions = new SessionRegistry(clock, config.BACKSTOP_SESSION_KEY);
+    const sessions = new SessionRegistry(clock, config.BACKSTOP_SESSION_KEY, async () => {
+      const stores = await runtime.get();
+      return { redis: stores.redis, key: stores.keys.sessionSealKey() };
+    });
     const targets = new TargetRegistry();
     const runtime = new RedisRuntime(options.redis, settings, logger, options.clock);
     runtime.hook(
@@ -132,27 +136,17 @@ export class Backstop {
       },
     };
     this.queues = new QueueRuntime(() => runtime.get(), settings.BACKSTOP_PREFIX, retentionOf(settings));
-    const sealKey = async () => {
-      const stores = await runtime.get();
-      return { redis: stores.redis, key: stores.keys.sessionSealKey() };
-    };
     const producer = new Producer(this.queues, {
       defaults: this.internals.defaults,
       resolve: (product, tag, kind) =>
         kind === 'feature' ? this.features.resolve(product, tag) : this.fallback.resolve(product, tag),
-      sealSession: async (session, associated) => {
-        await sessions.verify(session);
-        return sessions.sealFor(session, associated, sealKey);
-      },
+      sealSession: (session, associated) => sessions.verifyAndSeal(session, associated),
       checkCache: async (tag) =>
         void (await this.cache.fetch(tag).catch(() => {
-          throw ValidationError.field(
-            'cache',
-            `no cache '${tag}' is defined; define it with cache.define({ tag, ttl })`,
-          );
+          throw noSuchCache(tag);
         })),
     });
-    this.openSession = (sealed, associated) => sessions.openAndVerify(sealed, associated, sealKey);
+    this.openSession = (sealed, associated) => sessions.openAndVerify(sealed, associated);
     this.fallback = new FallbackApi(this.internals, producer);
     this.features = new FeaturesApi(this.internals, this.fallback, producer);
     this.session = new SessionApi(sessions);
@@ -165,41 +159,20 @@ export class Backstop {
     const http = new HttpAppTarget(async (tag) => (await runtime.get()).apps.compiled(tag));
     targets.register('app', new AppTargetAdapter(handlers, http));
     targets.register('handler', { call: async (target, request, ctx) => target.fn(request, ctx) });
+    // Nested chains and features run through the same calls feature steps use.
     targets.register(
       'workflow',
-      new WorkflowTargetAdapter(async (tag, input, ctx) => {
-        const params = {
-          product: ctx.product,
-          env: ctx.env,
-          tag,
-          idempotencyKey: ctx.idempotencyKey,
-          signal: ctx.signal,
-        };
-        const report = await this.fallback.runAtDepth(
-          { ...params, input: input as Record<string, unknown> },
-          ctx.depth + 1,
-          { session: ctx.session },
-        );
-        return report.result;
-      }),
+      new WorkflowTargetAdapter(
+        async (tag, input, ctx) =>
+          (await this.features.deps.runFallback(tag, input, nestedContextOf(ctx))).result,
+      ),
     );
     targets.register(
       'feature',
-      new FeatureTargetAdapter(async (tag, input, ctx) => {
-        const params = {
-          product: ctx.product,
-          env: ctx.env,
-          tag,
-          idempotencyKey: ctx.idempotencyKey,
-          signal: ctx.signal,
-        };
-        const report = await this.features.runAtDepth(
-          { ...params, input: input as Record<string, unknown> },
-          ctx.depth + 1,
-          { session: ctx.session },
-        );
-        return report.output;
-      }),
+      new FeatureTargetAdapter(
+        async (tag, input, ctx) =>
+          (await this.features.deps.runFeature(tag, input, nestedContextOf(ctx))).output,
+      ),
     );
     this.handlers = {
       register: (app, action, handler) => handlers.register(app, action, handler),

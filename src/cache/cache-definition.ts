@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_TIMER_MS, tagSchema } from '../core/definition/common-schema.js';
 import { parseDuration } from '../core/duration.js';
+import { UnsupportedError, ValidationError } from '../core/validation-error.js';
 
 /** `cache.define({ tag, ttl })`: how long successful results of runs naming this cache are kept. */
 export const cacheDefinitionSchema = z.strictObject({
@@ -29,4 +30,20 @@ export interface StoredCacheType {
   ttl: number;
   description?: string | undefined;
   updatedAt: string;
+}
+
+/** A run or dispatch names a cache nobody defined: the field is `cache`. */
+export function noSuchCache(tag: string): ValidationError {
+  return ValidationError.field(
+    'cache',
+    `no cache '${tag}' is defined; define it with cache.define({ tag, ttl })`,
+  );
+}
+
+/** `cache` on a feature run or dispatch: refused, not ignored. */
+export function featuresAreNotCached(): UnsupportedError {
+  return new UnsupportedError(
+    'cache',
+    'features are not cached; name a cache on the fallbacks they run instead',
+  );
 }

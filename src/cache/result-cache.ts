@@ -4,9 +4,8 @@ import type { AttemptRecord } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { RunOutcome } from '../core/run-chain.js';
-import { ValidationError } from '../core/validation-error.js';
 import type { Keys } from '../store/keys.js';
-import type { StoredCacheType } from './cache-definition.js';
+import { noSuchCache, type StoredCacheType } from './cache-definition.js';
 import { type CacheScope, cacheHash } from './cache-key.js';
 
 /** A successful run's result as the cache keeps it. */
@@ -140,10 +139,7 @@ export class ResultCache {
         LOCK_MS,
       )) as [number, string | undefined];
       if (state === -1) {
-        throw ValidationError.field(
-          'cache',
-          `no cache '${cacheTag}' is defined; define it with cache.define({ tag, ttl })`,
-        );
+        throw noSuchCache(cacheTag);
       }
       if (state === 0) return { kind: 'cached', entry: JSON.parse(value!) as CachedEntry };
       if (state === 1) {

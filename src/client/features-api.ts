@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { featuresAreNotCached } from '../cache/cache-definition.js';
 import type { Feature } from '../core/feature/feature.js';
 import type { FeatureDefinition } from '../core/feature/feature-schema.js';
-import { type FeatureDeps, runFeature } from '../core/feature/run-feature.js';
+import { type FeatureDeps, type NestedRunContext, runFeature } from '../core/feature/run-feature.js';
 import type { StepRecord } from '../core/feature/step-record.js';
 import { TargetUnavailableError } from '../core/provider-errors.js';
-import { NotFoundError, UnsupportedError, ValidationError } from '../core/validation-error.js';
+import type { TargetContext } from '../core/target.js';
+import { NotFoundError, ValidationError } from '../core/validation-error.js';
 import type { JobHandle, ScheduleHandle } from '../queue/job-handle.js';
 import type { DispatchParams, Producer } from '../queue/producer.js';
 import type { Claims } from '../session/session-registry.js';
@@ -41,31 +43,9 @@ export class FeaturesApi {
     this.deps = {
       engine: internals.engine,
       runFallback: (tag, input, ctx) =>
-        fallback.runAtDepth(
-          {
-            product: ctx.product,
-            env: ctx.env,
-            tag,
-            input: asInput(input, tag),
-            idempotencyKey: ctx.runKey,
-            signal: ctx.signal,
-          },
-          ctx.depth,
-          { session: ctx.session },
-        ),
+        fallback.runAtDepth(nestedParams(tag, input, ctx), ctx.depth, { session: ctx.session }),
       runFeature: (tag, input, ctx) =>
-        this.runAtDepth(
-          {
-            product: ctx.product,
-            env: ctx.env,
-            tag,
-            input: asInput(input, tag),
-            idempotencyKey: ctx.runKey,
-            signal: ctx.signal,
-          },
-          ctx.depth,
-          { session: ctx.session },
-        ),
+        this.runAtDepth(nestedParams(tag, input, ctx), ctx.depth, { session: ctx.session }),
     };
   }
 
@@ -137,10 +117,7 @@ export class FeaturesApi {
   ): Promise<FeatureReport<T>> {
     const resolved = parseRunParams(params, this.internals.defaults);
     if (resolved.cache) {
-      throw new UnsupportedError(
-        'cache',
-        'features are not cached; name a cache on the fallbacks they run instead',
-      );
+      throw featuresAreNotCached();
     }
     const session = resolved.session
       ? await this.internals.sessions.verify(resolved.session)
@@ -192,6 +169,33 @@ export class FeaturesApi {
     if (!feature) throw new NotFoundError('feature', tag, product);
     return feature;
   }
+}
+
+/** The run parameters of a nested run: the parent's product, env, key root and signal. */
+function nestedParams(tag: string, input: unknown, ctx: NestedRunContext): RunParams {
+  return {
+    product: ctx.product,
+    env: ctx.env,
+    tag,
+    input: asInput(input, tag),
+    idempotencyKey: ctx.runKey,
+    signal: ctx.signal,
+  };
+}
+
+/**
+ * What a nested run inherits from the attempt of a workflow or feature target: the provider's
+ * idempotency key roots the nested run's keys, one level deeper.
+ */
+export function nestedContextOf(ctx: TargetContext): NestedRunContext {
+  return {
+    product: ctx.product,
+    env: ctx.env,
+    runKey: ctx.idempotencyKey,
+    depth: ctx.depth + 1,
+    session: ctx.session,
+    signal: ctx.signal,
+  };
 }
 
 /** A step's mapped input becomes the nested run's input, which must be an object. */

@@ -8,7 +8,7 @@ import { parseOrThrow } from '../core/zod-issues.js';
 import type { FallbackDescription } from './describe.js';
 import type { FallbackApi } from './fallback-api.js';
 import type { Internals } from './internals.js';
-import { resolveTarget, runTargetShape } from './run-params.js';
+import { resolveTarget, runTargetShape, sessionOf } from './run-params.js';
 
 /** How long `provider_status: 'unhealthy'` keeps a provider out, unless `for` says otherwise. */
 export const DEFAULT_MARK_MS = 15 * 60_000;
@@ -103,8 +103,8 @@ export class FallbackProcessor {
       });
     }
     // Changing or resetting a fallback is an operator's act: a session, when given, must verify.
-    const session = parsed.session && 'tag' in parsed.session ? parsed.session : undefined;
-    if (session) await this.internals.sessions.verify(session as { tag: string; token: string });
+    const session = sessionOf(parsed.session);
+    if (session) await this.internals.sessions.verify(session);
     const chain = await this.fallback.resolve(product, tag);
     if (parsed.action === 'reset') return this.reset(chain, env);
     return this.update(

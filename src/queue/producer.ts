@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
+import { featuresAreNotCached } from '../cache/cache-definition.js';
 import { type RunTarget, resolveTarget, runTargetShape, sessionOf } from '../client/run-params.js';
 import type { InputValidator } from '../core/input-schema.js';
 import { resolveSchedule, type Schedule } from '../core/schedule.js';
-import { UnsupportedError, ValidationError } from '../core/validation-error.js';
+import { ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
 import type { SealedSession, SessionRef } from '../session/session-registry.js';
 import type { FallbackJobData } from './job-data.js';
@@ -149,10 +150,7 @@ export class Producer {
     const session = sessionOf(parsed.session);
     const cache = parsed.cache || undefined;
     if (cache && kind === 'feature') {
-      throw new UnsupportedError(
-        'cache',
-        'features are not cached; name a cache on the fallbacks they run instead',
-      );
+      throw featuresAreNotCached();
     }
     const chain = await resolve(product, parsed.tag, kind);
     const input = withRoot(root, () => chain.validateInput(parsed.input ?? {}));

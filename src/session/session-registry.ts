@@ -41,6 +41,8 @@ export class SessionRegistry {
     private readonly clock: Clock,
     /** BACKSTOP_SESSION_KEY, when set: the key that seals tokens in job data. */
     private readonly configuredKey: string | undefined,
+    /** Where the sealing key is kept when BACKSTOP_SESSION_KEY is not set (read on first use). */
+    private readonly storedKey: () => Promise<{ redis: Redis; key: string }>,
   ) {}
 
   async define(definition: SessionDefinition): Promise<SessionDescription> {
@@ -94,19 +96,16 @@ export class SessionRegistry {
       .sign(new TextEncoder().encode(secret));
   }
 
-  /** Seals a verified token for job data, bound to the job's identity. */
-  async sealFor(ref: SessionRef, associated: string, redis: () => Promise<{ redis: Redis; key: string }>) {
-    const seal = await this.sealer(redis);
-    return { tag: ref.tag, sealed: seal.seal(ref.token, associated) } satisfies SealedSession;
+  /** Verifies a token (at dispatch) and seals it for job data, bound to the job's identity. */
+  async verifyAndSeal(ref: SessionRef, associated: string): Promise<SealedSession> {
+    await this.verify(ref);
+    const seal = await this.sealer();
+    return { tag: ref.tag, sealed: seal.seal(ref.token, associated) };
   }
 
   /** Opens and verifies a job's sealed token again: it may have expired while the job waited. */
-  async openAndVerify(
-    sealed: SealedSession,
-    associated: string,
-    redis: () => Promise<{ redis: Redis; key: string }>,
-  ): Promise<Claims> {
-    const seal = await this.sealer(redis);
+  async openAndVerify(sealed: SealedSession, associated: string): Promise<Claims> {
+    const seal = await this.sealer();
     const token = seal.open(sealed.sealed, associated);
     if (token === undefined) {
       throw new SessionInvalidError(
@@ -133,10 +132,10 @@ export class SessionRegistry {
    * process of the installation. The latter keeps tokens out of job data and dashboards, not away
    * from someone who can read Redis itself: set BACKSTOP_SESSION_KEY in production.
    */
-  private sealer(redis: () => Promise<{ redis: Redis; key: string }>): Promise<TokenSeal> {
+  private sealer(): Promise<TokenSeal> {
     this.seal ??= (async () => {
       if (this.configuredKey) return new TokenSeal(parseSealKey(this.configuredKey));
-      const { redis: client, key } = await redis();
+      const { redis: client, key } = await this.storedKey();
       await client.set(key, randomBytes(32).toString('base64'), 'NX');
       const stored = await client.get(key);
       if (!stored) throw new Error('the session sealing key vanished from Redis');
