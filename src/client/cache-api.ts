@@ -1,12 +1,20 @@
+import { z } from 'zod';
 import {
   type CacheDefinition,
   cacheDefinitionSchema,
   type StoredCacheType,
 } from '../cache/cache-definition.js';
+import { tagSchema } from '../core/definition/common-schema.js';
 import { NotFoundError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
 import type { Internals } from './internals.js';
 import { resolveTarget } from './run-params.js';
+
+const clearSchema = z.strictObject({
+  tag: tagSchema,
+  env: tagSchema.optional(),
+  product: tagSchema.optional(),
+});
 
 /**
  * `backstop.cache`: result caches. A run with `cache: tag` returns a stored result of an identical
@@ -48,8 +56,10 @@ export class CacheApi {
 
   /** Deletes the stored results of one fallback in one env (every cache tag); returns how many. */
   async clear(params: { env?: string; product?: string; tag: string }): Promise<number> {
-    const { env, product } = resolveTarget(params ?? {}, this.internals.defaults);
+    // Checked as tags: they become a SCAN pattern, where '*' would reach other fallbacks' results.
+    const parsed = parseOrThrow(clearSchema, params, 'invalid cache.clear parameters');
+    const { env, product } = resolveTarget(parsed, this.internals.defaults);
     const { results } = await this.internals.runtime.get();
-    return results.clear(product, env, params.tag);
+    return results.clear(product, env, parsed.tag);
   }
 }

@@ -487,6 +487,15 @@ describe('deleting cached results', () => {
     expect(sim.calls).toHaveLength(3);
   });
 
+  it('cache.clear refuses a tag that is not a tag: a glob would reach other fallbacks’ results', async () => {
+    const { tag } = await cachedChain();
+    await backstop.fallback.run({ tag, input: { amount: 1, currency: 'EUR' }, cache: CACHE });
+    const error = await rejection(backstop.cache.clear({ tag: '*' }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['tag']);
+    expect(await backstop.cache.clear({ tag })).toBe(1);
+  });
+
   it('processor reset deletes the cached results in that env and the next run misses', async () => {
     const { sim, tag } = await cachedChain();
     await backstop.fallback.run({ tag, input: { amount: 1, currency: 'EUR' }, cache: CACHE });
