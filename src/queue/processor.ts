@@ -60,7 +60,8 @@ export function fallbackProcessor(deps: ProcessorDeps) {
       chain = await deps.resolve(data.product, data.tag);
       // Validated at dispatch; again only if the definition changed since.
       if (chain.version !== data.version) input = chain.validateInput(data.input);
-      session = await openJobSession(deps, data);
+      // Most jobs have no session: no extra await on the worker's hot path for them.
+      if (data.session) session = await openJobSession(deps, data);
     } catch (error) {
       return failBeforeRun(job, error);
     }
