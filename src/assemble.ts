@@ -13,6 +13,7 @@ import { parseOrThrow } from './core/zod-issues.js';
 import { CodeRegistry } from './definitions/code-registry.js';
 import { DefinitionResolver } from './definitions/definition-resolver.js';
 import { FallbackCatalog } from './definitions/fallback-catalog.js';
+import { ReferenceCheck } from './definitions/reference-check.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { createLogger } from './logger.js';
 import type { JobRetention } from './queue/job-options.js';
@@ -43,6 +44,11 @@ export interface BackstopOptions {
    * `cooldownMs` (default 5 and 30 s, or BACKSTOP_CIRCUIT_THRESHOLD / _COOLDOWN_MS); `false` turns it off.
    */
   circuit?: { threshold?: number; cooldownMs?: number } | false;
+  /**
+   * Refuse definitions that name an app, action, healthcheck, chain or feature that does not exist
+   * (default true, or BACKSTOP_CHECK_REFERENCES); `false` allows forward references, logging each.
+   */
+  checkReferences?: boolean;
   /** Injected time, for tests. */
   clock?: Clock;
   /** Environment to read configuration from (default `process.env`). */
@@ -68,6 +74,7 @@ export interface BackstopParts {
   engine: EngineDeps;
   runs: Runs;
   catalog: FallbackCatalog;
+  references: ReferenceCheck;
   queues: JobQueues;
   producer: Producer;
   retention: JobRetention;
@@ -116,7 +123,17 @@ export function assemble(options: BackstopOptions): BackstopParts {
     runFeature: async (tag, input, ctx) =>
       (await runs.nested.runFeature(tag, input, nestedContextOf(ctx))).output,
   });
-  const catalog = new FallbackCatalog({ code, stores, definitions, health: monitor, healthView, defaults });
+  const strict = options.checkReferences ?? config.BACKSTOP_CHECK_REFERENCES;
+  const references = new ReferenceCheck(stores, code, handlers, strict, logger);
+  const catalog = new FallbackCatalog({
+    code,
+    stores,
+    definitions,
+    health: monitor,
+    healthView,
+    defaults,
+    references,
+  });
   const retention = retentionOf(config);
   const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, retention);
   const producer = new Producer(queues, { definitions, sessions, caches, defaults, clock });
@@ -138,6 +155,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
     engine,
     runs,
     catalog,
+    references,
     queues,
     producer,
     retention,

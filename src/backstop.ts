@@ -59,7 +59,7 @@ export class Backstop {
     this.#parts = parts;
     const { defaults, stores, runs, producer, catalog, handlers, targets } = parts;
     this.fallback = new FallbackApi(catalog, runs, producer, defaults);
-    this.features = new FeaturesApi(stores, runs, producer, defaults);
+    this.features = new FeaturesApi(stores, runs, producer, defaults, parts.references);
     this.app = new AppApi(stores);
     this.jobs = new JobsApi(parts.queues);
     this.schedules = new SchedulesApi(parts.queues);

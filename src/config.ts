@@ -22,6 +22,9 @@ const configSchema = z.object({
   BACKSTOP_CIRCUIT_COOLDOWN_MS: count.default(30_000),
   // Worker processes.
   BACKSTOP_DEFINITIONS: z.string().min(1).optional(),
+  // Definitions that name an app, action, healthcheck, chain or feature that does not exist are
+  // refused at create time; `false` allows forward references (each is logged instead).
+  BACKSTOP_CHECK_REFERENCES: z.stringbool().default(true),
   // Seals session tokens in job data (32 bytes, hex or base64); else a key kept in Redis.
   BACKSTOP_SESSION_KEY: z.string().min(1).optional(),
   BACKSTOP_CONCURRENCY: count.optional(),

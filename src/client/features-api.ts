@@ -2,6 +2,7 @@ import type { Defaults } from '../core/defaults.js';
 import type { FeatureDefinition } from '../core/feature/feature-schema.js';
 import type { RunParams } from '../core/run-target.js';
 import { NotFoundError, ValidationError } from '../core/validation-error.js';
+import type { ReferenceCheck } from '../definitions/reference-check.js';
 import type { JobHandle, ScheduleHandle } from '../queue/job-handle.js';
 import type { DispatchParams, Producer } from '../queue/producer.js';
 import type { FeatureReport } from '../runs/feature-report.js';
@@ -20,13 +21,14 @@ export class FeaturesApi {
     private readonly runs: Runs,
     private readonly producer: Producer,
     private readonly defaults: Defaults,
+    private readonly references: ReferenceCheck,
   ) {}
 
   /** `features.create({ tag, name, input, events })`; creating the same feature again is a no-op. */
   async create(definition: FeatureDefinition): Promise<StoredFeature> {
     const product = this.defaults.requireProduct((definition as { product?: string })?.product);
     const { features } = await this.stores.get();
-    return features.create(product, definition);
+    return features.create(product, definition, (feature) => this.references.feature(feature));
   }
 
   /** `fetch(tag)` or `fetch(product, tag)`. */
@@ -57,7 +59,9 @@ export class FeaturesApi {
     if (!patch || typeof patch !== 'object')
       throw ValidationError.field('patch', 'expected an object of fields to change');
     const { features } = await this.stores.get();
-    return features.update(product, tag, patch as Record<string, unknown>);
+    return features.update(product, tag, patch as Record<string, unknown>, (feature) =>
+      this.references.feature(feature),
+    );
   }
 
   async delete(productOrTag: string, tag?: string): Promise<void> {

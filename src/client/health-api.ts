@@ -7,6 +7,7 @@ import type { ProviderStatus } from '../core/health-view.js';
 import { NotFoundError, ValidationError } from '../core/validation-error.js';
 import type { CodeRegistry } from '../definitions/code-registry.js';
 import type { DefinitionResolver } from '../definitions/definition-resolver.js';
+import type { ReferenceCheck } from '../definitions/reference-check.js';
 import type { HealthMonitor } from '../health/health-monitor.js';
 import type { HistoryBucket } from '../health/history.js';
 import type { ProbeHandler } from '../health/probe-runner.js';
@@ -48,6 +49,7 @@ export interface HealthApiDeps {
   monitor: HealthMonitor;
   defaults: Defaults;
   clock: Clock;
+  references: ReferenceCheck;
 }
 
 /** `backstop.health`: healthchecks, provider state and history. */
@@ -61,6 +63,7 @@ export class HealthApi {
     const raw = typeof a === 'string' ? { ...b, product: a } : a;
     const product = this.deps.defaults.requireProduct((raw as { product?: string })?.product);
     const definition = parseHealthcheck(raw);
+    await this.deps.references.healthcheck(definition);
     const { healthchecks } = await this.deps.monitor.parts();
     const stored = await healthchecks.create(product, definition);
     await this.deps.monitor.schedule(product, definition);
@@ -75,6 +78,7 @@ export class HealthApi {
     const { handler: _h, ...rest } = definition;
     const product = this.deps.defaults.requireProduct(rest.product);
     const parsed = parseHealthcheck(rest, true);
+    await this.deps.references.healthcheck(parsed);
     this.deps.code.healthchecks.set(product, parsed.tag, { definition: parsed, handler });
     await this.deps.monitor.schedule(product, parsed);
     return { ...parsed, product, version: 1, source: 'code' };
@@ -127,7 +131,7 @@ export class HealthApi {
     if (!patch || typeof patch !== 'object')
       throw ValidationError.field('patch', 'expected an object of fields to change');
     const { healthchecks } = await monitor.parts();
-    const stored = await healthchecks.update(product, tag, patch);
+    const stored = await healthchecks.update(product, tag, patch, (d) => this.deps.references.healthcheck(d));
     await monitor.schedule(product, stored.definition);
     return { ...stored.definition, product, version: stored.version, source: 'declarative' };
   }

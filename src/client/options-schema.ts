@@ -7,4 +7,5 @@ export const backstopOptionsSchema = z.looseObject({
   product: tagSchema.optional(),
   env: tagSchema.optional(),
   prefix: z.string().min(1).optional(),
+  checkReferences: z.boolean().optional(),
 });

@@ -11,6 +11,7 @@ import type { RedisStores } from '../store/redis-stores.js';
 import type { CodeRegistry } from './code-registry.js';
 import type { DefinitionResolver } from './definition-resolver.js';
 import { describeChain, describeStored, type FallbackDescription } from './describe-fallback.js';
+import { codeFirstPaths, declarativePaths, type ReferenceCheck } from './reference-check.js';
 
 export interface FallbackCatalogDeps {
   code: CodeRegistry;
@@ -19,6 +20,7 @@ export interface FallbackCatalogDeps {
   health: HealthMonitor;
   healthView: HealthView;
   defaults: Defaults;
+  references: ReferenceCheck;
 }
 
 /**
@@ -35,6 +37,7 @@ export class FallbackCatalog {
     const product = defaults.requireProduct(definition?.product);
     const previous = code.chain(product, definition?.tag);
     const chain = await compileCodeFirst(definition, defaults.product, (previous?.version ?? 0) + 1);
+    await this.deps.references.chain(chain, codeFirstPaths, 'code');
     code.fallbacks.set(chain.product, chain.tag, { chain, definition });
     await this.noteIntervals(chain);
     return this.describeChain(chain);
@@ -43,7 +46,7 @@ export class FallbackCatalog {
   /** A declarative chain, stored in Redis; creating the same definition again is a no-op. */
   async create(product: string, definition: unknown): Promise<FallbackDescription> {
     const { fallbacks } = await this.deps.stores.get();
-    const stored = await fallbacks.create(product, definition);
+    const stored = await fallbacks.create(product, definition, this.checkStored);
     await this.noteIntervals(compileDeclarative(stored.definition, product, stored.version));
     return describeStored(stored, this.deps.healthView, this.deps.defaults.displayEnv());
   }
@@ -86,7 +89,7 @@ export class FallbackCatalog {
       return this.define({ ...codeDefinition, ...(patch as Partial<CodeFirstDefinition>), product, tag });
     }
     const { fallbacks } = await this.deps.stores.get();
-    const stored = await fallbacks.update(product, tag, patch);
+    const stored = await fallbacks.update(product, tag, patch, this.checkStored);
     await this.noteIntervals(compileDeclarative(stored.definition, product, stored.version));
     return describeStored(stored, this.deps.healthView, this.deps.defaults.displayEnv());
   }
@@ -108,6 +111,9 @@ export class FallbackCatalog {
       providers: chain.providers.map((p) => ({ ...p, checkInterval: undefined })),
     });
   }
+
+  private readonly checkStored = (chain: Chain) =>
+    this.deps.references.chain(chain, declarativePaths, 'declarative');
 
   private noteIntervals(chain: Chain): Promise<void> {
     return this.deps.health.noteIntervals(chain.product, chain.tag, chain.providers);

@@ -68,11 +68,17 @@ export class HealthcheckStore {
     return this.records.compiledValue(this.keys.healthcheck(product, tag));
   }
 
-  async update(product: string, tag: string, patch: Record<string, unknown>): Promise<StoredHealthcheck> {
+  async update(
+    product: string,
+    tag: string,
+    patch: Record<string, unknown>,
+    check?: (definition: HealthcheckDefinition) => Promise<void>,
+  ): Promise<StoredHealthcheck> {
     for (let tries = 0; tries < 5; tries++) {
       const current = await this.fetch(product, tag);
       if (!current) throw new NotFoundError('healthcheck', tag, product);
       const definition = parseHealthcheck({ ...current.definition, ...patch, tag });
+      await check?.(definition);
       const result = await this.records.compareAndSet(
         this.keys.healthcheck(product, tag),
         current.version,

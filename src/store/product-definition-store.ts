@@ -29,6 +29,9 @@ export interface DefinitionKind<P extends { tag: string }, C> {
 /** A patch, or a function of the current definition giving one (read and applied in one CAS). */
 export type DefinitionPatch<P> = Record<string, unknown> | ((current: P) => Record<string, unknown>);
 
+/** Checks a compiled definition before it is written (what it names exists); throws to refuse it. */
+export type BeforeWrite<C> = (compiled: C) => Promise<void>;
+
 const MAX_UPDATE_TRIES = 5;
 
 /**
@@ -59,9 +62,10 @@ export class ProductDefinitionStore<P extends { tag: string }, C> {
    * Creates a definition. Creating the same definition again is a no-op (setup scripts can re-run);
    * a different definition under the same tag is a conflict: that is what update is for.
    */
-  async create(product: string, raw: unknown): Promise<StoredDefinition<P>> {
+  async create(product: string, raw: unknown, check?: BeforeWrite<C>): Promise<StoredDefinition<P>> {
     const definition = this.kind.parse(raw);
-    this.kind.compile(definition, product, 1); // checked before anything is stored
+    const compiled = this.kind.compile(definition, product, 1); // checked before anything is stored
+    await check?.(compiled);
     const json = JSON.stringify({ ...definition, product });
     const key = this.kind.key(this.keys, product, definition.tag);
     const created = await this.records.create(
@@ -91,7 +95,12 @@ export class ProductDefinitionStore<P extends { tag: string }, C> {
   }
 
   /** Merges the patch over the stored definition (top-level fields replace), re-validates, bumps the version. */
-  async update(product: string, tag: string, patch: DefinitionPatch<P>): Promise<StoredDefinition<P>> {
+  async update(
+    product: string,
+    tag: string,
+    patch: DefinitionPatch<P>,
+    check?: BeforeWrite<C>,
+  ): Promise<StoredDefinition<P>> {
     const key = this.kind.key(this.keys, product, tag);
     for (let tries = 0; tries < MAX_UPDATE_TRIES; tries++) {
       const current = await this.records.read(key);
@@ -99,7 +108,8 @@ export class ProductDefinitionStore<P extends { tag: string }, C> {
       const { product: _ignored, ...base } = JSON.parse(current.json) as P & { product: string };
       const changes = typeof patch === 'function' ? patch(base as unknown as P) : patch;
       const definition = this.kind.parse({ ...base, ...changes, tag });
-      this.kind.compile(definition, product, current.version + 1);
+      const compiled = this.kind.compile(definition, product, current.version + 1);
+      await check?.(compiled);
       const result = await this.records.compareAndSet(
         key,
         current.version,

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
+import { DIE_WITH_PARENT } from '../helpers/worker-process.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -32,12 +33,16 @@ export function spawnCli(
   env: Record<string, string | undefined> = {},
   group = false,
 ): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: group,
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', DIE_WITH_PARENT, 'src/cli/main.ts', ...args],
+    {
+      cwd: ROOT,
+      env: childEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: group,
+    },
+  );
   const text = { stdout: '', stderr: '' };
   child.stdout!.on('data', (chunk: Buffer) => {
     text.stdout += chunk.toString();

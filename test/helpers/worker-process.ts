@@ -18,6 +18,8 @@ export interface WorkerProcess {
 }
 
 const ROOT = resolve(import.meta.dirname, '../..');
+/** Makes a child stop itself if this test process dies first (see the module). */
+export const DIE_WITH_PARENT = './test/helpers/die-with-parent.mjs';
 
 /**
  * Starts a worker process (`workers/fallback.worker.ts` by default) under tsx with the test's Redis and key prefix, and waits for
@@ -29,7 +31,7 @@ export async function startWorkerProcess(
   env: Record<string, string> = {},
   script = 'workers/fallback.worker.ts',
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', DIE_WITH_PARENT, script], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -39,6 +41,7 @@ export async function startWorkerProcess(
       BACKSTOP_LOCK_DURATION_MS: '1000',
       BACKSTOP_STALLED_INTERVAL_MS: '500',
       BACKSTOP_CIRCUIT_THRESHOLD: '0', // as testBackstop: circuits only where a test turns them on
+      BACKSTOP_CHECK_REFERENCES: 'false', // as testBackstop: reference checks only where a test turns them on
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -64,7 +67,12 @@ export async function startWorkerProcess(
     void exited.then((code) => fail(new Error(`worker exited (${code}) before it was ready:\n${stderr}`)));
     setTimeout(() => fail(new Error(`worker not ready within 15 s:\n${stderr}`)), 15_000).unref();
   });
-  await ready;
+  try {
+    await ready;
+  } catch (error) {
+    child.kill('SIGKILL'); // a worker that never became ready must not outlive the test
+    throw error;
+  }
   return {
     child,
     pid: child.pid!,
