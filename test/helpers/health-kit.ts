@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { type Job, type JobType, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import type { CircuitState } from '../../src/core/health/circuit.js';
@@ -10,7 +10,7 @@ import { ProviderSimulator } from './provider-simulator.js';
 import { rawRedis, redisUrl, testBackstop, uniquePrefix } from './redis.js';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
-export { sleep, until } from './until.js';
+export { until } from './until.js';
 
 /** Live calls (POST /charge), as opposed to probes (GET /ping). */
 export const charges = (sim: ProviderSimulator) =>
@@ -90,6 +90,29 @@ export async function probeSchedulers(prefix: string): Promise<{ key: string; ev
     await queue.close();
     connection.disconnect();
   }
+}
+
+/** Probe jobs of healthcheck `tag` under a prefix, in the given BullMQ states. */
+export async function probeJobs(prefix: string, tag: string, states: JobType[]): Promise<Job[]> {
+  const connection = rawRedis();
+  const queue = new Queue('healthchecks', { connection, prefix });
+  try {
+    return (await queue.getJobs(states)).filter((job) => job?.name === tag);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+/** Probe jobs of `tag` that may still run: waiting, delayed or running. */
+export async function pendingProbes(prefix: string, tag: string): Promise<number> {
+  return (await probeJobs(prefix, tag, ['active', 'waiting', 'delayed', 'prioritized'])).length;
+}
+
+/** Probe jobs of `tag` whose time has come and that no worker has taken. */
+export async function dueProbes(prefix: string, tag: string): Promise<number> {
+  const queued = await probeJobs(prefix, tag, ['waiting', 'delayed', 'prioritized']);
+  return queued.filter((job) => job.timestamp + (job.delay ?? 0) <= Date.now()).length;
 }
 
 /** Starts `workers/healthcheck.worker.ts` as a child process; circuits are off unless `env` turns them on. */

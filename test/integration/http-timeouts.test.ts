@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backstop, DeadlineExceededError, ErrorCodes, RunAbortedError } from '../../src/index.js';
 import { httpChains, rejection } from '../helpers/http-chains.js';
 import { testBackstop } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
 
 // Time limits, deadlines and Retry-After against real loopback providers. Every timing assertion is a
 // lower bound: the machine may be slow, never fast.
@@ -134,7 +135,8 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
     const fallback = await provider('ok');
     const tag = await chain([option(primary, { retries: 2 }), option(fallback)]);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
+    // Abort once the stalled call has reached the provider: the run is waiting on it.
+    void until(() => primary.calls.length === 1, 5_000, 'the stalled call').then(() => controller.abort());
 
     const error = await rejection(backstop.fallback.run({ tag, input: {}, signal: controller.signal }));
 
