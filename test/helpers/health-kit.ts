@@ -2,6 +2,7 @@ import { type Job, type JobType, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import type { CircuitState } from '../../src/core/health/circuit.js';
+import type { HealthcheckInput } from '../../src/core/health/healthcheck-schema.js';
 import type { ProbeState } from '../../src/core/health/probe-state.js';
 import type { Backstop, BackstopOptions, FallbackOption, HealthKey } from '../../src/index.js';
 import { Keys } from '../../src/store/keys.js';
@@ -26,6 +27,19 @@ export const PAY_ACTIONS = {
 
 export function option(app: string, extra: Partial<FallbackOption> = {}): FallbackOption {
   return { type: 'action', app, event: 'charge', retries: 0, backoff: NO_BACKOFF, ...extra };
+}
+
+/** A healthcheck `<app>-health` probing app `app`'s `ping` in prd, every minute unless `extra` says otherwise. */
+export function pingHealthcheck(app: string, extra: Partial<HealthcheckInput> = {}): HealthcheckInput {
+  return {
+    name: `${app} health`,
+    tag: `${app}-health`,
+    app,
+    event: 'ping',
+    interval: 60_000,
+    envs: [{ slug: 'prd', input: {} }],
+    ...extra,
+  };
 }
 
 export const key = (healthcheck: string, env = 'prd'): HealthKey => ({

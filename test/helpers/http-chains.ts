@@ -1,6 +1,8 @@
-import type { Backstop, DeclarativeDefinition, FallbackOption } from '../../src/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { Backstop, BackstopOptions, DeclarativeDefinition, FallbackOption } from '../../src/index.js';
 import { FeatureEventTypes } from '../../src/index.js';
 import { ProviderSimulator } from './provider-simulator.js';
+import { testBackstop } from './redis.js';
 
 export const NO_BACKOFF = { type: 'fixed', delay: 0 } as const;
 
@@ -51,6 +53,24 @@ export function httpChains(backstop: () => Backstop) {
 
   const closeAll = () => Promise.all(sims.map((s) => s.close()));
   return { provider, option, chain, closeAll };
+}
+
+/** For the describe: a Backstop made before its tests and closed after them, and HTTP chains on it. */
+export function useHttpChains(options: BackstopOptions = {}) {
+  let current: Backstop | undefined;
+  const backstop = () => {
+    if (!current) throw new Error('useHttpChains: not started');
+    return current;
+  };
+  const chains = httpChains(backstop);
+  beforeAll(() => {
+    current = testBackstop(options);
+  });
+  afterAll(async () => {
+    await current?.close();
+    await chains.closeAll();
+  });
+  return { ...chains, backstop };
 }
 
 /** The error a promise rejects with; fails the test when it resolves. */

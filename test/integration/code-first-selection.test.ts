@@ -107,48 +107,49 @@ describe('how a code-first chain selects its provider', () => {
     expect(callCounts()).toEqual([2, 1, 0]);
   });
 
-  it('4. Check fallback health: an unhealthy fallback is skipped, uncalled, for the next one', async () => {
-    sims.stripe.down();
-    setHealth('paypal-health', 'unhealthy');
-
-    const report = await run();
-
-    expect(steps(report.attempts)).toEqual([
-      ['stripe', 1, 'failure'],
-      ['stripe', 2, 'failure'],
-      ['paypal', 0, 'skipped', 'unhealthy'],
-      ['square', 1, 'success'],
-    ]);
-    expect(sims.paypal.calls).toHaveLength(0);
-    expect(report.result).toStrictEqual({
-      provider: 'square',
-      chargeId: PAYMENT_RESPONSES.square.payment_id,
-      status: 'COMPLETED',
-    });
-  });
-
-  it('4. Check fallback health: the fallback’s health is read when it is reached, not when the run starts', async () => {
-    // The primary's only attempts fail; while they are in flight, PayPal's healthcheck turns unhealthy.
-    const failAndMarkPaypal = {
-      kind: 'ok' as const,
-      status: 503,
-      body: () => {
+  it.each([
+    {
+      when: 'marked unhealthy before the run',
+      arrange: () => {
+        sims.stripe.down();
         setHealth('paypal-health', 'unhealthy');
-        return { error: 'stripe is down' };
       },
-    };
-    sims.stripe.always(failAndMarkPaypal);
+    },
+    {
+      // Its health is read when it is reached, not when the run starts: it turns unhealthy while
+      // the primary's attempts are in flight.
+      when: 'turning unhealthy while the primary fails',
+      arrange: () =>
+        sims.stripe.always({
+          kind: 'ok',
+          status: 503,
+          body: () => {
+            setHealth('paypal-health', 'unhealthy');
+            return { error: 'stripe is down' };
+          },
+        }),
+    },
+  ])(
+    '4. Check fallback health: a fallback $when is skipped, uncalled, for the next one',
+    async ({ arrange }) => {
+      arrange();
 
-    const report = await run();
+      const report = await run();
 
-    expect(steps(report.attempts)).toEqual([
-      ['stripe', 1, 'failure'],
-      ['stripe', 2, 'failure'],
-      ['paypal', 0, 'skipped', 'unhealthy'],
-      ['square', 1, 'success'],
-    ]);
-    expect(sims.paypal.calls).toHaveLength(0);
-  });
+      expect(steps(report.attempts)).toEqual([
+        ['stripe', 1, 'failure'],
+        ['stripe', 2, 'failure'],
+        ['paypal', 0, 'skipped', 'unhealthy'],
+        ['square', 1, 'success'],
+      ]);
+      expect(sims.paypal.calls).toHaveLength(0);
+      expect(report.result).toStrictEqual({
+        provider: 'square',
+        chargeId: PAYMENT_RESPONSES.square.payment_id,
+        status: 'COMPLETED',
+      });
+    },
+  );
 
   it('5. Try fallback: a healthy fallback runs with its own mapped input', async () => {
     sims.stripe.down();
@@ -201,9 +202,7 @@ describe('how a code-first chain selects its provider', () => {
   });
 
   it('6. Repeat: when every provider is unhealthy, they are tried anyway in order (the default policy)', async () => {
-    setHealth('stripe-health', 'unhealthy');
-    setHealth('paypal-health', 'unhealthy');
-    setHealth('square-health', 'unhealthy');
+    for (const name of ['stripe', 'paypal', 'square']) setHealth(`${name}-health`, 'unhealthy');
 
     const report = await run();
 
@@ -218,9 +217,7 @@ describe('how a code-first chain selects its provider', () => {
   });
 
   it('6. Repeat: … or until no fallbacks are left (every provider unhealthy, whenAllUnhealthy: fail: nothing is called)', async () => {
-    setHealth('stripe-health', 'unhealthy');
-    setHealth('paypal-health', 'unhealthy');
-    setHealth('square-health', 'unhealthy');
+    for (const name of ['stripe', 'paypal', 'square']) setHealth(`${name}-health`, 'unhealthy');
     await backstop.fallback.update(PRODUCT, tag, { whenAllUnhealthy: 'fail' });
 
     const error = await exhausted(run()).finally(() =>

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CODE_FIRST_TAG, defineCodeFirstChain } from '../fixtures/code-first-definitions.js';
 import { expectFailedForGood } from '../helpers/bullmq-jobs.js';
-import { jobLines, until, useWorkerKit } from '../helpers/worker-kit.js';
+import { jobLines, jobStalledAtFallback, until, useWorkerKit } from '../helpers/worker-kit.js';
 
 const DEFINITIONS = resolve(import.meta.dirname, '../fixtures/code-first-definitions.ts');
 
@@ -17,15 +17,9 @@ describe('worker process: crashes and final failures', () => {
   it('a worker killed mid-fallback: the re-run resumes at the fallback, never paying the primary again', {
     timeout: 45_000,
   }, async () => {
-    const { backstop, chains, start, waitState } = kit();
-    const primary = (await chains.provider('primary')).down(503);
+    const { backstop, start, waitState } = kit();
     // The first fallback call hangs (the worker dies during it); the next one answers.
-    const fallback = (await chains.provider('fallback')).next({ kind: 'stall', ms: 20_000 });
-    const tag = await chains.chain([chains.option(primary), chains.option(fallback)]);
-
-    const workerA = await start();
-    const handle = await backstop.fallback.dispatch({ tag, input: {} });
-    await until(() => fallback.calls.length === 1, 15_000, 'the fallback to be called');
+    const { primary, fallback, worker: workerA, handle } = await jobStalledAtFallback(kit());
     await workerA.kill();
     const killedAt = Date.now();
 
