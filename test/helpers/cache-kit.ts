@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, expect } from 'vitest';
+import { expect } from 'vitest';
 import { type Backstop, type RunParams, type RunReport, ValidationError } from '../../src/index.js';
-import { httpChains } from './http-chains.js';
+import { usePerTestBackstop } from './http-chains.js';
 import type { ProviderSimulator } from './provider-simulator.js';
-import { rawRedis, testBackstop, uniquePrefix } from './redis.js';
+import { rawRedis } from './redis.js';
 
 export const CACHE = 'results';
 export const INPUT = { amount: 5, currency: 'EUR' };
@@ -24,30 +24,16 @@ export interface CacheKit {
 
 /** Per test: a fresh prefix, a Backstop on it and HTTP simulators, closed after the test. */
 export function useCacheKit(): CacheKit {
-  let state: { prefix: string; backstop: Backstop; chains: ReturnType<typeof httpChains> } | undefined;
-  const current = () => {
-    if (!state) throw new Error('useCacheKit: no test is running');
-    return state;
-  };
-  beforeEach(() => {
-    const prefix = uniquePrefix();
-    const backstop = testBackstop({ prefix });
-    state = { prefix, backstop, chains: httpChains(() => backstop) };
-  });
-  afterEach(async () => {
-    await state?.chains.closeAll();
-    await state?.backstop.close();
-    state = undefined;
-  });
+  const t = usePerTestBackstop();
   return {
     get prefix() {
-      return current().prefix;
+      return t.prefix;
     },
     get backstop() {
-      return current().backstop;
+      return t.backstop;
     },
     async cachedChain(ttl = '10m', extra = {}) {
-      const { chains, backstop } = current();
+      const { chains, backstop } = t;
       const sim = numbered(await chains.provider('pay'));
       const tag = await chains.chain(
         [chains.option(sim, { input: { amount: '$Input{amount}', currency: '$Input{currency}' }, ...extra })],
@@ -56,12 +42,12 @@ export function useCacheKit(): CacheKit {
       await backstop.cache.define({ tag: CACHE, ttl });
       return { sim, tag };
     },
-    cachedRun: (tag, params = {}, on = current().backstop) =>
+    cachedRun: (tag, params = {}, on = t.backstop) =>
       on.fallback.runDetailed({ tag, input: INPUT, cache: CACHE, ...params }),
     async cacheKeys() {
       const redis = rawRedis();
       try {
-        const keys = await redis.keys(`${current().prefix}:cache:*`);
+        const keys = await redis.keys(`${t.prefix}:cache:*`);
         return keys.filter((k) => !k.endsWith(':lock'));
       } finally {
         redis.disconnect();

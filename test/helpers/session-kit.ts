@@ -1,9 +1,8 @@
 import { SignJWT } from 'jose';
-import { afterEach, beforeEach, expect } from 'vitest';
-import { type Backstop, type BackstopOptions, ErrorCodes, SessionInvalidError } from '../../src/index.js';
-import { httpChains, rejection } from './http-chains.js';
+import { expect } from 'vitest';
+import { ErrorCodes, SessionInvalidError } from '../../src/index.js';
+import { rejection, type TestBackstop, usePerTestBackstop } from './http-chains.js';
 import type { ProviderSimulator } from './provider-simulator.js';
-import { testBackstop, uniquePrefix } from './redis.js';
 
 export const SECRET = 'a-shared-secret-of-at-least-32-bytes!';
 export const OTHER_SECRET = 'another-shared-secret-of-32-bytes-too';
@@ -28,12 +27,7 @@ export function unsignedToken(claims: Record<string, unknown>): string {
   return `${part({ alg: 'none', typ: 'JWT' })}.${part(claims)}.`;
 }
 
-export interface SessionKit {
-  readonly prefix: string;
-  readonly backstop: Backstop;
-  readonly chains: ReturnType<typeof httpChains>;
-  /** Replaces this test's Backstop (closing the first) with one made with `options`, same prefix. */
-  restart(options: BackstopOptions): Promise<void>;
+export interface SessionKit extends TestBackstop {
   /** A session type 'user' and a chain whose one provider receives `$Session{sub}` and `$Session{org.id}`. */
   sessionChain(definition?: Record<string, unknown>): Promise<{ sim: ProviderSimulator; tag: string }>;
   /**
@@ -45,38 +39,20 @@ export interface SessionKit {
 
 /** Per test: a fresh prefix, a Backstop on it and HTTP simulators, closed after the test. */
 export function useSessionKit(): SessionKit {
-  let state: { prefix: string; backstop: Backstop; chains: ReturnType<typeof httpChains> } | undefined;
-  const current = () => {
-    if (!state) throw new Error('useSessionKit: no test is running');
-    return state;
-  };
-  beforeEach(() => {
-    const prefix = uniquePrefix();
-    const backstop = testBackstop({ prefix });
-    state = { prefix, backstop, chains: httpChains(() => current().backstop) };
-  });
-  afterEach(async () => {
-    await state?.chains.closeAll();
-    await state?.backstop.close();
-    state = undefined;
-  });
+  const t = usePerTestBackstop();
   return {
     get prefix() {
-      return current().prefix;
+      return t.prefix;
     },
     get backstop() {
-      return current().backstop;
+      return t.backstop;
     },
     get chains() {
-      return current().chains;
+      return t.chains;
     },
-    async restart(options) {
-      const { prefix, backstop } = current();
-      await backstop.close();
-      current().backstop = testBackstop({ prefix, ...options });
-    },
+    restart: (options) => t.restart(options),
     async sessionChain(definition = { secret: SECRET }) {
-      const { backstop, chains } = current();
+      const { backstop, chains } = t;
       await backstop.session.define({ tag: 'user', ...definition });
       const sim = await chains.provider('pay');
       const tag = await chains.chain([
@@ -88,7 +64,7 @@ export function useSessionKit(): SessionKit {
     },
     async refusal(tag, sim, token, session = 'user') {
       const error = await rejection(
-        current().backstop.fallback.run({ tag, input: { amount: 5 }, session: { tag: session, token } }),
+        t.backstop.fallback.run({ tag, input: { amount: 5 }, session: { tag: session, token } }),
       );
       expect(error).toBeInstanceOf(SessionInvalidError);
       const refused = error as SessionInvalidError;
