@@ -1,18 +1,13 @@
 /**
- * Quick-start demo: the seed's payment chain (Stripe → PayPal → Square) against local provider
+ * Quick-start demo: the documented payment chain (Stripe → PayPal → Square) against local provider
  * simulators, run with the primary up, with the primary down, and with every provider down; then
  * dispatched as a delayed background job to an in-process worker.
  * Uses REDIS_URL when set, otherwise starts a private redis-server and stops it at the end.
  */
 
 import { silentLogger } from '../src/core/logger.js';
-import {
-  type AttemptRecord,
-  Backstop,
-  DataTypes,
-  FallbackRunError,
-  FeatureEventTypes,
-} from '../src/index.js';
+import { type AttemptRecord, Backstop, FallbackRunError } from '../src/index.js';
+import { PAYMENT_INPUT, paymentApps, paymentChain } from '../test/fixtures/payment-chain.js';
 import { startDemoProvider } from './demo-providers.js';
 
 const stripe = await startDemoProvider('stripe', () => ({ id: `ch_${Date.now()}`, status: 'succeeded' }));
@@ -27,64 +22,19 @@ const square = await startDemoProvider('square', () => ({
 const backstop = new Backstop({ product: 'my-product', env: 'prd', logger: silentLogger });
 
 try {
-  for (const [app, sim, event, path] of [
-    ['stripe', stripe, 'create-charge', '/v1/charges'],
-    ['paypal', paypal, 'create-payment', '/v2/payments'],
-    ['square', square, 'charge', '/v2/payments'],
-  ] as const) {
-    await backstop.app.define({
-      tag: app,
-      envs: { prd: { baseUrl: sim.url } },
-      actions: { [event]: { method: 'POST', path } },
-    });
+  for (const app of paymentApps({ stripe: stripe.url, paypal: paypal.url, square: square.url })) {
+    await backstop.app.define(app);
   }
-  const fast = { type: 'exponential', delay: 50, maxDelay: 200 } as const;
-  await backstop.fallback.create({
-    name: 'Payment Provider Fallback',
-    tag: 'payment-fallback',
-    description: 'Stripe to PayPal to Square fallback chain',
-    input: {
-      amount: { type: DataTypes.NUMBER },
-      currency: { type: DataTypes.STRING },
-      customerId: { type: DataTypes.STRING },
-    },
-    options: [
-      {
-        type: FeatureEventTypes.ACTION,
-        event: 'create-charge',
-        app: 'stripe',
-        input: { amount: '$Input{amount}', currency: '$Input{currency}', customer: '$Input{customerId}' },
-        output: { transactionId: '$Response{id}', status: '$Response{status}' },
-        retries: 2,
-        backoff: fast,
-      },
-      {
-        type: FeatureEventTypes.ACTION,
-        event: 'create-payment',
-        app: 'paypal',
-        input: { amount: '$Input{amount}', currency: '$Input{currency}' },
-        output: { transactionId: '$Response{payment_id}', status: '$Response{state}' },
-        retries: 2,
-        backoff: fast,
-      },
-      {
-        type: FeatureEventTypes.ACTION,
-        event: 'charge',
-        app: 'square',
-        input: { amount_money: { amount: '$Input{amount}', currency: '$Input{currency}' } },
-        output: { transactionId: '$Response{payment_id}', status: '$Response{status}' },
-        retries: 1,
-        backoff: fast,
-      },
-    ],
-  });
+  await backstop.fallback.create(
+    paymentChain({ backoff: { type: 'exponential', delay: 50, maxDelay: 200 } }),
+  );
 
   const run = async (title: string) => {
     console.log(`\n== ${title}`);
     try {
       const report = await backstop.fallback.runDetailed({
         tag: 'payment-fallback',
-        input: { amount: 2500, currency: 'USD', customerId: 'cus_123' },
+        input: PAYMENT_INPUT,
       });
       console.log(`Provider used: ${report.result.provider}`);
       console.log(`Result: ${JSON.stringify(report.result)}`);
@@ -108,6 +58,15 @@ try {
   stripe.down = false;
   paypal.down = false;
   square.down = false;
+  // Six failures in a row opened Stripe's circuit (passive health): it would be skipped for 30 s.
+  // The processor API's reset closes it, as an operator would once Stripe is known to be back.
+  const reset = await backstop.processor.fallback.run({
+    env: 'prd',
+    product_tag: 'my-product',
+    fallback_tag: 'payment-fallback',
+    action: 'reset',
+  });
+  console.log(`Processor reset: ${JSON.stringify(reset)}`);
   const worker = await backstop.worker({ concurrency: 2 });
   const job = await backstop.fallback.dispatch({
     tag: 'payment-fallback',

@@ -6,7 +6,7 @@ import type { HttpBenchEnv } from './http-env.js';
 
 export const PRODUCT = 'bench';
 export const ENV = 'prd';
-/** A declarative chain (seed 001) whose one option is an app action served over HTTP by the vendor. */
+/** A declarative chain whose one option is an app action served over HTTP by the vendor. */
 export const HTTP_TAG = 'pay';
 /** A code-first chain whose one provider is an in-process handler: no network, no Redis. */
 export const CODE_TAG = 'pay-local';

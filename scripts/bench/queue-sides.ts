@@ -51,7 +51,7 @@ export interface SideOptions {
 
 /**
  * `code`: `fallback.define` with `ctx.primary('a').handler(fn)` and `ctx.fallback('b').handler(fn)`,
- * held in this process. `stored`: `fallback.create` (seed 001 options, kept in Redis) whose two app
+ * held in this process. `stored`: `fallback.create` (declarative options, kept in Redis) whose two app
  * actions are served by `handlers.register` functions: a worker resolves it with one HGET per job.
  */
 export async function backstopSide(

@@ -1,7 +1,8 @@
-import { Queue } from 'bullmq';
+import { type Job, type JobType, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach } from 'vitest';
 import type { CircuitState } from '../../src/core/health/circuit.js';
+import type { HealthcheckInput } from '../../src/core/health/healthcheck-schema.js';
 import type { ProbeState } from '../../src/core/health/probe-state.js';
 import type { Backstop, BackstopOptions, FallbackOption, HealthKey } from '../../src/index.js';
 import { Keys } from '../../src/store/keys.js';
@@ -10,7 +11,7 @@ import { ProviderSimulator } from './provider-simulator.js';
 import { rawRedis, redisUrl, testBackstop, uniquePrefix } from './redis.js';
 import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
-export { sleep, until } from './until.js';
+export { until } from './until.js';
 
 /** Live calls (POST /charge), as opposed to probes (GET /ping). */
 export const charges = (sim: ProviderSimulator) =>
@@ -26,6 +27,19 @@ export const PAY_ACTIONS = {
 
 export function option(app: string, extra: Partial<FallbackOption> = {}): FallbackOption {
   return { type: 'action', app, event: 'charge', retries: 0, backoff: NO_BACKOFF, ...extra };
+}
+
+/** A healthcheck `<app>-health` probing app `app`'s `ping` in prd, every minute unless `extra` says otherwise. */
+export function pingHealthcheck(app: string, extra: Partial<HealthcheckInput> = {}): HealthcheckInput {
+  return {
+    name: `${app} health`,
+    tag: `${app}-health`,
+    app,
+    event: 'ping',
+    interval: 60_000,
+    envs: [{ slug: 'prd', input: {} }],
+    ...extra,
+  };
 }
 
 export const key = (healthcheck: string, env = 'prd'): HealthKey => ({
@@ -90,6 +104,29 @@ export async function probeSchedulers(prefix: string): Promise<{ key: string; ev
     await queue.close();
     connection.disconnect();
   }
+}
+
+/** Probe jobs of healthcheck `tag` under a prefix, in the given BullMQ states. */
+export async function probeJobs(prefix: string, tag: string, states: JobType[]): Promise<Job[]> {
+  const connection = rawRedis();
+  const queue = new Queue('healthchecks', { connection, prefix });
+  try {
+    return (await queue.getJobs(states)).filter((job) => job?.name === tag);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+/** Probe jobs of `tag` that may still run: waiting, delayed or running. */
+export async function pendingProbes(prefix: string, tag: string): Promise<number> {
+  return (await probeJobs(prefix, tag, ['active', 'waiting', 'delayed', 'prioritized'])).length;
+}
+
+/** Probe jobs of `tag` whose time has come and that no worker has taken. */
+export async function dueProbes(prefix: string, tag: string): Promise<number> {
+  const queued = await probeJobs(prefix, tag, ['waiting', 'delayed', 'prioritized']);
+  return queued.filter((job) => job.timestamp + (job.delay ?? 0) <= Date.now()).length;
 }
 
 /** Starts `workers/healthcheck.worker.ts` as a child process; circuits are off unless `env` turns them on. */

@@ -1,6 +1,8 @@
-import type { Backstop, DeclarativeDefinition, FallbackOption } from '../../src/index.js';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import type { Backstop, BackstopOptions, DeclarativeDefinition, FallbackOption } from '../../src/index.js';
 import { FeatureEventTypes } from '../../src/index.js';
 import { ProviderSimulator } from './provider-simulator.js';
+import { testBackstop, uniquePrefix } from './redis.js';
 
 export const NO_BACKOFF = { type: 'fixed', delay: 0 } as const;
 
@@ -51,6 +53,66 @@ export function httpChains(backstop: () => Backstop) {
 
   const closeAll = () => Promise.all(sims.map((s) => s.close()));
   return { provider, option, chain, closeAll };
+}
+
+/** For the describe: a Backstop made before its tests and closed after them, and HTTP chains on it. */
+export function useHttpChains(options: BackstopOptions = {}) {
+  let current: Backstop | undefined;
+  const backstop = () => {
+    if (!current) throw new Error('useHttpChains: not started');
+    return current;
+  };
+  const chains = httpChains(backstop);
+  beforeAll(() => {
+    current = testBackstop(options);
+  });
+  afterAll(async () => {
+    await current?.close();
+    await chains.closeAll();
+  });
+  return { ...chains, backstop };
+}
+
+export interface TestBackstop {
+  readonly prefix: string;
+  readonly backstop: Backstop;
+  readonly chains: ReturnType<typeof httpChains>;
+  /** Replaces this test's Backstop (closing the first) with one made with `options`, same prefix. */
+  restart(options: BackstopOptions): Promise<void>;
+}
+
+/** Per test: a fresh prefix, a Backstop on it and HTTP chains on it, closed after the test. */
+export function usePerTestBackstop(): TestBackstop {
+  let state: { prefix: string; backstop: Backstop; chains: ReturnType<typeof httpChains> } | undefined;
+  const current = () => {
+    if (!state) throw new Error('usePerTestBackstop: no test is running');
+    return state;
+  };
+  beforeEach(() => {
+    const prefix = uniquePrefix();
+    state = { prefix, backstop: testBackstop({ prefix }), chains: httpChains(() => current().backstop) };
+  });
+  afterEach(async () => {
+    await state?.chains.closeAll();
+    await state?.backstop.close();
+    state = undefined;
+  });
+  return {
+    get prefix() {
+      return current().prefix;
+    },
+    get backstop() {
+      return current().backstop;
+    },
+    get chains() {
+      return current().chains;
+    },
+    async restart(options) {
+      const { prefix, backstop } = current();
+      await backstop.close();
+      current().backstop = testBackstop({ prefix, ...options });
+    },
+  };
 }
 
 /** The error a promise rejects with; fails the test when it resolves. */

@@ -26,6 +26,7 @@ export class ProviderSimulator {
   readonly calls: SeenCall[] = [];
   private queue: Behaviour[] = [];
   private fallback: Behaviour;
+  private readonly initial: Behaviour;
   private readonly sockets = new Set<Socket>();
   private readonly stalled = new Set<NodeJS.Timeout>();
 
@@ -34,7 +35,8 @@ export class ProviderSimulator {
     private readonly server: Server,
     defaultBody: unknown,
   ) {
-    this.fallback = { kind: 'ok', body: defaultBody };
+    this.initial = { kind: 'ok', body: defaultBody };
+    this.fallback = this.initial;
   }
 
   static async start(
@@ -83,6 +85,12 @@ export class ProviderSimulator {
 
   reset(): void {
     this.calls.length = 0;
+  }
+
+  /** As it started: answering its default body every time, with no call recorded. */
+  restore(): this {
+    this.reset();
+    return this.always(this.initial);
   }
 
   async close(): Promise<void> {

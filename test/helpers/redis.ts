@@ -36,3 +36,39 @@ export function testBackstop(options: BackstopOptions = {}): Backstop {
 export function rawRedis(): Redis {
   return new Redis(redisUrl());
 }
+
+/** Every value stored under `prefix`, as one string (strings, hashes, lists, sets, zsets, streams). */
+export async function dumpPrefix(prefix: string): Promise<string> {
+  const redis = rawRedis();
+  try {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    const parts: string[] = [];
+    for (const key of keys) {
+      const type = await redis.type(key);
+      const value =
+        type === 'string'
+          ? await redis.get(key)
+          : type === 'hash'
+            ? await redis.hgetall(key)
+            : type === 'list'
+              ? await redis.lrange(key, 0, -1)
+              : type === 'set'
+                ? await redis.smembers(key)
+                : type === 'zset'
+                  ? await redis.zrange(key, '0', '-1', 'WITHSCORES')
+                  : type === 'stream'
+                    ? await redis.xrange(key, '-', '+')
+                    : type;
+      parts.push(`${key} ${JSON.stringify(value)}`);
+    }
+    return parts.join('\n');
+  } finally {
+    redis.disconnect();
+  }
+}

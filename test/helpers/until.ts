@@ -1,8 +1,11 @@
-/** Polls `cond` every 25 ms until it holds; fails naming `what` after `ms`. Bounded: tests stop by themselves. */
+/**
+ * Polls `cond` every 25 ms until it holds; after `ms`, fails naming `what` (by default the
+ * condition's own source). The one way tests wait: on state, never for a fixed time.
+ */
 export async function until(
   cond: () => boolean | Promise<boolean>,
   ms = 15_000,
-  what = 'the condition',
+  what = `${cond}`.replace(/\s+/g, ' '),
 ): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await cond())) {
@@ -10,5 +13,3 @@ export async function until(
     await new Promise((done) => setTimeout(done, 25));
   }
 }
-
-export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));

@@ -76,6 +76,26 @@ export function useWorkerKit(): () => WorkerKit {
   };
 }
 
+/**
+ * A chain whose primary is down (503) and whose fallback's first call does not answer (ever, or
+ * for `stallMs`); a child worker started with `env`; a job of that chain dispatched to it and
+ * returned once its call reached the fallback.
+ */
+export async function jobStalledAtFallback(
+  { backstop, chains, start }: WorkerKit,
+  { env = {}, stallMs }: { env?: Record<string, string>; stallMs?: number } = {},
+) {
+  const primary = (await chains.provider('primary')).down(503);
+  const fallback = (await chains.provider('fallback')).next(
+    stallMs === undefined ? { kind: 'stall' } : { kind: 'stall', ms: stallMs },
+  );
+  const tag = await chains.chain([chains.option(primary), chains.option(fallback)]);
+  const worker = await start(env);
+  const handle = await backstop.fallback.dispatch({ tag, input: {} });
+  await until(() => fallback.calls.length === 1, 15_000, 'the fallback to be called');
+  return { primary, fallback, tag, worker, handle };
+}
+
 /** Lines a job wrote: everything that names a job, a run, a provider or an attempt. */
 export function jobLines(logs: Record<string, unknown>[]): Record<string, unknown>[] {
   return logs.filter((l) => 'jobId' in l || 'runId' in l || 'provider' in l || 'attempt' in l);

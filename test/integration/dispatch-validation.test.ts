@@ -15,41 +15,60 @@ import { rawRedis, testBackstop, uniquePrefix } from '../helpers/redis.js';
 // Dispatch validates everything (tag, input, schedule, job id) before it queues anything, and it
 // needs no worker: these tests run the producer alone and look at the queue with BullMQ itself.
 
-describe('fallback.dispatch: validation before anything is queued', () => {
+/** A chain of one provider taking { amount }, in each describe's own prefix. */
+const tag = 'payments';
+
+/** For the describe: a Backstop producing on a fresh prefix (no worker), and its job queue read with BullMQ. */
+function useProducer(): { readonly backstop: Backstop; readonly queue: Queue } {
   const prefix = uniquePrefix();
-  let backstop: Backstop;
-  let connection: Redis;
-  let queue: Queue;
-  let tag: string;
-  const { provider, option, chain, closeAll } = httpChains(() => backstop);
-
+  let state: { backstop: Backstop; queue: Queue; connection: Redis } | undefined;
+  const { provider, option, closeAll } = httpChains(() => state!.backstop);
   beforeAll(async () => {
-    backstop = testBackstop({ prefix });
-    connection = rawRedis();
-    queue = new Queue(JOB_QUEUE, { connection, prefix });
+    const connection = rawRedis();
+    state = {
+      backstop: testBackstop({ prefix }),
+      connection,
+      queue: new Queue(JOB_QUEUE, { connection, prefix }),
+    };
     const sim = await provider('pay');
-    tag = await chain([option(sim)], { input: { amount: { type: 'number' } } });
+    await state.backstop.fallback.create({
+      name: 'Payments',
+      tag,
+      input: { amount: { type: 'number' } },
+      options: [option(sim)],
+    });
   });
-
   afterAll(async () => {
-    await backstop.close();
-    await queue.close();
-    connection.disconnect();
+    await state?.backstop.close();
+    await state?.queue.close();
+    state?.connection.disconnect();
     await closeAll();
   });
+  return {
+    get backstop() {
+      return state!.backstop;
+    },
+    get queue() {
+      return state!.queue;
+    },
+  };
+}
+
+describe('fallback.dispatch: validation before anything is queued', () => {
+  const p = useProducer();
 
   afterEach(async () => {
     // Every test must leave the queue as it found it: empty, without job schedulers. It is emptied
     // either way, so that one test queueing by mistake does not fail the ones after it.
-    const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
-    const schedulers = await queue.getJobSchedulersCount();
-    await queue.obliterate({ force: true });
+    const counts = await p.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+    const schedulers = await p.queue.getJobSchedulersCount();
+    await p.queue.obliterate({ force: true });
     expect(counts).toEqual({ waiting: 0, delayed: 0, active: 0, prioritized: 0 });
     expect(schedulers).toBe(0);
   });
 
   async function validationIssues(params: unknown): Promise<string[]> {
-    const error = await rejection(backstop.fallback.dispatch(params as DispatchParams));
+    const error = await rejection(p.backstop.fallback.dispatch(params as DispatchParams));
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).code).toBe(ErrorCodes.VALIDATION);
     return (error as ValidationError).issues.map((i) => i.path);
@@ -57,7 +76,7 @@ describe('fallback.dispatch: validation before anything is queued', () => {
 
   it('refuses an unknown tag with a not-found error naming the tag and the product', async () => {
     const error = (await rejection(
-      backstop.fallback.dispatch({ tag: 'no-such-chain', input: {}, schedule: { delay: 1_000 } }),
+      p.backstop.fallback.dispatch({ tag: 'no-such-chain', input: {}, schedule: { delay: 1_000 } }),
     )) as BackstopError;
     expect(error.code).toBe(ErrorCodes.NOT_FOUND);
     expect(error.message).toContain('no-such-chain');
@@ -66,7 +85,7 @@ describe('fallback.dispatch: validation before anything is queued', () => {
 
   it('refuses a known tag in another product as not found', async () => {
     const error = (await rejection(
-      backstop.fallback.dispatch({ product: 'other-product', tag, input: { amount: 1 } }),
+      p.backstop.fallback.dispatch({ product: 'other-product', tag, input: { amount: 1 } }),
     )) as BackstopError;
     expect(error.code).toBe(ErrorCodes.NOT_FOUND);
     expect(error.message).toContain('other-product');
@@ -74,7 +93,7 @@ describe('fallback.dispatch: validation before anything is queued', () => {
 
   it('refuses input of the wrong type, naming input.amount and what was expected', async () => {
     const error = (await rejection(
-      backstop.fallback.dispatch({ tag, input: { amount: 'ten' }, schedule: { delay: 1_000 } }),
+      p.backstop.fallback.dispatch({ tag, input: { amount: 'ten' }, schedule: { delay: 1_000 } }),
     )) as ValidationError;
     expect(error.code).toBe(ErrorCodes.VALIDATION);
     expect(error.issues).toEqual([{ path: 'input.amount', message: 'expected number, received string' }]);
@@ -86,7 +105,7 @@ describe('fallback.dispatch: validation before anything is queued', () => {
 
   it('refuses a past `at`, naming schedule.at and suggesting allowPast', async () => {
     const error = (await rejection(
-      backstop.fallback.dispatch({
+      p.backstop.fallback.dispatch({
         tag,
         input: { amount: 1 },
         schedule: { at: new Date(Date.now() - 5_000) },
@@ -99,20 +118,20 @@ describe('fallback.dispatch: validation before anything is queued', () => {
 
   it('queues a past `at` with allowPast: true to run at once', async () => {
     const before = Date.now();
-    const handle = await backstop.fallback.dispatch({
+    const handle = await p.backstop.fallback.dispatch({
       tag,
       input: { amount: 1 },
       schedule: { at: new Date(before - 3_600_000), allowPast: true },
     });
     expect(handle.state).toBe('waiting');
     expect(Date.parse(handle.runAt)).toBeGreaterThanOrEqual(before);
-    expect(await backstop.jobs.get(handle.id)).toMatchObject({ state: 'waiting' });
-    await backstop.jobs.cancel(handle.id);
+    expect(await p.backstop.jobs.get(handle.id)).toMatchObject({ state: 'waiting' });
+    await p.backstop.jobs.cancel(handle.id);
   });
 
   it('queues a valid delayed dispatch without any worker, returning its handle', async () => {
     const before = Date.now();
-    const handle = await backstop.fallback.dispatch({
+    const handle = await p.backstop.fallback.dispatch({
       tag,
       input: { amount: 1 },
       schedule: { delay: '10m' },
@@ -121,7 +140,7 @@ describe('fallback.dispatch: validation before anything is queued', () => {
     expect(typeof handle.id).toBe('string');
     expect(Date.parse(handle.runAt)).toBeGreaterThanOrEqual(before + 600_000);
     expect(handle.existing).toBeUndefined();
-    expect(await backstop.jobs.cancel(handle.id)).toMatchObject({ id: handle.id, state: 'cancelled' });
+    expect(await p.backstop.jobs.cancel(handle.id)).toMatchObject({ id: handle.id, state: 'cancelled' });
   });
 
   it.each<[string, Record<string, unknown>, string]>([
@@ -160,7 +179,7 @@ describe('fallback.dispatch: validation before anything is queued', () => {
 
   it('refuses unknown top-level fields (a `delay` outside `schedule`)', async () => {
     const error = (await rejection(
-      backstop.fallback.dispatch({ tag, input: { amount: 1 }, delay: 5_000 } as DispatchParams),
+      p.backstop.fallback.dispatch({ tag, input: { amount: 1 }, delay: 5_000 } as DispatchParams),
     )) as ValidationError;
     expect(error.code).toBe(ErrorCodes.VALIDATION);
     expect(error.issues).toHaveLength(1);
@@ -174,30 +193,10 @@ describe('fallback.dispatch: validation before anything is queued', () => {
 });
 
 describe('fallback.dispatchBulk: one bad item queues none', () => {
-  const prefix = uniquePrefix();
-  let backstop: Backstop;
-  let connection: Redis;
-  let queue: Queue;
-  let tag: string;
-  const { provider, option, chain, closeAll } = httpChains(() => backstop);
-
-  beforeAll(async () => {
-    backstop = testBackstop({ prefix });
-    connection = rawRedis();
-    queue = new Queue(JOB_QUEUE, { connection, prefix });
-    const sim = await provider('pay');
-    tag = await chain([option(sim)], { input: { amount: { type: 'number' } } });
-  });
-
-  afterAll(async () => {
-    await backstop.close();
-    await queue.close();
-    connection.disconnect();
-    await closeAll();
-  });
+  const p = useProducer();
 
   afterEach(async () => {
-    const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
+    const counts = await p.queue.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(0);
   });
 
@@ -210,14 +209,14 @@ describe('fallback.dispatchBulk: one bad item queues none', () => {
   });
 
   async function bulkIssues(list: unknown): Promise<string[]> {
-    const error = await rejection(backstop.fallback.dispatchBulk(list as DispatchParams[]));
+    const error = await rejection(p.backstop.fallback.dispatchBulk(list as DispatchParams[]));
     expect(error).toBeInstanceOf(ValidationError);
     return (error as ValidationError).issues.map((i) => i.path);
   }
 
   async function expectNotQueued(ids: string[]): Promise<void> {
     for (const id of ids) {
-      const error = (await rejection(backstop.jobs.get(id))) as BackstopError;
+      const error = (await rejection(p.backstop.jobs.get(id))) as BackstopError;
       expect(error.code).toBe(ErrorCodes.NOT_FOUND);
     }
   }
@@ -243,13 +242,13 @@ describe('fallback.dispatchBulk: one bad item queues none', () => {
     expect(await bulkIssues([item(0), item(1, { schedule: { every: 1_000 }, jobId: 'bulk-every' })])).toEqual(
       ['[1].schedule'],
     );
-    expect(await queue.getJobSchedulersCount()).toBe(0);
+    expect(await p.queue.getJobSchedulersCount()).toBe(0);
     await expectNotQueued(['bulk-0']);
   });
 
   it('refuses an unknown tag anywhere in the bulk, queueing none', async () => {
     const error = (await rejection(
-      backstop.fallback.dispatchBulk([item(0), { ...item(1), tag: 'no-such-chain' }]),
+      p.backstop.fallback.dispatchBulk([item(0), { ...item(1), tag: 'no-such-chain' }]),
     )) as BackstopError;
     expect(error.code).toBe(ErrorCodes.NOT_FOUND);
     expect(error.message).toContain('no-such-chain');
@@ -261,12 +260,12 @@ describe('fallback.dispatchBulk: one bad item queues none', () => {
   });
 
   it('queues a valid bulk, then cancels it', async () => {
-    const handles = await backstop.fallback.dispatchBulk([item(0), item(1), item(2)]);
+    const handles = await p.backstop.fallback.dispatchBulk([item(0), item(1), item(2)]);
     expect(handles.map((h) => [h.id, h.state])).toEqual([
       ['bulk-0', 'delayed'],
       ['bulk-1', 'delayed'],
       ['bulk-2', 'delayed'],
     ]);
-    for (const h of handles) await backstop.jobs.cancel(h.id);
+    for (const h of handles) await p.backstop.jobs.cancel(h.id);
   });
 });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type Backstop, DataTypes, type FeatureEvent, FeatureEventTypes } from '../../src/index.js';
+import { expectFailedForGood } from '../helpers/bullmq-jobs.js';
 import { NO_BACKOFF } from '../helpers/http-chains.js';
 import type { ProviderSimulator } from '../helpers/provider-simulator.js';
-import { sleep } from '../helpers/until.js';
 import { until, useWorkerKit, type WorkerKit } from '../helpers/worker-kit.js';
 
 const FEATURE = 'resume-me';
@@ -183,8 +183,8 @@ describe('dispatched features: resuming after a crash or a shutdown', () => {
       [2, 503],
     ]);
 
-    // Longer than BullMQ's first retry backoff (1 s): nothing runs it again.
-    await sleep(1_500);
+    // BullMQ's own retry (attempts: 5, 1 s backoff) would wait in `delayed`; the job is failed for good.
+    await expectFailedForGood(k.prefix, handle.id);
     const later = await backstop.jobs.get(handle.id);
     expect(later.state).toBe('failed');
     expect(later.runs).toBe(1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, FallbackExhaustedError } from '../../src/index.js';
-import { charges, key, option, sleep, until, useHealthKit } from '../helpers/health-kit.js';
+import { charges, dueProbes, key, option, until, useHealthKit } from '../helpers/health-kit.js';
 import { rejection } from '../helpers/http-chains.js';
 
 /**
@@ -11,7 +11,7 @@ describe('when every provider is unhealthy', () => {
   const kit = useHealthKit();
 
   it('runs probes in backstop.worker() only when asked, then tries all in order by default or fails without calls', async () => {
-    const { backstop } = kit();
+    const { prefix, backstop } = kit();
     const a = (await kit().provider('a')).down(503);
     const b = await kit().provider('b');
     const probed = { a: 0, b: 0 };
@@ -32,10 +32,19 @@ describe('when every provider is unhealthy', () => {
     const options = [option('a', { healthcheck: 'a-health' }), option('b', { healthcheck: 'b-health' })];
     await backstop.fallback.create({ name: 'Anyway', tag: 'anyway', options });
     await backstop.fallback.create({ name: 'Strict', tag: 'strict', options, whenAllUnhealthy: 'fail' });
+    await backstop.fallback.define({
+      tag: 'sentinel',
+      name: 'A job the fallback worker runs',
+      handler: (ctx) => void ctx.primary('local').handler(async () => ({ ran: true })),
+    });
 
-    // A worker without healthchecks runs no probe, however long we wait for one.
-    await sleep(600);
+    // A worker without healthchecks runs no probe: a probe is due, and a job dispatched after that
+    // has been run by this worker while the probe still waits for a healthcheck worker.
+    await until(async () => (await dueProbes(prefix, 'a-health')) > 0, 15_000, 'a probe to be due');
+    const sentinel = await backstop.fallback.dispatch({ tag: 'sentinel', input: {} });
+    expect((await backstop.jobs.wait(sentinel.id, { timeout: 15_000 })).state).toBe('completed');
     expect(probed).toEqual({ a: 0, b: 0 });
+    expect(await dueProbes(prefix, 'a-health')).toBeGreaterThan(0);
     await fallbacksOnly.close();
 
     const worker = await backstop.worker();

@@ -1,7 +1,14 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SHARED_HEALTHCHECK } from '../fixtures/health-definitions.js';
-import { option, pings, probeSchedulers, until, useHealthKit } from '../helpers/health-kit.js';
+import {
+  option,
+  pingHealthcheck,
+  pings,
+  probeSchedulers,
+  until,
+  useHealthKit,
+} from '../helpers/health-kit.js';
 import { NO_BACKOFF } from '../helpers/http-chains.js';
 
 const DEFINITIONS = resolve(import.meta.dirname, '../fixtures/health-definitions.ts');
@@ -78,14 +85,7 @@ describe('healthcheck schedulers', () => {
     const stripe = await kit().provider('stripe');
     await kit().provider('paypal');
     const id = 'my-product.stripe-health.prd';
-    await backstop.health.create({
-      name: 'Stripe Health',
-      tag: 'stripe-health',
-      app: 'stripe',
-      event: 'ping',
-      interval: 60_000,
-      envs: [{ slug: 'prd', input: {} }],
-    });
+    await backstop.health.create(pingHealthcheck('stripe'));
     expect(await everyOf(prefix, id)).toBe(60_000);
 
     const withInterval = (ms?: number) => [
@@ -116,14 +116,7 @@ describe('healthcheck schedulers', () => {
       tag: 'three',
       options: [option('paypal', { healthcheck: 'paypal-health', check_interval: 300 })],
     });
-    await backstop.health.create({
-      name: 'PayPal Health',
-      tag: 'paypal-health',
-      app: 'paypal',
-      event: 'ping',
-      interval: 60_000,
-      envs: [{ slug: 'prd', input: {} }],
-    });
+    await backstop.health.create(pingHealthcheck('paypal'));
     expect(await everyOf(prefix, 'my-product.paypal-health.prd')).toBe(300);
 
     // Code-first: .checkInterval() does the same.
@@ -141,14 +134,7 @@ describe('healthcheck schedulers', () => {
   it('deleting the fallback that asked for a check_interval gives the healthcheck its own interval back', async () => {
     const { prefix, backstop } = kit();
     await kit().provider('stripe');
-    await backstop.health.create({
-      name: 'Stripe Health',
-      tag: 'stripe-health',
-      app: 'stripe',
-      event: 'ping',
-      interval: 60_000,
-      envs: [{ slug: 'prd', input: {} }],
-    });
+    await backstop.health.create(pingHealthcheck('stripe'));
     await backstop.fallback.create({
       name: 'One',
       tag: 'one',

@@ -4,9 +4,9 @@ import {
   charges,
   key,
   option,
+  pendingProbes,
   pings,
   probeSchedulers,
-  sleep,
   until,
   useHealthKit,
 } from '../helpers/health-kit.js';
@@ -118,9 +118,19 @@ describe('the healthcheck API', () => {
       code: ErrorCodes.NOT_FOUND,
     });
     expect(await backstop.health.fetchAll()).toEqual([]);
-    await sleep(300); // a probe already running may still land
+    // A probe already running may still land; then no stripe-health probe is left to run.
+    await until(async () => (await pendingProbes(prefix, 'stripe-health')) === 0, 5_000, 'no probe left');
     const probed = pings(stripe).length;
-    await sleep(1_000);
+    // Another healthcheck at the same interval probed twice since: the worker went on probing.
+    const sentinel = await kit().provider('sentinel');
+    await backstop.health.create({
+      ...BASE,
+      name: 'Sentinel',
+      tag: 'sentinel-health',
+      app: 'sentinel',
+      interval: 150,
+    });
+    await until(() => pings(sentinel).length >= 2, 15_000, 'two probes of the sentinel healthcheck');
     expect(pings(stripe).length).toBe(probed);
     await expect(backstop.health.delete('stripe-health')).rejects.toMatchObject({
       code: ErrorCodes.NOT_FOUND,
@@ -146,9 +156,17 @@ describe('the healthcheck API', () => {
 
     await backstop.health.delete('code-health');
     expect(await probeSchedulers(prefix)).toEqual([]);
-    await sleep(300);
+    await until(async () => (await pendingProbes(prefix, 'code-health')) === 0, 5_000, 'no probe left');
     const count = probes;
-    await sleep(600);
+    // Another code-first healthcheck at the same interval probed twice since.
+    let sentinel = 0;
+    await backstop.health.define({
+      ...noProbe,
+      tag: 'sentinel-health',
+      interval: 100,
+      handler: () => void sentinel++,
+    });
+    await until(() => sentinel >= 2, 15_000, 'two probes of the sentinel healthcheck');
     expect(probes).toBe(count);
     await expect(backstop.health.fetch('code-health')).rejects.toMatchObject({ code: ErrorCodes.NOT_FOUND });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { charges, key, option, pings, until, useHealthKit } from '../helpers/health-kit.js';
+import { charges, key, option, pingHealthcheck, pings, until, useHealthKit } from '../helpers/health-kit.js';
 
 /**
  * Active healthchecks across processes: a healthcheck worker process probes, a fallback worker
@@ -13,15 +13,7 @@ describe('healthchecks marking providers unhealthy and healthy again', () => {
     const { backstop, events } = kit();
     const stripe = await kit().provider('stripe');
     const paypal = await kit().provider('paypal');
-    await backstop.health.create({
-      name: 'Stripe Health',
-      tag: 'stripe-health',
-      app: 'stripe',
-      event: 'ping',
-      interval: 200,
-      retries: RETRIES,
-      envs: [{ slug: 'prd', input: {} }],
-    });
+    await backstop.health.create(pingHealthcheck('stripe', { interval: 200, retries: RETRIES }));
     await backstop.fallback.create({
       name: 'Smart Payment Fallback',
       tag: 'smart-payment',
@@ -101,15 +93,7 @@ describe('healthchecks marking providers unhealthy and healthy again', () => {
     await kit().provider('paypal');
     // Every call answers after 60 ms: probe latencies have a lower bound.
     stripe.always({ kind: 'stall', ms: 60 });
-    await backstop.health.create({
-      name: 'Stripe Health',
-      tag: 'stripe-health',
-      app: 'stripe',
-      event: 'ping',
-      interval: 150,
-      retries: 1,
-      envs: [{ slug: 'prd', input: {} }],
-    });
+    await backstop.health.create(pingHealthcheck('stripe', { interval: 150, retries: 1 }));
     await backstop.fallback.create({
       name: 'Pay',
       tag: 'pay',

@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Backstop, ErrorCodes, FallbackExhaustedError, FallbackStoppedError } from '../../src/index.js';
-import { httpChains, rejection } from '../helpers/http-chains.js';
-import { testBackstop } from '../helpers/redis.js';
+import { describe, expect, it } from 'vitest';
+import { ErrorCodes, FallbackExhaustedError, FallbackStoppedError } from '../../src/index.js';
+import { rejection, useHttpChains } from '../helpers/http-chains.js';
 
 // How failures of real HTTP providers are classified (retry, fail over, stop), and the idempotency
 // keys providers see across retries, providers and runs.
 
 describe('HTTP providers: failure classification and idempotency keys', () => {
-  let backstop: Backstop;
-  const { provider, option, chain, closeAll } = httpChains(() => backstop);
-
-  beforeAll(() => {
-    backstop = testBackstop();
-  });
-  afterAll(async () => {
-    await backstop.close();
-    await closeAll();
-  });
+  const { backstop, provider, option, chain } = useHttpChains();
 
   it('retries a connection reset as a network error, then fails over', async () => {
     const primary = (await provider('reset')).always({ kind: 'reset' });
     const fallback = await provider('ok');
     const tag = await chain([option(primary, { retries: 2 }), option(fallback)]);
 
-    const report = await backstop.fallback.runDetailed({ tag, input: {} });
+    const report = await backstop().fallback.runDetailed({ tag, input: {} });
 
     expect(report.provider).toBe(fallback.name);
     expect(primary.calls).toHaveLength(3);
@@ -39,7 +29,7 @@ describe('HTTP providers: failure classification and idempotency keys', () => {
     const fallback = await provider('ok');
     const tag = await chain([option(primary, { retries: 1 }), option(fallback)]);
 
-    const report = await backstop.fallback.runDetailed({ tag, input: {} });
+    const report = await backstop().fallback.runDetailed({ tag, input: {} });
 
     expect(report.provider).toBe(primary.name);
     expect(primary.calls).toHaveLength(2);
@@ -52,7 +42,7 @@ describe('HTTP providers: failure classification and idempotency keys', () => {
     const fallback = await provider('ok');
     const tag = await chain([option(primary, { retries: 2 }), option(fallback)]);
 
-    const report = await backstop.fallback.runDetailed({ tag, input: {} });
+    const report = await backstop().fallback.runDetailed({ tag, input: {} });
 
     expect(report.provider).toBe(fallback.name);
     expect(primary.calls).toHaveLength(3);
@@ -67,7 +57,7 @@ describe('HTTP providers: failure classification and idempotency keys', () => {
     const fallback = await provider('ok');
     const tag = await chain([option(primary, { retries: 3 }), option(fallback)]);
 
-    const report = await backstop.fallback.runDetailed({ tag, input: {} });
+    const report = await backstop().fallback.runDetailed({ tag, input: {} });
 
     expect(report.provider).toBe(fallback.name);
     expect(primary.calls).toHaveLength(1);
@@ -90,7 +80,7 @@ describe('HTTP providers: failure classification and idempotency keys', () => {
       errors: { stopOnStatus: [402] },
     });
 
-    const error = await rejection(backstop.fallback.run({ tag, input: {} }));
+    const error = await rejection(backstop().fallback.run({ tag, input: {} }));
 
     expect(error).toBeInstanceOf(FallbackStoppedError);
     expect(error).toMatchObject({ code: 'BACKSTOP_FALLBACK_STOPPED', provider: primary.name, tag });
@@ -111,7 +101,7 @@ describe('HTTP providers: failure classification and idempotency keys', () => {
     });
     const tag = await chain([option(primary), option(secondary)]);
 
-    const error = await rejection(backstop.fallback.run({ tag, input: {} }));
+    const error = await rejection(backstop().fallback.run({ tag, input: {} }));
 
     expect(error).toBeInstanceOf(FallbackExhaustedError);
     const exhausted = error as FallbackExhaustedError;
@@ -134,7 +124,7 @@ describe('HTTP providers: failure classification and idempotency keys', () => {
     const secondary = (await provider('flaky')).next({ kind: 'fail', status: 500 });
     const tag = await chain([option(primary, { retries: 2 }), option(secondary, { retries: 1 })]);
 
-    const report = await backstop.fallback.runDetailed({ tag, input: {} });
+    const report = await backstop().fallback.runDetailed({ tag, input: {} });
 
     expect(report.provider).toBe(secondary.name);
     expect(primary.idempotencyKeys).toHaveLength(3);
@@ -158,8 +148,8 @@ describe('HTTP providers: failure classification and idempotency keys', () => {
     const secondary = await provider('ok');
     const tag = await chain([option(primary, { retries: 1 }), option(secondary)]);
 
-    await backstop.fallback.run({ tag, input: {} });
-    await backstop.fallback.run({ tag, input: {} });
+    await backstop().fallback.run({ tag, input: {} });
+    await backstop().fallback.run({ tag, input: {} });
     expect(primary.idempotencyKeys).toHaveLength(4);
     expect(primary.idempotencyKeys[0]).toBe(primary.idempotencyKeys[1]);
     expect(primary.idempotencyKeys[2]).toBe(primary.idempotencyKeys[3]);
@@ -168,8 +158,8 @@ describe('HTTP providers: failure classification and idempotency keys', () => {
 
     primary.reset();
     secondary.reset();
-    await backstop.fallback.run({ tag, input: {}, idempotencyKey: 'order-42' });
-    await backstop.fallback.run({ tag, input: {}, idempotencyKey: 'order-42' });
+    await backstop().fallback.run({ tag, input: {}, idempotencyKey: 'order-42' });
+    await backstop().fallback.run({ tag, input: {}, idempotencyKey: 'order-42' });
     expect(new Set(primary.idempotencyKeys).size).toBe(1);
     expect(primary.idempotencyKeys).toHaveLength(4);
     expect(secondary.idempotencyKeys).toHaveLength(2);

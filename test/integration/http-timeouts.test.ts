@@ -1,29 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Backstop, DeadlineExceededError, ErrorCodes, RunAbortedError } from '../../src/index.js';
-import { httpChains, rejection } from '../helpers/http-chains.js';
-import { testBackstop } from '../helpers/redis.js';
+import { describe, expect, it } from 'vitest';
+import { DeadlineExceededError, ErrorCodes, RunAbortedError } from '../../src/index.js';
+import { rejection, useHttpChains } from '../helpers/http-chains.js';
+import { until } from '../helpers/until.js';
 
 // Time limits, deadlines and Retry-After against real loopback providers. Every timing assertion is a
 // lower bound: the machine may be slow, never fast.
 
 describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
-  let backstop: Backstop;
-  const { provider, option, chain, closeAll } = httpChains(() => backstop);
-
-  beforeAll(() => {
-    backstop = testBackstop();
-  });
-  afterAll(async () => {
-    await backstop.close();
-    await closeAll();
-  });
+  const { backstop, provider, option, chain } = useHttpChains();
 
   it('aborts a stalled provider after the option timeout, retries it, then fails over', async () => {
     const primary = (await provider('stall')).always({ kind: 'stall' });
     const fallback = await provider('ok');
     const tag = await chain([option(primary, { timeout: 150, retries: 1 }), option(fallback)]);
 
-    const report = await backstop.fallback.runDetailed({ tag, input: { amount: 1 } });
+    const report = await backstop().fallback.runDetailed({ tag, input: { amount: 1 } });
 
     expect(report.provider).toBe(fallback.name);
     expect(report.result).toMatchObject({ provider: fallback.name, id: `${fallback.name}_1` });
@@ -45,7 +36,7 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
     const fallback = await provider('ok');
     const tag = await chain([option(primary, { timeout: 100 }), option(fallback)]);
 
-    const report = await backstop.fallback.runDetailed({ tag, input: {} });
+    const report = await backstop().fallback.runDetailed({ tag, input: {} });
 
     expect(report.provider).toBe(fallback.name);
     expect(report.attempts[0]!.error).toMatchObject({ code: ErrorCodes.ATTEMPT_TIMEOUT, verdict: 'retry' });
@@ -58,7 +49,7 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
     const fallback = await provider('ok');
     const tag = await chain([option(primary, { retries: 1 }), option(fallback)]);
 
-    const report = await backstop.fallback.runDetailed({ tag, input: {} });
+    const report = await backstop().fallback.runDetailed({ tag, input: {} });
 
     expect(report.provider).toBe(fallback.name);
     expect(primary.calls).toHaveLength(2);
@@ -76,7 +67,7 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
     const tag = await chain([option(primary, { retries: 2 }), option(fallback)], { deadline: 250 });
 
     const started = Date.now();
-    const error = await rejection(backstop.fallback.run({ tag, input: {} }));
+    const error = await rejection(backstop().fallback.run({ tag, input: {} }));
 
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
     expect(error).toBeInstanceOf(DeadlineExceededError);
@@ -96,7 +87,7 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
       deadline: 350,
     });
 
-    const error = await rejection(backstop.fallback.run({ tag, input: {} }));
+    const error = await rejection(backstop().fallback.run({ tag, input: {} }));
 
     expect(error).toBeInstanceOf(DeadlineExceededError);
     expect(primary.calls.length).toBeGreaterThanOrEqual(2);
@@ -108,7 +99,7 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
     const fallback = await provider('ok');
     const tag = await chain([option(primary, { retries: 1 }), option(fallback)], { deadline: 10_000 });
 
-    const report = await backstop.fallback.runDetailed({ tag, input: {} });
+    const report = await backstop().fallback.runDetailed({ tag, input: {} });
 
     expect(report.provider).toBe(primary.name);
     expect(primary.calls).toHaveLength(2);
@@ -122,7 +113,7 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
     const fallback = await provider('ok');
     const tag = await chain([option(primary, { retries: 2 }), option(fallback)], { deadline: 500 });
 
-    const report = await backstop.fallback.runDetailed({ tag, input: {} });
+    const report = await backstop().fallback.runDetailed({ tag, input: {} });
 
     expect(report.provider).toBe(fallback.name);
     expect(primary.calls).toHaveLength(1);
@@ -134,9 +125,10 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
     const fallback = await provider('ok');
     const tag = await chain([option(primary, { retries: 2 }), option(fallback)]);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
+    // Abort once the stalled call has reached the provider: the run is waiting on it.
+    void until(() => primary.calls.length === 1, 5_000, 'the stalled call').then(() => controller.abort());
 
-    const error = await rejection(backstop.fallback.run({ tag, input: {}, signal: controller.signal }));
+    const error = await rejection(backstop().fallback.run({ tag, input: {}, signal: controller.signal }));
 
     expect(error).toBeInstanceOf(RunAbortedError);
     expect(error).toMatchObject({ code: 'BACKSTOP_ABORTED', tag });
@@ -148,7 +140,7 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
     const primary = await provider('ok');
     const tag = await chain([option(primary)]);
 
-    const error = await rejection(backstop.fallback.run({ tag, input: {}, signal: AbortSignal.abort() }));
+    const error = await rejection(backstop().fallback.run({ tag, input: {}, signal: AbortSignal.abort() }));
 
     expect(error).toBeInstanceOf(RunAbortedError);
     expect((error as RunAbortedError).attempts).toHaveLength(0);

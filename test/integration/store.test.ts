@@ -93,7 +93,7 @@ describe('fallback definitions in Redis', () => {
     });
   });
 
-  it('shows the seed tracked fields on every option, empty until healthchecks exist', async () => {
+  it('shows the tracked fields (provider_status, last_available, last_checked) on every option, empty until healthchecks exist', async () => {
     const fetched = await backstop.fallback.fetch('pay');
     expect(fetched.options[0]).toMatchObject({
       provider_status: 'unknown',

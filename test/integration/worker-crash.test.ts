@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CODE_FIRST_TAG, defineCodeFirstChain } from '../fixtures/code-first-definitions.js';
-import { jobLines, until, useWorkerKit } from '../helpers/worker-kit.js';
+import { expectFailedForGood } from '../helpers/bullmq-jobs.js';
+import { jobLines, jobStalledAtFallback, until, useWorkerKit } from '../helpers/worker-kit.js';
 
 const DEFINITIONS = resolve(import.meta.dirname, '../fixtures/code-first-definitions.ts');
 
@@ -16,15 +17,9 @@ describe('worker process: crashes and final failures', () => {
   it('a worker killed mid-fallback: the re-run resumes at the fallback, never paying the primary again', {
     timeout: 45_000,
   }, async () => {
-    const { backstop, chains, start, waitState } = kit();
-    const primary = (await chains.provider('primary')).down(503);
+    const { backstop, start, waitState } = kit();
     // The first fallback call hangs (the worker dies during it); the next one answers.
-    const fallback = (await chains.provider('fallback')).next({ kind: 'stall', ms: 20_000 });
-    const tag = await chains.chain([chains.option(primary), chains.option(fallback)]);
-
-    const workerA = await start();
-    const handle = await backstop.fallback.dispatch({ tag, input: {} });
-    await until(() => fallback.calls.length === 1, 15_000, 'the fallback to be called');
+    const { primary, fallback, worker: workerA, handle } = await jobStalledAtFallback(kit());
     await workerA.kill();
     const killedAt = Date.now();
 
@@ -93,7 +88,7 @@ describe('worker process: crashes and final failures', () => {
     timeout: 30_000,
   }, async () => {
     // A code-first chain, defined in the child by BACKSTOP_DEFINITIONS and here for the producer.
-    const { backstop, chains, start, waitState } = kit();
+    const { prefix, backstop, chains, start, waitState } = kit();
     const primary = (await chains.provider('primary')).down(503);
     const fallback = (await chains.provider('fallback')).down(502);
     await defineCodeFirstChain(backstop, { primary: primary.name, fallback: fallback.name });
@@ -118,8 +113,8 @@ describe('worker process: crashes and final failures', () => {
       'fallback#2:502',
     ]);
 
-    // Longer than BullMQ's first retry backoff (1 s): nothing runs it again.
-    await new Promise((done) => setTimeout(done, 2_000));
+    // BullMQ's own retry (attempts: 5, 1 s backoff) would wait in `delayed`; the job is failed for good.
+    await expectFailedForGood(prefix, handle.id);
     const later = await backstop.jobs.get(handle.id);
     expect(later.state).toBe('failed');
     expect(later.runs).toBe(1);

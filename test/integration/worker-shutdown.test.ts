@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jobLines, until, useWorkerKit } from '../helpers/worker-kit.js';
+import { jobLines, jobStalledAtFallback, until, useWorkerKit } from '../helpers/worker-kit.js';
 import type { WorkerProcess } from '../helpers/worker-process.js';
 
 const SHUTTING_DOWN = 'shutting down: finishing running jobs';
@@ -35,14 +35,14 @@ describe('worker process: shutdown', () => {
   it('SIGTERM lets a running job finish within the grace and takes no new job', {
     timeout: 45_000,
   }, async () => {
-    const { backstop, chains, start, waitState } = kit();
-    const primary = (await chains.provider('primary')).down(503);
-    const fallback = (await chains.provider('fallback')).next({ kind: 'stall', ms: 1_000 });
-    const tag = await chains.chain([chains.option(primary), chains.option(fallback)]);
-    const workerA = await start({ BACKSTOP_SHUTDOWN_GRACE_MS: '10000' });
-
-    const first = await backstop.fallback.dispatch({ tag, input: {} });
-    await until(() => fallback.calls.length === 1, 15_000, 'the fallback to be called');
+    const { backstop, start, waitState } = kit();
+    const {
+      primary,
+      fallback,
+      tag,
+      worker: workerA,
+      handle: first,
+    } = await jobStalledAtFallback(kit(), { env: { BACKSTOP_SHUTDOWN_GRACE_MS: '10000' }, stallMs: 1_000 });
     const signalledAt = await terminate(workerA);
     // Dispatched after the signal: a closing worker must leave it alone (it has room for 10 jobs).
     const second = await backstop.fallback.dispatch({ tag, input: {} });
@@ -79,15 +79,15 @@ describe('worker process: shutdown', () => {
   it('at the end of a short grace the chain is aborted and the job re-run elsewhere, resuming with the same key', {
     timeout: 45_000,
   }, async () => {
-    const { backstop, chains, start, waitState } = kit();
-    const primary = (await chains.provider('primary')).down(503);
+    const { backstop, start, waitState } = kit();
     // The first fallback call never answers; the re-run's call does.
-    const fallback = (await chains.provider('fallback')).next({ kind: 'stall' });
-    const tag = await chains.chain([chains.option(primary), chains.option(fallback)]);
-    const workerA = await start({ BACKSTOP_SHUTDOWN_GRACE_MS: '300' });
-
-    const handle = await backstop.fallback.dispatch({ tag, input: {} });
-    await until(() => fallback.calls.length === 1, 15_000, 'the fallback to be called');
+    const {
+      primary,
+      fallback,
+      tag,
+      worker: workerA,
+      handle,
+    } = await jobStalledAtFallback(kit(), { env: { BACKSTOP_SHUTDOWN_GRACE_MS: '300' } });
     const signalledAt = await terminate(workerA);
     expect(await exitWithin(workerA, 10_000)).toBe(0);
     expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(300);
@@ -134,14 +134,13 @@ describe('worker process: shutdown', () => {
   it('a second signal forces exit; the abandoned job is picked up by another worker', {
     timeout: 45_000,
   }, async () => {
-    const { backstop, chains, start, waitState } = kit();
-    const primary = (await chains.provider('primary')).down(503);
-    const fallback = (await chains.provider('fallback')).next({ kind: 'stall' });
-    const tag = await chains.chain([chains.option(primary), chains.option(fallback)]);
-    const workerA = await start({ BACKSTOP_SHUTDOWN_GRACE_MS: '60000' });
-
-    const handle = await backstop.fallback.dispatch({ tag, input: {} });
-    await until(() => fallback.calls.length === 1, 15_000, 'the fallback to be called');
+    const { start, waitState } = kit();
+    const {
+      primary,
+      fallback,
+      worker: workerA,
+      handle,
+    } = await jobStalledAtFallback(kit(), { env: { BACKSTOP_SHUTDOWN_GRACE_MS: '60000' } });
     await terminate(workerA);
     workerA.signal('SIGTERM');
     const code = await exitWithin(workerA, 5_000); // far below the 60 s grace

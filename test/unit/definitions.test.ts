@@ -27,7 +27,7 @@ async function asyncIssues(fn: () => Promise<unknown>) {
 
 const option = { type: FeatureEventTypes.ACTION, event: 'charge', app: 'stripe', retries: 1 };
 
-describe('declarative definitions (seed 001)', () => {
+describe('declarative definitions', () => {
   it('names the offending field path', () => {
     expect(
       issuesOf(() => parseDeclarative({ name: 'x', tag: 'x', options: [{ ...option, retries: -1 }] })),
@@ -102,7 +102,7 @@ describe('declarative definitions (seed 001)', () => {
   });
 });
 
-describe('code-first definitions (seed 003)', () => {
+describe('code-first definitions', () => {
   const base = { product: 'p', tag: 'payment-fallback', name: 'Payment' };
 
   it('builds providers in order: primary first, then fallbacks', async () => {

@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/core/event-bus.js';
 import type { EngineEvent } from '../../src/core/events.js';
-import { InMemoryHealthView } from '../../src/core/health-view.js';
-import { silentLogger } from '../../src/core/logger.js';
 import { ProviderHttpError } from '../../src/core/provider-errors.js';
-import { type EngineDeps, runChain } from '../../src/core/run-chain.js';
-import { TargetRegistry } from '../../src/targets/target-registry.js';
 import { chain, provider } from '../helpers/chains.js';
-import { FakeClock } from '../helpers/fake-clock.js';
+import { engine } from '../helpers/engine.js';
 
 function setup() {
-  const targets = new TargetRegistry();
-  targets.register('handler', { call: async (t, request, ctx) => t.fn(request, ctx) });
-  const health = new InMemoryHealthView();
   const errors: unknown[] = [];
-  const events = new EventBus((error) => errors.push(error));
+  const { run, health, events } = engine({ onListenerError: (error) => errors.push(error) });
   const seen: EngineEvent[] = [];
   for (const type of [
     'run.started',
@@ -25,10 +18,13 @@ function setup() {
     'failover',
   ] as const)
     events.on(type, (event) => seen.push(event));
-  const deps: EngineDeps = { clock: new FakeClock(), health, targets, logger: silentLogger, events };
-  const run = (c: Parameters<typeof chain>[0]) =>
-    runChain(deps, { chain: chain(c), env: 'prd', input: {}, runId: 'r1', runKey: 'r1' });
-  return { run, seen, health, events, errors };
+  return {
+    run: (providers: Parameters<typeof chain>[0]) => run(chain(providers)),
+    seen,
+    health,
+    events,
+    errors,
+  };
 }
 
 const down = async () => {

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { resolveSchedule } from '../../src/core/schedule.js';
+import { HOUR, NOW, rejects, SECOND } from '../helpers/schedules.js';
+
+/** Recurring schedules (cron, every), and what a schedule that is not one form is refused for. */
+describe('resolveSchedule: recurring forms', () => {
+  it('takes a five-field cron pattern, in UTC by default', () => {
+    expect(resolveSchedule({ cron: '0 9 * * 1-5' }, NOW)).toEqual({
+      kind: 'cron',
+      pattern: '0 9 * * 1-5',
+      tz: 'UTC',
+    });
+  });
+
+  it('takes a six-field (seconds) cron pattern in a zone, trimmed', () => {
+    expect(resolveSchedule({ cron: ' */1 * * * * * ', tz: 'Europe/Berlin' }, NOW)).toEqual({
+      kind: 'cron',
+      pattern: '*/1 * * * * *',
+      tz: 'Europe/Berlin',
+    });
+  });
+
+  it.each(['every day', '* * * *', '* * * * * * *', '', 5])('refuses the cron pattern %j', (cron) => {
+    const error = rejects({ cron });
+    expect(error.issues[0]!.path).toBe('schedule.cron');
+    expect(error.message).toContain('cron pattern');
+  });
+
+  it('refuses a cron pattern with a bad time zone under schedule.tz', () => {
+    expect(rejects({ cron: '0 9 * * *', tz: 'Nowhere/Land' }).issues[0]!.path).toBe('schedule.tz');
+  });
+
+  it.each<[number | string, number]>([
+    [300, 300],
+    ['5s', 5 * SECOND],
+    ['PT1M', 60 * SECOND],
+  ])('repeats every %j', (every, ms) => {
+    expect(resolveSchedule({ every }, NOW)).toEqual({ kind: 'every', everyMs: ms });
+  });
+
+  it.each([0, '0s', -300, 'often'])('refuses every %j under schedule.every', (every) => {
+    expect(rejects({ every }).issues[0]!.path).toBe('schedule.every');
+  });
+});
+
+describe('resolveSchedule: shape errors', () => {
+  it.each([
+    [{ delay: 500, at: new Date(NOW + HOUR) }, ['delay', 'at']],
+    [{ cron: '0 9 * * *', every: 1000 }, ['cron', 'every']],
+    [{ delay: '5s', every: '5s' }, ['delay', 'every']],
+    [{ at: '2026-03-09T09:00:00Z', cron: '0 9 * * *' }, ['at', 'cron']],
+  ])('refuses two forms at once: %j', (schedule, forms) => {
+    const error = rejects(schedule);
+    expect(error.issues[0]!.path).toBe('schedule');
+    for (const form of forms) expect(error.message).toContain(form);
+  });
+
+  it.each([null, 'soon', 5_000, [500]])('refuses a schedule that is not an object: %j', (schedule) => {
+    const error = rejects(schedule);
+    expect(error.issues[0]!.path).toBe('schedule');
+  });
+
+  // A misspelt or legacy field must not silently mean "run now" (bullmq v6 treats its removed
+  // `repeat` option exactly that way, which is the trap this API exists to avoid).
+  it.each([
+    [{ dealy: 5_000 }, 'schedule.dealy'],
+    [{ repeat: { every: 1_000 } }, 'schedule.repeat'],
+    [{ runAt: '2026-03-09T09:00:00Z' }, 'schedule.runAt'],
+  ])('refuses the unknown field in %j instead of running at once', (schedule, path) => {
+    const error = rejects(schedule);
+    expect(error.issues.map((i) => i.path)).toContain(path);
+  });
+});
