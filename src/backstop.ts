@@ -16,19 +16,26 @@ import { SessionApi } from './client/session-api.js';
 import { type Config, loadConfig } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { tagSchema } from './core/definition/common-schema.js';
+import type { CompileContext } from './core/definition/compile-context.js';
 import type { CircuitPolicy } from './core/health/circuit.js';
 import type { HealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
 import { ValidationError } from './core/validation-error.js';
 import { parseOrThrow } from './core/zod-issues.js';
 import { HealthRuntime } from './health/health-runtime.js';
-import { createLogger } from './logger.js';
+import { createLogger, scrubsItsLines } from './logger.js';
 import { BackstopWorker } from './queue/backstop-worker.js';
 import { startFallbackWorker, type WorkerOptions } from './queue/fallback-worker.js';
 import type { JobRetention } from './queue/job-options.js';
 import type { ProcessorDeps } from './queue/processor.js';
 import { Producer } from './queue/producer.js';
 import { type FallbackQueue, QueueRuntime } from './queue/queues.js';
+import { registerConfigSecrets } from './security/config-secrets.js';
+import { outboundFetch } from './security/outbound-fetch.js';
+import { type OutboundOptions, OutboundPolicy } from './security/outbound-policy.js';
+import { redactingLogger } from './security/redacting-logger.js';
+import { redactor } from './security/redactor.js';
+import { SecretStore, type SecretValue } from './security/secret-store.js';
 import { SessionRegistry } from './session/session-registry.js';
 import { AppTargetAdapter } from './targets/app-target.js';
 import { FeatureTargetAdapter } from './targets/feature-target.js';
@@ -58,6 +65,14 @@ export interface BackstopOptions {
   clock?: Clock;
   /** Environment to read configuration from (default `process.env`). */
   processEnv?: NodeJS.ProcessEnv;
+  /**
+   * Secrets `$Secret{NAME}` may read, besides those declared in the environment (BACKSTOP_SECRETS,
+   * BACKSTOP_SECRET_<NAME>): a value, or a function read at each call (a rotating key). Nothing
+   * else is readable: not Backstop's configuration, not other variables.
+   */
+  secrets?: Record<string, SecretValue>;
+  /** Where apps, URL healthchecks and JWKS URLs may call (default: BACKSTOP_OUTBOUND_ALLOW / _LOOPBACK). */
+  outbound?: OutboundOptions;
 }
 
 /** The entry point: `new Backstop({ redis, product, env })`. */
@@ -88,6 +103,8 @@ export class Backstop {
   readonly product: { init(tag: string): void };
   /** The health view runs consult; an in-memory one unless you pass your own. */
   readonly healthView: HealthView;
+  /** What the operator allows (BACKSTOP_MAX_JSON_DEPTH, BACKSTOP_MIN_SCHEDULE_INTERVAL_MS): the API applies them too. */
+  readonly limits: Readonly<{ maxJsonDepth: number; minScheduleIntervalMs: number }>;
   readonly logger: Logger;
   private readonly internals: Internals;
   private readonly queues: QueueRuntime;
@@ -97,23 +114,40 @@ export class Backstop {
 
   constructor(options: BackstopOptions = {}) {
     parseOrThrow(backstopOptionsSchema, options, 'invalid Backstop options');
-    const config: Config = loadConfig(options.processEnv ?? process.env);
+    const env = options.processEnv ?? process.env;
+    const config: Config = loadConfig(env);
     const settings = options.prefix ? { ...config, BACKSTOP_PREFIX: options.prefix } : config;
-    const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+    registerConfigSecrets(config, redactor);
+    const logger =
+      options.logger === undefined
+        ? createLogger(config.LOG_LEVEL)
+        : scrubsItsLines(options.logger)
+          ? options.logger
+          : redactingLogger(options.logger, redactor);
+    const secrets = SecretStore.create(config, env, options.secrets, redactor, logger);
+    const compile: CompileContext = { secrets, maxJsonDepth: config.BACKSTOP_MAX_JSON_DEPTH };
+    const outbound = OutboundPolicy.from(config, options.outbound);
+    const fetch = outboundFetch(outbound);
     const healthRuntime = new HealthRuntime(
       settings.BACKSTOP_PREFIX,
       logger,
       circuitPolicy(options.circuit, settings),
+      fetch,
     );
     const health = options.health ?? healthRuntime.view;
     const handlers = new HandlerRegistry();
     const clock = options.clock ?? systemClock;
-    const sessions = new SessionRegistry(clock, config.BACKSTOP_SESSION_KEY, async () => {
-      const stores = await runtime.get();
-      return { redis: stores.redis, key: stores.keys.sessionSealKey() };
-    });
+    const sessions = new SessionRegistry(
+      clock,
+      config.BACKSTOP_SESSION_KEY,
+      async () => {
+        const stores = await runtime.get();
+        return { redis: stores.redis, key: stores.keys.sessionSealKey() };
+      },
+      { policy: outbound, fetch },
+    );
     const targets = new TargetRegistry();
-    const runtime = new RedisRuntime(options.redis, settings, logger, options.clock);
+    const runtime = new RedisRuntime(options.redis, settings, logger, options.clock, compile);
     runtime.hook(
       (stores) => healthRuntime.start(stores),
       () => healthRuntime.stop(),
@@ -130,6 +164,8 @@ export class Backstop {
       healthRuntime,
       engine: { clock, health, targets, logger },
       sessions,
+      compile,
+      outbound,
       defaults: {
         env: options.env ?? config.BACKSTOP_ENV,
         product: options.product ?? config.BACKSTOP_PRODUCT,
@@ -138,6 +174,7 @@ export class Backstop {
     this.queues = new QueueRuntime(() => runtime.get(), settings.BACKSTOP_PREFIX, retentionOf(settings));
     const producer = new Producer(this.queues, {
       defaults: this.internals.defaults,
+      minScheduleIntervalMs: config.BACKSTOP_MIN_SCHEDULE_INTERVAL_MS,
       resolve: (product, tag, kind) =>
         kind === 'feature' ? this.features.resolve(product, tag) : this.fallback.resolve(product, tag),
       sealSession: (session, associated) => sessions.verifyAndSeal(session, associated),
@@ -156,7 +193,7 @@ export class Backstop {
     this.schedules = new SchedulesApi(this.queues);
     this.health = new HealthApi(this.internals, healthRuntime);
     this.app = new AppApi(this.internals);
-    const http = new HttpAppTarget(async (tag) => (await runtime.get()).apps.compiled(tag));
+    const http = new HttpAppTarget(async (tag) => (await runtime.get()).apps.compiled(tag), fetch, redactor);
     targets.register('app', new AppTargetAdapter(handlers, http));
     targets.register('handler', { call: async (target, request, ctx) => target.fn(request, ctx) });
     // Nested chains and features run through the same calls feature steps use.
@@ -188,6 +225,10 @@ export class Backstop {
     };
     this.healthView = health;
     this.logger = logger;
+    this.limits = Object.freeze({
+      maxJsonDepth: config.BACKSTOP_MAX_JSON_DEPTH,
+      minScheduleIntervalMs: config.BACKSTOP_MIN_SCHEDULE_INTERVAL_MS,
+    });
   }
 
   /**

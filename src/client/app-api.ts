@@ -7,8 +7,16 @@ import type { Internals } from './internals.js';
 export class AppApi {
   constructor(private readonly internals: Internals) {}
 
-  /** Creates or replaces an app; bumps its version. */
+  /** Creates or replaces an app; bumps its version. Base URLs must be allowed by the outbound policy. */
   async define(definition: AppDefinition): Promise<StoredApp> {
+    const envs = (definition as { envs?: unknown })?.envs;
+    if (envs && typeof envs === 'object') {
+      for (const [slug, env] of Object.entries(envs)) {
+        const baseUrl = (env as { baseUrl?: unknown })?.baseUrl;
+        if (typeof baseUrl === 'string')
+          this.internals.outbound.checkUrl(baseUrl, `envs.${slug}.baseUrl`, 'invalid app definition');
+      }
+    }
     const { apps } = await this.internals.runtime.get();
     return apps.define(definition);
   }

@@ -49,7 +49,12 @@ export class FallbackApi {
     const { code, defaults } = this.internals;
     const product = requireProduct(this.internals, definition?.product);
     const previous = code.get(product, definition?.tag);
-    const chain = await compileCodeFirst(definition, defaults.product, (previous?.version ?? 0) + 1);
+    const chain = await compileCodeFirst(
+      definition,
+      defaults.product,
+      (previous?.version ?? 0) + 1,
+      this.internals.compile,
+    );
     code.set(chain, definition);
     await this.noteHealthchecks(chain);
     return this.describe(chain);

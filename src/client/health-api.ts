@@ -2,6 +2,7 @@ import { phaseOf } from '../core/health/circuit.js';
 import type { HealthcheckDefinition, HealthcheckInput } from '../core/health/healthcheck-schema.js';
 import { mergedStatus } from '../core/health/merge.js';
 import type { ProviderStatus } from '../core/health-view.js';
+import { checkJsonDepth } from '../core/json-depth.js';
 import { NotFoundError, ValidationError } from '../core/validation-error.js';
 import type { HealthRuntime } from '../health/health-runtime.js';
 import { parseHealthcheck } from '../health/healthcheck-store.js';
@@ -52,7 +53,7 @@ export class HealthApi {
   async create(a: string | HealthcheckInput, b?: HealthcheckInput): Promise<HealthcheckDescription> {
     const raw = typeof a === 'string' ? { ...b, product: a } : a;
     const product = requireProduct(this.internals, (raw as { product?: string })?.product);
-    const definition = parseHealthcheck(raw);
+    const definition = this.checked(parseHealthcheck(this.shallow(raw)));
     await this.internals.runtime.get();
     const stored = await this.runtime.get().healthchecks.create(product, definition);
     await this.runtime.schedule(product, definition);
@@ -66,11 +67,23 @@ export class HealthApi {
       throw ValidationError.field('handler', 'expected a function that probes the provider');
     const { handler: _h, ...rest } = definition;
     const product = requireProduct(this.internals, rest.product);
-    const parsed = parseHealthcheck(rest, true);
+    const parsed = this.checked(parseHealthcheck(this.shallow(rest), true));
     this.runtime.registerCode(product, parsed, handler);
     await this.internals.runtime.get();
     await this.runtime.schedule(product, parsed);
     return { ...parsed, product, version: 1, source: 'code' };
+  }
+
+  /** Refuses a definition nested past the JSON depth limit (probe inputs are stored as JSON). */
+  private shallow<T>(raw: T): T {
+    checkJsonDepth(raw, this.internals.compile.maxJsonDepth, '', 'invalid healthcheck');
+    return raw;
+  }
+
+  /** A URL probe must be allowed by the outbound policy. */
+  private checked(definition: HealthcheckDefinition): HealthcheckDefinition {
+    this.internals.outbound.checkUrl(definition.url, 'url', 'invalid healthcheck');
+    return definition;
   }
 
   async fetch(productOrTag: string, tag?: string): Promise<HealthcheckDescription> {
@@ -118,6 +131,9 @@ export class HealthApi {
     const patch = (typeof b === 'string' ? c : b) as Record<string, unknown> | undefined;
     if (!patch || typeof patch !== 'object')
       throw ValidationError.field('patch', 'expected an object of fields to change');
+    this.shallow(patch);
+    if (typeof patch.url === 'string')
+      this.internals.outbound.checkUrl(patch.url, 'url', 'invalid healthcheck');
     await this.internals.runtime.get();
     const stored = await this.runtime.get().healthchecks.update(product, tag, patch);
     await this.runtime.schedule(product, stored.definition);

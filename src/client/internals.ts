@@ -1,9 +1,11 @@
 import type { Config } from '../config.js';
+import type { CompileContext } from '../core/definition/compile-context.js';
 import type { HealthView } from '../core/health-view.js';
 import type { Logger } from '../core/logger.js';
 import type { EngineDeps } from '../core/run-chain.js';
 import { ValidationError } from '../core/validation-error.js';
 import type { HealthRuntime } from '../health/health-runtime.js';
+import type { OutboundPolicy } from '../security/outbound-policy.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { HandlerRegistry } from '../targets/handler-registry.js';
 import type { TargetRegistry } from '../targets/target-registry.js';
@@ -23,6 +25,10 @@ export interface Internals {
   healthRuntime: HealthRuntime;
   engine: EngineDeps;
   sessions: SessionRegistry;
+  /** Declared secrets and the JSON depth limit, for compiling definitions. */
+  compile: CompileContext;
+  /** Where apps, URL healthchecks and JWKS URLs may call. */
+  outbound: OutboundPolicy;
   defaults: { env: string | undefined; product: string | undefined };
 }
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { ResultCache } from '../cache/result-cache.js';
 import type { Config } from '../config.js';
 import { type Clock, systemClock } from '../core/clock.js';
+import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../core/definition/compile-context.js';
 import { BackstopError, ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { blockingClient, connectStoreClient } from '../redis/connection.js';
@@ -44,6 +45,7 @@ export class RedisRuntime {
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly clock: Clock = systemClock,
+    private readonly compile: CompileContext = DEFAULT_COMPILE_CONTEXT,
   ) {}
 
   /** Runs once connected, before any caller gets the stores; `close` hooks run first on close. */
@@ -113,9 +115,9 @@ export class RedisRuntime {
       redis: client,
       blocking: () => blockingClient(source),
       onDefinitionChange: (listener) => void listeners.push(listener),
-      fallbacks: new FallbackStore(client, keys),
-      apps: new AppStore(client, keys),
-      features: new FeatureStore(client, keys),
+      fallbacks: new FallbackStore(client, keys, this.compile),
+      apps: new AppStore(client, keys, this.compile),
+      features: new FeatureStore(client, keys, this.compile),
       results: new ResultCache(client, keys, () => blockingClient(source), this.clock, this.logger),
       keys,
     };

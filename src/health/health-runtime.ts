@@ -19,7 +19,7 @@ import {
 } from './healthcheck-scheduler.js';
 import { HealthcheckStore } from './healthcheck-store.js';
 import { DEFAULT_HISTORY, HistoryRecorder } from './history.js';
-import type { ProbeHandler } from './probe-runner.js';
+import type { ProbeFetch, ProbeHandler } from './probe-runner.js';
 import { ProbeStore } from './probe-store.js';
 import { RedisHealthView } from './redis-health-view.js';
 
@@ -48,6 +48,8 @@ export class HealthRuntime {
     private readonly prefix: string,
     private readonly logger: Logger,
     readonly policy: CircuitPolicy = DEFAULT_CIRCUIT,
+    /** How URL probes call: through the outbound policy. */
+    private readonly fetch: ProbeFetch = globalThis.fetch,
   ) {
     this.snapshot = new HealthSnapshot(Date.now, logger);
     this.view = new RedisHealthView(this.snapshot, policy, Date.now, logger);
@@ -175,6 +177,7 @@ export class HealthRuntime {
         probes: parts.probes,
         circuits: parts.circuits,
         targets,
+        fetch: this.fetch,
         policy: this.policy,
         logger: this.logger.child({ component: 'healthcheck-worker' }),
       }),

@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { TargetResolver } from '../core/target.js';
 import type { CircuitStore } from './circuit-store.js';
 import type { ProbeJobData } from './healthcheck-scheduler.js';
-import { type ProbeHandler, runProbe } from './probe-runner.js';
+import { type ProbeFetch, type ProbeHandler, runProbe } from './probe-runner.js';
 import type { ProbeStore } from './probe-store.js';
 
 export interface HealthProcessorDeps {
@@ -16,6 +16,7 @@ export interface HealthProcessorDeps {
   probes: ProbeStore;
   circuits: CircuitStore;
   targets: TargetResolver;
+  fetch: ProbeFetch;
   policy: { threshold: number; cooldownMs: number };
   logger: Logger;
 }
@@ -30,7 +31,7 @@ export function healthcheckProcessor(deps: HealthProcessorDeps) {
     const found = await deps.definition(product, tag);
     if (!found) return { skipped: 'healthcheck no longer exists' };
     const { definition, handler } = found;
-    const result = await runProbe(definition, env, product, handler, deps.targets, deps.logger);
+    const result = await runProbe(definition, env, product, handler, deps.targets, deps.logger, deps.fetch);
     const now = Date.now();
     const state = await deps.probes.apply(
       product,

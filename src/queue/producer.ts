@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { featuresAreNotCached } from '../cache/cache-definition.js';
 import { type RunTarget, resolveTarget, runTargetShape, sessionOf } from '../client/run-params.js';
 import type { InputValidator } from '../core/input-schema.js';
-import { resolveSchedule, type Schedule } from '../core/schedule.js';
+import { DEFAULT_MIN_SCHEDULE_INTERVAL_MS, resolveSchedule, type Schedule } from '../core/schedule.js';
 import { ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
 import type { SealedSession, SessionRef } from '../session/session-registry.js';
@@ -41,6 +41,8 @@ export interface Dispatchable {
 export interface ProducerDeps {
   resolve(product: string, tag: string, kind: JobKind): Promise<Dispatchable>;
   defaults: { env: string | undefined; product: string | undefined };
+  /** The shortest interval a recurring schedule may have (BACKSTOP_MIN_SCHEDULE_INTERVAL_MS). */
+  minScheduleIntervalMs?: number;
   /** Verifies a session token and seals it for job data (never stored in clear). */
   sealSession(session: SessionRef, associated: string): Promise<SealedSession>;
   /** Throws a ValidationError naming `cache` when no cache of that tag is defined. */
@@ -155,7 +157,10 @@ export class Producer {
     const chain = await resolve(product, parsed.tag, kind);
     const input = withRoot(root, () => chain.validateInput(parsed.input ?? {}));
     const now = Date.now();
-    const schedule = withRoot(root, () => resolveSchedule(parsed.schedule as Schedule | undefined, now));
+    const limits = { minIntervalMs: this.deps.minScheduleIntervalMs ?? DEFAULT_MIN_SCHEDULE_INTERVAL_MS };
+    const schedule = withRoot(root, () =>
+      resolveSchedule(parsed.schedule as Schedule | undefined, now, limits),
+    );
     const data: FallbackJobData = {
       v: 1,
       product,
