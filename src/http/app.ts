@@ -92,7 +92,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     bodyLimit,
     // Every tag (128) and id (256) the schemas allow reaches its route, where a longer one is a
     // 400 naming the parameter; past this the router answers 414.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Bad percent-encoding and over-long parameters go through the one error handler too.
     frameworkErrors: (error, request, reply) =>
       void handleError(error, request as FastifyRequest, reply as FastifyReply),

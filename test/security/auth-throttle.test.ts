@@ -38,3 +38,26 @@ describe('auth failure throttling per client address', () => {
     expect((await attempt(READ_KEY, browser)).statusCode).toBe(200);
   });
 });
+
+describe('auth failure throttling behind a trusted proxy', () => {
+  const api = useApi({ authFailuresPerMinute: 2, trustProxy: ['10.0.0.1'] });
+
+  const attempt = (key: string, client: string, remoteAddress = '10.0.0.1') =>
+    api().app.inject({
+      method: 'GET',
+      url: '/v1/apps',
+      remoteAddress,
+      headers: { authorization: `Bearer ${key}`, 'x-forwarded-for': client },
+    });
+
+  it("counts each client behind the gateway apart, and believes no other proxy's header", async () => {
+    for (let i = 0; i < 2; i++) expect((await attempt('wrong', '192.0.2.1')).statusCode).toBe(401);
+    expect((await attempt('wrong', '192.0.2.1')).statusCode).toBe(429);
+    // Another client behind the same gateway is not locked out by the first.
+    expect((await attempt(READ_KEY, '192.0.2.2')).statusCode).toBe(200);
+    // An untrusted peer cannot pick a fresh address per guess with X-Forwarded-For.
+    for (let i = 0; i < 2; i++)
+      expect((await attempt('wrong', `198.18.0.${i}`, '203.0.113.50')).statusCode).toBe(401);
+    expect((await attempt('wrong', '198.18.0.9', '203.0.113.50')).statusCode).toBe(429);
+  });
+});
