@@ -1,5 +1,5 @@
 import { type LookupAddress, type LookupAllOptions, lookup } from 'node:dns';
-import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
+import type { Dispatcher, fetch as undiciFetch } from 'undici';
 import type { OutboundPolicy } from './outbound-policy.js';
 
 /** A connection the outbound policy refused; surfaces as the `cause` of a failed fetch. */
@@ -40,15 +40,26 @@ export function outboundFetch(policy: OutboundPolicy): OutboundFetch {
       return callback(null, first.address, first.family);
     });
   };
-  const base = buildConnector({ lookup: checkedLookup as never });
-  const agent = new Agent({
-    connect: (options, callback) => {
-      const problem = policy.hostProblem(options.hostname);
-      if (problem) return callback(new OutboundRefusedError(options.hostname, problem), null);
-      return base(options, callback);
-    },
-  });
-  return (url, init) => undiciFetch(url, { ...init, dispatcher: agent }) as unknown as Promise<Response>;
+  // undici is loaded on the first call, not at startup: a process that never calls out (an API
+  // server, a worker of handler targets) does not pay for loading it.
+  let client: Promise<{ fetch: typeof undiciFetch; agent: Dispatcher }> | undefined;
+  const load = async () => {
+    const { Agent, buildConnector, fetch } = await import('undici');
+    const base = buildConnector({ lookup: checkedLookup as never });
+    const agent = new Agent({
+      connect: (options, callback) => {
+        const problem = policy.hostProblem(options.hostname);
+        if (problem) return callback(new OutboundRefusedError(options.hostname, problem), null);
+        return base(options, callback);
+      },
+    });
+    return { fetch, agent };
+  };
+  return async (url, init) => {
+    client ??= load();
+    const { fetch, agent } = await client;
+    return fetch(url, { ...init, dispatcher: agent }) as unknown as Promise<Response>;
+  };
 }
 
 /** The policy's refusal behind a failed fetch (undici reports it as the error's cause), if any. */
