@@ -1,5 +1,6 @@
-/** What a secret value is replaced with wherever it would leave the process. */
-export const REDACTED = '[redacted]';
+import { REDACTED } from '../core/redacted.js';
+
+export { REDACTED };
 
 /**
  * Values shorter than this are not redacted by value: they would match ordinary text ("true",

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
-import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../core/definition/compile-context.js';
-import { checkJsonDepth } from '../core/json-depth.js';
 import {
   type CompiledApp,
   compileApp,
   type ParsedAppDefinition,
   parseApp,
-} from '../targets/app-definition.js';
+} from '../core/definition/app-definition.js';
+import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../core/definition/compile-context.js';
+import { checkJsonDepth } from '../core/json-depth.js';
 import type { Keys } from './keys.js';
 import { VersionedRecords } from './versioned-record.js';
 

@@ -1,4 +1,6 @@
 import { linkedController } from '../core/abort.js';
+import type { Clock } from '../core/clock.js';
+import type { CompiledApp } from '../core/definition/app-definition.js';
 import {
   AttemptTimeoutError,
   ProviderHttpError,
@@ -8,7 +10,6 @@ import {
 import type { TargetAdapter, TargetContext } from '../core/target.js';
 import { type OutboundFetch, refusalOf } from '../security/outbound-fetch.js';
 import type { Redactor } from '../security/redactor.js';
-import type { CompiledApp } from './app-definition.js';
 import { appendQuery, fillPath, parseRetryAfter, toRequestParts } from './http-request.js';
 
 export type AppLookup = (tag: string) => Promise<CompiledApp | undefined>;
@@ -25,6 +26,7 @@ const EXCERPT = 200;
 export class HttpAppTarget implements TargetAdapter<AppTarget> {
   constructor(
     private readonly apps: AppLookup,
+    private readonly clock: Clock,
     private readonly fetch: OutboundFetch,
     private readonly redactor: Redactor,
   ) {}
@@ -58,8 +60,8 @@ export class HttpAppTarget implements TargetAdapter<AppTarget> {
 
     const { controller, unlink } = linkedController(ctx.signal);
     const timeout = action.timeout;
-    const timer = timeout
-      ? setTimeout(() => controller.abort(new AttemptTimeoutError(timeout)), timeout)
+    const cancelTimer = timeout
+      ? this.clock.setTimer(timeout, () => controller.abort(new AttemptTimeoutError(timeout)))
       : undefined;
     try {
       // Redirects are not followed: a provider's 3xx is its answer, and following it would carry
@@ -83,7 +85,7 @@ export class HttpAppTarget implements TargetAdapter<AppTarget> {
         ? controller.signal.reason
         : this.redactor.scrubError(asNetworkError(error));
     } finally {
-      if (timer) clearTimeout(timer);
+      cancelTimer?.();
       unlink();
     }
   }

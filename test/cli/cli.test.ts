@@ -96,7 +96,8 @@ describe('backstop dev', () => {
     const later = await api(base, KEY, 'POST', '/v1/fallbacks/payments/dispatch?product=cli', {
       env: 'prd',
       input: { amount: 700 },
-      schedule: { delay: '2s' },
+      // Long enough for the CLI (a tsx process) to start while the job still waits, on a busy machine too.
+      schedule: { delay: '8s' },
     });
     expect(later.body.state).toBe('delayed');
     const waited = await runCli(['jobs', String(later.body.id), '--wait', '--timeout', '20s'], {

@@ -1,5 +1,5 @@
 import type { Backstop } from '../../backstop.js';
-import type { FallbackDescription } from '../../client/describe.js';
+import type { FallbackDescription } from '../../definitions/describe-fallback.js';
 import { withBackstop } from '../client.js';
 import type { Io } from '../io.js';
 import { indent, table } from '../output.js';

@@ -8,7 +8,7 @@ import { ChainBuilderContext } from './builder-context.js';
 import { chainOptionsShape, classifierFor, tagSchema } from './common-schema.js';
 import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from './compile-context.js';
 
-/** Seed 003: `fallback.define({ product, tag, name, description, input, handler })`. */
+/** The code-first form: `fallback.define({ product, tag, name, description, input, handler })`. */
 export interface CodeFirstDefinition {
   product?: string;
   tag: string;

@@ -9,6 +9,8 @@ import { NO_SECRETS, type SecretSource } from '../template/secret-source.js';
 export interface CompileContext {
   secrets: SecretSource;
   maxJsonDepth: number;
+  /** Told of literal values as secret as a `$Secret{}` (an app's header values), to redact them by value. */
+  sensitive?: (value: string) => void;
 }
 
 /** No secrets, the default depth: what a definition compiled outside a Backstop gets. */

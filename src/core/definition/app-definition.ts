@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { positiveMs, tagSchema } from '../core/definition/common-schema.js';
-import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../core/definition/compile-context.js';
-import { type CompiledTemplate, compileTemplate } from '../core/template/compile.js';
-import { ValidationError, type ValidationIssue } from '../core/validation-error.js';
-import { parseOrThrow } from '../core/zod-issues.js';
-import { REDACTED, redactor } from '../security/redactor.js';
+import { REDACTED } from '../redacted.js';
+import { type CompiledTemplate, compileTemplate } from '../template/compile.js';
+import { ValidationError, type ValidationIssue } from '../validation-error.js';
+import { parseOrThrow } from '../zod-issues.js';
+import { positiveMs, tagSchema } from './common-schema.js';
+import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from './compile-context.js';
 
 const headersSchema = z.record(
   z.string().min(1),
@@ -55,9 +55,9 @@ export function parseApp(definition: unknown): ParsedAppDefinition {
 }
 
 /**
- * Compiles an app's `$Secret{}` templates (refusing names that are not declared), and registers
- * its literal header values with the process's redactor: a key written into a header is as
- * secret as one read through `$Secret{}`.
+ * Compiles an app's `$Secret{}` templates (refusing names that are not declared), and hands its
+ * literal header values to `context.sensitive` (the process's redactor): a key written into a
+ * header is as secret as one read through `$Secret{}`.
  */
 export function compileApp(
   definition: ParsedAppDefinition,
@@ -100,7 +100,7 @@ function compileHeaders(
       compileTemplate(value, `${path}.${name}`, { namespaces: ['Secret'], secrets: context.secrets }),
     );
     if (compiled) out[name] = compiled;
-    registerHeaderValue(name, value);
+    registerHeaderValue(name, value, context);
   }
   return out;
 }
@@ -109,12 +109,13 @@ function compileHeaders(
 const PUBLIC_HEADERS =
   /^(accept(-.*)?|content-(type|language|encoding)|user-agent|cache-control|connection)$/i;
 
-function registerHeaderValue(name: string, value: string): void {
-  if (PUBLIC_HEADERS.test(name) || /\$[A-Za-z]+\{/.test(value)) return;
-  redactor.add(value);
+function registerHeaderValue(name: string, value: string, context: CompileContext): void {
+  const { sensitive } = context;
+  if (!sensitive || PUBLIC_HEADERS.test(name) || /\$[A-Za-z]+\{/.test(value)) return;
+  sensitive(value);
   // `Bearer sk_live_…`: a provider may echo the credential without its scheme.
   const space = value.indexOf(' ');
-  if (space > 0) redactor.add(value.slice(space + 1).trim());
+  if (space > 0) sensitive(value.slice(space + 1).trim());
 }
 
 /**
