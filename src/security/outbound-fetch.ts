@@ -12,10 +12,13 @@ export class OutboundRefusedError extends Error {
 }
 
 /** `fetch` as providers, URL probes and JWKS downloads use it. */
-export type OutboundFetch = (
+export type OutboundFetch = ((
   url: string | URL,
   init?: Parameters<typeof undiciFetch>[1],
-) => Promise<Response>;
+) => Promise<Response>) & {
+  /** Resolves once the HTTP client is loaded: a caller that times its calls awaits it first. */
+  ready(): Promise<void>;
+};
 
 /**
  * A fetch whose every connection (redirects included) is checked against the policy: the host
@@ -55,11 +58,17 @@ export function outboundFetch(policy: OutboundPolicy): OutboundFetch {
     });
     return { fetch, agent };
   };
-  return async (url, init) => {
+  const call = async (url: string | URL, init?: Parameters<typeof undiciFetch>[1]) => {
     client ??= load();
     const { fetch, agent } = await client;
     return fetch(url, { ...init, dispatcher: agent }) as unknown as Promise<Response>;
   };
+  return Object.assign(call, {
+    ready: async () => {
+      client ??= load();
+      await client;
+    },
+  });
 }
 
 /** The policy's refusal behind a failed fetch (undici reports it as the error's cause), if any. */

@@ -58,6 +58,8 @@ export class HttpAppTarget implements TargetAdapter<AppTarget> {
       headers['content-type'] ??= 'application/json';
     }
 
+    // Loading the HTTP client (once a process) is not the provider's time: not on the attempt's clock.
+    await this.fetch.ready();
     const { controller, unlink } = linkedController(ctx.signal);
     const timeout = action.timeout;
     const cancelTimer = timeout
