@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 /** Bottom to top. A module may import its own layer or lower ones. */
 const LAYERS: string[][] = [
   ['src/core'],
-  ['src/redis', 'src/config.ts', 'src/logger.ts', 'src/shutdown.ts'],
+  ['src/redis', 'src/config.ts', 'src/logger.ts', 'src/shutdown.ts', 'src/security'],
   ['src/store'],
   ['src/session', 'src/cache', 'src/targets', 'src/health'],
   ['src/definitions'],

@@ -4,6 +4,7 @@ import { backstopOptionsSchema } from './client/options-schema.js';
 import { type Config, loadConfig } from './config.js';
 import { type Clock, systemClock } from './core/clock.js';
 import { Defaults } from './core/defaults.js';
+import type { CompileContext } from './core/definition/compile-context.js';
 import { EventBus } from './core/event-bus.js';
 import type { CircuitPolicy } from './core/health/circuit.js';
 import type { HealthView } from './core/health-view.js';
@@ -15,12 +16,18 @@ import { DefinitionResolver } from './definitions/definition-resolver.js';
 import { FallbackCatalog } from './definitions/fallback-catalog.js';
 import { ReferenceCheck } from './definitions/reference-check.js';
 import { HealthMonitor } from './health/health-monitor.js';
-import { createLogger } from './logger.js';
+import { createLogger, scrubsItsLines } from './logger.js';
 import type { JobRetention } from './queue/job-options.js';
 import { JobQueues } from './queue/job-queues.js';
 import { Producer } from './queue/producer.js';
 import { nestedContextOf } from './runs/nested-runs.js';
 import { Runs } from './runs/runs.js';
+import { registerConfigSecrets } from './security/config-secrets.js';
+import { outboundFetch } from './security/outbound-fetch.js';
+import { type OutboundOptions, OutboundPolicy } from './security/outbound-policy.js';
+import { redactingLogger } from './security/redacting-logger.js';
+import { redactor } from './security/redactor.js';
+import { SecretStore, type SecretValue } from './security/secret-store.js';
 import { SessionRegistry } from './session/session-registry.js';
 import { RedisStores } from './store/redis-stores.js';
 import { HandlerRegistry } from './targets/handler-registry.js';
@@ -53,6 +60,14 @@ export interface BackstopOptions {
   clock?: Clock;
   /** Environment to read configuration from (default `process.env`). */
   processEnv?: NodeJS.ProcessEnv;
+  /**
+   * Secrets `$Secret{NAME}` may read, besides those declared in the environment (BACKSTOP_SECRETS,
+   * BACKSTOP_SECRET_<NAME>): a value, or a function read at each call (a rotating key). Nothing
+   * else is readable: not Backstop's configuration, not other variables.
+   */
+  secrets?: Record<string, SecretValue>;
+  /** Where apps, URL healthchecks and JWKS URLs may call (default: BACKSTOP_OUTBOUND_ALLOW / _LOOPBACK). */
+  outbound?: OutboundOptions;
 }
 
 /** The parts of a Backstop, each named, made in the order they depend on one another. */
@@ -78,19 +93,39 @@ export interface BackstopParts {
   queues: JobQueues;
   producer: Producer;
   retention: JobRetention;
+  /** Declared secrets and the JSON depth limit, for compiling definitions. */
+  compile: CompileContext;
+  /** Where apps, URL healthchecks and JWKS URLs may call. */
+  outbound: OutboundPolicy;
 }
 
 export function assemble(options: BackstopOptions): BackstopParts {
   parseOrThrow(backstopOptionsSchema, options, 'invalid Backstop options');
-  const env = loadConfig(options.processEnv ?? process.env);
+  const processEnv = options.processEnv ?? process.env;
+  const env = loadConfig(processEnv);
   const config = options.prefix ? { ...env, BACKSTOP_PREFIX: options.prefix } : env;
-  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  // Security first: what must be redacted is known before anything can log it.
+  registerConfigSecrets(config, redactor);
+  const logger =
+    options.logger === undefined
+      ? createLogger(config.LOG_LEVEL)
+      : scrubsItsLines(options.logger)
+        ? options.logger
+        : redactingLogger(options.logger, redactor);
+  const secrets = SecretStore.create(config, processEnv, options.secrets, redactor, logger);
+  const compile: CompileContext = {
+    secrets,
+    maxJsonDepth: config.BACKSTOP_MAX_JSON_DEPTH,
+    sensitive: (value) => redactor.add(value),
+  };
+  const outbound = OutboundPolicy.from(config, options.outbound);
+  const fetch = outboundFetch(outbound);
   const clock = options.clock ?? systemClock;
   const defaults = new Defaults(
     options.product ?? config.BACKSTOP_PRODUCT,
     options.env ?? config.BACKSTOP_ENV,
   );
-  const stores = new RedisStores(options.redis, config, logger);
+  const stores = new RedisStores(options.redis, config, logger, compile);
   const code = new CodeRegistry();
   const definitions = new DefinitionResolver(code, stores);
   const monitor = new HealthMonitor({
@@ -100,12 +135,18 @@ export function assemble(options: BackstopOptions): BackstopParts {
     clock,
     policy: circuitPolicy(options.circuit, config),
     healthchecks: (product, tag) => definitions.healthcheck(product, tag),
+    fetch,
   });
   const healthView = options.health ?? monitor.view;
-  const sessions = new SessionRegistry(clock, config.BACKSTOP_SESSION_KEY, async () => {
-    const { redis, keys } = await stores.get();
-    return { redis, key: keys.sessionSealKey() };
-  });
+  const sessions = new SessionRegistry(
+    clock,
+    config.BACKSTOP_SESSION_KEY,
+    async () => {
+      const { redis, keys } = await stores.get();
+      return { redis, key: keys.sessionSealKey() };
+    },
+    { policy: outbound, fetch },
+  );
   const caches = new Caches(stores, clock, logger);
   const handlers = new HandlerRegistry();
   const targets = new TargetRegistry();
@@ -118,6 +159,8 @@ export function assemble(options: BackstopOptions): BackstopParts {
     stores,
     handlers,
     clock,
+    fetch,
+    redactor,
     runFallback: async (tag, input, ctx) =>
       (await runs.nested.runFallback(tag, input, nestedContextOf(ctx))).result,
     runFeature: async (tag, input, ctx) =>
@@ -133,10 +176,18 @@ export function assemble(options: BackstopOptions): BackstopParts {
     healthView,
     defaults,
     references,
+    compile,
   });
   const retention = retentionOf(config);
   const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, retention);
-  const producer = new Producer(queues, { definitions, sessions, caches, defaults, clock });
+  const producer = new Producer(queues, {
+    definitions,
+    sessions,
+    caches,
+    defaults,
+    clock,
+    minScheduleIntervalMs: config.BACKSTOP_MIN_SCHEDULE_INTERVAL_MS,
+  });
   return {
     config,
     logger,
@@ -159,6 +210,8 @@ export function assemble(options: BackstopOptions): BackstopParts {
     queues,
     producer,
     retention,
+    compile,
+    outbound,
   };
 }
 

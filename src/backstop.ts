@@ -51,6 +51,8 @@ export class Backstop {
   /** The health view runs consult: provider state from Redis, unless you passed your own. */
   readonly healthView: HealthView;
   readonly logger: Logger;
+  /** What the operator allows (BACKSTOP_MAX_JSON_DEPTH, BACKSTOP_MIN_SCHEDULE_INTERVAL_MS): the API applies them too. */
+  readonly limits: Readonly<{ maxJsonDepth: number; minScheduleIntervalMs: number }>;
   readonly #parts: BackstopParts;
   readonly #workers = new Set<BackstopWorker>();
 
@@ -60,7 +62,7 @@ export class Backstop {
     const { defaults, stores, runs, producer, catalog, handlers, targets } = parts;
     this.fallback = new FallbackApi(catalog, runs, producer, defaults);
     this.features = new FeaturesApi(stores, runs, producer, defaults, parts.references);
-    this.app = new AppApi(stores);
+    this.app = new AppApi(stores, parts.outbound);
     this.jobs = new JobsApi(parts.queues);
     this.schedules = new SchedulesApi(parts.queues);
     this.health = new HealthApi(parts);
@@ -75,6 +77,10 @@ export class Backstop {
     this.product = { init: (tag: string) => defaults.setProduct(tag) };
     this.healthView = parts.healthView;
     this.logger = parts.logger;
+    this.limits = Object.freeze({
+      maxJsonDepth: parts.config.BACKSTOP_MAX_JSON_DEPTH,
+      minScheduleIntervalMs: parts.config.BACKSTOP_MIN_SCHEDULE_INTERVAL_MS,
+    });
   }
 
   /**

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_JSON_DEPTH } from './core/json-depth.js';
+import { ValidationError } from './core/validation-error.js';
 import { parseOrThrow } from './core/zod-issues.js';
 
 const count = z.coerce.number().int().positive();
@@ -36,6 +38,19 @@ const configSchema = z.object({
   BACKSTOP_API_HOST: z.string().min(1).default('127.0.0.1'),
   BACKSTOP_API_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   BACKSTOP_RATE_LIMIT_PER_MINUTE: count.default(600),
+  // Wrong API keys one client address may present a minute before it is refused without a lookup.
+  BACKSTOP_AUTH_FAILURES_PER_MINUTE: count.default(20),
+  // Behind a gateway: which proxies' X-Forwarded-For to believe (true, a hop count, or addresses/CIDRs).
+  BACKSTOP_TRUST_PROXY: z.string().min(1).optional(),
+  // Security (docs/security.md). Names `$Secret{}` may read, besides BACKSTOP_SECRET_<NAME> variables.
+  BACKSTOP_SECRETS: z.string().optional(),
+  // The shortest interval a recurring schedule may have (every, cron), in ms.
+  BACKSTOP_MIN_SCHEDULE_INTERVAL_MS: count.default(1_000),
+  // How deep JSON (bodies, inputs, templates) may nest.
+  BACKSTOP_MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(1_000).default(DEFAULT_MAX_JSON_DEPTH),
+  // Hosts, `*.domain` wildcards, IPs and CIDRs that apps, URL healthchecks and JWKS URLs may reach.
+  BACKSTOP_OUTBOUND_ALLOW: z.string().optional(),
+  BACKSTOP_OUTBOUND_LOOPBACK: z.enum(['allow', 'deny']).default('allow'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -43,4 +58,53 @@ export type Config = Readonly<z.infer<typeof configSchema>>;
 /** The one place the environment is read. Parsed, then frozen. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze(parseOrThrow(configSchema, env, 'invalid configuration', 'env'));
+}
+
+/** The prefix of variables that declare a secret by their name: `BACKSTOP_SECRET_STRIPE_KEY` is `$Secret{STRIPE_KEY}`. */
+export const SECRET_PREFIX = 'BACKSTOP_SECRET_';
+
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Whether `name` is Backstop's own configuration (or could become it: every `BACKSTOP_` variable),
+ * which `$Secret{}` must never read.
+ */
+export function isOwnConfiguration(name: string): boolean {
+  return name in configSchema.shape || name.startsWith('BACKSTOP_');
+}
+
+/** Why `name` cannot be declared as a secret, or undefined when it can. */
+export function secretNameProblem(name: string): string | undefined {
+  if (!SECRET_NAME.test(name)) return 'expected a variable name: letters, digits and _';
+  if (isOwnConfiguration(name))
+    return `'${name}' is Backstop's own configuration and is never readable through $Secret{}`;
+  return undefined;
+}
+
+/**
+ * The secrets the operator declared in the environment: each name in BACKSTOP_SECRETS (its value
+ * the variable of that name) and each BACKSTOP_SECRET_<NAME> variable (as NAME). A declared name
+ * without a value is kept: it may be set only where workers run.
+ */
+export function secretsFromEnv(env: NodeJS.ProcessEnv, config: Config): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  const issues: { path: string; message: string }[] = [];
+  const listed = (config.BACKSTOP_SECRETS ?? '').split(',').map((n) => n.trim());
+  listed.forEach((name, i) => {
+    if (name === '') return;
+    const problem = secretNameProblem(name);
+    if (problem) issues.push({ path: `BACKSTOP_SECRETS[${i}]`, message: problem });
+    else out.set(name, env[name]);
+  });
+  for (const [variable, value] of Object.entries(env)) {
+    if (!variable.startsWith(SECRET_PREFIX)) continue;
+    const name = variable.slice(SECRET_PREFIX.length);
+    const problem = out.has(name)
+      ? `declares '${name}', which BACKSTOP_SECRETS declares too`
+      : secretNameProblem(name);
+    if (problem) issues.push({ path: variable, message: problem });
+    else out.set(name, value);
+  }
+  if (issues.length > 0) throw new ValidationError(issues, 'invalid configuration');
+  return out;
 }

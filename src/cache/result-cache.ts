@@ -4,6 +4,7 @@ import type { AttemptRecord } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { RunOutcome } from '../core/run-chain.js';
+import { redactor } from '../security/redactor.js';
 import type { Keys } from '../store/keys.js';
 import { noSuchCache, type StoredCacheType } from './cache-definition.js';
 import { type CacheScope, cacheHash } from './cache-key.js';
@@ -168,7 +169,8 @@ export class ResultCache {
       const outcome = await run();
       if (outcome.ok) {
         stored = toEntry(outcome, this.clock);
-        finish = finish.set(key, JSON.stringify(stored), 'PX', ttl);
+        // Stored scrubbed of secret values: Redis is outside the process (a later hit serves it so).
+        finish = finish.set(key, redactor.scrubValue(JSON.stringify(stored)), 'PX', ttl);
       }
       return { kind: 'ran', outcome, stored };
     } finally {

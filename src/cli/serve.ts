@@ -2,7 +2,7 @@ import type { Backstop } from '../backstop.js';
 import type { Config } from '../config.js';
 import { dashboardPlugin } from '../http/dashboard/index.js';
 import type { ApiKey } from '../server.js';
-import { startApiServer } from '../server.js';
+import { securityOptions, startApiServer } from '../server.js';
 
 export interface ServeOptions {
   backstop: Backstop;
@@ -27,6 +27,7 @@ export function startServing(options: ServeOptions): ReturnType<typeof startApiS
     host: options.host ?? config.BACKSTOP_API_HOST,
     port: options.port ?? config.BACKSTOP_API_PORT,
     rateLimitPerMinute: options.rateLimit ?? config.BACKSTOP_RATE_LIMIT_PER_MINUTE,
+    ...securityOptions(config),
     plugins: [dashboardPlugin({ backstop, prefix: config.BACKSTOP_PREFIX, readOnly, redis: redisUrl })],
   });
 }

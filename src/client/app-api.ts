@@ -1,14 +1,26 @@
 import type { AppDefinition } from '../core/definition/app-definition.js';
 import { NotFoundError } from '../core/validation-error.js';
+import type { OutboundPolicy } from '../security/outbound-policy.js';
 import type { StoredApp } from '../store/app-store.js';
 import type { RedisStores } from '../store/redis-stores.js';
 
 /** `backstop.app`: the HTTP apps whose actions providers call. */
 export class AppApi {
-  constructor(private readonly stores: RedisStores) {}
+  constructor(
+    private readonly stores: RedisStores,
+    private readonly outbound: OutboundPolicy,
+  ) {}
 
-  /** Creates or replaces an app; bumps its version. */
+  /** Creates or replaces an app; bumps its version. Base URLs must be allowed by the outbound policy. */
   async define(definition: AppDefinition): Promise<StoredApp> {
+    const envs = (definition as { envs?: unknown })?.envs;
+    if (envs && typeof envs === 'object') {
+      for (const [slug, env] of Object.entries(envs)) {
+        const baseUrl = (env as { baseUrl?: unknown })?.baseUrl;
+        if (typeof baseUrl === 'string')
+          this.outbound.checkUrl(baseUrl, `envs.${slug}.baseUrl`, 'invalid app definition');
+      }
+    }
     const { apps } = await this.stores.get();
     return apps.define(definition);
   }

@@ -1,9 +1,11 @@
 import type { Clock } from '../core/clock.js';
 import type { Defaults } from '../core/defaults.js';
+import type { CompileContext } from '../core/definition/compile-context.js';
 import { phaseOf } from '../core/health/circuit.js';
 import type { HealthcheckDefinition, HealthcheckInput } from '../core/health/healthcheck-schema.js';
 import { mergedStatus } from '../core/health/merge.js';
 import type { ProviderStatus } from '../core/health-view.js';
+import { checkJsonDepth } from '../core/json-depth.js';
 import { NotFoundError, ValidationError } from '../core/validation-error.js';
 import type { CodeRegistry } from '../definitions/code-registry.js';
 import type { DefinitionResolver } from '../definitions/definition-resolver.js';
@@ -11,6 +13,7 @@ import type { ReferenceCheck } from '../definitions/reference-check.js';
 import type { HealthMonitor } from '../health/health-monitor.js';
 import type { HistoryBucket } from '../health/history.js';
 import type { ProbeHandler } from '../health/probe-runner.js';
+import type { OutboundPolicy } from '../security/outbound-policy.js';
 import { parseHealthcheck } from '../store/healthcheck-store.js';
 
 export type HealthcheckDescription = HealthcheckDefinition & {
@@ -44,6 +47,10 @@ export interface HistoryQuery {
 }
 
 export interface HealthApiDeps {
+  /** The JSON depth limit (probe inputs are stored as JSON). */
+  compile: CompileContext;
+  /** URL probes must be allowed by it. */
+  outbound: OutboundPolicy;
   code: CodeRegistry;
   definitions: DefinitionResolver;
   monitor: HealthMonitor;
@@ -62,7 +69,7 @@ export class HealthApi {
   async create(a: string | HealthcheckInput, b?: HealthcheckInput): Promise<HealthcheckDescription> {
     const raw = typeof a === 'string' ? { ...b, product: a } : a;
     const product = this.deps.defaults.requireProduct((raw as { product?: string })?.product);
-    const definition = parseHealthcheck(raw);
+    const definition = this.checked(parseHealthcheck(this.shallow(raw)));
     await this.deps.references.healthcheck(definition);
     const { healthchecks } = await this.deps.monitor.parts();
     const stored = await healthchecks.create(product, definition);
@@ -77,11 +84,23 @@ export class HealthApi {
       throw ValidationError.field('handler', 'expected a function that probes the provider');
     const { handler: _h, ...rest } = definition;
     const product = this.deps.defaults.requireProduct(rest.product);
-    const parsed = parseHealthcheck(rest, true);
+    const parsed = this.checked(parseHealthcheck(this.shallow(rest), true));
     await this.deps.references.healthcheck(parsed);
     this.deps.code.healthchecks.set(product, parsed.tag, { definition: parsed, handler });
     await this.deps.monitor.schedule(product, parsed);
     return { ...parsed, product, version: 1, source: 'code' };
+  }
+
+  /** Refuses a definition nested past the JSON depth limit (probe inputs are stored as JSON). */
+  private shallow<T>(raw: T): T {
+    checkJsonDepth(raw, this.deps.compile.maxJsonDepth, '', 'invalid healthcheck');
+    return raw;
+  }
+
+  /** A URL probe must be allowed by the outbound policy. */
+  private checked(definition: HealthcheckDefinition): HealthcheckDefinition {
+    this.deps.outbound.checkUrl(definition.url, 'url', 'invalid healthcheck');
+    return definition;
   }
 
   async fetch(productOrTag: string, tag?: string): Promise<HealthcheckDescription> {
@@ -130,6 +149,8 @@ export class HealthApi {
     const patch = (typeof b === 'string' ? c : b) as Record<string, unknown> | undefined;
     if (!patch || typeof patch !== 'object')
       throw ValidationError.field('patch', 'expected an object of fields to change');
+    this.shallow(patch);
+    if (typeof patch.url === 'string') this.deps.outbound.checkUrl(patch.url, 'url', 'invalid healthcheck');
     const { healthchecks } = await monitor.parts();
     const stored = await healthchecks.update(product, tag, patch, (d) => this.deps.references.healthcheck(d));
     await monitor.schedule(product, stored.definition);

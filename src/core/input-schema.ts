@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type DataType, DataTypes } from './data-types.js';
+import { checkJsonDepth, DEFAULT_MAX_JSON_DEPTH } from './json-depth.js';
 import { parseOrThrow } from './zod-issues.js';
 
 /** One declared input field (`{ type: DataTypes.NUMBER }` or `{ type: 'number' }`). */
@@ -24,8 +25,11 @@ const fieldSchema: Record<DataType, () => z.ZodType> = {
 
 export type InputValidator = (input: unknown) => Record<string, unknown>;
 
-/** Builds the validator once per definition; fields not declared pass through untouched. */
-export function compileInputSchema(schema: InputSchema): InputValidator {
+/**
+ * Builds the validator once per definition; fields not declared pass through untouched. Input
+ * nested deeper than `maxDepth` is refused first: everything after (cache keys, job data) recurses.
+ */
+export function compileInputSchema(schema: InputSchema, maxDepth = DEFAULT_MAX_JSON_DEPTH): InputValidator {
   const shape: Record<string, z.ZodType> = {};
   for (const [name, field] of Object.entries(schema)) {
     const base = fieldSchema[field.type]();
@@ -33,6 +37,7 @@ export function compileInputSchema(schema: InputSchema): InputValidator {
   }
   const zodSchema = z.looseObject(shape);
   return (input) => {
+    checkJsonDepth(input, maxDepth, 'input', 'invalid input');
     return parseOrThrow(zodSchema, input ?? {}, 'invalid input', 'input') as Record<string, unknown>;
   };
 }

@@ -34,6 +34,17 @@ export type ResolvedSchedule =
   | { kind: 'cron'; pattern: string; tz: string }
   | { kind: 'every'; everyMs: number };
 
+/** The shortest recurring interval by default: a schedule is a provider call (a charge) each time it fires. */
+export const DEFAULT_MIN_SCHEDULE_INTERVAL_MS = 1_000;
+
+/** Limits the operator sets on what callers may schedule (never the caller). */
+export interface ScheduleLimits {
+  /** The shortest interval a recurring schedule may have, `every` and cron alike (BACKSTOP_MIN_SCHEDULE_INTERVAL_MS). */
+  minIntervalMs: number;
+}
+
+const DEFAULT_LIMITS: ScheduleLimits = { minIntervalMs: DEFAULT_MIN_SCHEDULE_INTERVAL_MS };
+
 // An offset only counts after a time: '2026-03-09' ends in '-09' but has none.
 const OFFSET = /T[\d:.,]+(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/;
 const FIELDS = new Set(['delay', 'at', 'tz', 'allowPast', 'cron', 'every']);
@@ -44,7 +55,11 @@ const CRON = /^\s*(\S+\s+){4,5}\S+\s*$/;
  * BullMQ has no "run at": the delay is computed once, here, as `at - now`. A past `at` is refused
  * unless `allowPast` says to run it now; a time written without an offset needs `tz`.
  */
-export function resolveSchedule(schedule: Schedule | undefined, now: number): ResolvedSchedule {
+export function resolveSchedule(
+  schedule: Schedule | undefined,
+  now: number,
+  limits: ScheduleLimits = DEFAULT_LIMITS,
+): ResolvedSchedule {
   if (schedule === undefined) return { kind: 'once', delayMs: 0, runAt: now };
   if (schedule === null || typeof schedule !== 'object' || Array.isArray(schedule)) {
     throw ValidationError.field('schedule', 'expected an object');
@@ -69,20 +84,27 @@ export function resolveSchedule(schedule: Schedule | undefined, now: number): Re
       );
     }
     const pattern = schedule.cron.trim();
+    let gapMs: number;
     try {
       // The parser BullMQ's schedulers use: what passes here, they accept.
-      CronExpressionParser.parse(pattern, { tz: tz ?? 'UTC' });
+      gapMs = cronMinGapMs(CronExpressionParser.parse(pattern, { tz: tz ?? 'UTC' }), limits.minIntervalMs);
     } catch (error) {
       throw ValidationError.field(
         'schedule.cron',
         `invalid cron pattern '${pattern}': ${(error as Error).message}`,
       );
     }
+    if (gapMs < limits.minIntervalMs) {
+      throw ValidationError.field(
+        'schedule.cron',
+        `'${pattern}' fires ${gapMs} ms apart; ${floorText(limits)}`,
+      );
+    }
     return { kind: 'cron', pattern, tz: tz ?? 'UTC' };
   }
   if (schedule.every !== undefined) {
     const everyMs = parseDuration(schedule.every, 'schedule.every');
-    if (everyMs < 1) throw ValidationError.field('schedule.every', 'expected at least 1 ms');
+    if (everyMs < limits.minIntervalMs) throw ValidationError.field('schedule.every', floorText(limits));
     return { kind: 'every', everyMs };
   }
   if (schedule.delay !== undefined) {
@@ -100,6 +122,29 @@ export function resolveSchedule(schedule: Schedule | undefined, now: number): Re
     return { kind: 'once', delayMs: Math.max(0, runAt - now), runAt: Math.max(runAt, now) };
   }
   return { kind: 'once', delayMs: 0, runAt: now };
+}
+
+function floorText(limits: ScheduleLimits): string {
+  return `expected at least ${limits.minIntervalMs} ms between runs, the shortest this server allows (BACKSTOP_MIN_SCHEDULE_INTERVAL_MS)`;
+}
+
+/**
+ * The shortest time between two firings of a cron pattern, in ms. Firing times within a day are
+ * every hour × minute × second the pattern names; the shortest gap is between two of them, or
+ * across midnight (counted as if consecutive days both fire: a pattern refused for that alone is
+ * rare and errs on the safe side). Cron cannot fire twice within a second, so a floor of a second
+ * or less needs no count.
+ */
+function cronMinGapMs(expression: ReturnType<typeof CronExpressionParser.parse>, floorMs: number): number {
+  if (floorMs <= 1_000) return Number.POSITIVE_INFINITY;
+  const { hour, minute, second } = expression.fields;
+  const times: number[] = [];
+  for (const h of hour.values)
+    for (const m of minute.values) for (const s of second.values) times.push(h * 3600 + m * 60 + s);
+  times.sort((a, b) => a - b);
+  let gap = 86_400 - times[times.length - 1]! + times[0]!;
+  for (let i = 1; i < times.length; i++) gap = Math.min(gap, times[i]! - times[i - 1]!);
+  return gap * 1_000;
 }
 
 function instantOf(at: unknown, tz: string | undefined): number {

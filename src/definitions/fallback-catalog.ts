@@ -1,6 +1,7 @@
 import type { Chain } from '../core/chain.js';
 import type { Defaults } from '../core/defaults.js';
 import { type CodeFirstDefinition, compileCodeFirst } from '../core/definition/code-first.js';
+import type { CompileContext } from '../core/definition/compile-context.js';
 import { compileDeclarative } from '../core/definition/declarative.js';
 import type { ParsedDeclarativeDefinition } from '../core/definition/declarative-schema.js';
 import type { HealthView } from '../core/health-view.js';
@@ -21,6 +22,8 @@ export interface FallbackCatalogDeps {
   healthView: HealthView;
   defaults: Defaults;
   references: ReferenceCheck;
+  /** Declared secrets and the JSON depth limit. */
+  compile: CompileContext;
 }
 
 /**
@@ -36,7 +39,12 @@ export class FallbackCatalog {
     const { code, defaults } = this.deps;
     const product = defaults.requireProduct(definition?.product);
     const previous = code.chain(product, definition?.tag);
-    const chain = await compileCodeFirst(definition, defaults.product, (previous?.version ?? 0) + 1);
+    const chain = await compileCodeFirst(
+      definition,
+      defaults.product,
+      (previous?.version ?? 0) + 1,
+      this.deps.compile,
+    );
     await this.deps.references.chain(chain, codeFirstPaths, 'code');
     code.fallbacks.set(chain.product, chain.tag, { chain, definition });
     await this.noteIntervals(chain);
@@ -47,7 +55,9 @@ export class FallbackCatalog {
   async create(product: string, definition: unknown): Promise<FallbackDescription> {
     const { fallbacks } = await this.deps.stores.get();
     const stored = await fallbacks.create(product, definition, this.checkStored);
-    await this.noteIntervals(compileDeclarative(stored.definition, product, stored.version));
+    await this.noteIntervals(
+      compileDeclarative(stored.definition, product, stored.version, this.deps.compile),
+    );
     return describeStored(stored, this.deps.healthView, this.deps.defaults.displayEnv());
   }
 
@@ -90,7 +100,9 @@ export class FallbackCatalog {
     }
     const { fallbacks } = await this.deps.stores.get();
     const stored = await fallbacks.update(product, tag, patch, this.checkStored);
-    await this.noteIntervals(compileDeclarative(stored.definition, product, stored.version));
+    await this.noteIntervals(
+      compileDeclarative(stored.definition, product, stored.version, this.deps.compile),
+    );
     return describeStored(stored, this.deps.healthView, this.deps.defaults.displayEnv());
   }
 

@@ -19,6 +19,7 @@ import {
   upsertProbeSchedulers,
 } from './healthcheck-scheduler.js';
 import { DEFAULT_HISTORY, HistoryRecorder } from './history.js';
+import type { ProbeFetch } from './probe-runner.js';
 import { ProbeStore } from './probe-store.js';
 import { RedisHealthView } from './redis-health-view.js';
 
@@ -41,6 +42,8 @@ export interface HealthMonitorDeps {
   policy?: CircuitPolicy | undefined;
   /** Finds a healthcheck's definition (code-first, then stored). */
   healthchecks: HealthcheckLookup;
+  /** How URL probes call: through the outbound policy. */
+  fetch?: ProbeFetch;
 }
 
 /**
@@ -141,6 +144,7 @@ export class HealthMonitor {
         probes: parts.probes,
         circuits: parts.circuits,
         targets,
+        fetch: this.deps.fetch ?? globalThis.fetch,
         policy: this.policy,
         clock: this.deps.clock,
         logger,

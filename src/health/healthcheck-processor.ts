@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { TargetResolver } from '../core/target.js';
 import type { CircuitStore } from './circuit-store.js';
 import type { ProbeJobData } from './healthcheck-scheduler.js';
-import { type ProbeHandler, runProbe } from './probe-runner.js';
+import { type ProbeFetch, type ProbeHandler, runProbe } from './probe-runner.js';
 import type { ProbeStore } from './probe-store.js';
 
 /** Finds a healthcheck's definition; a code-first one comes with its probe function. */
@@ -20,6 +20,7 @@ export interface HealthProcessorDeps {
   probes: ProbeStore;
   circuits: CircuitStore;
   targets: TargetResolver;
+  fetch: ProbeFetch;
   policy: { threshold: number; cooldownMs: number };
   clock: Clock;
   logger: Logger;
@@ -35,7 +36,7 @@ export function healthcheckProcessor(deps: HealthProcessorDeps) {
     const found = await deps.definition(product, tag);
     if (!found) return { skipped: 'healthcheck no longer exists' };
     const { definition, handler } = found;
-    const result = await runProbe(definition, env, product, handler, deps.targets, deps.logger);
+    const result = await runProbe(definition, env, product, handler, deps.targets, deps.logger, deps.fetch);
     const now = deps.clock.now();
     const state = await deps.probes.apply(
       product,

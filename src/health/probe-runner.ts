@@ -8,6 +8,9 @@ export type ProbeHandler = (
   ctx: { signal: AbortSignal; env: string },
 ) => unknown | Promise<unknown>;
 
+/** The fetch URL probes use (the outbound policy's: a probe URL is checked like an app's). */
+export type ProbeFetch = (url: string, init: { method: string; signal: AbortSignal }) => Promise<Response>;
+
 export interface ProbeResult {
   ok: boolean;
   latencyMs: number;
@@ -25,6 +28,7 @@ export async function runProbe(
   handler: ProbeHandler | undefined,
   targets: TargetResolver,
   logger: Logger,
+  fetchUrl: ProbeFetch = globalThis.fetch,
 ): Promise<ProbeResult> {
   const input = definition.envs.find((e) => e.slug === env)?.input ?? {};
   const signal = AbortSignal.timeout(definition.timeout);
@@ -33,7 +37,14 @@ export async function runProbe(
     if (handler) {
       await handler(input, { signal, env });
     } else if (definition.url) {
-      const response = await fetch(definition.url, { method: definition.method, signal });
+      const response = await fetchUrl(definition.url, {
+        method: definition.method,
+        signal,
+        redirect: 'manual',
+      } as {
+        method: string;
+        signal: AbortSignal;
+      });
       await response.arrayBuffer();
       const expected = definition.expectStatus;
       const ok = expected === undefined ? response.ok : response.status === expected;

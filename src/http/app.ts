@@ -1,12 +1,21 @@
+import type { Server } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyHttpOptions,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { z } from 'zod';
 import type { Backstop } from '../backstop.js';
 import { parseOrThrow } from '../core/zod-issues.js';
+import { redactor } from '../security/redactor.js';
 import { type ApiKey, parseApiKeys } from './api-keys.js';
 import { authenticate } from './auth.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { jsonBodies } from './body.js';
-import { errorHandler } from './error-handler.js';
+import { rejectCrossSiteWrites } from './cross-site.js';
+import { clientErrorHandler, errorHandler, MAX_PARAM_LENGTH } from './error-handler.js';
 import { HttpError, HttpErrorCodes } from './http-error.js';
 import { ApiMetrics } from './metrics.js';
 import { queueDepths } from './redis-probes.js';
@@ -35,11 +44,20 @@ export interface ApiOptions {
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
   /** Fastify's request logging (default off; errors are logged through the Backstop's logger). */
   logger?: boolean;
+  /** Wrong API keys one client address may present a minute before it is throttled (default 20). */
+  authFailuresPerMinute?: number;
+  /**
+   * Behind a gateway or load balancer: which proxies' `X-Forwarded-For` to believe, so that the
+   * client address (auth throttling, logs) is the client's, not the proxy's. Fastify's
+   * `trustProxy`: `true` (any), or the proxies' addresses/CIDRs. Default: none.
+   */
+  trustProxy?: boolean | string | string[];
 }
 
 const limitsSchema = z.object({
   rateLimitPerMinute: z.number().int().positive().optional(),
   bodyLimitBytes: z.number().int().positive().optional(),
+  authFailuresPerMinute: z.number().int().positive().optional(),
 });
 
 declare module 'fastify' {
@@ -57,12 +75,31 @@ declare module 'fastify' {
  */
 export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   const keys = parseApiKeys(options.keys);
-  const limits = { rateLimitPerMinute: options.rateLimitPerMinute, bodyLimitBytes: options.bodyLimitBytes };
+  const limits = {
+    rateLimitPerMinute: options.rateLimitPerMinute,
+    bodyLimitBytes: options.bodyLimitBytes,
+    authFailuresPerMinute: options.authFailuresPerMinute,
+  };
   parseOrThrow(limitsSchema, limits, 'invalid API options');
   const { backstop } = options;
+  // API keys never leave the process either: redacted wherever they would.
+  for (const key of keys) redactor.add(key.key);
   const perMinute = options.rateLimitPerMinute ?? 600;
   const bodyLimit = options.bodyLimitBytes ?? 1_048_576;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit });
+  const handleError = errorHandler(backstop.logger, bodyLimit);
+  const serverOptions: FastifyHttpOptions<Server> = {
+    logger: options.logger ?? false,
+    bodyLimit,
+    // Every tag (128) and id (256) the schemas allow reaches its route, where a longer one is a
+    // 400 naming the parameter; past this the router answers 414.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Bad percent-encoding and over-long parameters go through the one error handler too.
+    frameworkErrors: (error, request, reply) =>
+      void handleError(error, request as FastifyRequest, reply as FastifyReply),
+    clientErrorHandler,
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+  };
+  const app: FastifyInstance = Fastify(serverOptions);
   const doc = new ApiDoc();
   const metrics = new ApiMetrics(queueDepths(backstop));
   const deps: RouteDeps = { backstop, doc, metrics };
@@ -70,18 +107,22 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   app.decorate('backstop', backstop);
   app.decorate('backstopMetrics', metrics);
   app.decorateRequest('apiKey', null);
-  app.setErrorHandler(errorHandler(backstop.logger, bodyLimit));
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      code: 'BACKSTOP_NOT_FOUND',
-      message: `route ${request.method} ${request.url.split('?')[0]} not found`,
-    }),
+  app.setErrorHandler(handleError);
+  // Nothing of the request is echoed: not even its path.
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send({ code: 'BACKSTOP_NOT_FOUND', message: 'no such route; see GET /openapi.json' }),
   );
-  jsonBodies(app);
+  // The last look at every answer (API, dashboard, Bull Board): no registered secret value leaves.
+  app.addHook('onSend', async (_request, reply, payload) =>
+    scrubbed(reply.getHeader('content-type'), payload),
+  );
+  jsonBodies(app, backstop.limits.maxJsonDepth);
   probeRoutes(app, deps);
 
+  const throttle = new AuthThrottle(options.authFailuresPerMinute ?? 20);
   await app.register(async (scope) => {
-    scope.addHook('onRequest', authenticate(keys));
+    scope.addHook('onRequest', rejectCrossSiteWrites);
+    scope.addHook('onRequest', authenticate(keys, throttle));
     await scope.register(rateLimit, {
       max: perMinute,
       timeWindow: 60_000,
@@ -106,4 +147,16 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     for (const plugin of options.plugins ?? []) await scope.register(plugin);
   });
   return app;
+}
+
+/** Text answers scrubbed of every registered secret value; streams (static assets) pass as they are. */
+function scrubbed(contentType: unknown, payload: unknown): unknown {
+  if (redactor.empty) return payload;
+  if (typeof payload === 'string') return redactor.scrub(payload);
+  if (Buffer.isBuffer(payload) && /json|text|javascript/.test(String(contentType ?? ''))) {
+    const text = payload.toString('utf8');
+    const clean = redactor.scrub(text);
+    return clean === text ? payload : clean;
+  }
+  return payload;
 }

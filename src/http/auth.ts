@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { NamedApiKey } from './api-keys.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import { HttpError, HttpErrorCodes } from './http-error.js';
 
 declare module 'fastify' {
@@ -16,9 +17,10 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * An onRequest hook: `Authorization: Bearer <key>`, or HTTP Basic with the key as the password (or
  * as the user name with an empty password), so that browsers can log in to the dashboard.
  * Unknown or missing key: 401 (the error handler adds `WWW-Authenticate: Basic` so browsers
- * prompt). A read-only key on a mutating method: 403.
+ * prompt). A read-only key on a mutating method: 403. An address that presented too many wrong
+ * keys is refused first, before any lookup: 429 with Retry-After.
  */
-export function authenticate(keys: readonly NamedApiKey[]) {
+export function authenticate(keys: readonly NamedApiKey[], throttle: AuthThrottle) {
   // Keys are looked up by their SHA-256: the comparison never runs over the secret itself, so its
   // timing says nothing about how much of a guess was right.
   const byDigest = new Map(keys.map((k) => [digest(k.key), k]));
@@ -28,9 +30,17 @@ export function authenticate(keys: readonly NamedApiKey[]) {
     _reply: FastifyReply,
     done: (error?: Error) => void,
   ): void {
+    const wait = throttle.retryAfter(request.ip);
+    if (wait > 0) {
+      const message = `too many wrong API keys from this address; retry in ${wait} s`;
+      done(new HttpError(429, HttpErrorCodes.RATE_LIMITED, message, wait));
+      return;
+    }
     const presented = presentedKey(request.headers.authorization);
     const key = presented === undefined ? undefined : byDigest.get(digest(presented));
     if (!key) {
+      // Only wrong keys count: a browser's first request, before its login prompt, sends none.
+      if (presented !== undefined) throttle.fail(request.ip);
       const message =
         presented === undefined
           ? 'authentication required: send Authorization: Bearer <API key>'

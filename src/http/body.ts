@@ -1,18 +1,27 @@
 import type { FastifyInstance } from 'fastify';
+import { depthMessage, formatPath, tooDeepPath } from '../core/json-depth.js';
 import { ValidationError } from '../core/validation-error.js';
 
 /**
  * JSON bodies, with one leniency: an empty body with a JSON content type is no body, not an
  * error (clients send `Content-Type: application/json` on every request, DELETE included).
- * Prototype poisoning (`__proto__`, `constructor.prototype`) is refused as invalid JSON.
+ * Prototype poisoning (`__proto__`, `constructor.prototype`) is refused as invalid JSON. A body
+ * nested deeper than `maxDepth` is refused here, before any handler, schema or template recurses
+ * into it (V8's JSON.parse does not recurse; what comes after does).
  */
-export function jsonBodies(app: FastifyInstance): void {
+export function jsonBodies(app: FastifyInstance, maxDepth: number): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
-    return parse(request, text, done);
+    return parse(request, text, (error, value) => {
+      if (error) return done(error, undefined);
+      const path = tooDeepPath(value, maxDepth);
+      if (path === undefined) return done(null, value);
+      const issue = formatPath('', path);
+      return done(ValidationError.field(issue, depthMessage(maxDepth), 'invalid request body'), undefined);
+    });
   });
 }
 

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCodes, isBackstopError } from '../core/errors.js';
 import { FeatureStepFailedError } from '../core/feature/feature-errors.js';
@@ -50,6 +52,8 @@ export function errorHandler(logger: Logger, bodyLimitBytes: number) {
       reply.header('www-authenticate', session ? 'Bearer error="invalid_token"' : 'Basic realm="backstop"');
     }
     if (status === 503) reply.header('retry-after', '5');
+    if (error instanceof HttpError && error.retryAfterSeconds !== undefined)
+      reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.status(status).send(body);
   };
 }
@@ -70,7 +74,9 @@ export function toReply(error: unknown, bodyLimitBytes: number): ErrorReply {
     return { status: 404, body: { code, message, kind, tag, ...(product ? { product } : {}) } };
   }
   if (error instanceof UnsupportedError) {
-    return { status: 400, body: { code: error.code, message: error.message, field: error.field } };
+    // The shape of a validation error (what the document describes for 400), naming the field.
+    const issues = [{ path: error.field, message: error.message.slice(error.field.length + 2) }];
+    return { status: 400, body: { code: error.code, message: error.message, field: error.field, issues } };
   }
   if (isBackstopError(error)) {
     const status = STATUS_OF_CODE[error.code];
@@ -88,7 +94,10 @@ export function toReply(error: unknown, bodyLimitBytes: number): ErrorReply {
   return { status: 500, body: { code: HttpErrorCodes.INTERNAL, message: 'internal error' } };
 }
 
-/** Fastify's own errors about what the client sent: 4xx, with a code of ours. */
+/**
+ * Fastify's own errors about what the client sent: 4xx, with a code of ours and words of ours (its
+ * messages quote the URL or the body, and nothing a client sent is echoed back).
+ */
 function fromFastify(error: FastifyError, bodyLimitBytes: number): ErrorReply | undefined {
   if (typeof error?.code !== 'string' || !error.code.startsWith('FST_')) return undefined;
   const status = error.statusCode;
@@ -108,9 +117,42 @@ function fromFastify(error: FastifyError, bodyLimitBytes: number): ErrorReply | 
     }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return reply(415, HttpErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'send JSON: Content-Type: application/json');
+    case 'FST_ERR_BAD_URL':
+      return reply(400, HttpErrorCodes.BAD_REQUEST, 'the URL is malformed (a bad percent-encoding)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return reply(
+        414,
+        HttpErrorCodes.URI_TOO_LONG,
+        `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`,
+      );
     default:
-      return reply(status, HttpErrorCodes.BAD_REQUEST, error.message);
+      return reply(status, HttpErrorCodes.BAD_REQUEST, `the request was refused (HTTP ${status})`);
   }
+}
+
+/** The longest path parameter the router takes: above every tag (128) and id (256), percent-encoded. */
+export const MAX_PARAM_LENGTH = 1_024;
+
+/**
+ * What Node's HTTP parser refuses before any route runs (a malformed request line, headers over
+ * the size limit, a request too slow to arrive): the same JSON shape and codes as every other
+ * error, written on the socket since there is no request object to answer through.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, HttpErrorCodes.HEADERS_TOO_LARGE, 'request headers are over the size limit']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, HttpErrorCodes.REQUEST_TIMEOUT, 'the request took too long to arrive']
+        : [400, HttpErrorCodes.BAD_REQUEST, 'the request is not valid HTTP'];
+  const body = JSON.stringify({ code, message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 function reply(status: number, code: string, message: string): ErrorReply {

@@ -9,6 +9,9 @@ export const HttpErrorCodes = {
   PAYLOAD_TOO_LARGE: 'BACKSTOP_PAYLOAD_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'BACKSTOP_UNSUPPORTED_MEDIA_TYPE',
   BAD_REQUEST: 'BACKSTOP_BAD_REQUEST',
+  URI_TOO_LONG: 'BACKSTOP_URI_TOO_LONG',
+  HEADERS_TOO_LARGE: 'BACKSTOP_HEADERS_TOO_LARGE',
+  REQUEST_TIMEOUT: 'BACKSTOP_REQUEST_TIMEOUT',
   NOT_READY: 'BACKSTOP_NOT_READY',
   INTERNAL: 'BACKSTOP_INTERNAL',
 } as const;
@@ -21,6 +24,8 @@ export class HttpError extends Error {
     readonly statusCode: number,
     readonly code: HttpErrorCode,
     message: string,
+    /** Seconds for a Retry-After header (429). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'HttpError';

@@ -57,10 +57,17 @@ const COMMON: Record<string, DocResponse & { schema: z.ZodType }> = {
     description: 'missing or unknown API key (BACKSTOP_UNAUTHORIZED)',
     schema: responses.errorSchema,
   },
-  Forbidden: { description: 'read-only API key (BACKSTOP_FORBIDDEN)', schema: responses.errorSchema },
+  Forbidden: {
+    description: 'read-only API key, or a write from another site (BACKSTOP_FORBIDDEN)',
+    schema: responses.errorSchema,
+  },
   NotFound: {
     description: 'not found (BACKSTOP_NOT_FOUND), naming the tag and product',
     schema: responses.notFoundSchema,
+  },
+  UriTooLong: {
+    description: 'a path parameter is over 1024 characters (BACKSTOP_URI_TOO_LONG)',
+    schema: responses.errorSchema,
   },
   PayloadTooLarge: {
     description: 'body too large (BACKSTOP_PAYLOAD_TOO_LARGE)',
@@ -71,7 +78,8 @@ const COMMON: Record<string, DocResponse & { schema: z.ZodType }> = {
     schema: responses.errorSchema,
   },
   RateLimited: {
-    description: 'rate limit of this API key exceeded (BACKSTOP_RATE_LIMITED); see Retry-After',
+    description:
+      'rate limit of this API key exceeded, or too many wrong keys from this address (BACKSTOP_RATE_LIMITED); see Retry-After',
     schema: responses.errorSchema,
   },
   Internal: {
@@ -96,7 +104,10 @@ function commonResponses(op: Operation): Record<string, Json> {
     out[429] = ref('RateLimited');
     if (op.method !== 'GET') out[403] = ref('Forbidden');
   }
-  if (op.url.includes(':')) out[404] = ref('NotFound');
+  if (op.url.includes(':')) {
+    out[404] = ref('NotFound');
+    out[414] = ref('UriTooLong');
+  }
   if (op.body) {
     out[413] = ref('PayloadTooLarge');
     out[415] = ref('UnsupportedMediaType');

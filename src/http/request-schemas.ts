@@ -68,7 +68,7 @@ export const scheduleSchema = z.strictObject({
   every: z
     .union([z.number().int().min(1), z.string()])
     .optional()
-    .describe('recurring: ms or a duration'),
+    .describe('recurring: ms or a duration; at least BACKSTOP_MIN_SCHEDULE_INTERVAL_MS (default 1 s)'),
 });
 
 export const dispatchBodySchema = z.strictObject({
@@ -76,6 +76,10 @@ export const dispatchBodySchema = z.strictObject({
   schedule: scheduleSchema.optional(),
   jobId: jobIdSchema.optional(),
 });
+
+/** Features are not cached (their fallbacks are): their run and dispatch take no `cache`. */
+export const featureRunBodySchema = runBodySchema.omit({ cache: true });
+export const featureDispatchBodySchema = dispatchBodySchema.omit({ cache: true });
 
 export const fallbackCreateSchema = declarativeDefinitionSchema;
 export const fallbackPatchSchema = declarativeDefinitionSchema.partial();

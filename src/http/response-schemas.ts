@@ -9,7 +9,7 @@ const iso = z.string().describe('ISO 8601 date-time');
 export const errorSchema = z.looseObject({ code: z.string(), message: z.string() });
 
 export const validationErrorSchema = z.object({
-  code: z.literal('BACKSTOP_VALIDATION'),
+  code: z.enum(['BACKSTOP_VALIDATION', 'BACKSTOP_UNSUPPORTED']),
   message: z.string(),
   issues: z.array(z.object({ path: z.string().describe("e.g. 'options[0].retries'"), message: z.string() })),
 });

@@ -1,7 +1,8 @@
-import { Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
+import { redactor } from '../security/redactor.js';
 import { JOB_QUEUE, type JobData, type JobResult } from './job-data.js';
 import { jobProcessor, type LifecycleDeps } from './job-lifecycle.js';
 import type { JobRetention } from './job-options.js';
@@ -77,7 +78,7 @@ export async function startJobWorker(
   const logger = deps.logger.child({ component: 'job-worker' });
   const worker = new Worker<JobData, JobResult>(
     JOB_QUEUE,
-    jobProcessor({ ...deps, logger, shutdown: shutdown.signal }),
+    redacting(jobProcessor({ ...deps, logger, shutdown: shutdown.signal })),
     {
       connection,
       prefix,
@@ -93,6 +94,26 @@ export async function startJobWorker(
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   await worker.waitUntilReady();
   return new JobWorker(worker, shutdown, connection, settings.shutdownGraceMs, logger);
+}
+
+/**
+ * What a job writes to Redis (its progress, steps and failure through `updateData`, its return
+ * value, its failure message and stack) scrubbed of every secret value first: a provider that
+ * echoed a request back must not leave a key in job data that Bull Board and `jobs.get` show.
+ * The caller's input is kept as it was sent: the job needs it to run again.
+ */
+function redacting(
+  processor: (job: Job<JobData, JobResult>) => Promise<JobResult>,
+): (job: Job<JobData, JobResult>) => Promise<JobResult> {
+  return async (job) => {
+    const updateData = job.updateData.bind(job);
+    job.updateData = (data) => updateData({ ...redactor.scrubValue(data), input: data.input });
+    try {
+      return redactor.scrubValue(await processor(job));
+    } catch (error) {
+      throw redactor.scrubError(error);
+    }
+  };
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {

@@ -6,7 +6,7 @@ import type { Caches } from '../cache/caches.js';
 import type { Clock } from '../core/clock.js';
 import type { Defaults } from '../core/defaults.js';
 import { type RunTarget, resolveTarget, runTargetShape, sessionOf } from '../core/run-target.js';
-import { resolveSchedule, type Schedule } from '../core/schedule.js';
+import { DEFAULT_MIN_SCHEDULE_INTERVAL_MS, resolveSchedule, type Schedule } from '../core/schedule.js';
 import { ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
 import type { DefinitionResolver } from '../definitions/definition-resolver.js';
@@ -36,7 +36,8 @@ type Prepared = { data: JobData; opts: JobsOptions; schedule: ReturnType<typeof 
 
 export interface ProducerDeps {
   definitions: DefinitionResolver;
-  /** Verifies a session token and seals it for job data (never stored in clear). */
+  /** The shortest interval a recurring schedule may have (BACKSTOP_MIN_SCHEDULE_INTERVAL_MS). */
+  minScheduleIntervalMs?: number /** Verifies a session token and seals it for job data (never stored in clear). */;
   sessions: SessionRegistry;
   caches: Caches;
   defaults: Defaults;
@@ -151,7 +152,10 @@ export class Producer {
     const chain = await resolve(product, parsed.tag, kind);
     const input = withRoot(root, () => chain.validateInput(parsed.input ?? {}));
     const now = this.deps.clock.now();
-    const schedule = withRoot(root, () => resolveSchedule(parsed.schedule as Schedule | undefined, now));
+    const limits = { minIntervalMs: this.deps.minScheduleIntervalMs ?? DEFAULT_MIN_SCHEDULE_INTERVAL_MS };
+    const schedule = withRoot(root, () =>
+      resolveSchedule(parsed.schedule as Schedule | undefined, now, limits),
+    );
     const data: JobData = {
       v: 1,
       product,

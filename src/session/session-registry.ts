@@ -7,13 +7,15 @@ import type { Claims, SealedSession, SessionRef } from '../core/session.js';
 import { SessionInvalidError } from '../core/session-errors.js';
 import { UnsupportedError, ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
+import type { OutboundFetch } from '../security/outbound-fetch.js';
+import type { OutboundPolicy } from '../security/outbound-policy.js';
 import {
   describeSession,
   type SessionDefinition,
   type SessionDescription,
   sessionDefinitionSchema,
 } from './session-definition.js';
-import { SessionVerifier } from './session-verifier.js';
+import { type JwksFetch, SessionVerifier } from './session-verifier.js';
 import { parseSealKey, TokenSeal } from './token-seal.js';
 
 /**
@@ -30,11 +32,14 @@ export class SessionRegistry {
     private readonly configuredKey: string | undefined,
     /** Where the sealing key is kept when BACKSTOP_SESSION_KEY is not set (read on first use). */
     private readonly storedKey: () => Promise<{ redis: Redis; key: string }>,
+    /** JWKS URLs are checked and fetched like any outbound call (no metadata service as an issuer). */
+    private readonly outbound?: { policy: OutboundPolicy; fetch: OutboundFetch },
   ) {}
 
   async define(definition: SessionDefinition): Promise<SessionDescription> {
     const parsed = parseOrThrow(sessionDefinitionSchema, definition, 'invalid session definition');
-    const verifier = new SessionVerifier(parsed, this.clock);
+    this.outbound?.policy.checkUrl(parsed.jwksUrl, 'jwksUrl', 'invalid session definition');
+    const verifier = new SessionVerifier(parsed, this.clock, this.outbound?.fetch as JwksFetch | undefined);
     await verifier.prepare();
     this.verifiers.set(parsed.tag, verifier);
     return describeSession(parsed);

@@ -1,6 +1,7 @@
 import {
   type CryptoKey,
   createRemoteJWKSet,
+  customFetch,
   importJWK,
   importSPKI,
   type JWK,
@@ -15,6 +16,9 @@ import { ValidationError } from '../core/validation-error.js';
 import { allowedAlgorithms, type ParsedSessionDefinition } from './session-definition.js';
 
 type Key = CryptoKey | KeyObject | Uint8Array | JWTVerifyGetKey;
+
+/** How a JWKS is downloaded (jose's `customFetch`). */
+export type JwksFetch = (url: string, init: RequestInit) => Promise<Response>;
 
 /** Claims that only say when a token was made or how it is identified: not who the session is. */
 export const TIME_CLAIMS = new Set(['iat', 'exp', 'nbf', 'jti']);
@@ -32,6 +36,8 @@ export class SessionVerifier {
   constructor(
     readonly definition: ParsedSessionDefinition,
     private readonly clock: Clock,
+    /** How the JWKS is downloaded: through the outbound policy. */
+    private readonly fetch?: JwksFetch,
   ) {
     this.algorithms = allowedAlgorithms(definition);
     this.validateClaims = definition.schema ? compileInputSchema(definition.schema) : undefined;
@@ -86,7 +92,11 @@ export class SessionVerifier {
     const d = this.definition;
     if (d.secret !== undefined) return hmacKeys(d.secret);
     if (d.jwksUrl !== undefined) {
-      return createRemoteJWKSet(new URL(d.jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
+      return createRemoteJWKSet(new URL(d.jwksUrl), {
+        timeoutDuration: 5_000,
+        cooldownDuration: 30_000,
+        ...(this.fetch ? { [customFetch]: this.fetch } : {}),
+      });
     }
     try {
       if (typeof d.publicKey === 'string') return await importSPKI(d.publicKey, this.algorithms[0]!);

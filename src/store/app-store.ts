@@ -5,6 +5,8 @@ import {
   type ParsedAppDefinition,
   parseApp,
 } from '../core/definition/app-definition.js';
+import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../core/definition/compile-context.js';
+import { checkJsonDepth } from '../core/json-depth.js';
 import type { Keys } from './keys.js';
 import { VersionedRecords } from './versioned-record.js';
 
@@ -21,10 +23,11 @@ export class AppStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
+    private readonly context: CompileContext = DEFAULT_COMPILE_CONTEXT,
   ) {
     this.records = new VersionedRecords(
       redis,
-      (json) => compileApp(JSON.parse(json) as ParsedAppDefinition),
+      (json) => compileApp(JSON.parse(json) as ParsedAppDefinition, context),
       keys.definitionEvents(),
     );
   }
@@ -35,8 +38,9 @@ export class AppStore {
   }
 
   async define(raw: unknown): Promise<StoredApp> {
+    checkJsonDepth(raw, this.context.maxJsonDepth, '', 'invalid app definition');
     const definition = parseApp(raw);
-    compileApp(definition); // `$Secret{}` templates are checked before anything is stored
+    compileApp(definition, this.context); // `$Secret{}` templates are checked before anything is stored
     const key = this.keys.app(definition.tag);
     const version = await this.records.upsert(
       key,

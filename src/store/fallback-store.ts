@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { Chain } from '../core/chain.js';
+import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../core/definition/compile-context.js';
 import { compileDeclarative, parseDeclarative } from '../core/definition/declarative.js';
 import type { ParsedDeclarativeDefinition } from '../core/definition/declarative-schema.js';
+import { checkJsonDepth } from '../core/json-depth.js';
 import type { Keys } from './keys.js';
 import { ProductDefinitionStore, type StoredDefinition } from './product-definition-store.js';
 
@@ -9,14 +11,17 @@ export type StoredFallback = StoredDefinition<ParsedDeclarativeDefinition>;
 
 /** Declarative fallback definitions in Redis, versioned, compiled once per version. */
 export class FallbackStore extends ProductDefinitionStore<ParsedDeclarativeDefinition, Chain> {
-  constructor(redis: Redis, keys: Keys) {
+  constructor(redis: Redis, keys: Keys, context: CompileContext = DEFAULT_COMPILE_CONTEXT) {
     super(redis, keys, {
       name: 'fallback',
       updateCall: 'fallback.update()',
       key: (k, product, tag) => k.fallback(product, tag),
       index: (k, product) => k.fallbackIndex(product),
-      parse: parseDeclarative,
-      compile: compileDeclarative,
+      parse: (raw) => {
+        checkJsonDepth(raw, context.maxJsonDepth, '', 'invalid fallback definition');
+        return parseDeclarative(raw);
+      },
+      compile: (definition, product, version) => compileDeclarative(definition, product, version, context),
     });
   }
 

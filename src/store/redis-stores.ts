@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../core/definition/compile-context.js';
 import { BackstopError, ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { blockingClient, connectStoreClient } from '../redis/connection.js';
@@ -44,6 +45,8 @@ export class RedisStores {
     private readonly redis: string | Redis | undefined,
     private readonly config: Config,
     private readonly logger: Logger,
+    /** Declared secrets and the JSON depth limit, for compiling definitions read from Redis. */
+    private readonly compile: CompileContext = DEFAULT_COMPILE_CONTEXT,
   ) {}
 
   /** `connect` runs once connected, before any caller gets the stores; `close` hooks run in reverse order. */
@@ -107,9 +110,9 @@ export class RedisStores {
       redis: client,
       blocking: () => blockingClient(source),
       onDefinitionChange: (listener) => void listeners.push(listener),
-      fallbacks: new FallbackStore(client, keys),
-      apps: new AppStore(client, keys),
-      features: new FeatureStore(client, keys),
+      fallbacks: new FallbackStore(client, keys, this.compile),
+      apps: new AppStore(client, keys, this.compile),
+      features: new FeatureStore(client, keys, this.compile),
       healthchecks: new HealthcheckStore(client, keys),
       keys,
     };

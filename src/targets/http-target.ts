@@ -8,6 +8,8 @@ import {
   TargetUnavailableError,
 } from '../core/provider-errors.js';
 import type { TargetAdapter, TargetContext } from '../core/target.js';
+import { type OutboundFetch, refusalOf } from '../security/outbound-fetch.js';
+import type { Redactor } from '../security/redactor.js';
 import { appendQuery, fillPath, parseRetryAfter, toRequestParts } from './http-request.js';
 
 export type AppLookup = (tag: string) => Promise<CompiledApp | undefined>;
@@ -16,11 +18,17 @@ type AppTarget = { kind: 'app'; app: string; action: string };
 
 const EXCERPT = 200;
 
-/** Calls an app action over HTTP. Sends the attempt's idempotency key as `Idempotency-Key`. */
+/**
+ * Calls an app action over HTTP. Sends the attempt's idempotency key as `Idempotency-Key`.
+ * Connections go through the outbound policy (`fetch`); what comes back in an error is scrubbed of
+ * every secret value before it becomes an attempt record, a log line or job data.
+ */
 export class HttpAppTarget implements TargetAdapter<AppTarget> {
   constructor(
     private readonly apps: AppLookup,
     private readonly clock: Clock,
+    private readonly fetch: OutboundFetch,
+    private readonly redactor: Redactor,
   ) {}
 
   async call(target: AppTarget, request: unknown, ctx: TargetContext): Promise<unknown> {
@@ -50,21 +58,34 @@ export class HttpAppTarget implements TargetAdapter<AppTarget> {
       headers['content-type'] ??= 'application/json';
     }
 
+    // Loading the HTTP client (once a process) is not the provider's time: not on the attempt's clock.
+    await this.fetch.ready();
     const { controller, unlink } = linkedController(ctx.signal);
     const timeout = action.timeout;
     const cancelTimer = timeout
       ? this.clock.setTimer(timeout, () => controller.abort(new AttemptTimeoutError(timeout)))
       : undefined;
     try {
-      const response = await fetch(url, { method: action.method, headers, body, signal: controller.signal });
+      // Redirects are not followed: a provider's 3xx is its answer, and following it would carry
+      // the request's credentials (custom headers, the body) to another host.
+      const response = await this.fetch(url, {
+        method: action.method,
+        headers,
+        body,
+        signal: controller.signal,
+        redirect: 'manual',
+      });
       const text = await response.text();
       if (!response.ok) {
         const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
-        throw new ProviderHttpError(response.status, text.slice(0, EXCERPT), retryAfter);
+        // Scrubbed whole, then cut: a cut first could leave the head of a secret in the excerpt.
+        throw new ProviderHttpError(response.status, this.redactor.scrub(text).slice(0, EXCERPT), retryAfter);
       }
       return parseBody(text, response.headers.get('content-type'));
     } catch (error) {
-      throw controller.signal.aborted ? controller.signal.reason : asNetworkError(error);
+      throw controller.signal.aborted
+        ? controller.signal.reason
+        : this.redactor.scrubError(asNetworkError(error));
     } finally {
       cancelTimer?.();
       unlink();
@@ -86,6 +107,9 @@ function parseBody(text: string, contentType: string | null): unknown {
 
 function asNetworkError(error: unknown): unknown {
   if (error instanceof ProviderHttpError) return error;
+  const refused = refusalOf(error);
+  // Refused by the outbound policy: nothing was sent, and retrying cannot help.
+  if (refused) return new TargetUnavailableError(refused.message);
   if (error instanceof TypeError) {
     // undici reports `fetch failed` with the socket error as the cause (ECONNRESET, ECONNREFUSED, …).
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -1,5 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { TargetContext } from '../core/target.js';
+import type { OutboundFetch } from '../security/outbound-fetch.js';
+import type { Redactor } from '../security/redactor.js';
 import type { RedisStores } from '../store/redis-stores.js';
 import { AppTargetAdapter } from './app-target.js';
 import { FeatureTargetAdapter } from './feature-target.js';
@@ -12,6 +14,10 @@ export interface BuiltInTargets {
   stores: RedisStores;
   handlers: HandlerRegistry;
   clock: Clock;
+  /** How HTTP apps are called: through the outbound policy. */
+  fetch: OutboundFetch;
+  /** Scrubs secret values from what providers answer in errors. */
+  redactor: Redactor;
   /** Runs another chain, one level deeper. */
   runFallback: NestedRun;
   /** Runs a feature, one level deeper. */
@@ -21,7 +27,10 @@ export interface BuiltInTargets {
 /** The targets every Backstop has: app actions (in-process handler or HTTP), handlers, nested chains and features. */
 export function registerBuiltInTargets(targets: TargetRegistry, deps: BuiltInTargets): void {
   const apps = async (tag: string) => (await deps.stores.get()).apps.compiled(tag);
-  targets.register('app', new AppTargetAdapter(deps.handlers, new HttpAppTarget(apps, deps.clock)));
+  targets.register(
+    'app',
+    new AppTargetAdapter(deps.handlers, new HttpAppTarget(apps, deps.clock, deps.fetch, deps.redactor)),
+  );
   targets.register('handler', { call: async (target, request, ctx) => target.fn(request, ctx) });
   targets.register('workflow', new NestedFallbackTarget(deps.runFallback));
   targets.register('feature', new FeatureTargetAdapter(deps.runFeature));

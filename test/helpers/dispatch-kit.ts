@@ -24,7 +24,11 @@ export function useDispatchWorker() {
   };
 
   beforeAll(async () => {
-    backstop = testBackstop({ prefix });
+    // The operator's floor lowered (the default is 1 s) so that a test sees a schedule repeat quickly.
+    backstop = testBackstop({
+      prefix,
+      processEnv: { ...process.env, BACKSTOP_MIN_SCHEDULE_INTERVAL_MS: '100' },
+    });
     worker = await startWorkerProcess(prefix);
   });
   afterAll(async () => {

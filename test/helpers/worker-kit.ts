@@ -7,6 +7,9 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process.js';
 
 export { until };
 
+/** `$Secret{BT_TEST_API_TOKEN}` may be used by tests' apps; workers get its value from their env. */
+const TEST_SECRETS = { BACKSTOP_SECRETS: 'BT_TEST_API_TOKEN' };
+
 export interface WorkerKit {
   prefix: string;
   backstop: Backstop;
@@ -32,14 +35,15 @@ export function useWorkerKit(): () => WorkerKit {
 
   beforeEach(() => {
     const prefix = uniquePrefix();
-    const backstop = testBackstop({ prefix });
+    // The producer declares the name (create-time checks); child workers declare and hold its value.
+    const backstop = testBackstop({ prefix, processEnv: { ...process.env, ...TEST_SECRETS } });
     const chains = httpChains(() => backstop);
     kit = {
       prefix,
       backstop,
       chains,
       async start(env = {}) {
-        const worker = await startWorkerProcess(prefix, env);
+        const worker = await startWorkerProcess(prefix, { ...TEST_SECRETS, ...env });
         children.push(worker);
         return worker;
       },

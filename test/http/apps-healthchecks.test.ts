@@ -17,7 +17,8 @@ const healthcheck = (tag: string, interval = 60_000) => ({
 });
 
 describe('/v1/apps', () => {
-  const api = useApi();
+  // The apps below read $Secret{STRIPE_KEY}: a name this server declares.
+  const api = useApi({}, { secrets: { STRIPE_KEY: 'sk_test_apps_healthchecks' } });
 
   it('creates (201), is a no-op for the same app (200), a conflict for a different one (409)', async () => {
     const { call } = api();

@@ -89,10 +89,13 @@ describe('errors: one handler maps codes to statuses', () => {
     ]);
   });
 
-  it('answers 404 with a code for an unknown route', async () => {
+  it('answers 404 with a code for an unknown route, without echoing it', async () => {
     const reply = await call(app, 'GET', '/v2/nothing?x=1');
     expect(reply.status).toBe(404);
-    expect(reply.body).toEqual({ code: 'BACKSTOP_NOT_FOUND', message: 'route GET /v2/nothing not found' });
+    expect(reply.body).toEqual({
+      code: 'BACKSTOP_NOT_FOUND',
+      message: 'no such route; see GET /openapi.json',
+    });
   });
 
   it('answers an unexpected error with a generic 500, logged with the request id, details withheld', async () => {

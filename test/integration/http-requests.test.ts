@@ -8,22 +8,24 @@ import { testBackstop } from '../helpers/redis.js';
 
 const S = DataTypes.STRING;
 const N = DataTypes.NUMBER;
-const SECRET = 'BACKSTOP_HTTP_REQUESTS_TEST_SECRET';
+/** Declared by its variable's name: BACKSTOP_SECRET_HTTP_REQUESTS_TEST_KEY is $Secret{HTTP_REQUESTS_TEST_KEY}. */
+const SECRET = 'HTTP_REQUESTS_TEST_KEY';
+const VARIABLE = `BACKSTOP_SECRET_${SECRET}`;
 
 describe('HTTP providers: request shaping and bad input', () => {
   let backstop: Backstop;
   const { provider, option, chain, closeAll } = httpChains(() => backstop);
-  const previousSecret = process.env[SECRET];
+  const previousSecret = process.env[VARIABLE];
 
   beforeAll(() => {
-    process.env[SECRET] = 'sk_test_123';
+    process.env[VARIABLE] = 'sk_test_123';
     backstop = testBackstop();
   });
   afterAll(async () => {
     await backstop.close();
     await closeAll();
-    if (previousSecret === undefined) delete process.env[SECRET];
-    else process.env[SECRET] = previousSecret;
+    if (previousSecret === undefined) delete process.env[VARIABLE];
+    else process.env[VARIABLE] = previousSecret;
   });
 
   describe('request shaping', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSchedule } from '../../src/core/schedule.js';
-import { HOUR, NOW, rejects, SECOND } from '../helpers/schedules.js';
+import { resolveSchedule, type Schedule } from '../../src/core/schedule.js';
+import { HOUR, NOW, rejects, SECOND, validationError } from '../helpers/schedules.js';
 
 /** Recurring schedules (cron, every), and what a schedule that is not one form is refused for. */
 describe('resolveSchedule: recurring forms', () => {
@@ -31,15 +31,58 @@ describe('resolveSchedule: recurring forms', () => {
   });
 
   it.each<[number | string, number]>([
-    [300, 300],
+    [1_000, 1_000],
     ['5s', 5 * SECOND],
     ['PT1M', 60 * SECOND],
   ])('repeats every %j', (every, ms) => {
     expect(resolveSchedule({ every }, NOW)).toEqual({ kind: 'every', everyMs: ms });
   });
 
-  it.each([0, '0s', -300, 'often'])('refuses every %j under schedule.every', (every) => {
+  it.each([0, '0s', -300, 'often', 1, 999, '500ms'])('refuses every %j under schedule.every', (every) => {
     expect(rejects({ every }).issues[0]!.path).toBe('schedule.every');
+  });
+});
+
+describe('resolveSchedule: the operator floor', () => {
+  const minute = { minIntervalMs: 60 * SECOND };
+  const refused = (schedule: Schedule) => validationError(() => resolveSchedule(schedule, NOW, minute));
+
+  it('names the field and the floor', () => {
+    const error = refused({ every: '30s' });
+    expect(error.issues).toEqual([
+      {
+        path: 'schedule.every',
+        message: expect.stringContaining('at least 60000 ms between runs'),
+      },
+    ]);
+    expect(resolveSchedule({ every: 300 }, NOW, { minIntervalMs: 100 })).toEqual({
+      kind: 'every',
+      everyMs: 300,
+    });
+  });
+
+  it.each(['*/10 * * * * *', '0,30 * * * * *', '0,59 0 9 * * *', '* * * * * *'])(
+    'refuses %s under a one-minute floor, naming schedule.cron',
+    (cron) => {
+      const error = refused({ cron });
+      expect(error.issues[0]!.path).toBe('schedule.cron');
+      expect(error.message).toContain('60000 ms');
+    },
+  );
+
+  it.each(['* * * * *', '0 */5 * * * *', '0 0 9 * * 1-5', '30 59 23 * * *'])(
+    'takes %s under a one-minute floor',
+    (cron) => {
+      expect(resolveSchedule({ cron }, NOW, minute)).toMatchObject({ kind: 'cron' });
+    },
+  );
+
+  it('counts the gap across midnight', () => {
+    // 00:00:30, 00:59:30, 23:00:30 and 23:59:30: 59 minutes apart within a day, 60 s across midnight.
+    const cron = '30 0,59 0,23 * * *';
+    expect(resolveSchedule({ cron }, NOW, minute)).toMatchObject({ kind: 'cron' });
+    const error = validationError(() => resolveSchedule({ cron }, NOW, { minIntervalMs: 120 * SECOND }));
+    expect(error.message).toContain('60000 ms apart');
   });
 });
 

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { parsePath, readPath } from '../../src/core/path.js';
 import { compileTemplate } from '../../src/core/template/compile.js';
+import type { SecretSource } from '../../src/core/template/secret-source.js';
 import { ValidationError } from '../../src/core/validation-error.js';
+
+/** The operator declared STRIPE_KEY (with a value) and UNSET_KEY (set only where workers run). */
+const secrets: SecretSource = {
+  declared: (name) => name === 'STRIPE_KEY' || name === 'UNSET_KEY',
+  resolve: (name) => (name === 'STRIPE_KEY' ? 'sk_test' : undefined),
+};
 
 describe('templates', () => {
   const scope = {
     input: { amount: 2500, customer: { id: 'cus_1' }, items: [{ sku: 'a' }, { sku: 'b' }] },
     response: { id: 'ch_1', data: [{ status: 'ok' }] },
-    secret: (name: string) => (name === 'STRIPE_KEY' ? 'sk_test' : undefined),
     fallback: { error: 'HTTP 503: down', provider: 'stripe', code: 'BACKSTOP_PROVIDER_HTTP', status: 503 },
   };
 
@@ -34,14 +40,32 @@ describe('templates', () => {
     expect(compileTemplate(literal, 'x')(scope)).toBe(literal);
   });
 
-  it('resolves $Secret at evaluation time and $Fallback from the previous failure', () => {
-    expect(compileTemplate('Bearer $Secret{STRIPE_KEY}', 'x')(scope)).toBe('Bearer sk_test');
+  it('resolves declared $Secret names at evaluation time and $Fallback from the previous failure', () => {
+    expect(compileTemplate('Bearer $Secret{STRIPE_KEY}', 'x', { secrets })(scope)).toBe('Bearer sk_test');
     expect(compileTemplate({ note: '$Fallback{error}', from: '$Fallback{provider}' }, 'x')(scope)).toEqual({
       note: 'HTTP 503: down',
       from: 'stripe',
     });
-    expect(() => compileTemplate('$Secret{MISSING_ONE}', 'h.auth')(scope)).toThrow(
-      /h.auth: secret 'MISSING_ONE' is not set/,
+    expect(() => compileTemplate('$Secret{UNSET_KEY}', 'h.auth', { secrets })(scope)).toThrow(
+      /h.auth: secret 'UNSET_KEY' is declared but has no value in this process/,
+    );
+  });
+
+  it('refuses undeclared $Secret names when compiling, in the same words whether or not they exist', () => {
+    for (const name of ['PATH', 'HOME', 'NO_SUCH_VARIABLE_1234']) {
+      expect(() => compileTemplate(`$Secret{${name}}`, 'h.auth', { secrets })).toThrow(
+        new RegExp(`h.auth: secret '${name}' is not declared;`),
+      );
+    }
+    // Without a secret source nothing is declared: the engine never reads the environment.
+    expect(() => compileTemplate('$Secret{STRIPE_KEY}', 'x')).toThrow(/not declared/);
+  });
+
+  it('refuses a template nested past the depth limit before compiling it', () => {
+    let deep: unknown = '$Input{amount}';
+    for (let i = 0; i < 5_000; i++) deep = [deep];
+    expect(() => compileTemplate(deep, 'options[0].input', { maxDepth: 3 })).toThrow(
+      /options\[0\]\.input\[0\]\[0\]\[0\]: nested deeper than 3 levels/,
     );
   });
 
@@ -80,7 +104,7 @@ describe('templates', () => {
       message: expect.stringMatching(/\$Fallback\{error/),
     });
     expect(reject({ a: '$Secret{not a name}' })).toMatchObject({
-      message: expect.stringMatching(/environment variable name/),
+      message: expect.stringMatching(/must be a variable name/),
     });
   });
 

@@ -1,9 +1,17 @@
 import { z } from 'zod';
+import { REDACTED } from '../redacted.js';
 import { type CompiledTemplate, compileTemplate } from '../template/compile.js';
+import { ValidationError, type ValidationIssue } from '../validation-error.js';
 import { parseOrThrow } from '../zod-issues.js';
 import { positiveMs, tagSchema } from './common-schema.js';
+import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from './compile-context.js';
 
-const headersSchema = z.record(z.string().min(1), z.string());
+const headersSchema = z.record(
+  z.string().min(1),
+  z.string().refine((v) => v !== REDACTED, {
+    message: `send the header's value: '${REDACTED}' is how the API shows it, never a value`,
+  }),
+);
 
 const envSchema = z.strictObject({
   baseUrl: z
@@ -46,27 +54,97 @@ export function parseApp(definition: unknown): ParsedAppDefinition {
   return parseOrThrow(appDefinitionSchema, definition, 'invalid app definition');
 }
 
-export function compileApp(definition: ParsedAppDefinition): CompiledApp {
-  const secretsOnly = { namespaces: ['Secret'] as const };
+/**
+ * Compiles an app's `$Secret{}` templates (refusing names that are not declared), and hands its
+ * literal header values to `context.sensitive` (the process's redactor): a key written into a
+ * header is as secret as one read through `$Secret{}`.
+ */
+export function compileApp(
+  definition: ParsedAppDefinition,
+  context: CompileContext = DEFAULT_COMPILE_CONTEXT,
+): CompiledApp {
+  const secretsOnly = { namespaces: ['Secret'] as const, secrets: context.secrets };
   const envs: CompiledApp['envs'] = {};
+  const issues: ValidationIssue[] = [];
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      issues.push(...error.issues);
+      return undefined;
+    }
+  };
   for (const [slug, env] of Object.entries(definition.envs)) {
-    const headers = compileHeaders(env.headers, `envs.${slug}.headers`);
-    envs[slug] = { baseUrl: compileTemplate(env.baseUrl, `envs.${slug}.baseUrl`, secretsOnly), headers };
+    const headers = compileHeaders(env.headers, `envs.${slug}.headers`, context, attempt);
+    const baseUrl = attempt(() => compileTemplate(env.baseUrl, `envs.${slug}.baseUrl`, secretsOnly));
+    if (baseUrl) envs[slug] = { baseUrl, headers };
   }
   const actionHeaders: CompiledApp['actionHeaders'] = {};
   for (const [action, spec] of Object.entries(definition.actions)) {
-    actionHeaders[action] = compileHeaders(spec.headers, `actions.${action}.headers`);
+    actionHeaders[action] = compileHeaders(spec.headers, `actions.${action}.headers`, context, attempt);
   }
+  if (issues.length > 0) throw new ValidationError(issues, 'invalid app definition');
   return { definition, envs, actionHeaders };
 }
 
 function compileHeaders(
   headers: Record<string, string> | undefined,
   path: string,
+  context: CompileContext,
+  attempt: <T>(fn: () => T) => T | undefined,
 ): Record<string, CompiledTemplate> {
   const out: Record<string, CompiledTemplate> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
-    out[name] = compileTemplate(value, `${path}.${name}`, { namespaces: ['Secret'] });
+    const compiled = attempt(() =>
+      compileTemplate(value, `${path}.${name}`, { namespaces: ['Secret'], secrets: context.secrets }),
+    );
+    if (compiled) out[name] = compiled;
+    registerHeaderValue(name, value, context);
   }
   return out;
+}
+
+/** Headers whose values say how to talk, not who is talking: never redacted (they would mangle answers). */
+const PUBLIC_HEADERS =
+  /^(accept(-.*)?|content-(type|language|encoding)|user-agent|cache-control|connection)$/i;
+
+function registerHeaderValue(name: string, value: string, context: CompileContext): void {
+  const { sensitive } = context;
+  if (!sensitive || PUBLIC_HEADERS.test(name) || /\$[A-Za-z]+\{/.test(value)) return;
+  sensitive(value);
+  // `Bearer sk_live_…`: a provider may echo the credential without its scheme.
+  const space = value.indexOf(' ');
+  if (space > 0) sensitive(value.slice(space + 1).trim());
+}
+
+/**
+ * An app as the HTTP API shows it: header names with their values masked, and no password in a
+ * base URL. Header values are write-only over the API, for read and write keys alike: a write
+ * key changes an app by sending the values again, and never needs to read them.
+ */
+export function maskedApp(definition: ParsedAppDefinition): ParsedAppDefinition {
+  const maskHeaders = (headers: Record<string, string> | undefined) =>
+    headers && Object.fromEntries(Object.keys(headers).map((name) => [name, REDACTED]));
+  const envs = Object.fromEntries(
+    Object.entries(definition.envs).map(([slug, env]) => [
+      slug,
+      {
+        ...env,
+        baseUrl: maskUserinfo(env.baseUrl),
+        ...(env.headers ? { headers: maskHeaders(env.headers) } : {}),
+      },
+    ]),
+  );
+  const actions = Object.fromEntries(
+    Object.entries(definition.actions).map(([name, action]) => [
+      name,
+      action.headers ? { ...action, headers: maskHeaders(action.headers) } : action,
+    ]),
+  );
+  return { ...definition, envs, actions };
+}
+
+function maskUserinfo(url: string): string {
+  return url.replace(/^(https?:\/\/)[^/@\s]*@/i, `$1${REDACTED}@`);
 }

@@ -6,6 +6,7 @@ import { ValidationError } from '../validation-error.js';
 import { parseOrThrow } from '../zod-issues.js';
 import { ChainBuilderContext } from './builder-context.js';
 import { chainOptionsShape, classifierFor, tagSchema } from './common-schema.js';
+import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from './compile-context.js';
 
 /** The code-first form: `fallback.define({ product, tag, name, description, input, handler })`. */
 export interface CodeFirstDefinition {
@@ -37,6 +38,7 @@ export async function compileCodeFirst(
   definition: CodeFirstDefinition,
   defaultProduct: string | undefined,
   version: number,
+  context: CompileContext = DEFAULT_COMPILE_CONTEXT,
 ): Promise<Chain> {
   const parsed = parseOrThrow(definitionSchema, definition, 'invalid fallback definition');
   const product = definition.product ?? defaultProduct;
@@ -52,7 +54,7 @@ export async function compileCodeFirst(
     description: definition.description,
     version,
     input,
-    validateInput: compileInputSchema(input),
+    validateInput: compileInputSchema(input, context.maxJsonDepth),
     providers: ctx.build(),
     deadlineMs: definition.deadline,
     whenAllUnhealthy: parsed.whenAllUnhealthy,

@@ -6,6 +6,7 @@ import { compileTemplate } from '../template/compile.js';
 import { ValidationError } from '../validation-error.js';
 import { parseOrThrow } from '../zod-issues.js';
 import { classifierFor, DEFAULT_BACKOFF, DEFAULT_TIMEOUT_MS } from './common-schema.js';
+import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from './compile-context.js';
 import {
   type DeclarativeDefinition,
   declarativeDefinitionSchema,
@@ -25,7 +26,9 @@ export function compileDeclarative(
   definition: ParsedDeclarativeDefinition,
   product: string,
   version: number,
+  context: CompileContext = DEFAULT_COMPILE_CONTEXT,
 ): Chain {
+  const { secrets, maxJsonDepth: maxDepth } = context;
   // With no declared input there is nothing to check `$Input{}` against: any field may be read.
   const declared = Object.keys(definition.input);
   const inputFields = declared.length > 0 ? new Set(declared) : undefined;
@@ -47,6 +50,8 @@ export function compileDeclarative(
         : compileTemplate(option.input, `${path}.input`, {
             namespaces: ['Input', 'Secret', 'Fallback', 'Session'],
             inputFields,
+            secrets,
+            maxDepth,
           });
     const output =
       option.output === undefined
@@ -54,6 +59,7 @@ export function compileDeclarative(
         : compileTemplate(option.output, `${path}.output`, {
             namespaces: ['Response', 'Input', 'Fallback', 'Session'],
             inputFields,
+            maxDepth,
           });
     return {
       name,
@@ -74,7 +80,7 @@ export function compileDeclarative(
     description: definition.description,
     version,
     input: definition.input,
-    validateInput: compileInputSchema(definition.input),
+    validateInput: compileInputSchema(definition.input, maxDepth),
     providers,
     deadlineMs: definition.deadline,
     whenAllUnhealthy: definition.whenAllUnhealthy,

@@ -1,6 +1,7 @@
 import type { ProviderSpec } from '../chain.js';
 import { FeatureEventTypes } from '../data-types.js';
 import { classifierFor, DEFAULT_BACKOFF, DEFAULT_TIMEOUT_MS } from '../definition/common-schema.js';
+import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../definition/compile-context.js';
 import { compileInputSchema } from '../input-schema.js';
 import type { TargetRef } from '../target-ref.js';
 import { type CompileOptions, compileTemplate } from '../template/compile.js';
@@ -25,7 +26,9 @@ export function compileFeature(
   definition: ParsedFeatureDefinition,
   product: string,
   version: number,
+  context: CompileContext = DEFAULT_COMPILE_CONTEXT,
 ): Feature {
+  const { secrets, maxJsonDepth: maxDepth } = context;
   const declared = Object.keys(definition.input);
   const inputFields = declared.length > 0 ? new Set(declared) : undefined;
   const earlier = new Set<string>();
@@ -38,7 +41,7 @@ export function compileFeature(
         `step name '${name}' is already used by an earlier event; give this event a distinct 'tag'`,
       );
     }
-    const options: CompileOptions = { inputFields, earlierSteps: new Set(earlier) };
+    const options: CompileOptions = { inputFields, earlierSteps: new Set(earlier), secrets, maxDepth };
     const step = compileStep(event, name, path, options, product);
     earlier.add(name);
     return step;
@@ -50,6 +53,7 @@ export function compileFeature(
           inputFields,
           earlierSteps: earlier,
           namespaces: ['Input', 'Sequence', 'Session'],
+          maxDepth,
         });
   return {
     product,
@@ -58,7 +62,7 @@ export function compileFeature(
     description: definition.description,
     version,
     input: definition.input,
-    validateInput: compileInputSchema(definition.input),
+    validateInput: compileInputSchema(definition.input, maxDepth),
     steps,
     output,
     deadlineMs: definition.deadline,

@@ -1,7 +1,9 @@
+import { checkJsonDepth, DEFAULT_MAX_JSON_DEPTH } from '../json-depth.js';
 import { parsePath, readPath } from '../path.js';
 import { ValidationError } from '../validation-error.js';
 import { parseTemplateString, type TemplatePart } from './parse.js';
 import { ALL_NAMESPACES, type TemplateNamespace, type TemplateScope } from './scope.js';
+import { NO_SECRETS, type SecretSource, undeclaredSecret } from './secret-source.js';
 
 export type CompiledTemplate = (scope: TemplateScope) => unknown;
 
@@ -12,6 +14,10 @@ export interface CompileOptions {
   inputFields?: ReadonlySet<string>;
   /** Steps a feature has run before this one: `$Sequence{step}{…}` must name one of them. */
   earlierSteps?: ReadonlySet<string>;
+  /** The secrets `$Secret{}` may name (checked now) and read (when evaluated). Default: none. */
+  secrets?: SecretSource;
+  /** Templates nested deeper than this are refused before compiling. Default 64. */
+  maxDepth?: number;
 }
 
 const FALLBACK_KEYS = new Set(['error', 'provider', 'code', 'status']);
@@ -26,15 +32,21 @@ export function compileTemplate(
   fieldPath: string,
   options: CompileOptions = {},
 ): CompiledTemplate {
+  // Compiling recurses: the depth is checked first, without recursion.
+  checkJsonDepth(value, options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH, fieldPath);
+  return compileValue(value, fieldPath, options);
+}
+
+function compileValue(value: unknown, fieldPath: string, options: CompileOptions): CompiledTemplate {
   if (typeof value === 'string') return compileString(value, fieldPath, options);
   if (Array.isArray(value)) {
-    const items = value.map((item, i) => compileTemplate(item, `${fieldPath}[${i}]`, options));
+    const items = value.map((item, i) => compileValue(item, `${fieldPath}[${i}]`, options));
     if (items.every(isConstant)) return constant(value);
     return (scope) => items.map((item) => item(scope));
   }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value).map(
-      ([key, item]) => [key, compileTemplate(item, `${fieldPath}.${key}`, options)] as const,
+      ([key, item]) => [key, compileValue(item, `${fieldPath}.${key}`, options)] as const,
     );
     if (entries.every(([, item]) => isConstant(item))) return constant(value);
     return (scope) => {
@@ -110,15 +122,17 @@ function compilePart(
     case 'Secret': {
       const name = part.arg;
       if (!SECRET_NAME.test(name)) {
-        throw ValidationError.field(
-          fieldPath,
-          `${context}: secret name '${name}' must be an environment variable name`,
-        );
+        throw ValidationError.field(fieldPath, `${context}: secret name '${name}' must be a variable name`);
       }
-      return (scope) => {
-        const found = scope.secret ? scope.secret(name) : process.env[name];
+      const secrets = options.secrets ?? NO_SECRETS;
+      if (!secrets.declared(name)) throw ValidationError.field(fieldPath, undeclaredSecret(name));
+      return () => {
+        const found = secrets.resolve(name);
         if (found === undefined) {
-          throw ValidationError.field(fieldPath, `secret '${name}' is not set in the environment`);
+          throw ValidationError.field(
+            fieldPath,
+            `secret '${name}' is declared but has no value in this process`,
+          );
         }
         return found;
       };

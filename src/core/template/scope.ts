@@ -4,8 +4,6 @@ export interface TemplateScope {
   response?: unknown;
   /** The previous provider's failure, like the stream processor's `fallback_error` metadata. */
   fallback?: { error: string; provider: string; code: string; status?: number | undefined } | undefined;
-  /** Looks up a secret by name; the default reads `process.env` at evaluation time. */
-  secret?: (name: string) => string | undefined;
   /** The verified claims of the run's session token (`$Session{path}`). */
   session?: Readonly<Record<string, unknown>> | undefined;
   /** Outputs of a feature's earlier steps by step name (`$Sequence{step}{path}`). */

@@ -8,7 +8,7 @@ import type { Backstop } from '../../backstop.js';
 import { HEALTHCHECK_QUEUE } from '../../health/healthcheck-scheduler.js';
 import { JOB_QUEUE } from '../../queue/job-data.js';
 import { redisOptionsFromUrl } from '../../redis/connection.js';
-import { rejectCrossSiteWrites } from './same-origin.js';
+import { rejectCrossSiteWrites } from '../cross-site.js';
 
 /** Where Bull Board is mounted, relative to the registering scope. */
 export const QUEUES_PATH = '/admin/queues';
@@ -78,6 +78,7 @@ export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoar
   // (felixmosh/bull-board#823). The scope's auth hooks run before these.
   await app.register(
     async (scope) => {
+      // The app checks every write already; kept here for a board mounted outside buildApp.
       scope.addHook('onRequest', rejectCrossSiteWrites);
       scope.addHook('onRequest', async () => void (await attach()));
       scope.addHook('onSend', async (_request, reply, payload) => withoutExternalFonts(reply, payload));

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Backstop } from '../../backstop.js';
-import { type AppDefinition, parseApp } from '../../core/definition/app-definition.js';
+import { type AppDefinition, maskedApp, parseApp } from '../../core/definition/app-definition.js';
 import { ConflictError, NotFoundError } from '../../core/validation-error.js';
 import type { StoredApp } from '../../store/app-store.js';
 import { objectBody, withField } from '../body.js';
@@ -9,6 +9,11 @@ import { appSchema, listOf } from '../response-schemas.js';
 import { type RouteDeps, route } from '../route.js';
 
 const group = 'apps';
+
+/** An app as the API shows it, to read and write keys alike: header names, never their values. */
+function shown(app: StoredApp): StoredApp {
+  return { ...app, definition: maskedApp(app.definition) };
+}
 
 /** HTTP apps (base URLs, headers, actions) that providers call. Apps belong to no product. */
 export function appRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): void {
@@ -29,13 +34,13 @@ export function appRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): v
       const definition = parseApp(objectBody(body, true));
       const existing = await fetchOrUndefined(backstop, definition.tag);
       if (existing) {
-        if (JSON.stringify(existing.definition) === JSON.stringify(definition)) return existing;
+        if (JSON.stringify(existing.definition) === JSON.stringify(definition)) return shown(existing);
         throw new ConflictError(
           `app '${definition.tag}' already exists with a different definition; use PUT or PATCH /v1/apps/${definition.tag}`,
         );
       }
       const created = await backstop.app.define(definition as AppDefinition);
-      return reply.code(201).header('location', `/v1/apps/${created.definition.tag}`).send(created);
+      return reply.code(201).header('location', `/v1/apps/${created.definition.tag}`).send(shown(created));
     },
   });
 
@@ -44,8 +49,10 @@ export function appRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): v
     url: '/v1/apps',
     group,
     summary: 'List apps',
+    description:
+      'Header values are never shown (to any key): they read `[redacted]`; send them again to change them.',
     responses: { 200: { description: 'the apps', schema: listOf('apps', appSchema) } },
-    handler: async () => ({ apps: await backstop.app.fetchAll() }),
+    handler: async () => ({ apps: (await backstop.app.fetchAll()).map(shown) }),
   });
 
   route(app, doc, {
@@ -55,7 +62,7 @@ export function appRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): v
     summary: 'Fetch an app',
     params: tagParams,
     responses: { 200: { description: 'the app', schema: appSchema } },
-    handler: async ({ params }) => backstop.app.fetch(params.tag),
+    handler: async ({ params }) => shown(await backstop.app.fetch(params.tag)),
   });
 
   route(app, doc, {
@@ -73,7 +80,7 @@ export function appRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): v
       const stored = await backstop.app.define(
         withField(objectBody(body, true), 'tag', params.tag) as AppDefinition,
       );
-      return reply.code(stored.version === 1 ? 201 : 200).send(stored);
+      return reply.code(stored.version === 1 ? 201 : 200).send(shown(stored));
     },
   });
 
@@ -89,7 +96,7 @@ export function appRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): v
     handler: async ({ params, body }) => {
       const patch = withField(objectBody(body, true), 'tag', params.tag);
       const current = await backstop.app.fetch(params.tag);
-      return backstop.app.define({ ...current.definition, ...patch } as AppDefinition);
+      return shown(await backstop.app.define({ ...current.definition, ...patch } as AppDefinition));
     },
   });
 

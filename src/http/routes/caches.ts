@@ -3,7 +3,7 @@ import type { CacheDefinition } from '../../cache/cache-definition.js';
 import type { OperatorInput } from '../../client/operator-api.js';
 import { objectBody } from '../body.js';
 import { cacheClearSchema, cacheCreateSchema, processorBodySchema, tagParams } from '../request-schemas.js';
-import { cacheTypeSchema, listOf } from '../response-schemas.js';
+import { cacheTypeSchema, listOf, notFoundSchema, runErrorSchema } from '../response-schemas.js';
 import { type RouteDeps, route } from '../route.js';
 
 /**
@@ -75,7 +75,11 @@ export function cacheAndSessionRoutes(app: FastifyInstance, { backstop, doc }: R
     description:
       'trigger answers the run result; update answers { changed, fallback }; reset answers { providers, cacheEntries }.',
     body: { schema: processorBodySchema, required: true },
-    responses: { 200: { description: 'the action’s result' } },
+    responses: {
+      200: { description: 'the action’s result' },
+      404: { description: 'no such fallback in that product', schema: notFoundSchema },
+      502: { description: 'trigger: the chain failed', schema: runErrorSchema },
+    },
     handler: async ({ body }) =>
       backstop.processor.fallback.run(objectBody(body, true) as unknown as OperatorInput),
   });

@@ -4,12 +4,12 @@ import type { RunParams } from '../../core/run-target.js';
 import type { DispatchParams } from '../../queue/producer.js';
 import { objectBody, productOf, withField } from '../body.js';
 import {
-  dispatchBodySchema,
   featureCreateSchema,
+  featureDispatchBodySchema,
   featurePatchSchema,
+  featureRunBodySchema,
   listFallbacksQuery,
   productQuery,
-  runBodySchema,
   tagParams,
 } from '../request-schemas.js';
 import { featureRunSchema, featureSchema, jobHandleSchema, listOf } from '../response-schemas.js';
@@ -103,7 +103,7 @@ export function featureRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps
       'A failing step answers 502 BACKSTOP_FEATURE_STEP_FAILED naming the step, with every step record.',
     params: tagParams,
     query: productQuery,
-    body: { schema: runBodySchema, required: false },
+    body: { schema: featureRunBodySchema, required: false },
     responses: {
       200: { description: '{ output, steps, runId }', schema: featureRunSchema },
       502: { description: 'a step failed' },
@@ -119,7 +119,7 @@ export function featureRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps
     summary: 'Queue a feature run for a worker: now, after a delay, at a time, or recurring',
     params: tagParams,
     query: productQuery,
-    body: { schema: dispatchBodySchema, required: false },
+    body: { schema: featureDispatchBodySchema, required: false },
     responses: { 202: { description: 'queued (or scheduled)', schema: jobHandleSchema } },
     handler: async ({ params, query, body, reply }) => {
       const handle = await features.dispatch(

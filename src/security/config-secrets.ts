@@ -1,0 +1,23 @@
+import type { Config } from '../config.js';
+import type { Redactor } from './redactor.js';
+
+/**
+ * Backstop's own secrets are redacted too: the Redis password, the session sealing key and every
+ * API key, should any of them ever be about to leave the process.
+ */
+export function registerConfigSecrets(config: Config, redactor: Redactor): void {
+  if (config.REDIS_URL) {
+    try {
+      const url = new URL(config.REDIS_URL);
+      if (url.password) redactor.add(decodeURIComponent(url.password));
+    } catch {
+      // Not a URL: the connection reports that.
+    }
+  }
+  redactor.add(config.BACKSTOP_SESSION_KEY);
+  for (const entry of (config.BACKSTOP_API_KEYS ?? '').split(',')) {
+    const first = entry.indexOf(':');
+    const last = entry.lastIndexOf(':');
+    if (first >= 0 && last > first) redactor.add(entry.slice(first + 1, last));
+  }
+}
