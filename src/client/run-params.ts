@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { tagSchema } from '../core/definition/common-schema.js';
 import { ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
+import { sessionRefSchema } from '../session/session-ref.js';
 import type { SessionRef } from '../session/session-registry.js';
 
 /** What every run form names (run, dispatch): which chain, where, with what. */
@@ -38,11 +39,7 @@ export const runTargetShape = {
   product: tagSchema.optional(),
   tag: tagSchema,
   input: z.record(z.string(), z.unknown()).optional(),
-  session: z
-    .union([z.strictObject({ tag: tagSchema, token: z.string().min(1) }), z.strictObject({})], {
-      error: 'expected { tag, token } (or {} for none)',
-    })
-    .optional(),
+  session: sessionRefSchema.optional(),
   cache: z.union([tagSchema, z.literal('')]).optional(),
   idempotencyKey: keySchema.optional(),
 };
