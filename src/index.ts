@@ -3,6 +3,7 @@ export type { CacheDefinition, StoredCacheType } from './cache/cache-definition.
 export type { CacheInfo } from './cache/cached-run.js';
 export type { FallbackDescription, FallbackOptionDescription } from './client/describe.js';
 export type { FeatureReport } from './client/features-api.js';
+export { JOB_STATES, type JobState, type ListJobsOptions } from './client/jobs-api.js';
 export type {
   FallbackProcessorInput,
   ResetResult,
