@@ -61,6 +61,7 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './core/validation-error.js';
+export type { BackstopWorker } from './queue/backstop-worker.js';
 export type { FallbackWorker, WorkerOptions } from './queue/fallback-worker.js';
 export type { FallbackJobResult, FeatureJobResult, JobResult } from './queue/job-data.js';
 export type { JobHandle, ScheduleHandle } from './queue/job-handle.js';

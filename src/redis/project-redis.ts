@@ -102,6 +102,7 @@ function found(record: ServerRecord, dir: string, adoptOrphan: boolean): Project
   };
 }
 
+/** The record stays after a stop: the next start reuses its port, so a printed URL stays true. */
 function owner(
   url: string,
   record: ServerRecord,
@@ -116,10 +117,7 @@ function owner(
     owned: true,
     starterPid: record.starterPid,
     stop() {
-      stopped ??= stopServer().finally(() => {
-        // Only our own record: a later server may already have replaced it.
-        if (readRecord(dir)?.pid === record.pid) removeFile(join(dir, 'server.json'));
-      });
+      stopped ??= stopServer();
       return stopped;
     },
   };

@@ -96,10 +96,11 @@ describe('backstop dev', () => {
     const later = await api(base, KEY, 'POST', '/v1/fallbacks/payments/dispatch?product=cli', {
       env: 'prd',
       input: { amount: 700 },
-      schedule: { delay: '2s' },
+      // Long enough to be seen delayed by a CLI that starts slowly on a loaded machine.
+      schedule: { delay: '8s' },
     });
     expect(later.body.state).toBe('delayed');
-    const waited = await runCli(['jobs', String(later.body.id), '--wait', '--timeout', '20s'], {
+    const waited = await runCli(['jobs', String(later.body.id), '--wait', '--timeout', '30s'], {
       REDIS_URL: redisUrl,
       BACKSTOP_PREFIX: '{cli-dev}',
     });

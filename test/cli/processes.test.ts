@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderSimulator } from '../helpers/provider-simulator.js';
 import { redisUrl } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
-import { api, type CliProcess, ROOT, runCli, spawnCli } from './cli-process.js';
+import { api, type CliProcess, listening, ROOT, runCli, spawnCli } from './cli-process.js';
 
 const run = promisify(execFile);
 const KEY = 'processes-test-key-81c4';
@@ -121,12 +124,23 @@ describe('misconfiguration', () => {
     expect(result.stderr).toMatch(/BACKSTOP_VALIDATION.*\n\s+BACKSTOP_API_KEYS: not set/);
   }, 30_000);
 
-  it('`backstop worker` without REDIS_URL exits 1 saying what to set', async () => {
-    const result = await runCli(['worker']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(
-      /^\s+env\.REDIS_URL: `backstop worker` works on the Redis your workers use/m,
-    );
+  it("`backstop worker` without REDIS_URL uses the project's embedded Redis, says so, and stops it", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'backstop-worker-'));
+    const worker = spawnCli(['worker'], { BACKSTOP_DATA_DIR: dataDir });
+    try {
+      const warning = await readyLine(worker, 'REDIS_URL is not set: using the embedded redis-server');
+      expect(String(warning.redis)).toContain(`started by this process, data in ${join(dataDir, 'redis')}`);
+      await readyLine(worker, 'worker ready');
+      const { port } = JSON.parse(readFileSync(join(dataDir, 'redis', 'server.json'), 'utf8')) as {
+        port: number;
+      };
+      expect(await listening(port)).toBe(true);
+      expect(await worker.stop()).toBe(0);
+      expect(await listening(port)).toBe(false);
+    } finally {
+      await worker.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 30_000);
 
   it('refuses --healthchecks-only with --no-healthchecks', async () => {
