@@ -43,7 +43,10 @@ export class SessionRegistry {
     private readonly configuredKey: string | undefined,
     /** Where the sealing key is kept when BACKSTOP_SESSION_KEY is not set (read on first use). */
     private readonly storedKey: () => Promise<{ redis: Redis; key: string }>,
-  ) {}
+  ) {
+    // A malformed key fails the process at start, naming the variable, not its first session job.
+    if (configuredKey) this.seal = Promise.resolve(new TokenSeal(parseSealKey(configuredKey)));
+  }
 
   async define(definition: SessionDefinition): Promise<SessionDescription> {
     const parsed = parseOrThrow(sessionDefinitionSchema, definition, 'invalid session definition');
