@@ -15,7 +15,7 @@ import {
 import { SessionVerifier } from './session-verifier.js';
 import { parseSealKey, TokenSeal } from './token-seal.js';
 
-/** `session: { tag, token }` as every run form takes it (seed 000 `ISession`). */
+/** `session: { tag, token }` as every run form takes it (the processor API calls it `ISession`). */
 export interface SessionRef {
   tag: string;
   token: string;

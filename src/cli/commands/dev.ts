@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Backstop } from '../../backstop.js';
 import { loadConfig } from '../../config.js';
 import { apiKeysFromEnv } from '../../http/api-keys.js';
+import { redact } from '../../redis/connection.js';
 import { loadDefinitions } from '../../worker-process.js';
 import { commandRedis } from '../client.js';
 import type { Io } from '../io.js';
@@ -113,7 +114,7 @@ function banner(base: string, redisUrl: string, redisNote: string, generatedKey:
     `  Queues     ${urls.queues}`,
     `  Health     ${urls.health}`,
     `  OpenAPI    ${urls.openapi}`,
-    `  Redis      ${redisUrl}  (${redisNote})`,
+    `  Redis      ${redact(redisUrl)}  (${redisNote})`,
     generatedKey
       ? `  API key    ${generatedKey}  (generated for this run; set BACKSTOP_API_KEYS=name:key:write to choose one)`
       : '  API keys   from BACKSTOP_API_KEYS',
@@ -122,7 +123,7 @@ function banner(base: string, redisUrl: string, redisNote: string, generatedKey:
     `  curl -H 'authorization: Bearer ${key}' ${urls.api}/v1/fallbacks`,
     redisNote.startsWith('embedded')
       ? '  npx backstop status          (other terminals of this project find this Redis on their own)'
-      : `  REDIS_URL=${redisUrl} npx backstop status`,
+      : '  npx backstop status          (with the same REDIS_URL)',
     'Ctrl+C stops everything (twice: at once).',
     '',
   ].join('\n');
