@@ -143,6 +143,14 @@ describe('misconfiguration', () => {
     }
   }, 30_000);
 
+  it('`backstop worker` with a malformed BACKSTOP_SESSION_KEY exits 1 at start, naming it', async () => {
+    const result = await runCli(['worker'], { REDIS_URL: redisUrl(), BACKSTOP_SESSION_KEY: 'replace-me' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^\s+env\.BACKSTOP_SESSION_KEY: expected 32 bytes as 64 hex digits or base64 \(e\.g\. `openssl rand -hex 32`\)$/m,
+    );
+  }, 30_000);
+
   it('refuses --healthchecks-only with --no-healthchecks', async () => {
     const result = await runCli(['worker', '--healthchecks-only', '--no-healthchecks'], {
       REDIS_URL: redisUrl(),
