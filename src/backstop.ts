@@ -1,64 +1,26 @@
 import type { Redis } from 'ioredis';
-import { noSuchCache } from './cache/cache-definition.js';
+import { assemble, type BackstopOptions, type BackstopParts } from './assemble.js';
 import { AppApi } from './client/app-api.js';
 import { CacheApi } from './client/cache-api.js';
-import { CodeRegistry } from './client/code-registry.js';
 import { FallbackApi } from './client/fallback-api.js';
-import { FeaturesApi, nestedContextOf } from './client/features-api.js';
+import { FeaturesApi } from './client/features-api.js';
 import { HealthApi } from './client/health-api.js';
-import type { Internals } from './client/internals.js';
 import { JobsApi } from './client/jobs-api.js';
-import { backstopOptionsSchema } from './client/options-schema.js';
-import { FallbackProcessor } from './client/processor-api.js';
-import { RedisRuntime } from './client/runtime.js';
+import { OperatorApi } from './client/operator-api.js';
 import { SchedulesApi } from './client/schedules-api.js';
 import { SessionApi } from './client/session-api.js';
-import { type Config, loadConfig } from './config.js';
-import { type Clock, systemClock } from './core/clock.js';
-import { tagSchema } from './core/definition/common-schema.js';
-import type { CircuitPolicy } from './core/health/circuit.js';
+import type { EngineEventType, EventOf } from './core/events.js';
 import type { HealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
-import { ValidationError } from './core/validation-error.js';
-import { parseOrThrow } from './core/zod-issues.js';
-import { HealthRuntime } from './health/health-runtime.js';
-import { createLogger } from './logger.js';
 import { BackstopWorker } from './queue/backstop-worker.js';
-import { startFallbackWorker, type WorkerOptions } from './queue/fallback-worker.js';
-import type { JobRetention } from './queue/job-options.js';
-import type { ProcessorDeps } from './queue/processor.js';
-import { Producer } from './queue/producer.js';
-import { type FallbackQueue, QueueRuntime } from './queue/queues.js';
-import { SessionRegistry } from './session/session-registry.js';
-import { AppTargetAdapter } from './targets/app-target.js';
-import { FeatureTargetAdapter } from './targets/feature-target.js';
-import { type ActionHandler, HandlerRegistry } from './targets/handler-registry.js';
-import { HttpAppTarget } from './targets/http-target.js';
-import { TargetRegistry } from './targets/target-registry.js';
-import { WorkflowTargetAdapter } from './targets/workflow-target.js';
+import { fallbackJob } from './queue/fallback-job.js';
+import { featureJob } from './queue/feature-job.js';
+import type { JobQueue } from './queue/job-queues.js';
+import { startJobWorker, type WorkerOptions } from './queue/job-worker.js';
+import type { ActionHandler } from './targets/handler-registry.js';
+import type { TargetRegistry } from './targets/target-registry.js';
 
-export interface BackstopOptions {
-  /** A Redis URL or client. Default: `REDIS_URL`, else a private `redis-server` for this process. */
-  redis?: string | Redis | undefined;
-  /** Default product for calls that do not name one (seed 001 `product.init`). */
-  product?: string | undefined;
-  /** Default env for runs that do not name one. */
-  env?: string | undefined;
-  /** What the engine asks before calling a provider with a healthcheck. */
-  health?: HealthView;
-  logger?: Logger;
-  /** Key prefix in Redis; keep the `{…}` hash tag for Redis Cluster. */
-  prefix?: string;
-  /**
-   * Passive health: `threshold` consecutive live failures of a provider open its circuit for
-   * `cooldownMs` (default 5 and 30 s, or BACKSTOP_CIRCUIT_THRESHOLD / _COOLDOWN_MS); `false` turns it off.
-   */
-  circuit?: { threshold?: number; cooldownMs?: number } | false;
-  /** Injected time, for tests. */
-  clock?: Clock;
-  /** Environment to read configuration from (default `process.env`). */
-  processEnv?: NodeJS.ProcessEnv;
-}
+export type { BackstopOptions } from './assemble.js';
 
 /** The entry point: `new Backstop({ redis, product, env })`. */
 export class Backstop {
@@ -81,160 +43,94 @@ export class Backstop {
   readonly session: SessionApi;
   /** Result caches: `define({ tag, ttl })`; runs with `cache: tag` reuse stored results. */
   readonly cache: CacheApi;
-  /** Features: steps of actions, fallbacks and features, run in order (seed 001). */
+  /** Features: steps of actions, fallbacks and features, run in order. */
   readonly features: FeaturesApi;
-  /** Seed 000: `processor.fallback.run({ env, product_tag, fallback_tag, action, input, session, cache })`. */
-  readonly processor: { fallback: FallbackProcessor };
+  /** The operator's API: `processor.fallback.run({ env, product_tag, fallback_tag, action, input, session, cache })`. */
+  readonly processor: { fallback: OperatorApi };
   readonly product: { init(tag: string): void };
-  /** The health view runs consult; an in-memory one unless you pass your own. */
+  /** The health view runs consult: provider state from Redis, unless you passed your own. */
   readonly healthView: HealthView;
   readonly logger: Logger;
-  private readonly internals: Internals;
-  private readonly queues: QueueRuntime;
-  private readonly workers = new Set<BackstopWorker>();
-  private readonly healthRuntime: HealthRuntime;
-  private readonly openSession: ProcessorDeps['openSession'];
+  readonly #parts: BackstopParts;
+  readonly #workers = new Set<BackstopWorker>();
 
   constructor(options: BackstopOptions = {}) {
-    parseOrThrow(backstopOptionsSchema, options, 'invalid Backstop options');
-    const config: Config = loadConfig(options.processEnv ?? process.env);
-    const settings = options.prefix ? { ...config, BACKSTOP_PREFIX: options.prefix } : config;
-    const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-    const healthRuntime = new HealthRuntime(
-      settings.BACKSTOP_PREFIX,
-      logger,
-      circuitPolicy(options.circuit, settings),
-    );
-    const health = options.health ?? healthRuntime.view;
-    const handlers = new HandlerRegistry();
-    const clock = options.clock ?? systemClock;
-    const sessions = new SessionRegistry(clock, config.BACKSTOP_SESSION_KEY, async () => {
-      const stores = await runtime.get();
-      return { redis: stores.redis, key: stores.keys.sessionSealKey() };
-    });
-    const targets = new TargetRegistry();
-    const runtime = new RedisRuntime(options.redis, settings, logger, options.clock);
-    runtime.hook(
-      (stores) => healthRuntime.start(stores),
-      () => healthRuntime.stop(),
-    );
-    this.healthRuntime = healthRuntime;
-    this.internals = {
-      config: settings,
-      logger,
-      health,
-      code: new CodeRegistry(),
-      handlers,
-      targets,
-      runtime,
-      healthRuntime,
-      engine: { clock, health, targets, logger },
-      sessions,
-      defaults: {
-        env: options.env ?? config.BACKSTOP_ENV,
-        product: options.product ?? config.BACKSTOP_PRODUCT,
-      },
-    };
-    this.queues = new QueueRuntime(() => runtime.get(), settings.BACKSTOP_PREFIX, retentionOf(settings));
-    const producer = new Producer(this.queues, {
-      defaults: this.internals.defaults,
-      resolve: (product, tag, kind) =>
-        kind === 'feature' ? this.features.resolve(product, tag) : this.fallback.resolve(product, tag),
-      sealSession: (session, associated) => sessions.verifyAndSeal(session, associated),
-      checkCache: async (tag) =>
-        void (await this.cache.fetch(tag).catch(() => {
-          throw noSuchCache(tag);
-        })),
-    });
-    this.openSession = (sealed, associated) => sessions.openAndVerify(sealed, associated);
-    this.fallback = new FallbackApi(this.internals, producer);
-    this.features = new FeaturesApi(this.internals, this.fallback, producer);
-    this.session = new SessionApi(sessions);
-    this.cache = new CacheApi(this.internals);
-    this.processor = { fallback: new FallbackProcessor(this.internals, this.fallback) };
-    this.jobs = new JobsApi(this.queues);
-    this.schedules = new SchedulesApi(this.queues);
-    this.health = new HealthApi(this.internals, healthRuntime);
-    this.app = new AppApi(this.internals);
-    const http = new HttpAppTarget(async (tag) => (await runtime.get()).apps.compiled(tag));
-    targets.register('app', new AppTargetAdapter(handlers, http));
-    targets.register('handler', { call: async (target, request, ctx) => target.fn(request, ctx) });
-    // Nested chains and features run through the same calls feature steps use.
-    targets.register(
-      'workflow',
-      new WorkflowTargetAdapter(
-        async (tag, input, ctx) =>
-          (await this.features.deps.runFallback(tag, input, nestedContextOf(ctx))).result,
-      ),
-    );
-    targets.register(
-      'feature',
-      new FeatureTargetAdapter(
-        async (tag, input, ctx) =>
-          (await this.features.deps.runFeature(tag, input, nestedContextOf(ctx))).output,
-      ),
-    );
+    const parts = assemble(options);
+    this.#parts = parts;
+    const { defaults, stores, runs, producer, catalog, handlers, targets } = parts;
+    this.fallback = new FallbackApi(catalog, runs, producer, defaults);
+    this.features = new FeaturesApi(stores, runs, producer, defaults);
+    this.app = new AppApi(stores);
+    this.jobs = new JobsApi(parts.queues);
+    this.schedules = new SchedulesApi(parts.queues);
+    this.health = new HealthApi(parts);
+    this.session = new SessionApi(parts.sessions);
+    this.cache = new CacheApi(parts.caches, defaults);
+    this.processor = { fallback: new OperatorApi(parts) };
     this.handlers = {
       register: (app, action, handler) => handlers.register(app, action, handler),
       unregister: (app, action) => handlers.unregister(app, action),
     };
     this.targets = { register: targets.register.bind(targets), has: targets.has.bind(targets) };
-    this.product = {
-      init: (tag: string) => {
-        if (!tagSchema.safeParse(tag).success)
-          throw ValidationError.field('product', 'expected a product tag');
-        this.internals.defaults.product = tag;
-      },
-    };
-    this.healthView = health;
-    this.logger = logger;
+    this.product = { init: (tag: string) => defaults.setProduct(tag) };
+    this.healthView = parts.healthView;
+    this.logger = parts.logger;
+  }
+
+  /**
+   * Listens to what runs do, in this process: `run.started`, `run.ended`, `attempt.started`,
+   * `attempt.ended`, `provider.skipped`, `failover`, `health.changed`. Returns the function that
+   * stops listening. A listener that throws is logged and never disturbs the run.
+   */
+  on<T extends EngineEventType>(type: T, listener: (event: EventOf<T>) => void): () => void {
+    return this.#parts.events.on(type, listener);
   }
 
   /**
    * Starts workers in this process, with this Backstop's definitions, handlers and targets: one for
-   * dispatched fallback jobs and one for healthcheck probes (`healthchecks: false` to leave probes
-   * to healthcheck worker processes). `close()` on the handle (or on the Backstop) stops them.
+   * dispatched jobs and one for healthcheck probes (`healthchecks: false` to leave probes to
+   * healthcheck worker processes). `close()` on the handle (or on the Backstop) stops them.
    */
   async worker(
     options: WorkerOptions & { fallbacks?: boolean; healthchecks?: boolean; healthConcurrency?: number } = {},
   ): Promise<BackstopWorker> {
-    const { fallbacks = true, healthchecks = true, healthConcurrency, ...fallbackOptions } = options;
-    const stores = await this.internals.runtime.get();
-    const fallbackWorker = fallbacks
-      ? await startFallbackWorker(
+    const { fallbacks = true, healthchecks = true, healthConcurrency, ...jobOptions } = options;
+    const parts = this.#parts;
+    const stores = await parts.stores.get();
+    const { definitions, engine, caches, runs, sessions } = parts;
+    const jobWorker = fallbacks
+      ? await startJobWorker(
           {
-            engine: this.internals.engine,
-            resolve: (product, tag) => this.fallback.resolve(product, tag),
-            logger: this.logger,
-            openSession: this.openSession,
-            results: async () => (await this.internals.runtime.get()).results,
-            features: {
-              resolve: (product, tag) => this.features.resolve(product, tag),
-              deps: this.features.deps,
+            strategies: {
+              fallback: fallbackJob({ engine, definitions, caches }),
+              feature: featureJob({ definitions, nested: runs.nested }),
             },
+            openSession: (sealed, associated) => sessions.openAndVerify(sealed, associated),
+            knownTags: (product, kind) => definitions.tags(product, kind),
+            logger: parts.logger,
           },
           stores.blocking(),
-          this.internals.config.BACKSTOP_PREFIX,
-          retentionOf(this.internals.config),
-          fallbackOptions,
+          parts.config.BACKSTOP_PREFIX,
+          parts.retention,
+          jobOptions,
         )
       : undefined;
     const healthWorker = healthchecks
-      ? await this.healthRuntime.startWorker(stores.blocking(), this.internals.targets, healthConcurrency)
+      ? await parts.monitor.startWorker(stores.blocking(), parts.targets, healthConcurrency)
       : undefined;
-    const worker = new BackstopWorker(fallbackWorker, healthWorker, () => this.workers.delete(worker));
-    this.workers.add(worker);
+    const worker = new BackstopWorker(jobWorker, healthWorker, () => this.#workers.delete(worker));
+    this.#workers.add(worker);
     return worker;
   }
 
   /** The Redis connection definitions and state use (connecting on first use), for probes such as readiness. */
   async redis(): Promise<Redis> {
-    return (await this.internals.runtime.get()).redis;
+    return (await this.#parts.stores.get()).redis;
   }
 
-  /** The BullMQ queue of dispatched fallback jobs, for inspection (depths, workers, dashboards). */
-  fallbackQueue(): Promise<FallbackQueue> {
-    return this.queues.fallbackQueue();
+  /** The BullMQ queue of dispatched jobs, for inspection (depths, workers, dashboards). */
+  jobQueue(): Promise<JobQueue> {
+    return this.#parts.queues.jobQueue();
   }
 
   /**
@@ -242,28 +138,8 @@ export class Backstop {
    * connection, and the embedded redis-server if this process started one.
    */
   async close(): Promise<void> {
-    for (const worker of [...this.workers].reverse()) await worker.close();
-    await this.queues.close();
-    await this.internals.runtime.close();
+    for (const worker of [...this.#workers].reverse()) await worker.close();
+    await this.#parts.queues.close();
+    await this.#parts.stores.close();
   }
-}
-
-function retentionOf(config: Config): JobRetention {
-  return {
-    completedAge: config.BACKSTOP_KEEP_COMPLETED_SECONDS,
-    completedCount: config.BACKSTOP_KEEP_COMPLETED_COUNT,
-    failedAge: config.BACKSTOP_KEEP_FAILED_SECONDS,
-    failedCount: config.BACKSTOP_KEEP_FAILED_COUNT,
-  };
-}
-
-/** A threshold of 0 (or `circuit: false`) means live failures never open a circuit. */
-function circuitPolicy(option: BackstopOptions['circuit'], config: Config): CircuitPolicy {
-  if (option === false)
-    return { threshold: Number.POSITIVE_INFINITY, cooldownMs: config.BACKSTOP_CIRCUIT_COOLDOWN_MS };
-  const threshold = option?.threshold ?? config.BACKSTOP_CIRCUIT_THRESHOLD;
-  return {
-    threshold: threshold > 0 ? threshold : Number.POSITIVE_INFINITY,
-    cooldownMs: option?.cooldownMs ?? config.BACKSTOP_CIRCUIT_COOLDOWN_MS,
-  };
 }

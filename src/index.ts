@@ -1,27 +1,32 @@
 export { Backstop, type BackstopOptions } from './backstop.js';
 export type { CacheDefinition, StoredCacheType } from './cache/cache-definition.js';
 export type { CacheInfo } from './cache/cached-run.js';
-export type { FallbackDescription, FallbackOptionDescription } from './client/describe.js';
-export type { FeatureReport } from './client/features-api.js';
 export { JOB_STATES, type JobState, type ListJobsOptions } from './client/jobs-api.js';
-export type {
-  FallbackProcessorInput,
-  ResetResult,
-  UpdateResult,
-} from './client/processor-api.js';
-export type { RunParams } from './client/run-params.js';
-export type { RunReport } from './client/run-report.js';
+export type { OperatorInput, ResetResult, UpdateResult } from './client/operator-api.js';
 export type { ScheduleView } from './client/schedules-api.js';
 export { type Config, loadConfig } from './config.js';
 export type { AttemptErrorInfo, AttemptRecord } from './core/attempt.js';
 export type { BackoffSpec } from './core/backoff.js';
 export type { ErrorPolicy, Verdict } from './core/classify.js';
 export { type DataType, DataTypes, type FeatureEventType, FeatureEventTypes } from './core/data-types.js';
+export type { AppDefinition } from './core/definition/app-definition.js';
 export type { MapContext, ProviderBuilder } from './core/definition/builder.js';
 export type { ChainBuilderContext } from './core/definition/builder-context.js';
 export type { CodeFirstDefinition } from './core/definition/code-first.js';
 export type { DeclarativeDefinition, FallbackOption } from './core/definition/declarative-schema.js';
 export { BackstopError, type ErrorCode, ErrorCodes, isBackstopError } from './core/errors.js';
+export type {
+  AttemptEndedEvent,
+  AttemptStartedEvent,
+  EngineEvent,
+  EngineEventType,
+  FailoverEvent,
+  HealthChangedEvent,
+  ProviderSkippedEvent,
+  RunEndedEvent,
+  RunInfo,
+  RunStartedEvent,
+} from './core/events.js';
 export type { AttemptFailure } from './core/failure.js';
 export { FeatureStepFailedError } from './core/feature/feature-errors.js';
 export type { FeatureDefinition, FeatureEvent } from './core/feature/feature-schema.js';
@@ -50,7 +55,9 @@ export {
   MappingFailedError,
   RunAbortedError,
 } from './core/run-errors.js';
+export type { RunParams } from './core/run-target.js';
 export type { Schedule } from './core/schedule.js';
+export type { Claims, SessionRef } from './core/session.js';
 export { type SessionFailureReason, SessionInvalidError } from './core/session-errors.js';
 export type { TargetAdapter, TargetContext } from './core/target.js';
 export type { TargetKind, TargetRef } from './core/target-ref.js';
@@ -61,15 +68,16 @@ export {
   ValidationError,
   type ValidationIssue,
 } from './core/validation-error.js';
+export type { FallbackDescription, FallbackOptionDescription } from './definitions/describe-fallback.js';
 export type { BackstopWorker } from './queue/backstop-worker.js';
-export type { FallbackWorker, WorkerOptions } from './queue/fallback-worker.js';
 export type { FallbackJobResult, FeatureJobResult, JobResult } from './queue/job-data.js';
 export type { JobHandle, ScheduleHandle } from './queue/job-handle.js';
 export type { JobView } from './queue/job-view.js';
+export type { JobWorker, WorkerOptions } from './queue/job-worker.js';
 export type { DispatchParams } from './queue/producer.js';
 export { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded-redis.js';
+export type { FeatureReport } from './runs/feature-report.js';
+export type { RunReport } from './runs/run-report.js';
 export type { SessionDefinition, SessionDescription } from './session/session-definition.js';
-export type { Claims, SessionRef } from './session/session-registry.js';
-export type { AppDefinition } from './targets/app-definition.js';
 export type { ActionHandler } from './targets/handler-registry.js';
 export { type DefinitionsModule, loadDefinitions } from './worker-process.js';

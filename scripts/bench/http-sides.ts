@@ -154,7 +154,7 @@ export async function measureCell(
       port: 0,
       rateLimitPerMinute: plan.rateLimitPerMinute,
     });
-    const queue = await backstop.fallbackQueue();
+    const queue = await backstop.jobQueue();
     const waiting = () => settledCount(() => queue.getWaitingCount());
     const url = `${server.url}/v1/fallbacks/${TAG}/dispatch`;
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };

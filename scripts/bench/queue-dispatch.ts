@@ -53,7 +53,7 @@ export function describeDispatch(plan: DispatchPlan): string[] {
   return [
     `raw bullmq: queue.add(tag, data) / ${plan.parallel} lanes of it / queue.addBulk(${plan.bulkSize} x { name, data }) on a`,
     '  Queue with defaultJobOptions = Backstop defaultJobOptions (attempts 5, exponential backoff 1 s,',
-    '  removeOnComplete {24 h, 10k}, removeOnFail {7 d, 50k}); data = the FallbackJobData shape Backstop',
+    '  removeOnComplete {24 h, 10k}, removeOnFail {7 d, 50k}); data = the JobData shape Backstop',
     '  stores (v, product, tag, env, input, idempotencyKey = randomUUID(), dispatchedAt, runAt). No checks.',
     `backstop: fallback.dispatch({ tag, input }) / dispatchBulk(${plan.bulkSize} x { tag, input }): zod-parses the`,
     '  params, resolves the chain (code-first: a Map lookup; stored: HGET version, compiled chain cached),',

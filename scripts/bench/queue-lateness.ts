@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { FALLBACK_QUEUE } from '../../src/queue/job-data.js';
+import { JOB_QUEUE } from '../../src/queue/job-data.js';
 import {
   backstopSide,
   backstopWorker,
@@ -89,7 +89,7 @@ async function runBatch(
     });
     // Read now: BullMQ zeroes `delay` when it promotes the job.
     const due = observer.pipeline();
-    for (const id of ids) due.hmget(`${prefix}:${FALLBACK_QUEUE}:${id}`, 'timestamp', 'delay');
+    for (const id of ids) due.hmget(`${prefix}:${JOB_QUEUE}:${id}`, 'timestamp', 'delay');
     ((await due.exec()) ?? []).forEach(([, value], k) => {
       const [timestamp = 0, delay = 0] = (value as (string | null)[]).map(Number);
       if (timestamp > 0) dueSkew.push(timestamp + delay - runAts[k]!);
@@ -104,7 +104,7 @@ async function runBatch(
     return start === undefined ? [] : [start - runAtById.get(id)!];
   });
   const pipeline = observer.pipeline();
-  for (const id of ids) pipeline.hget(`${prefix}:${FALLBACK_QUEUE}:${id}`, 'processedOn');
+  for (const id of ids) pipeline.hget(`${prefix}:${JOB_QUEUE}:${id}`, 'processedOn');
   const taken = ((await pipeline.exec()) ?? []).map(([, v]) => Number(v));
   const takenLateness = ids.flatMap((id, k) =>
     Number.isFinite(taken[k]) && taken[k]! > 0 ? [taken[k]! - runAtById.get(id)!] : [],

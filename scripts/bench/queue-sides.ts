@@ -5,9 +5,9 @@ import { Backstop } from '../../src/backstop.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { ProviderError } from '../../src/core/provider-errors.js';
 import type { TargetContext } from '../../src/core/target.js';
-import { WORKER_DEFAULTS } from '../../src/queue/fallback-worker.js';
-import { FALLBACK_QUEUE, type FallbackJobData } from '../../src/queue/job-data.js';
+import { JOB_QUEUE, type JobData } from '../../src/queue/job-data.js';
 import { DEFAULT_RETENTION, defaultJobOptions } from '../../src/queue/job-options.js';
+import { WORKER_DEFAULTS } from '../../src/queue/job-worker.js';
 
 /**
  * The two sides of every queue measurement. Backstop: a `Backstop` on its own prefix with a
@@ -114,7 +114,7 @@ export interface RawSide {
 export function rawSide(url: string, prefix: string): RawSide {
   const connection = new Redis(url, { maxRetriesPerRequest: 1 });
   connection.on('error', () => {});
-  const queue = new Queue(FALLBACK_QUEUE, {
+  const queue = new Queue(JOB_QUEUE, {
     connection,
     prefix,
     defaultJobOptions: defaultJobOptions(DEFAULT_RETENTION),
@@ -129,7 +129,7 @@ export function rawSide(url: string, prefix: string): RawSide {
 }
 
 /** The same payload a Backstop dispatch stores, built without validation. */
-export function rawData(runAt?: number): FallbackJobData {
+export function rawData(runAt?: number): JobData {
   const now = Date.now();
   return {
     v: 1,
@@ -148,11 +148,11 @@ export function rawWorker(
   url: string,
   prefix: string,
   concurrency: number,
-  processor: (job: Job<FallbackJobData>) => Promise<unknown>,
+  processor: (job: Job<JobData>) => Promise<unknown>,
 ): { worker: Worker; close(): Promise<void> } {
   const connection = new Redis(url, { maxRetriesPerRequest: null });
   connection.on('error', () => {});
-  const worker = new Worker(FALLBACK_QUEUE, processor, {
+  const worker = new Worker(JOB_QUEUE, processor, {
     connection,
     prefix,
     concurrency,

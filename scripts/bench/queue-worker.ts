@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { FALLBACK_QUEUE } from '../../src/queue/job-data.js';
+import { JOB_QUEUE } from '../../src/queue/job-data.js';
 import { countCommands, startCpuMeter } from './queue-cost.js';
 import type { SideResult } from './queue-dispatch.js';
 import type { BenchEnv } from './queue-env.js';
@@ -140,7 +140,7 @@ export async function drain(
   jobs: number,
   timeoutMs: number,
 ): Promise<Drain> {
-  const key = (set: string) => `${subject.prefix}:${FALLBACK_QUEUE}:${set}`;
+  const key = (set: string) => `${subject.prefix}:${JOB_QUEUE}:${set}`;
   const meter = await startCpuMeter(stats);
   const worker = await subject.start();
   const deadline = performance.now() + timeoutMs;

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { HEALTHCHECK_QUEUE } from '../health/healthcheck-scheduler.js';
-import { FALLBACK_QUEUE } from '../queue/job-data.js';
+import { JOB_QUEUE } from '../queue/job-data.js';
 import { connectStoreClient } from '../redis/connection.js';
 
 export const COUNTED_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
@@ -15,7 +15,7 @@ export async function readQueueCounts(redisUrl: string, prefix: string): Promise
   const connection = await connectStoreClient(redisUrl);
   try {
     const out: QueueCounts[] = [];
-    for (const name of [FALLBACK_QUEUE, HEALTHCHECK_QUEUE]) {
+    for (const name of [JOB_QUEUE, HEALTHCHECK_QUEUE]) {
       const queue = new Queue(name, { connection, prefix });
       try {
         const raw = await queue.getJobCounts(...COUNTED_STATES);

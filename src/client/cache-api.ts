@@ -1,14 +1,10 @@
 import { z } from 'zod';
-import {
-  type CacheDefinition,
-  cacheDefinitionSchema,
-  type StoredCacheType,
-} from '../cache/cache-definition.js';
+import type { CacheDefinition, StoredCacheType } from '../cache/cache-definition.js';
+import type { Caches } from '../cache/caches.js';
+import type { Defaults } from '../core/defaults.js';
 import { tagSchema } from '../core/definition/common-schema.js';
-import { NotFoundError } from '../core/validation-error.js';
+import { resolveTarget } from '../core/run-target.js';
 import { parseOrThrow } from '../core/zod-issues.js';
-import type { Internals } from './internals.js';
-import { resolveTarget } from './run-params.js';
 
 const clearSchema = z.strictObject({
   tag: tagSchema,
@@ -22,44 +18,34 @@ const clearSchema = z.strictObject({
  * any provider, and stores successful results for `ttl`. Identical runs in flight share one call.
  */
 export class CacheApi {
-  constructor(private readonly internals: Internals) {}
+  constructor(
+    private readonly caches: Caches,
+    private readonly defaults: Defaults,
+  ) {}
 
   /** Creates or replaces a cache type, kept in Redis so that every process sees it. */
-  async define(definition: CacheDefinition): Promise<StoredCacheType> {
-    const parsed = parseOrThrow(cacheDefinitionSchema, definition, 'invalid cache definition');
-    const { redis, keys } = await this.internals.runtime.get();
-    const stored: StoredCacheType = { ...parsed, updatedAt: new Date().toISOString() };
-    await redis.hset(keys.cacheTypes(), parsed.tag, JSON.stringify(stored));
-    return stored;
+  define(definition: CacheDefinition): Promise<StoredCacheType> {
+    return this.caches.define(definition);
   }
 
-  async fetch(tag: string): Promise<StoredCacheType> {
-    const { redis, keys } = await this.internals.runtime.get();
-    const json = await redis.hget(keys.cacheTypes(), tag);
-    if (!json) throw new NotFoundError('cache', tag);
-    return JSON.parse(json) as StoredCacheType;
+  fetch(tag: string): Promise<StoredCacheType> {
+    return this.caches.get(tag);
   }
 
-  async fetchAll(): Promise<StoredCacheType[]> {
-    const { redis, keys } = await this.internals.runtime.get();
-    const all = await redis.hgetall(keys.cacheTypes());
-    return Object.values(all)
-      .map((json) => JSON.parse(json) as StoredCacheType)
-      .sort((a, b) => a.tag.localeCompare(b.tag));
+  fetchAll(): Promise<StoredCacheType[]> {
+    return this.caches.list();
   }
 
   /** Removes a cache type; results stored under it expire with their ttl and are never served again. */
-  async delete(tag: string): Promise<void> {
-    const { redis, keys } = await this.internals.runtime.get();
-    if ((await redis.hdel(keys.cacheTypes(), tag)) === 0) throw new NotFoundError('cache', tag);
+  delete(tag: string): Promise<void> {
+    return this.caches.delete(tag);
   }
 
   /** Deletes the stored results of one fallback in one env (every cache tag); returns how many. */
   async clear(params: { env?: string; product?: string; tag: string }): Promise<number> {
     // Checked as tags: they become a SCAN pattern, where '*' would reach other fallbacks' results.
     const parsed = parseOrThrow(clearSchema, params, 'invalid cache.clear parameters');
-    const { env, product } = resolveTarget(parsed, this.internals.defaults);
-    const { results } = await this.internals.runtime.get();
-    return results.clear(product, env, parsed.tag);
+    const { env, product } = resolveTarget(parsed, this.defaults);
+    return this.caches.clear(product, env, parsed.tag);
   }
 }

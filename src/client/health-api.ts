@@ -1,13 +1,16 @@
+import type { Clock } from '../core/clock.js';
+import type { Defaults } from '../core/defaults.js';
 import { phaseOf } from '../core/health/circuit.js';
 import type { HealthcheckDefinition, HealthcheckInput } from '../core/health/healthcheck-schema.js';
 import { mergedStatus } from '../core/health/merge.js';
 import type { ProviderStatus } from '../core/health-view.js';
 import { NotFoundError, ValidationError } from '../core/validation-error.js';
-import type { HealthRuntime } from '../health/health-runtime.js';
-import { parseHealthcheck } from '../health/healthcheck-store.js';
+import type { CodeRegistry } from '../definitions/code-registry.js';
+import type { DefinitionResolver } from '../definitions/definition-resolver.js';
+import type { HealthMonitor } from '../health/health-monitor.js';
 import type { HistoryBucket } from '../health/history.js';
 import type { ProbeHandler } from '../health/probe-runner.js';
-import { type Internals, productAndTag, requireProduct } from './internals.js';
+import { parseHealthcheck } from '../store/healthcheck-store.js';
 
 export type HealthcheckDescription = HealthcheckDefinition & {
   product: string;
@@ -39,23 +42,28 @@ export interface HistoryQuery {
   to?: string | number | Date;
 }
 
-/** `backstop.health`: healthchecks (seed 001 `health.create`), provider state and history. */
-export class HealthApi {
-  constructor(
-    private readonly internals: Internals,
-    private readonly runtime: HealthRuntime,
-  ) {}
+export interface HealthApiDeps {
+  code: CodeRegistry;
+  definitions: DefinitionResolver;
+  monitor: HealthMonitor;
+  defaults: Defaults;
+  clock: Clock;
+}
 
-  /** Seed 001: a stored healthcheck, probed on schedule by healthcheck workers. */
+/** `backstop.health`: healthchecks, provider state and history. */
+export class HealthApi {
+  constructor(private readonly deps: HealthApiDeps) {}
+
+  /** A stored healthcheck, probed on schedule by healthcheck workers. */
   async create(definition: HealthcheckInput): Promise<HealthcheckDescription>;
   async create(product: string, definition: HealthcheckInput): Promise<HealthcheckDescription>;
   async create(a: string | HealthcheckInput, b?: HealthcheckInput): Promise<HealthcheckDescription> {
     const raw = typeof a === 'string' ? { ...b, product: a } : a;
-    const product = requireProduct(this.internals, (raw as { product?: string })?.product);
+    const product = this.deps.defaults.requireProduct((raw as { product?: string })?.product);
     const definition = parseHealthcheck(raw);
-    await this.internals.runtime.get();
-    const stored = await this.runtime.get().healthchecks.create(product, definition);
-    await this.runtime.schedule(product, definition);
+    const { healthchecks } = await this.deps.monitor.parts();
+    const stored = await healthchecks.create(product, definition);
+    await this.deps.monitor.schedule(product, definition);
     return { ...stored.definition, product, version: stored.version, source: 'declarative' };
   }
 
@@ -65,28 +73,27 @@ export class HealthApi {
     if (typeof handler !== 'function')
       throw ValidationError.field('handler', 'expected a function that probes the provider');
     const { handler: _h, ...rest } = definition;
-    const product = requireProduct(this.internals, rest.product);
+    const product = this.deps.defaults.requireProduct(rest.product);
     const parsed = parseHealthcheck(rest, true);
-    this.runtime.registerCode(product, parsed, handler);
-    await this.internals.runtime.get();
-    await this.runtime.schedule(product, parsed);
+    this.deps.code.healthchecks.set(product, parsed.tag, { definition: parsed, handler });
+    await this.deps.monitor.schedule(product, parsed);
     return { ...parsed, product, version: 1, source: 'code' };
   }
 
   async fetch(productOrTag: string, tag?: string): Promise<HealthcheckDescription> {
-    const [product, hc] = productAndTag(this.internals, 'healthcheck', productOrTag, tag);
-    const code = this.runtime.codeDefinition(product, hc);
+    const [product, hc] = this.deps.defaults.productAndTag('healthcheck', productOrTag, tag);
+    const code = this.deps.code.healthchecks.get(product, hc);
     if (code) return { ...code.definition, product, version: 1, source: 'code' };
-    await this.internals.runtime.get();
-    const stored = await this.runtime.get().healthchecks.fetch(product, hc);
+    const { healthchecks } = await this.deps.monitor.parts();
+    const stored = await healthchecks.fetch(product, hc);
     if (!stored) throw new NotFoundError('healthcheck', hc, product);
     return { ...stored.definition, product, version: stored.version, source: 'declarative' };
   }
 
   /** Every healthcheck, stored and code-first; of one product when given (as `fallback.fetchAll`). */
   async fetchAll(product?: string): Promise<HealthcheckDescription[]> {
-    await this.internals.runtime.get();
-    const stored = await this.runtime.get().healthchecks.list(product);
+    const { healthchecks } = await this.deps.monitor.parts();
+    const stored = await healthchecks.list(product);
     return [
       ...stored.map((s) => ({
         ...s.definition,
@@ -94,9 +101,9 @@ export class HealthApi {
         version: s.version,
         source: 'declarative' as const,
       })),
-      ...this.runtime
-        .codeList(product)
-        .map((c) => ({ ...c.definition, product: c.product, version: 1, source: 'code' as const })),
+      ...this.deps.code.healthchecks
+        .list(product)
+        .map((c) => ({ ...c.value.definition, product: c.product, version: 1, source: 'code' as const })),
     ];
   }
 
@@ -111,40 +118,39 @@ export class HealthApi {
     b: string | Partial<HealthcheckInput>,
     c?: Partial<HealthcheckInput>,
   ): Promise<HealthcheckDescription> {
+    const { defaults, monitor } = this.deps;
     const [product, tag] =
       typeof b === 'string'
-        ? productAndTag(this.internals, 'healthcheck', a, b)
-        : productAndTag(this.internals, 'healthcheck', a);
+        ? defaults.productAndTag('healthcheck', a, b)
+        : defaults.productAndTag('healthcheck', a);
     const patch = (typeof b === 'string' ? c : b) as Record<string, unknown> | undefined;
     if (!patch || typeof patch !== 'object')
       throw ValidationError.field('patch', 'expected an object of fields to change');
-    await this.internals.runtime.get();
-    const stored = await this.runtime.get().healthchecks.update(product, tag, patch);
-    await this.runtime.schedule(product, stored.definition);
+    const { healthchecks } = await monitor.parts();
+    const stored = await healthchecks.update(product, tag, patch);
+    await monitor.schedule(product, stored.definition);
     return { ...stored.definition, product, version: stored.version, source: 'declarative' };
   }
 
   async delete(productOrTag: string, tag?: string): Promise<void> {
-    const [product, hc] = productAndTag(this.internals, 'healthcheck', productOrTag, tag);
-    await this.internals.runtime.get();
-    const found = await this.runtime.definition(product, hc);
-    const removed =
-      this.runtime.deleteCode(product, hc) || (await this.runtime.get().healthchecks.delete(product, hc));
+    const { defaults, monitor, code, definitions } = this.deps;
+    const [product, hc] = defaults.productAndTag('healthcheck', productOrTag, tag);
+    const parts = await monitor.parts();
+    const found = await definitions.healthcheck(product, hc);
+    const removed = code.healthchecks.delete(product, hc) || (await parts.healthchecks.delete(product, hc));
     if (!found || !removed) throw new NotFoundError('healthcheck', hc, product);
-    await this.runtime.unschedule(product, hc);
+    await monitor.unschedule(product, hc);
     // Its last state must not outlive it: a provider last seen unhealthy would be skipped forever.
-    for (const env of found.definition.envs) await this.runtime.get().probes.reset(product, env.slug, hc);
+    for (const env of found.definition.envs) await parts.probes.reset(product, env.slug, hc);
   }
 
   /** The provider state of a healthcheck (or of a provider without one, by its name) in an env, read fresh from Redis. */
   async status(tag: string, env?: string, product?: string): Promise<HealthStatus> {
-    const p = requireProduct(this.internals, product);
-    const e = env ?? this.internals.defaults.env;
-    if (!e) throw ValidationError.field('env', 'required: pass env, or set it in new Backstop({ env })');
-    await this.internals.runtime.get();
-    const { probes, circuits } = this.runtime.get();
+    const p = this.deps.defaults.requireProduct(product);
+    const e = this.deps.defaults.requireEnv(env);
+    const { probes, circuits } = await this.deps.monitor.parts();
     const [probe, circuit] = await Promise.all([probes.read(p, e, tag), circuits.read(p, e, tag)]);
-    const now = Date.now();
+    const now = this.deps.clock.now();
     return {
       product: p,
       env: e,
@@ -163,20 +169,18 @@ export class HealthApi {
     };
   }
 
-  /** Seed 001's historical performance: per time bucket, successes, failures, skips and latency percentiles. */
+  /** Historical performance: per time bucket, successes, failures, skips and latency percentiles. */
   async history(
     query: HistoryQuery,
   ): Promise<{ provider: string; product: string; env: string; buckets: HistoryBucket[] }> {
     if (!query || typeof query.provider !== 'string' || query.provider === '') {
       throw ValidationError.field('provider', 'expected the provider name');
     }
-    const product = requireProduct(this.internals, query.product);
-    const env = query.env ?? this.internals.defaults.env;
-    if (!env) throw ValidationError.field('env', 'required: pass env, or set it in new Backstop({ env })');
-    const to = instant(query.to, Date.now(), 'to');
+    const product = this.deps.defaults.requireProduct(query.product);
+    const env = this.deps.defaults.requireEnv(query.env);
+    const to = instant(query.to, this.deps.clock.now(), 'to');
     const from = instant(query.from, to - 3_600_000, 'from');
-    await this.internals.runtime.get();
-    const { history } = this.runtime.get();
+    const { history } = await this.deps.monitor.parts();
     await history.flush(); // include what this process counted but has not written yet
     return {
       provider: query.provider,

@@ -3,8 +3,8 @@ import { MAX_TIMER_MS, tagSchema } from '../core/definition/common-schema.js';
 import { BackstopError, ErrorCodes } from '../core/errors.js';
 import { ConflictError, NotFoundError, ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
+import type { JobQueue, JobQueues } from '../queue/job-queues.js';
 import { type JobView, viewOf } from '../queue/job-view.js';
-import type { FallbackQueue, QueueRuntime } from '../queue/queues.js';
 
 const CANCELLABLE = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children']);
 
@@ -37,11 +37,11 @@ const listOptionsSchema = z.strictObject({
 
 /** `backstop.jobs`: look at, list, wait for, cancel and retry dispatched fallback and feature jobs. */
 export class JobsApi {
-  constructor(private readonly queues: QueueRuntime) {}
+  constructor(private readonly queues: JobQueues) {}
 
   /** State, result or error, and the attempt record. */
   async get(id: string): Promise<JobView> {
-    const queue = await this.queues.fallbackQueue();
+    const queue = await this.queues.jobQueue();
     let job = await this.find(queue, id);
     const state = await job.getState();
     // The job may have finished between the two reads: its state then says so before its data does.
@@ -51,7 +51,7 @@ export class JobsApi {
 
   /** Removes a job that has not started. A running or finished job is a conflict. */
   async cancel(id: string): Promise<JobView> {
-    const queue = await this.queues.fallbackQueue();
+    const queue = await this.queues.jobQueue();
     const job = await this.find(queue, id);
     const state = await job.getState();
     if (!CANCELLABLE.has(state))
@@ -78,7 +78,7 @@ export class JobsApi {
       tag,
       limit,
     } = parseOrThrow(listOptionsSchema, options, 'invalid jobs.list options');
-    const queue = await this.queues.fallbackQueue();
+    const queue = await this.queues.jobQueue();
     const found: JobView[] = [];
     for (const state of states ?? JOB_STATES) {
       let matched = 0;
@@ -101,7 +101,7 @@ export class JobsApi {
    * a feature continues at the step that failed. Only failed jobs: anything else is a conflict.
    */
   async retry(id: string): Promise<JobView> {
-    const queue = await this.queues.fallbackQueue();
+    const queue = await this.queues.jobQueue();
     const job = await this.find(queue, id);
     const state = await job.getState();
     if (state !== 'failed') {
@@ -121,7 +121,7 @@ export class JobsApi {
     if (!Number.isInteger(timeout) || timeout <= 0 || timeout > MAX_TIMER_MS) {
       throw ValidationError.field('timeout', 'expected a positive whole number of ms');
     }
-    const queue = await this.queues.fallbackQueue();
+    const queue = await this.queues.jobQueue();
     const job = await this.find(queue, id);
     const events = await this.queues.queueEvents();
     const deadline = Date.now() + timeout;
@@ -150,7 +150,7 @@ export class JobsApi {
     return this.get(id);
   }
 
-  private async find(queue: FallbackQueue, id: string) {
+  private async find(queue: JobQueue, id: string) {
     if (typeof id !== 'string' || id === '') throw ValidationError.field('id', 'expected a job id');
     const job = await queue.getJob(id);
     if (!job) throw new NotFoundError('job', id);

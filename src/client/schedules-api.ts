@@ -1,5 +1,5 @@
 import { NotFoundError } from '../core/validation-error.js';
-import type { QueueRuntime } from '../queue/queues.js';
+import type { JobQueues } from '../queue/job-queues.js';
 
 export interface ScheduleView {
   id: string;
@@ -12,10 +12,10 @@ export interface ScheduleView {
 
 /** `backstop.schedules`: the recurring dispatches (BullMQ job schedulers). */
 export class SchedulesApi {
-  constructor(private readonly queues: QueueRuntime) {}
+  constructor(private readonly queues: JobQueues) {}
 
   async list(): Promise<ScheduleView[]> {
-    const queue = await this.queues.fallbackQueue();
+    const queue = await this.queues.jobQueue();
     const schedulers = await queue.getJobSchedulers(0, -1, true);
     return schedulers.map((s) => ({
       id: s.key,
@@ -29,7 +29,7 @@ export class SchedulesApi {
 
   /** Stops a recurring dispatch; occurrences already queued still run. */
   async remove(id: string): Promise<void> {
-    const queue = await this.queues.fallbackQueue();
+    const queue = await this.queues.jobQueue();
     if (!(await queue.removeJobScheduler(id))) throw new NotFoundError('schedule', id);
   }
 }

@@ -1,6 +1,7 @@
+import type { Claims, SessionRef } from '../core/session.js';
 import { NotFoundError } from '../core/validation-error.js';
 import type { SessionDefinition, SessionDescription } from '../session/session-definition.js';
-import type { Claims, SessionRef, SessionRegistry } from '../session/session-registry.js';
+import type { SessionRegistry } from '../session/session-registry.js';
 
 /**
  * `backstop.session`: session types whose tokens are JWTs. A run or dispatch with

@@ -19,7 +19,7 @@ export interface ProviderSpec {
   /** Per-attempt timeout in ms. */
   timeoutMs?: number | undefined;
   backoff: BackoffSpec;
-  /** Healthcheck interval override (seed 001 `check_interval`, seed 003 `.checkInterval()`). */
+  /** Healthcheck interval override (`check_interval`, or `.checkInterval()` in code). */
   checkInterval?: number | undefined;
   mapInput?: InputMapper | undefined;
   mapOutput?: OutputMapper | undefined;

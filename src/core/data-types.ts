@@ -1,4 +1,4 @@
-/** Input field types for a fallback's input schema (seed 001 `DataTypes`, seed 003 plain strings). */
+/** Input field types for a fallback's input schema (`DataTypes.NUMBER` or the plain string 'number'). */
 export const DataTypes = {
   STRING: 'string',
   NUMBER: 'number',
@@ -10,7 +10,7 @@ export const DataTypes = {
 } as const;
 export type DataType = (typeof DataTypes)[keyof typeof DataTypes];
 
-/** What a declarative option (seed 001) calls: an app action, a feature, another fallback, … */
+/** What a declarative option calls: an app action, a feature, another fallback, … */
 export const FeatureEventTypes = {
   ACTION: 'action',
   FEATURE: 'feature',

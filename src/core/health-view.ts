@@ -1,6 +1,6 @@
 export type ProviderStatus = 'healthy' | 'unhealthy' | 'unknown';
 
-/** The tracked state of a provider's healthcheck, named as in seed 001. */
+/** The tracked state of a provider's healthcheck, under the names `fetch` shows on every option. */
 export interface ProviderHealth {
   provider_status: ProviderStatus;
   last_available: boolean | null;
@@ -19,9 +19,13 @@ export interface HealthKey {
  * local snapshot so that a run never waits on Redis to decide whether to skip a provider.
  */
 export interface HealthView {
-  get(key: HealthKey): ProviderHealth | undefined;
-  /** Like `get`, for display: never takes the one trial call a half-open circuit allows. */
-  peek?(key: HealthKey): ProviderHealth | undefined;
+  /**
+   * Whether a run may call the provider now. Not a plain read: a recovering provider admits only a
+   * limited number of trial calls, and this call may take one of them.
+   */
+  admit(key: HealthKey): boolean;
+  /** The provider's tracked state, for display: a read with no effect, never taking a trial call. */
+  peek(key: HealthKey): ProviderHealth | undefined;
   /** A live call's outcome (passive health, history). Must not block: the run does not wait. */
   record?(key: HealthKey, outcome: CallOutcome): void;
 }
@@ -38,7 +42,11 @@ export interface CallOutcome {
 export class InMemoryHealthView implements HealthView {
   private readonly states = new Map<string, ProviderHealth>();
 
-  get(key: HealthKey): ProviderHealth | undefined {
+  admit(key: HealthKey): boolean {
+    return this.states.get(keyOf(key))?.provider_status !== 'unhealthy';
+  }
+
+  peek(key: HealthKey): ProviderHealth | undefined {
     return this.states.get(keyOf(key));
   }
 

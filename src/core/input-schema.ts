@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type DataType, DataTypes } from './data-types.js';
 import { parseOrThrow } from './zod-issues.js';
 
-/** One declared input field (seed 001 `IFeatureInput`, seed 003 `{ type: 'number' }`). */
+/** One declared input field (`{ type: DataTypes.NUMBER }` or `{ type: 'number' }`). */
 export interface InputField {
   type: DataType;
   /** Fields are required unless marked `required: false`. */

@@ -25,6 +25,32 @@ export type RunOutcome =
  * ignoring health: a stale status must not block all traffic.
  */
 export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOutcome> {
+  const events = deps.events;
+  if (!events?.active) return failover(deps, req);
+  const started = deps.clock.now();
+  const run = {
+    runId: req.runId,
+    product: req.chain.product,
+    env: req.env,
+    tag: req.chain.tag,
+    depth: req.depth ?? 0,
+  };
+  events.emit({ type: 'run.started', run, at: started });
+  const outcome = await failover(deps, req);
+  const at = deps.clock.now();
+  events.emit({
+    type: 'run.ended',
+    run,
+    at,
+    durationMs: at - started,
+    outcome: outcome.ok ? 'success' : outcome.error.code,
+    provider: outcome.ok ? outcome.provider : undefined,
+    attempts: outcome.attempts,
+  });
+  return outcome;
+}
+
+async function failover(deps: EngineDeps, req: RunRequest): Promise<RunOutcome> {
   const { chain } = req;
   const deadlineMs = chain.deadlineMs;
   const deadlineAt = deadlineMs === undefined ? undefined : deps.clock.now() + deadlineMs;
@@ -46,7 +72,7 @@ export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOu
         if (step === 'next') called = true;
       }
       if (called || signal.aborted || chain.whenAllUnhealthy === 'fail') break;
-      deps.logger.warn(
+      state.logger.warn(
         { runId: req.runId, tag: chain.tag },
         'every provider is unhealthy: trying them anyway',
       );

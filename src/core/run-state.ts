@@ -1,6 +1,7 @@
 import type { AttemptRecord } from './attempt.js';
 import type { Chain, ProviderSpec } from './chain.js';
 import type { Clock } from './clock.js';
+import { type EngineEvents, NO_EVENTS, type RunInfo } from './events.js';
 import type { AttemptFailure } from './failure.js';
 import type { CallOutcome, HealthKey, HealthView } from './health-view.js';
 import type { Logger } from './logger.js';
@@ -13,6 +14,8 @@ export interface EngineDeps {
   health: HealthView;
   targets: TargetResolver;
   logger: Logger;
+  /** Where runs tell what they do (metrics, traces, job logs subscribe). None by default. */
+  events?: EngineEvents | undefined;
   random?: () => number;
 }
 
@@ -34,10 +37,10 @@ export interface RunRequest {
   startAt?: number;
   /** Attempts of earlier runs of the same job, kept at the head of this run's record. */
   previousAttempts?: readonly AttemptRecord[] | undefined;
+  /** Logs of this run (a job's carry its id); the engine's logger by default. */
+  logger?: Logger | undefined;
   /** Awaited before the first attempt of each provider that is called (a job persists how far it got). */
   beforeProvider?: (providerIndex: number, attempts: readonly AttemptRecord[]) => void | Promise<void>;
-  /** Called after each attempt record is written. */
-  onAttempt?: (record: AttemptRecord, providerIndex: number) => void | Promise<void>;
 }
 
 /** Who and what a run is: copied into every attempt's context. */
@@ -56,6 +59,12 @@ export class RunState {
   readonly providerErrors: Record<string, AttemptFailure> = {};
   readonly scope: TemplateScope;
   readonly identity: RunIdentity;
+  readonly events: EngineEvents;
+  readonly logger: Logger;
+  /** What events say of this run; made only when someone listens. */
+  private runInfo: RunInfo | undefined;
+  /** The provider whose failure the run is moving on from, for the failover event. */
+  private failedProvider: { name: string; code: string } | undefined;
 
   constructor(
     readonly deps: EngineDeps,
@@ -74,6 +83,17 @@ export class RunState {
       depth: req.depth ?? 0,
       session: req.session,
     };
+    this.events = deps.events ?? NO_EVENTS;
+    this.logger = req.logger ?? deps.logger;
+  }
+
+  /** The run as events name it (never its session claims). */
+  get info(): RunInfo {
+    if (!this.runInfo) {
+      const { runId, product, env, tag, depth } = this.identity;
+      this.runInfo = { runId, product, env, tag, depth };
+    }
+    return this.runInfo;
   }
 
   errorData(): RunErrorData {
@@ -81,9 +101,40 @@ export class RunState {
     return { runId, product, tag, env, attempts: this.attempts, providerErrors: this.providerErrors };
   }
 
-  async record(entry: AttemptRecord, index: number): Promise<void> {
+  /** Adds a line to the attempt record and tells the listeners. */
+  record(entry: AttemptRecord): void {
     this.attempts.push(entry);
-    if (this.req.onAttempt) await this.req.onAttempt(entry, index);
+    if (!this.events.active) return;
+    if (entry.outcome === 'skipped') {
+      this.events.emit({
+        type: 'provider.skipped',
+        run: this.info,
+        provider: entry.provider,
+        reason: entry.skipped ?? 'unhealthy',
+      });
+    } else this.events.emit({ type: 'attempt.ended', run: this.info, record: entry });
+  }
+
+  /** A provider is about to be called: after another one failed, that is a failover. */
+  calling(provider: ProviderSpec, attempt: number, at: number): void {
+    if (!this.events.active) return;
+    const failed = this.failedProvider;
+    if (attempt === 1 && failed && failed.name !== provider.name) {
+      const event = {
+        type: 'failover',
+        run: this.info,
+        from: failed.name,
+        to: provider.name,
+        code: failed.code,
+      } as const;
+      this.events.emit(event);
+    }
+    this.events.emit({ type: 'attempt.started', run: this.info, provider: provider.name, attempt, at });
+  }
+
+  /** Remembers the failure the run may fail over from. */
+  failed(provider: ProviderSpec, code: string): void {
+    this.failedProvider = { name: provider.name, code };
   }
 
   /** Health is kept per healthcheck; a provider without one is tracked by its name. */
@@ -95,8 +146,9 @@ export class RunState {
     };
   }
 
-  isUnhealthy(provider: ProviderSpec): boolean {
-    return this.deps.health.get(this.healthKey(provider))?.provider_status === 'unhealthy';
+  /** Whether health lets this run call the provider now (a half-open provider admits a limited number of trials). */
+  admits(provider: ProviderSpec): boolean {
+    return this.deps.health.admit(this.healthKey(provider));
   }
 
   report(provider: ProviderSpec, kind: CallOutcome['kind'], latencyMs: number): void {

@@ -3,7 +3,7 @@ import { DateTime, IANAZone } from 'luxon';
 import { parseDuration } from './duration.js';
 import { ValidationError } from './validation-error.js';
 
-/** `schedule` of `fallback.dispatch` (seed 003 `{ delay }` / `{ at }`, plus recurring forms). */
+/** `schedule` of `fallback.dispatch` (`{ delay }` / `{ at }`, plus recurring forms). */
 export interface Schedule {
   /** Run after this long: ms or a duration string (`'5s'`). */
   delay?: number | string;

@@ -27,8 +27,8 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
   const { clock } = deps;
   const provider = run.req.chain.providers[index]!;
   const idempotencyKey = idempotencyKeyFor(req.runKey, provider.name);
-  if (!ignoreHealth && run.isUnhealthy(provider)) {
-    await run.record(skipped(provider, idempotencyKey, clock.now(), 'unhealthy'), index);
+  if (!ignoreHealth && !run.admits(provider)) {
+    run.record(skipped(provider, idempotencyKey, clock.now(), 'unhealthy'));
     run.report(provider, 'skipped', 0);
     return 'skipped';
   }
@@ -39,7 +39,8 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
   } catch (error) {
     const failure = toFailure(error);
     run.providerErrors[provider.name] = failure;
-    await run.record(failed(provider, idempotencyKey, 1, clock.now(), 0, failure, 'failover'), index);
+    run.record(failed(provider, idempotencyKey, 1, clock.now(), 0, failure, 'failover'));
+    run.failed(provider, failure.code);
     scope.fallback = fallbackInfo(provider, failure);
     return 'next';
   }
@@ -48,10 +49,11 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
   for (let attempt = 1; attempt <= provider.retries + 1; attempt++) {
     if (run.signal.aborted) return 'next';
     const attemptStart = clock.now();
+    run.calling(provider, attempt, attemptStart);
     const call = await callOnce({
       clock,
       targets: deps.targets,
-      logger: deps.logger,
+      logger: run.logger,
       provider,
       request,
       attempt,
@@ -63,7 +65,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
     const durationMs = clock.now() - attemptStart;
 
     if (call.ok) {
-      await run.record(succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs), index);
+      run.record(succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs));
       run.report(provider, 'success', durationMs);
       try {
         const result = normalize(provider, call.response, scope);
@@ -79,13 +81,11 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
     const verdict: Verdict = runEnded ? 'stop' : req.chain.classify(failure);
     run.providerErrors[provider.name] = failure;
     scope.fallback = fallbackInfo(provider, failure);
-    await run.record(
-      failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict),
-      index,
-    );
+    run.record(failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict));
+    run.failed(provider, failure.code);
     // Only failures that say the provider is in trouble count against its health.
     run.report(provider, verdict === 'retry' ? 'failure' : 'rejected', durationMs);
-    deps.logger.debug(
+    run.logger.debug(
       { runId: req.runId, provider: provider.name, attempt, code: failure.code, verdict },
       'attempt failed',
     );
@@ -128,7 +128,7 @@ function retryDelay(
 }
 
 /**
- * `{ provider, ...output }`. A mapping may name the provider itself (seed 003 does); a raw response
+ * `{ provider, ...output }`. A mapping may name the provider itself (the code-first examples do); a raw response
  * may not, so that a vendor's own `provider` field never hides which provider served.
  */
 function normalize(provider: ProviderSpec, response: unknown, scope: TemplateScope): Record<string, unknown> {

@@ -28,26 +28,36 @@ export class HealthSnapshot {
     private readonly logger: Logger,
   ) {}
 
-  /** The merged state; `claimTrial` lets this caller be a half-open circuit's one trial call. */
-  get(key: HealthKey, claimTrial = true): ProviderHealth | undefined {
+  /** The merged state, for display: a plain read. */
+  get(key: HealthKey): ProviderHealth | undefined {
     const id = snapshotKey(key.product, key.env, key.healthcheck);
     const probe = this.probes.get(id);
     const circuit = this.circuits.get(id);
     if (!probe && !circuit) return undefined;
-    const now = this.now();
-    const state = circuit ?? CLOSED;
-    let status = mergedStatus(probe ?? UNKNOWN_PROBE, state, now);
-    if (claimTrial && phaseOf(state, now) === 'half-open') {
-      // One trial call per process: the first asker gets through, the others skip until it reports.
-      const claimed = this.trials.get(id);
-      if (claimed !== undefined && now - claimed < TRIAL_TTL_MS) status = 'unhealthy';
-      else this.trials.set(id, now);
-    }
     return {
-      provider_status: status,
+      provider_status: mergedStatus(probe ?? UNKNOWN_PROBE, circuit ?? CLOSED, this.now()),
       last_available: probe?.lastAvailable ?? null,
       last_checked: probe?.lastChecked ? isoOf(probe.lastChecked) : null,
     };
+  }
+
+  /**
+   * Whether a run may call the provider. A half-open circuit lets one trial call through per
+   * process: the first asker gets it, the others skip until it reports back (or its slot expires).
+   */
+  admit(key: HealthKey): boolean {
+    const id = snapshotKey(key.product, key.env, key.healthcheck);
+    const probe = this.probes.get(id);
+    const circuit = this.circuits.get(id);
+    if (!probe && !circuit) return true;
+    const now = this.now();
+    const state = circuit ?? CLOSED;
+    if (mergedStatus(probe ?? UNKNOWN_PROBE, state, now) === 'unhealthy') return false;
+    if (phaseOf(state, now) !== 'half-open') return true;
+    const claimed = this.trials.get(id);
+    if (claimed !== undefined && now - claimed < TRIAL_TTL_MS) return false;
+    this.trials.set(id, now);
+    return true;
   }
 
   probe(key: HealthKey): ProbeState | undefined {

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import type { Clock } from '../core/clock.js';
 import { phaseOf } from '../core/health/circuit.js';
 import type { HealthcheckDefinition } from '../core/health/healthcheck-schema.js';
 import type { Logger } from '../core/logger.js';
@@ -8,15 +9,19 @@ import type { ProbeJobData } from './healthcheck-scheduler.js';
 import { type ProbeHandler, runProbe } from './probe-runner.js';
 import type { ProbeStore } from './probe-store.js';
 
+/** Finds a healthcheck's definition; a code-first one comes with its probe function. */
+export type HealthcheckLookup = (
+  product: string,
+  tag: string,
+) => Promise<{ definition: HealthcheckDefinition; handler?: ProbeHandler | undefined } | undefined>;
+
 export interface HealthProcessorDeps {
-  definition: (
-    product: string,
-    tag: string,
-  ) => Promise<{ definition: HealthcheckDefinition; handler?: ProbeHandler } | undefined>;
+  definition: HealthcheckLookup;
   probes: ProbeStore;
   circuits: CircuitStore;
   targets: TargetResolver;
   policy: { threshold: number; cooldownMs: number };
+  clock: Clock;
   logger: Logger;
 }
 
@@ -31,7 +36,7 @@ export function healthcheckProcessor(deps: HealthProcessorDeps) {
     if (!found) return { skipped: 'healthcheck no longer exists' };
     const { definition, handler } = found;
     const result = await runProbe(definition, env, product, handler, deps.targets, deps.logger);
-    const now = Date.now();
+    const now = deps.clock.now();
     const state = await deps.probes.apply(
       product,
       env,

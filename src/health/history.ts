@@ -31,7 +31,7 @@ export interface HistoryBucket {
 }
 
 /**
- * Historical performance (seed 001), per product, env and provider, in time buckets kept for a
+ * Historical performance, per product, env and provider, in time buckets kept for a
  * retention period. Counted in memory and written once a second in one pipeline, so runs never
  * wait on it.
  */

@@ -24,12 +24,12 @@ export class RedisHealthView implements HealthView {
     this.stores = { circuits, history };
   }
 
-  get(key: HealthKey): ProviderHealth | undefined {
-    return this.snapshot.get(key);
+  admit(key: HealthKey): boolean {
+    return this.snapshot.admit(key);
   }
 
   peek(key: HealthKey): ProviderHealth | undefined {
-    return this.snapshot.get(key, false);
+    return this.snapshot.get(key);
   }
 
   record(key: HealthKey, outcome: CallOutcome): void {

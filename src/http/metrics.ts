@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RunReport } from '../client/run-report.js';
 import type { AttemptRecord } from '../core/attempt.js';
 import { FallbackRunError } from '../core/run-errors.js';
 import type { FallbackJobResult } from '../queue/job-data.js';
+import type { RunReport } from '../runs/run-report.js';
 
 /** Depths of the fallback queue, read at scrape time. */
 export type QueueDepths = () => Promise<Record<'waiting' | 'delayed' | 'active' | 'failed', number>>;

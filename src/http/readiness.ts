@@ -23,7 +23,7 @@ export async function readiness(backstop: Backstop, timeoutMs = 2_000): Promise<
     const started = performance.now();
     await within(redis.ping(), timeoutMs, 'Redis');
     checks.redis = { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-    const queue = await backstop.fallbackQueue();
+    const queue = await backstop.jobQueue();
     const workers = await within(queue.getWorkers(), timeoutMs, 'Redis');
     checks.workers = { ok: workers.length > 0, count: workers.length };
     if (workers.length === 0) reasons.push('no fallback worker is connected to the queue');

@@ -13,7 +13,7 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 export function queueDepths(backstop: Backstop, timeoutMs = 2_000): QueueDepths {
   return async () => {
     const read = async () => {
-      const queue = await backstop.fallbackQueue();
+      const queue = await backstop.jobQueue();
       const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
       return {
         waiting: counts.waiting ?? 0,

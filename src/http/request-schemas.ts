@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { cacheDefinitionSchema } from '../cache/cache-definition.js';
-import { keySchema, runTargetShape } from '../client/run-params.js';
+import { appDefinitionSchema } from '../core/definition/app-definition.js';
 import { tagSchema } from '../core/definition/common-schema.js';
 import { declarativeDefinitionSchema } from '../core/definition/declarative-schema.js';
 import { featureDefinitionSchema } from '../core/feature/feature-schema.js';
 import { healthcheckSchema } from '../core/health/healthcheck-schema.js';
+import { keySchema, runTargetShape } from '../core/run-target.js';
 import { jobIdSchema } from '../queue/job-id.js';
-import { appDefinitionSchema } from '../targets/app-definition.js';
 
 // Path and query parameters are the HTTP layer's own and are parsed here. Bodies are parsed by
 // the same library calls a TypeScript caller makes; their schemas below document them in the

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { appDefinitionSchema } from '../targets/app-definition.js';
+import { appDefinitionSchema } from '../core/definition/app-definition.js';
 
 // What the API answers, as zod schemas for the OpenAPI document. The types they describe are the
 // library's (RunReport, JobView, …); these are the wire shapes of those types.

@@ -1,10 +1,10 @@
 import type { Worker } from 'bullmq';
-import type { FallbackWorker } from './fallback-worker.js';
+import type { JobWorker } from './job-worker.js';
 
 /** What `backstop.worker()` returns: the fallback worker, the healthcheck worker, or both. */
 export class BackstopWorker {
   constructor(
-    readonly fallbacks: FallbackWorker | undefined,
+    readonly fallbacks: JobWorker | undefined,
     readonly healthchecks: Worker | undefined,
     private readonly release: () => void,
   ) {}

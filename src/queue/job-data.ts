@@ -2,13 +2,19 @@ import { z } from 'zod';
 import type { CacheInfo } from '../cache/cached-run.js';
 import type { AttemptRecord } from '../core/attempt.js';
 import type { StepRecord } from '../core/feature/step-record.js';
-import type { SealedSession } from '../session/session-registry.js';
+import type { SealedSession } from '../core/session.js';
 
-/** Name of the BullMQ queue of fallback runs (under the Backstop key prefix). */
-export const FALLBACK_QUEUE = 'fallback-jobs';
+/**
+ * Name of the BullMQ queue of dispatched runs, fallbacks and features alike (under the Backstop
+ * key prefix). The name is kept from the first release so that queued jobs survive upgrades.
+ */
+export const JOB_QUEUE = 'fallback-jobs';
 
-/** What a fallback job carries. Versioned, so a newer worker can still read older jobs. */
-export interface FallbackJobData {
+/** What a job runs. */
+export type JobKind = 'fallback' | 'feature';
+
+/** What a dispatched job carries. Versioned, so a newer worker can still read older jobs. */
+export interface JobData {
   v: 1;
   product: string;
   tag: string;
@@ -31,7 +37,7 @@ export interface FallbackJobData {
   /** Why the chain failed, written before the job is failed. */
   failure?: { code: string; message: string } | undefined;
   /** Absent for fallback jobs; `feature` for `features.dispatch`. */
-  kind?: 'feature' | undefined;
+  kind?: Exclude<JobKind, 'fallback'> | undefined;
   /** The session token, sealed (AES-256-GCM) at dispatch: never in clear. The worker verifies it again. */
   session?: SealedSession | undefined;
   /** The result cache the run goes through. */

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { FallbackJobData } from './job-data.js';
+import type { JobData } from './job-data.js';
 
 /** What `fallback.dispatch` returns. */
 export interface JobHandle {
@@ -28,7 +28,7 @@ export interface ScheduleHandle {
   state: 'scheduled';
 }
 
-export function handleOf(job: Job<FallbackJobData>, state: string, existing?: boolean): JobHandle {
+export function handleOf(job: Job<JobData>, state: string, existing?: boolean): JobHandle {
   const { tag, product, env, runAt } = job.data;
   const handle: JobHandle = { id: job.id!, tag, product, env, runAt: new Date(runAt).toISOString(), state };
   if (existing) handle.existing = true;

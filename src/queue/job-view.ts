@@ -3,7 +3,7 @@ import type { CacheInfo } from '../cache/cached-run.js';
 import type { AttemptRecord } from '../core/attempt.js';
 import { ErrorCodes } from '../core/errors.js';
 import type { StepRecord } from '../core/feature/step-record.js';
-import type { FallbackJobData, FallbackJobResult, FeatureJobResult, JobResult } from './job-data.js';
+import type { FallbackJobResult, FeatureJobResult, JobData, JobResult } from './job-data.js';
 
 /** What `jobs.get` returns: where the job is, and how its chain went. */
 export interface JobView {
@@ -34,9 +34,9 @@ export interface JobView {
   runs: number;
 }
 
-export function viewOf(job: Job<FallbackJobData, JobResult>, state: string): JobView {
+export function viewOf(job: Job<JobData, JobResult>, state: string): JobView {
   const data = job.data;
-  if (data.kind === 'feature') return featureViewOf(job as Job<FallbackJobData, FeatureJobResult>, state);
+  if (data.kind === 'feature') return featureViewOf(job as Job<JobData, FeatureJobResult>, state);
   const returned = (job.returnvalue ?? undefined) as FallbackJobResult | undefined;
   const view: JobView = {
     id: job.id!,
@@ -61,7 +61,7 @@ export function viewOf(job: Job<FallbackJobData, JobResult>, state: string): Job
   return view;
 }
 
-function featureViewOf(job: Job<FallbackJobData, FeatureJobResult>, state: string): JobView {
+function featureViewOf(job: Job<JobData, FeatureJobResult>, state: string): JobView {
   const data = job.data;
   const returned = job.returnvalue ?? undefined;
   const steps = returned?.steps ?? data.steps ?? [];
@@ -85,7 +85,7 @@ function featureViewOf(job: Job<FallbackJobData, FeatureJobResult>, state: strin
   return view;
 }
 
-function errorOf(job: Job<FallbackJobData, unknown>): { code: string; message: string } {
+function errorOf(job: Job<JobData, unknown>): { code: string; message: string } {
   return job.data.failure ?? { code: ErrorCodes.WORKER_FAILED, message: job.failedReason ?? 'failed' };
 }
 

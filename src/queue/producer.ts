@@ -2,18 +2,23 @@ import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { featuresAreNotCached } from '../cache/cache-definition.js';
-import { type RunTarget, resolveTarget, runTargetShape, sessionOf } from '../client/run-params.js';
-import type { InputValidator } from '../core/input-schema.js';
+import type { Caches } from '../cache/caches.js';
+import type { Clock } from '../core/clock.js';
+import type { Defaults } from '../core/defaults.js';
+import { type RunTarget, resolveTarget, runTargetShape, sessionOf } from '../core/run-target.js';
 import { resolveSchedule, type Schedule } from '../core/schedule.js';
 import { ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
-import type { SealedSession, SessionRef } from '../session/session-registry.js';
-import type { FallbackJobData } from './job-data.js';
+import type { DefinitionResolver } from '../definitions/definition-resolver.js';
+import type { SessionRegistry } from '../session/session-registry.js';
+import type { JobData, JobKind } from './job-data.js';
 import { handleOf, type JobHandle, type ScheduleHandle } from './job-handle.js';
 import { jobIdSchema } from './job-id.js';
-import type { QueueRuntime } from './queues.js';
+import type { JobQueues } from './job-queues.js';
+import type { JobDefinition } from './job-strategy.js';
+import { sealedFor } from './sealed-for.js';
 
-/** `fallback.dispatch({ env, product, tag, input, schedule, jobId })` (seed 003, plus recurring forms). */
+/** `fallback.dispatch({ env, product, tag, input, schedule, jobId })`, plus recurring forms. */
 export interface DispatchParams extends RunTarget {
   schedule?: Schedule;
   /** Your id for this job: dispatching it again returns the existing job instead of a second one.
@@ -27,29 +32,15 @@ const dispatchSchema = z.strictObject({
   jobId: jobIdSchema.optional(),
 });
 
-type Prepared = { data: FallbackJobData; opts: JobsOptions; schedule: ReturnType<typeof resolveSchedule> };
-
-/** What a job runs: a fallback chain, or a feature. */
-export type JobKind = 'fallback' | 'feature';
-
-/** The definition a dispatch validates against. */
-export interface Dispatchable {
-  version: number;
-  validateInput: InputValidator;
-}
+type Prepared = { data: JobData; opts: JobsOptions; schedule: ReturnType<typeof resolveSchedule> };
 
 export interface ProducerDeps {
-  resolve(product: string, tag: string, kind: JobKind): Promise<Dispatchable>;
-  defaults: { env: string | undefined; product: string | undefined };
+  definitions: DefinitionResolver;
   /** Verifies a session token and seals it for job data (never stored in clear). */
-  sealSession(session: SessionRef, associated: string): Promise<SealedSession>;
-  /** Throws a ValidationError naming `cache` when no cache of that tag is defined. */
-  checkCache(tag: string): Promise<void>;
-}
-
-/** What a sealed session token is bound to: a copy in another job's data does not open. */
-export function sealedFor(data: { product: string; tag: string; idempotencyKey: string }): string {
-  return `${data.product}|${data.tag}|${data.idempotencyKey}`;
+  sessions: SessionRegistry;
+  caches: Caches;
+  defaults: Defaults;
+  clock: Clock;
 }
 
 /**
@@ -58,13 +49,13 @@ export function sealedFor(data: { product: string; tag: string; idempotencyKey: 
  */
 export class Producer {
   constructor(
-    private readonly queues: QueueRuntime,
+    private readonly queues: JobQueues,
     private readonly deps: ProducerDeps,
   ) {}
 
   async dispatch(params: DispatchParams, kind: JobKind = 'fallback'): Promise<JobHandle | ScheduleHandle> {
     const prepared = await this.prepare(params, '', kind);
-    const queue = await this.queues.fallbackQueue();
+    const queue = await this.queues.jobQueue();
     const { data, opts, schedule } = prepared;
     if (schedule.kind !== 'once') {
       const id = params.jobId ?? `${data.product}.${data.env}.${data.tag}`;
@@ -102,12 +93,12 @@ export class Producer {
       throw ValidationError.field('(root)', 'expected an array of dispatch parameters');
     const prepared: Prepared[] = [];
     // Each distinct chain is looked up once, not once an item.
-    const chains = new Map<string, Promise<Dispatchable>>();
+    const chains = new Map<string, Promise<JobDefinition>>();
     const resolve = (product: string, tag: string, kind: JobKind) => {
       const key = `${product}\u0000${tag}`;
       let chain = chains.get(key);
       if (!chain) {
-        chain = this.deps.resolve(product, tag, kind);
+        chain = this.resolve(product, tag, kind);
         chains.set(key, chain);
       }
       return chain;
@@ -122,7 +113,7 @@ export class Producer {
       }
       prepared.push(item);
     }
-    const queue = await this.queues.fallbackQueue();
+    const queue = await this.queues.jobQueue();
     const existing = await Promise.all(
       prepared.map((p) => (p.opts.jobId ? queue.getJob(p.opts.jobId) : undefined)),
     );
@@ -139,11 +130,16 @@ export class Producer {
     );
   }
 
+  private resolve(product: string, tag: string, kind: JobKind): Promise<JobDefinition> {
+    const { definitions } = this.deps;
+    return kind === 'feature' ? definitions.feature(product, tag) : definitions.fallback(product, tag);
+  }
+
   private async prepare(
     params: DispatchParams,
     root: string,
     kind: JobKind,
-    resolve = this.deps.resolve,
+    resolve = (product: string, tag: string, k: JobKind) => this.resolve(product, tag, k),
   ): Promise<Prepared> {
     const parsed = parseOrThrow(dispatchSchema, params, 'invalid dispatch parameters', root);
     const { env, product } = resolveTarget(parsed, this.deps.defaults);
@@ -154,9 +150,9 @@ export class Producer {
     }
     const chain = await resolve(product, parsed.tag, kind);
     const input = withRoot(root, () => chain.validateInput(parsed.input ?? {}));
-    const now = Date.now();
+    const now = this.deps.clock.now();
     const schedule = withRoot(root, () => resolveSchedule(parsed.schedule as Schedule | undefined, now));
-    const data: FallbackJobData = {
+    const data: JobData = {
       v: 1,
       product,
       tag: parsed.tag,
@@ -169,12 +165,14 @@ export class Producer {
     };
     if (kind === 'feature') data.kind = 'feature';
     if (cache) {
-      await withRootAsync(root, () => this.deps.checkCache(cache));
+      await withRootAsync(root, () => this.deps.caches.check(cache));
       data.cache = cache;
     }
     // Verified now (a bad token queues nothing), sealed for the worker, which verifies it again.
     if (session)
-      data.session = await withRootAsync(root, () => this.deps.sealSession(session, sealedFor(data)));
+      data.session = await withRootAsync(root, () =>
+        this.deps.sessions.verifyAndSeal(session, sealedFor(data)),
+      );
     const opts: JobsOptions = {};
     if (schedule.kind === 'once' && schedule.delayMs > 0) {
       opts.delay = schedule.delayMs;

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
+import type { Claims, SealedSession, SessionRef } from '../core/session.js';
 import { SessionInvalidError } from '../core/session-errors.js';
 import { UnsupportedError, ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
@@ -14,20 +15,6 @@ import {
 } from './session-definition.js';
 import { SessionVerifier } from './session-verifier.js';
 import { parseSealKey, TokenSeal } from './token-seal.js';
-
-/** `session: { tag, token }` as every run form takes it (the processor API calls it `ISession`). */
-export interface SessionRef {
-  tag: string;
-  token: string;
-}
-
-/** A session as job data keeps it: the token sealed, never in clear. */
-export interface SealedSession {
-  tag: string;
-  sealed: string;
-}
-
-export type Claims = Readonly<Record<string, unknown>>;
 
 /**
  * This process's session types. Kept in memory, never in Redis, so that secrets stay where they were

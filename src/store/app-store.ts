@@ -4,7 +4,7 @@ import {
   compileApp,
   type ParsedAppDefinition,
   parseApp,
-} from '../targets/app-definition.js';
+} from '../core/definition/app-definition.js';
 import type { Keys } from './keys.js';
 import { VersionedRecords } from './versioned-record.js';
 

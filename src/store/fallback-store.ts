@@ -7,7 +7,7 @@ import { ProductDefinitionStore, type StoredDefinition } from './product-definit
 
 export type StoredFallback = StoredDefinition<ParsedDeclarativeDefinition>;
 
-/** Declarative (seed 001) fallback definitions in Redis, versioned, compiled once per version. */
+/** Declarative fallback definitions in Redis, versioned, compiled once per version. */
 export class FallbackStore extends ProductDefinitionStore<ParsedDeclarativeDefinition, Chain> {
   constructor(redis: Redis, keys: Keys) {
     super(redis, keys, {

@@ -7,7 +7,7 @@ import { ProductDefinitionStore, type StoredDefinition } from './product-definit
 
 export type StoredFeature = StoredDefinition<ParsedFeatureDefinition>;
 
-/** Features (seed 001 `features.create`) in Redis, versioned, compiled once per version. */
+/** Features (`features.create`) in Redis, versioned, compiled once per version. */
 export class FeatureStore extends ProductDefinitionStore<ParsedFeatureDefinition, Feature> {
   constructor(redis: Redis, keys: Keys) {
     super(redis, keys, {

@@ -2,7 +2,7 @@ import type { TargetAdapter, TargetContext } from '../core/target.js';
 
 type FeatureTarget = { kind: 'feature'; feature: string };
 
-/** Runs a feature and returns its output (seed 001: a fallback option of `type: FEATURE`). */
+/** Runs a feature and returns its output (a fallback option of `type: FEATURE`). */
 export type FeatureRun = (tag: string, input: unknown, ctx: TargetContext) => Promise<unknown>;
 
 export class FeatureTargetAdapter implements TargetAdapter<FeatureTarget> {

@@ -1,4 +1,6 @@
 import { linkedController } from '../core/abort.js';
+import type { Clock } from '../core/clock.js';
+import type { CompiledApp } from '../core/definition/app-definition.js';
 import {
   AttemptTimeoutError,
   ProviderHttpError,
@@ -6,7 +8,6 @@ import {
   TargetUnavailableError,
 } from '../core/provider-errors.js';
 import type { TargetAdapter, TargetContext } from '../core/target.js';
-import type { CompiledApp } from './app-definition.js';
 import { appendQuery, fillPath, parseRetryAfter, toRequestParts } from './http-request.js';
 
 export type AppLookup = (tag: string) => Promise<CompiledApp | undefined>;
@@ -17,7 +18,10 @@ const EXCERPT = 200;
 
 /** Calls an app action over HTTP. Sends the attempt's idempotency key as `Idempotency-Key`. */
 export class HttpAppTarget implements TargetAdapter<AppTarget> {
-  constructor(private readonly apps: AppLookup) {}
+  constructor(
+    private readonly apps: AppLookup,
+    private readonly clock: Clock,
+  ) {}
 
   async call(target: AppTarget, request: unknown, ctx: TargetContext): Promise<unknown> {
     const app = await this.apps(target.app);
@@ -48,8 +52,8 @@ export class HttpAppTarget implements TargetAdapter<AppTarget> {
 
     const { controller, unlink } = linkedController(ctx.signal);
     const timeout = action.timeout;
-    const timer = timeout
-      ? setTimeout(() => controller.abort(new AttemptTimeoutError(timeout)), timeout)
+    const cancelTimer = timeout
+      ? this.clock.setTimer(timeout, () => controller.abort(new AttemptTimeoutError(timeout)))
       : undefined;
     try {
       const response = await fetch(url, { method: action.method, headers, body, signal: controller.signal });
@@ -62,7 +66,7 @@ export class HttpAppTarget implements TargetAdapter<AppTarget> {
     } catch (error) {
       throw controller.signal.aborted ? controller.signal.reason : asNetworkError(error);
     } finally {
-      if (timer) clearTimeout(timer);
+      cancelTimer?.();
       unlink();
     }
   }

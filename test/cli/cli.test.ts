@@ -96,7 +96,7 @@ describe('backstop dev', () => {
     const later = await api(base, KEY, 'POST', '/v1/fallbacks/payments/dispatch?product=cli', {
       env: 'prd',
       input: { amount: 700 },
-      // Long enough to be seen delayed by a CLI that starts slowly on a loaded machine.
+      // Long enough for the CLI (a tsx process) to start while the job still waits, on a busy machine too.
       schedule: { delay: '8s' },
     });
     expect(later.body.state).toBe('delayed');

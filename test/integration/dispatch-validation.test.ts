@@ -8,7 +8,7 @@ import {
   ErrorCodes,
   ValidationError,
 } from '../../src/index.js';
-import { FALLBACK_QUEUE } from '../../src/queue/job-data.js';
+import { JOB_QUEUE } from '../../src/queue/job-data.js';
 import { httpChains, rejection } from '../helpers/http-chains.js';
 import { rawRedis, testBackstop, uniquePrefix } from '../helpers/redis.js';
 
@@ -26,7 +26,7 @@ describe('fallback.dispatch: validation before anything is queued', () => {
   beforeAll(async () => {
     backstop = testBackstop({ prefix });
     connection = rawRedis();
-    queue = new Queue(FALLBACK_QUEUE, { connection, prefix });
+    queue = new Queue(JOB_QUEUE, { connection, prefix });
     const sim = await provider('pay');
     tag = await chain([option(sim)], { input: { amount: { type: 'number' } } });
   });
@@ -184,7 +184,7 @@ describe('fallback.dispatchBulk: one bad item queues none', () => {
   beforeAll(async () => {
     backstop = testBackstop({ prefix });
     connection = rawRedis();
-    queue = new Queue(FALLBACK_QUEUE, { connection, prefix });
+    queue = new Queue(JOB_QUEUE, { connection, prefix });
     const sim = await provider('pay');
     tag = await chain([option(sim)], { input: { amount: { type: 'number' } } });
   });

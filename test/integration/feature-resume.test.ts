@@ -126,7 +126,7 @@ describe('dispatched features: resuming after a crash or a shutdown', () => {
     expect(workerA.logs.some((l) => l.msg === 'shutdown grace over: aborting running jobs')).toBe(true);
     expect(
       workerA.logs.some(
-        (l) => l.jobId === handle.id && l.msg === 'feature job interrupted by shutdown; it will run again',
+        (l) => l.jobId === handle.id && l.msg === 'job interrupted by shutdown; it will run again',
       ),
     ).toBe(true);
 

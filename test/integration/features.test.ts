@@ -173,7 +173,7 @@ function attemptsOf(step: StepRecord | undefined) {
 }
 
 async function queuedJobs(): Promise<number> {
-  const counts = await (await backstop.fallbackQueue()).getJobCounts();
+  const counts = await (await backstop.jobQueue()).getJobCounts();
   return Object.values(counts).reduce((sum, n) => sum + n, 0);
 }
 

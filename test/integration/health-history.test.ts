@@ -54,14 +54,14 @@ describe('provider history', () => {
       expect(view.provider).toBe('b');
       attempts.push(...view.attempts);
     };
-    await until(() => backstop.healthView.get(key('a-health'))?.provider_status === 'healthy');
+    await until(() => backstop.healthView.peek(key('a-health'))?.provider_status === 'healthy');
 
     // a healthy but failing: a fails, b serves.
     for (let i = 0; i < 3; i++) await runHere();
     await runThere();
     // a marked unhealthy by its probe: a skipped, b serves.
     endpoint.down();
-    await until(() => backstop.healthView.get(key('a-health'))?.provider_status === 'unhealthy');
+    await until(() => backstop.healthView.peek(key('a-health'))?.provider_status === 'unhealthy');
     for (let i = 0; i < 2; i++) await runHere();
     await runThere();
 

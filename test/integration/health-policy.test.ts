@@ -42,7 +42,7 @@ describe('when every provider is unhealthy', () => {
     await until(
       () =>
         ['a-health', 'b-health'].every(
-          (hc) => backstop.healthView.get(key(hc))?.provider_status === 'unhealthy',
+          (hc) => backstop.healthView.peek(key(hc))?.provider_status === 'unhealthy',
         ),
       15_000,
       'both providers unhealthy',
@@ -99,7 +99,7 @@ describe('when every provider is unhealthy', () => {
       envs: [{ slug: 'prd', input: {} }],
       handler: () => undefined,
     });
-    await until(() => backstop.healthView.get(key('b-health'))?.provider_status === 'healthy');
+    await until(() => backstop.healthView.peek(key('b-health'))?.provider_status === 'healthy');
     const served = await backstop.fallback.runDetailed({ tag: 'strict' });
     expect(served.provider).toBe('b');
     expect(served.attempts.map((x) => x.outcome)).toEqual(['skipped', 'success']);

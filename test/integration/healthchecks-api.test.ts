@@ -164,7 +164,7 @@ describe('the healthcheck API', () => {
       options: [option('stripe', { healthcheck: 'stripe-health' }), option('paypal')],
     });
     const worker = await backstop.worker({ fallbacks: false });
-    await until(() => backstop.healthView.get(key('stripe-health'))?.provider_status === 'unhealthy');
+    await until(() => backstop.healthView.peek(key('stripe-health'))?.provider_status === 'unhealthy');
     await worker.close();
     stripe.up();
 
@@ -174,7 +174,7 @@ describe('the healthcheck API', () => {
       3_000,
       'the deleted healthcheck state to be gone',
     );
-    await until(() => backstop.healthView.get(key('stripe-health'))?.provider_status !== 'unhealthy', 3_000);
+    await until(() => backstop.healthView.peek(key('stripe-health'))?.provider_status !== 'unhealthy', 3_000);
     expect((await backstop.fallback.run({ tag: 'pay' })).provider).toBe('stripe');
     expect(charges(stripe)).toHaveLength(1);
   });

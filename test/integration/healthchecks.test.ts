@@ -58,7 +58,7 @@ describe('healthchecks marking providers unhealthy and healthy again', () => {
     );
 
     // Both a run here and a job in the fallback worker process skip stripe without calling it.
-    await until(() => backstop.healthView.get(key('stripe-health'))?.provider_status === 'unhealthy');
+    await until(() => backstop.healthView.peek(key('stripe-health'))?.provider_status === 'unhealthy');
     const liveCalls = charges(stripe).length;
     const report = await backstop.fallback.runDetailed({ tag: 'smart-payment' });
     expect(report.provider).toBe('paypal');
@@ -85,7 +85,7 @@ describe('healthchecks marking providers unhealthy and healthy again', () => {
     const firstGood = events.probes('stripe-health', upAt).find((e) => e.state.lastAvailable === true)!;
     expect(firstGood.state).toMatchObject({ status: 'healthy', failures: 0 });
 
-    await until(() => backstop.healthView.get(key('stripe-health'))?.provider_status === 'healthy');
+    await until(() => backstop.healthView.peek(key('stripe-health'))?.provider_status === 'healthy');
     expect((await backstop.fallback.run({ tag: 'smart-payment' })).provider).toBe('stripe');
     const again = await backstop.fallback.dispatch({ tag: 'smart-payment' });
     const againView = await backstop.jobs.wait(again.id, { timeout: 15_000 });
@@ -134,7 +134,7 @@ describe('healthchecks marking providers unhealthy and healthy again', () => {
     expect(status.avg_latency_ms).toBeGreaterThanOrEqual(60);
     expect(Date.parse(status.last_checked!)).toBeGreaterThanOrEqual(firstProbe.at);
 
-    await until(() => backstop.healthView.get(key('stripe-health'))?.provider_status === 'healthy');
+    await until(() => backstop.healthView.peek(key('stripe-health'))?.provider_status === 'healthy');
     for (const fetched of [
       await backstop.fallback.fetch('pay'),
       await backstop.fallback.fetch('my-product', 'pay'),

@@ -5,8 +5,8 @@ import {
   DataTypes,
   type FallbackDescription,
   type FallbackOption,
-  type FallbackProcessorInput,
   FeatureEventTypes,
+  type OperatorInput,
   type ResetResult,
   SessionInvalidError,
   UnsupportedError,
@@ -73,7 +73,7 @@ async function paymentChain(stripeExtra: Partial<FallbackOption> = {}): Promise<
   });
 }
 
-type ProcessorExtra = Partial<Omit<FallbackProcessorInput, 'action'>>;
+type ProcessorExtra = Partial<Omit<OperatorInput, 'action'>>;
 
 function trigger(extra: ProcessorExtra = {}): Promise<unknown> {
   return backstop.processor.fallback.run({
@@ -205,10 +205,7 @@ describe('processor trigger', () => {
       action: 'trigger' as const,
       input: { amount: 5 },
     };
-    await validationNaming(
-      backstop.processor.fallback.run(rest as unknown as FallbackProcessorInput),
-      'product_tag',
-    );
+    await validationNaming(backstop.processor.fallback.run(rest as unknown as OperatorInput), 'product_tag');
     expect(stripe.calls).toHaveLength(0);
   });
 
@@ -220,7 +217,7 @@ describe('processor trigger', () => {
         fallback_tag: TAG,
         action: 'explode',
         input: { amount: 5 },
-      } as unknown as FallbackProcessorInput),
+      } as unknown as OperatorInput),
       'action',
     );
     expect(stripe.calls).toHaveLength(0);
@@ -235,7 +232,7 @@ describe('processor trigger', () => {
         action: 'trigger',
         input: { amount: 5 },
         tga: 'x',
-      } as unknown as FallbackProcessorInput),
+      } as unknown as OperatorInput),
       'tga',
     );
     expect(stripe.calls).toHaveLength(0);

@@ -7,7 +7,7 @@ import {
   type RunReport,
   ValidationError,
 } from '../../src/index.js';
-import { FALLBACK_QUEUE } from '../../src/queue/job-data.js';
+import { JOB_QUEUE } from '../../src/queue/job-data.js';
 import { httpChains, rejection } from '../helpers/http-chains.js';
 import type { ProviderSimulator } from '../helpers/provider-simulator.js';
 import { rawRedis, testBackstop, uniquePrefix } from '../helpers/redis.js';
@@ -410,7 +410,7 @@ describe('cache tags that are not defined', () => {
   it('a dispatch naming an undefined cache is refused and nothing is queued', async () => {
     const { tag } = await cachedChain();
     const connection = rawRedis();
-    const queue = new Queue(FALLBACK_QUEUE, { connection, prefix });
+    const queue = new Queue(JOB_QUEUE, { connection, prefix });
     try {
       const error = await rejection(backstop.fallback.dispatch({ tag, input, cache: 'no-such-cache' }));
       expect(issuePaths(error)).toEqual(['cache']);

@@ -429,7 +429,7 @@ describe('dispatch', () => {
     expect(error).toBeInstanceOf(SessionInvalidError);
     expect((error as SessionInvalidError).reason).toBe('signature');
     expect((error as SessionInvalidError).message).not.toContain(token);
-    const counts = await (await backstop.fallbackQueue()).getJobCounts(
+    const counts = await (await backstop.jobQueue()).getJobCounts(
       'waiting',
       'delayed',
       'active',

@@ -2,7 +2,7 @@ import { Backstop } from '../../backstop.js';
 import { type Config, loadConfig } from '../../config.js';
 import { ValidationError } from '../../core/validation-error.js';
 import { createLogger } from '../../logger.js';
-import type { WorkerOptions } from '../../queue/fallback-worker.js';
+import type { WorkerOptions } from '../../queue/job-worker.js';
 import { loadDefinitions } from '../../worker-process.js';
 import { commandRedis } from '../client.js';
 import type { Io } from '../io.js';

@@ -27,7 +27,7 @@ type Partial = {
 };
 
 /**
- * The fluent provider builder of seed 003: `ctx.primary('stripe').healthcheck('stripe-health')
+ * The fluent provider builder of code-first chains: `ctx.primary('stripe').healthcheck('stripe-health')
  * .app('stripe-app').action('charge').mapInput(…).mapOutput(…).retries(2)`.
  */
 export class ProviderBuilder {
@@ -58,7 +58,7 @@ export class ProviderBuilder {
   notification(tag: string): this {
     return this.setTarget('notification', tag);
   }
-  /** A feature as the provider (seed 001 `type: FEATURE`): its output is the response. */
+  /** A feature as the provider (as a declarative option of `type: FEATURE`): its output is the response. */
   feature(tag: string): this {
     return this.setTarget('feature', tag);
   }
@@ -84,19 +84,19 @@ export class ProviderBuilder {
     this.target.fn = fn;
     return this;
   }
-  /** Static input merged over the mapped input (seed 003 `.workflow(tag).input({ … })`). */
+  /** Static input merged over the mapped input (`.workflow(tag).input({ … })`). */
   input(value: Record<string, unknown>): this {
     if (value === null || typeof value !== 'object') throw this.error('input', 'expected an object');
     this.staticInput = value;
     return this;
   }
-  // biome-ignore lint/suspicious/noExplicitAny: the input is user data shaped by their schema; seed 003 reads input.amount directly
+  // biome-ignore lint/suspicious/noExplicitAny: the input is user data shaped by their schema; mappings read input.amount directly
   mapInput(fn: (input: any, ctx: MapContext) => unknown): this {
     if (typeof fn !== 'function') throw this.error('mapInput', 'expected a function');
     this.spec.mapInput = (input, scope) => fn(input, { fallback: scope.fallback, session: scope.session });
     return this;
   }
-  // biome-ignore lint/suspicious/noExplicitAny: a provider's response is whatever it answers; seed 003 reads res.id directly
+  // biome-ignore lint/suspicious/noExplicitAny: a provider's response is whatever it answers; mappings read res.id directly
   mapOutput(fn: (response: any) => Record<string, unknown>): this {
     if (typeof fn !== 'function') throw this.error('mapOutput', 'expected a function');
     this.spec.mapOutput = (response) => fn(response);

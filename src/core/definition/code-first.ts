@@ -7,7 +7,7 @@ import { parseOrThrow } from '../zod-issues.js';
 import { ChainBuilderContext } from './builder-context.js';
 import { chainOptionsShape, classifierFor, tagSchema } from './common-schema.js';
 
-/** Seed 003: `fallback.define({ product, tag, name, description, input, handler })`. */
+/** The code-first form: `fallback.define({ product, tag, name, description, input, handler })`. */
 export interface CodeFirstDefinition {
   product?: string;
   tag: string;

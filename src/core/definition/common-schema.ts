@@ -46,7 +46,7 @@ export function classifierFor(policy: z.infer<typeof errorPolicySchema> | undefi
   return buildClassifier(policy as ErrorPolicy | undefined);
 }
 
-/** Defaults for what the seeds leave out. Documented in the README. */
+/** Defaults for what a definition leaves out. Documented in the README. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_BACKOFF = Object.freeze({
   type: 'exponential' as const,

@@ -5,7 +5,7 @@ import { backoffSchema, chainOptionsShape, positiveMs, retriesSchema, tagSchema 
 
 const types = Object.values(FeatureEventTypes) as [FeatureEventType, ...FeatureEventType[]];
 
-/** One option of seed 001's `options` array, plus what the seeds leave out (timeout, backoff). */
+/** One option of a declarative `options` array, with the fields beyond the basics (timeout, backoff, …). */
 export const fallbackOptionSchema = z.strictObject({
   type: z.enum(types),
   event: tagSchema,
@@ -28,7 +28,7 @@ export const fallbackOptionSchema = z.strictObject({
 export type FallbackOption = z.input<typeof fallbackOptionSchema>;
 export type ParsedFallbackOption = z.output<typeof fallbackOptionSchema>;
 
-/** Seed 001: `fallback.create({ name, tag, description, input, options })`. */
+/** The declarative form: `fallback.create({ name, tag, description, input, options })`. */
 export const declarativeDefinitionSchema = z.strictObject({
   product: tagSchema.optional(),
   name: z.string().min(1),

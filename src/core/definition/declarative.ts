@@ -13,7 +13,7 @@ import {
   type ParsedFallbackOption,
 } from './declarative-schema.js';
 
-/** Validates a seed 001 definition; tracked fields are dropped, defaults filled in. */
+/** Validates a declarative definition; tracked fields are dropped, defaults filled in. */
 export function parseDeclarative(definition: DeclarativeDefinition | unknown): ParsedDeclarativeDefinition {
   const data = parseOrThrow(declarativeDefinitionSchema, definition, 'invalid fallback definition');
   data.options = data.options.map(({ provider_status, last_available, last_checked, ...rest }) => rest);

@@ -6,7 +6,7 @@ import { inputSchemaSchema } from '../input-schema.js';
 const types = Object.values(FeatureEventTypes) as [FeatureEventType, ...FeatureEventType[]];
 
 /**
- * One step of a feature (seed 001 "Using Fallbacks in Features"): an app action, a fallback chain,
+ * One step of a feature: an app action, a fallback chain,
  * another feature, … Its `input` may read `$Input{}`, `$Sequence{step}{field}`, `$Session{}` and
  * `$Secret{}`; its optional `output` maps what the step returned (`$Response{}`).
  */

@@ -1,15 +1,15 @@
 import { linkedController, NEVER_ABORTED } from '../abort.js';
 import type { AttemptRecord } from '../attempt.js';
 import { ErrorCodes } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { DeadlineReachedError } from '../provider-errors.js';
 import { type EngineDeps, runChain } from '../run-chain.js';
+import type { Claims } from '../session.js';
 import { describeTarget } from '../target-ref.js';
 import type { TemplateScope } from '../template/scope.js';
 import type { Feature, FeatureStep } from './feature.js';
 import { FeatureStepFailedError } from './feature-errors.js';
 import type { StepRecord } from './step-record.js';
-
-export type Claims = Readonly<Record<string, unknown>>;
 
 /** What a nested run (a fallback or feature step) inherits from the feature run. */
 export interface NestedRunContext {
@@ -50,6 +50,8 @@ export interface FeatureRunRequest {
   depth?: number;
   /** Steps an earlier run of the same job completed: their outputs are reused, they are not run again. */
   completed?: readonly StepRecord[] | undefined;
+  /** Logs of this run (a job's carry its id); the engine's logger by default. */
+  logger?: Logger | undefined;
   /** Awaited after each successful step (a job records its progress). */
   afterStep?: (steps: readonly StepRecord[]) => void | Promise<void>;
 }
@@ -168,6 +170,7 @@ async function runStep(
       depth,
       session: req.session,
       sequence: scope.sequence,
+      logger: req.logger,
     });
     if (!outcome.ok) throw outcome.error;
     return { output: outcome.result, provider: outcome.provider, attempts: outcome.attempts };

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { positiveMs, tagSchema } from '../definition/common-schema.js';
 
-/** One env a healthcheck probes, with the probe's input there (seed 001 `envs: [{ slug, input }]`). */
+/** One env a healthcheck probes, with the probe's input there (`envs: [{ slug, input }]`). */
 const envSchema = z.strictObject({ slug: tagSchema, input: z.record(z.string(), z.unknown()).default({}) });
 
 /**
- * Seed 001 `health.create({ name, tag, app, event, interval, retries, envs })`, plus a plain HTTP
+ * `health.create({ name, tag, app, event, interval, retries, envs })`, plus a plain HTTP
  * probe (`url`, `expectStatus`) as an alternative to an app action, and a probe `timeout`.
  */
 export const healthcheckSchema = z

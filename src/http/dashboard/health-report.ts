@@ -1,6 +1,6 @@
 import type { Backstop } from '../../backstop.js';
-import type { FallbackDescription, FallbackOptionDescription } from '../../client/describe.js';
 import type { ProviderStatus } from '../../core/health-view.js';
+import type { FallbackDescription, FallbackOptionDescription } from '../../definitions/describe-fallback.js';
 import { summarize, type WindowStats } from './latency-summary.js';
 
 /** The window the page's success rate and latency cover. */

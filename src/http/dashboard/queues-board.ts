@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Backstop } from '../../backstop.js';
 import { HEALTHCHECK_QUEUE } from '../../health/healthcheck-scheduler.js';
-import { FALLBACK_QUEUE } from '../../queue/job-data.js';
+import { JOB_QUEUE } from '../../queue/job-data.js';
 import { redisOptionsFromUrl } from '../../redis/connection.js';
 import { rejectCrossSiteWrites } from './same-origin.js';
 
@@ -14,7 +14,7 @@ import { rejectCrossSiteWrites } from './same-origin.js';
 export const QUEUES_PATH = '/admin/queues';
 
 const QUEUES: { name: string; description: string }[] = [
-  { name: FALLBACK_QUEUE, description: 'Dispatched fallback runs (fallback.dispatch)' },
+  { name: JOB_QUEUE, description: 'Dispatched fallback runs (fallback.dispatch)' },
   { name: HEALTHCHECK_QUEUE, description: 'Healthcheck probes: one job scheduler per healthcheck and env' },
 ];
 

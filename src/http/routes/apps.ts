@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Backstop } from '../../backstop.js';
+import { type AppDefinition, parseApp } from '../../core/definition/app-definition.js';
 import { ConflictError, NotFoundError } from '../../core/validation-error.js';
 import type { StoredApp } from '../../store/app-store.js';
-import { type AppDefinition, parseApp } from '../../targets/app-definition.js';
 import { objectBody, withField } from '../body.js';
 import { appCreateSchema, appPatchSchema, tagParams } from '../request-schemas.js';
 import { appSchema, listOf } from '../response-schemas.js';

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { CacheDefinition } from '../../cache/cache-definition.js';
-import type { FallbackProcessorInput } from '../../client/processor-api.js';
+import type { OperatorInput } from '../../client/operator-api.js';
 import { objectBody } from '../body.js';
 import { cacheClearSchema, cacheCreateSchema, processorBodySchema, tagParams } from '../request-schemas.js';
 import { cacheTypeSchema, listOf } from '../response-schemas.js';
 import { type RouteDeps, route } from '../route.js';
 
 /**
- * Result caches, the session types this server knows (never their keys), and seed 000's
+ * Result caches, the session types this server knows (never their keys), and the processor API's
  * processor entry point.
  */
 export function cacheAndSessionRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): void {
@@ -71,12 +71,12 @@ export function cacheAndSessionRoutes(app: FastifyInstance, { backstop, doc }: R
     url: '/v1/processor/fallback/run',
     group: 'processor',
     summary:
-      'Seed 000: trigger, update or reset a fallback ({ env, product_tag, fallback_tag, action, input })',
+      'The processor API: trigger, update or reset a fallback ({ env, product_tag, fallback_tag, action, input })',
     description:
       'trigger answers the run result; update answers { changed, fallback }; reset answers { providers, cacheEntries }.',
     body: { schema: processorBodySchema, required: true },
     responses: { 200: { description: 'the action’s result' } },
     handler: async ({ body }) =>
-      backstop.processor.fallback.run(objectBody(body, true) as unknown as FallbackProcessorInput),
+      backstop.processor.fallback.run(objectBody(body, true) as unknown as OperatorInput),
   });
 }

@@ -13,7 +13,7 @@ import { type RouteDeps, route } from '../route.js';
 
 const group = 'fallbacks';
 
-/** Declarative fallback definitions (seed 001): create, list, fetch, update, delete. */
+/** Declarative fallback definitions (`options: [...]`): create, list, fetch, update, delete. */
 export function fallbackRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): void {
   const fallback = backstop.fallback;
 

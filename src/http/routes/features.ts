@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { RunParams } from '../../client/run-params.js';
 import type { FeatureDefinition } from '../../core/feature/feature-schema.js';
+import type { RunParams } from '../../core/run-target.js';
 import type { DispatchParams } from '../../queue/producer.js';
 import { objectBody, productOf, withField } from '../body.js';
 import {
@@ -17,7 +17,7 @@ import { type RouteDeps, route } from '../route.js';
 
 const group = 'features';
 
-/** Features (seed 001 "Using Fallbacks in Features"): create, list, fetch, update, delete, run, dispatch. */
+/** Features (steps of actions, fallbacks and features): create, list, fetch, update, delete, run, dispatch. */
 export function featureRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): void {
   const features = backstop.features;
   /** The body with the path's tag and the query's product, as the library call takes them. */

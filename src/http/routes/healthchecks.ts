@@ -12,7 +12,7 @@ import { type RouteDeps, route } from '../route.js';
 
 const group = 'healthchecks';
 
-/** Declarative healthchecks (seed 001 `health.create`): probes on a schedule. */
+/** Declarative healthchecks (`health.create`): probes on a schedule. */
 export function healthcheckRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): void {
   const health = backstop.health;
 

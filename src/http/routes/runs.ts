@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Backstop } from '../../backstop.js';
-import type { RunParams } from '../../client/run-params.js';
-import type { RunReport } from '../../client/run-report.js';
+import type { RunParams } from '../../core/run-target.js';
 import type { DispatchParams } from '../../queue/producer.js';
+import type { RunReport } from '../../runs/run-report.js';
 import { objectBody, withField } from '../body.js';
 import type { ApiMetrics } from '../metrics.js';
 import { dispatchBodySchema, productQuery, runBodySchema, tagParams } from '../request-schemas.js';

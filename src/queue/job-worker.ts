@@ -2,9 +2,9 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
-import { FALLBACK_QUEUE, type FallbackJobData, type JobResult } from './job-data.js';
+import { JOB_QUEUE, type JobData, type JobResult } from './job-data.js';
+import { jobProcessor, type LifecycleDeps } from './job-lifecycle.js';
 import type { JobRetention } from './job-options.js';
-import { fallbackProcessor, type ProcessorDeps } from './processor.js';
 
 export interface WorkerOptions {
   /** Jobs run at once by this worker. Provider calls wait on the network, so more than one. */
@@ -24,12 +24,12 @@ export const WORKER_DEFAULTS = {
   stalledIntervalMs: 30_000,
 };
 
-/** A running fallback worker. `close()` is graceful first, forceful after the grace. */
-export class FallbackWorker {
+/** A running worker of dispatched jobs. `close()` is graceful first, forceful after the grace. */
+export class JobWorker {
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly worker: Worker<FallbackJobData, JobResult>,
+    private readonly worker: Worker<JobData, JobResult>,
     private readonly shutdown: AbortController,
     private readonly connection: Redis,
     private readonly graceMs: number,
@@ -61,23 +61,23 @@ export class FallbackWorker {
   }
 }
 
-export async function startFallbackWorker(
-  deps: Omit<ProcessorDeps, 'shutdown'>,
+export async function startJobWorker(
+  deps: Omit<LifecycleDeps, 'shutdown'>,
   connection: Redis,
   prefix: string,
   retention: JobRetention,
   options: WorkerOptions = {},
-): Promise<FallbackWorker> {
+): Promise<JobWorker> {
   const settings = { ...WORKER_DEFAULTS, ...definedOnly(options) };
   for (const [field, value] of Object.entries(settings)) {
     if (!Number.isInteger(value) || value <= 0)
       throw ValidationError.field(field, 'expected a positive whole number');
   }
   const shutdown = new AbortController();
-  const logger = deps.logger.child({ component: 'fallback-worker' });
-  const worker = new Worker<FallbackJobData, JobResult>(
-    FALLBACK_QUEUE,
-    fallbackProcessor({ ...deps, shutdown: shutdown.signal }),
+  const logger = deps.logger.child({ component: 'job-worker' });
+  const worker = new Worker<JobData, JobResult>(
+    JOB_QUEUE,
+    jobProcessor({ ...deps, logger, shutdown: shutdown.signal }),
     {
       connection,
       prefix,
@@ -92,7 +92,7 @@ export async function startFallbackWorker(
   // Without a listener an 'error' event would crash the process; BullMQ reconnects by itself.
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   await worker.waitUntilReady();
-  return new FallbackWorker(worker, shutdown, connection, settings.shutdownGraceMs, logger);
+  return new JobWorker(worker, shutdown, connection, settings.shutdownGraceMs, logger);
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {

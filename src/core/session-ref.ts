@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tagSchema } from '../core/definition/common-schema.js';
+import { tagSchema } from './definition/common-schema.js';
 
 /**
  * `session` as every run form takes it (the processor API's `ISession`): `{ tag, token }`, or `{}`

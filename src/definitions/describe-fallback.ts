@@ -4,7 +4,7 @@ import type { ParsedFallbackOption } from '../core/definition/declarative-schema
 import type { HealthView, ProviderHealth } from '../core/health-view.js';
 import type { StoredFallback } from '../store/fallback-store.js';
 
-/** A fallback as `fetch` / `fetchAll` return it: seed 001's fields, with tracked provider state. */
+/** A fallback as `fetch` / `fetchAll` return it: the declarative form's fields, with tracked provider state. */
 export interface FallbackDescription {
   product: string;
   tag: string;
@@ -99,5 +99,5 @@ function healthOf(
 ): ProviderHealth {
   // Display must not take the one trial call a half-open circuit lets through.
   const key = { product, env, healthcheck };
-  return (health.peek ? health.peek(key) : health.get(key)) ?? UNTRACKED;
+  return health.peek(key) ?? UNTRACKED;
 }

@@ -1,17 +1,17 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Stores } from '../client/runtime.js';
-import { FALLBACK_QUEUE, type FallbackJobData, type JobResult } from './job-data.js';
+import type { Stores } from '../store/redis-stores.js';
+import { JOB_QUEUE, type JobData, type JobResult } from './job-data.js';
 import { defaultJobOptions, type JobRetention } from './job-options.js';
 
-export type FallbackQueue = Queue<FallbackJobData, JobResult, string>;
+export type JobQueue = Queue<JobData, JobResult, string>;
 
 /**
- * The producer side of the queue, made on first use. The Queue shares the store's fail-fast
+ * The producer side of the job queue, made on first use. The Queue shares the store's fail-fast
  * connection (a dispatch must not hang while Redis is down); QueueEvents, which blocks, gets its own.
  */
-export class QueueRuntime {
-  private queue: Promise<FallbackQueue> | undefined;
+export class JobQueues {
+  private queue: Promise<JobQueue> | undefined;
   private events: Promise<QueueEvents> | undefined;
   private eventsConnection: Redis | undefined;
 
@@ -22,9 +22,9 @@ export class QueueRuntime {
   ) {}
 
   /** Made once: concurrent first callers share the same promise (and the one error listener). */
-  fallbackQueue(): Promise<FallbackQueue> {
+  jobQueue(): Promise<JobQueue> {
     this.queue ??= this.stores().then(({ redis }) => {
-      const queue = new Queue<FallbackJobData, JobResult, string>(FALLBACK_QUEUE, {
+      const queue = new Queue<JobData, JobResult, string>(JOB_QUEUE, {
         connection: redis,
         prefix: this.prefix,
         defaultJobOptions: defaultJobOptions(this.retention),
@@ -44,7 +44,7 @@ export class QueueRuntime {
     this.events ??= (async () => {
       const { blocking } = await this.stores();
       this.eventsConnection = blocking();
-      const events = new QueueEvents(FALLBACK_QUEUE, {
+      const events = new QueueEvents(JOB_QUEUE, {
         connection: this.eventsConnection,
         prefix: this.prefix,
       });

@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import { type HealthcheckDefinition, healthcheckSchema } from '../core/health/healthcheck-schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
-import type { Keys } from '../store/keys.js';
-import { VersionedRecords } from '../store/versioned-record.js';
+import type { Keys } from './keys.js';
+import { VersionedRecords } from './versioned-record.js';
 
 export interface StoredHealthcheck {
   product: string;
@@ -12,7 +12,7 @@ export interface StoredHealthcheck {
   updatedAt: string;
 }
 
-/** Declarative healthchecks (seed 001 `health.create`) in Redis, versioned like fallbacks. */
+/** Declarative healthchecks (`health.create`) in Redis, versioned like fallbacks. */
 export class HealthcheckStore {
   private readonly records: VersionedRecords<HealthcheckDefinition>;
 

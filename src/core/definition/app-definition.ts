@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { positiveMs, tagSchema } from '../core/definition/common-schema.js';
-import { type CompiledTemplate, compileTemplate } from '../core/template/compile.js';
-import { parseOrThrow } from '../core/zod-issues.js';
+import { type CompiledTemplate, compileTemplate } from '../template/compile.js';
+import { parseOrThrow } from '../zod-issues.js';
+import { positiveMs, tagSchema } from './common-schema.js';
 
 const headersSchema = z.record(z.string().min(1), z.string());
 

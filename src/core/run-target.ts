@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { tagSchema } from '../core/definition/common-schema.js';
-import { ValidationError } from '../core/validation-error.js';
-import { parseOrThrow } from '../core/zod-issues.js';
-import { sessionRefSchema } from '../session/session-ref.js';
-import type { SessionRef } from '../session/session-registry.js';
+import type { Defaults } from './defaults.js';
+import { tagSchema } from './definition/common-schema.js';
+import type { SessionRef } from './session.js';
+import { sessionRefSchema } from './session-ref.js';
+import { parseOrThrow } from './zod-issues.js';
 
 /** What every run form names (run, dispatch): which chain, where, with what. */
 export interface RunTarget {
@@ -11,7 +11,7 @@ export interface RunTarget {
   product?: string;
   tag: string;
   input?: Record<string, unknown>;
-  /** Seed 000 `ISession`: the token is verified before any provider is called; `{}` means none. */
+  /** The token is verified before any provider is called; `{}` means none. */
   session?: SessionRef | Record<string, never>;
   /** A cache defined with `cache.define`: serve a stored result, or store this run's success. */
   cache?: string;
@@ -20,16 +20,13 @@ export interface RunTarget {
   idempotencyKey?: string;
 }
 
-/** `fallback.run({ env, product, tag, input, session, cache })` (seeds 001 and 003). */
+/** `fallback.run({ env, product, tag, input, session, cache })`. */
 export interface RunParams extends RunTarget {
   /** Identifies this run in records and logs; a random UUID by default. */
   runId?: string;
   /** Cancels the run: the attempt in flight is aborted and no further provider is called. */
   signal?: AbortSignal;
 }
-
-export const MISSING_PRODUCT =
-  'required: pass product, or set a default with product.init(tag) or new Backstop({ product })';
 
 export const keySchema = z.string().min(1).max(200);
 
@@ -62,10 +59,7 @@ export interface ResolvedRunParams {
   signal?: AbortSignal | undefined;
 }
 
-export function parseRunParams(
-  params: unknown,
-  defaults: { env?: string | undefined; product?: string | undefined },
-): ResolvedRunParams {
+export function parseRunParams(params: unknown, defaults: Defaults): ResolvedRunParams {
   const parsed = parseOrThrow(runParamsSchema, params, 'invalid run parameters');
   const { env, product } = resolveTarget(parsed, defaults);
   // Field by field rather than spreads: this runs on every run.
@@ -82,7 +76,7 @@ export function parseRunParams(
   };
 }
 
-/** Seed 000 lets optional fields be passed empty: `session: {}` is no session. */
+/** The processor API lets optional fields be passed empty: `session: {}` is no session. */
 export function sessionOf(session: { tag?: string; token?: string } | undefined): SessionRef | undefined {
   return session?.tag !== undefined && session.token !== undefined
     ? { tag: session.tag, token: session.token }
@@ -92,15 +86,7 @@ export function sessionOf(session: { tag?: string; token?: string } | undefined)
 /** Env and product from the call or the defaults. */
 export function resolveTarget(
   parsed: { env?: string | undefined; product?: string | undefined },
-  defaults: { env?: string | undefined; product?: string | undefined },
+  defaults: Defaults,
 ): { env: string; product: string } {
-  const env = parsed.env ?? defaults.env;
-  if (!env)
-    throw ValidationError.field(
-      'env',
-      'required: pass env, or set it in new Backstop({ env }) or BACKSTOP_ENV',
-    );
-  const product = parsed.product ?? defaults.product;
-  if (!product) throw ValidationError.field('product', MISSING_PRODUCT);
-  return { env, product };
+  return { env: defaults.requireEnv(parsed.env), product: defaults.requireProduct(parsed.product) };
 }

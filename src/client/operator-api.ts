@@ -1,19 +1,25 @@
 import { z } from 'zod';
+import type { Caches } from '../cache/caches.js';
 import type { Chain } from '../core/chain.js';
+import type { Clock } from '../core/clock.js';
+import type { Defaults } from '../core/defaults.js';
 import { backoffSchema, positiveMs, retriesSchema, tagSchema } from '../core/definition/common-schema.js';
 import type { ParsedDeclarativeDefinition } from '../core/definition/declarative-schema.js';
 import { parseDuration } from '../core/duration.js';
+import { resolveTarget, runTargetShape, sessionOf } from '../core/run-target.js';
 import { UnsupportedError, ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
-import type { FallbackDescription } from './describe.js';
-import type { FallbackApi } from './fallback-api.js';
-import type { Internals } from './internals.js';
-import { resolveTarget, runTargetShape, sessionOf } from './run-params.js';
+import type { DefinitionResolver } from '../definitions/definition-resolver.js';
+import type { FallbackDescription } from '../definitions/describe-fallback.js';
+import type { FallbackCatalog } from '../definitions/fallback-catalog.js';
+import type { HealthMonitor } from '../health/health-monitor.js';
+import type { Runs } from '../runs/runs.js';
+import type { SessionRegistry } from '../session/session-registry.js';
 
 /** How long `provider_status: 'unhealthy'` keeps a provider out, unless `for` says otherwise. */
 export const DEFAULT_MARK_MS = 15 * 60_000;
 
-/** Seed 000 `IFallbackProcessorInput`. */
+/** The processor API's input: `{ env, product_tag, fallback_tag, action, input, session, cache }`. */
 const processorInputSchema = z.strictObject({
   env: runTargetShape.env,
   product_tag: tagSchema,
@@ -24,7 +30,7 @@ const processorInputSchema = z.strictObject({
   cache: runTargetShape.cache,
 });
 
-export type FallbackProcessorInput = z.input<typeof processorInputSchema>;
+export type OperatorInput = z.input<typeof processorInputSchema>;
 
 const providerChangeSchema = z.strictObject({
   retries: retriesSchema.optional(),
@@ -75,37 +81,40 @@ export interface ResetResult {
   cacheEntries: number;
 }
 
-/**
- * `backstop.processor.fallback.run(data)` (seed 000): one entry point that triggers a fallback,
- * updates it (definition or tracked provider state) or resets its tracked state and cached results.
- */
-export class FallbackProcessor {
-  constructor(
-    private readonly internals: Internals,
-    private readonly fallback: FallbackApi,
-  ) {}
+export interface OperatorDeps {
+  catalog: FallbackCatalog;
+  definitions: DefinitionResolver;
+  runs: Runs;
+  monitor: HealthMonitor;
+  caches: Caches;
+  sessions: SessionRegistry;
+  defaults: Defaults;
+  clock: Clock;
+}
 
-  async run(data: FallbackProcessorInput): Promise<unknown> {
+/**
+ * `backstop.processor.fallback.run(data)`: the operator's one entry point that triggers a
+ * fallback, updates it (definition or tracked provider state) or resets its tracked state and
+ * cached results.
+ */
+export class OperatorApi {
+  constructor(private readonly deps: OperatorDeps) {}
+
+  async run(data: OperatorInput): Promise<unknown> {
     const parsed = parseOrThrow(processorInputSchema, data, 'invalid processor input');
     const { env, product } = resolveTarget(
       { env: parsed.env, product: parsed.product_tag },
-      this.internals.defaults,
+      this.deps.defaults,
     );
     const tag = parsed.fallback_tag;
     if (parsed.action === 'trigger') {
-      return this.fallback.run({
-        env,
-        product,
-        tag,
-        input: parsed.input,
-        session: parsed.session,
-        cache: parsed.cache,
-      });
+      const params = { env, product, tag, input: parsed.input, session: parsed.session, cache: parsed.cache };
+      return (await this.deps.runs.fallback(params)).result;
     }
     // Changing or resetting a fallback is an operator's act: a session, when given, must verify.
     const session = sessionOf(parsed.session);
-    if (session) await this.internals.sessions.verify(session);
-    const chain = await this.fallback.resolve(product, tag);
+    if (session) await this.deps.sessions.verify(session);
+    const chain = await this.deps.definitions.fallback(product, tag);
     if (parsed.action === 'reset') return this.reset(chain, env);
     return this.update(
       chain,
@@ -124,14 +133,14 @@ export class FallbackProcessor {
       order !== undefined ||
       Object.values(providers).some(changesDefinition);
     if (definitionChanges) {
-      if (this.internals.code.get(chain.product, chain.tag)) {
+      if (this.deps.catalog.isCodeFirst(chain.product, chain.tag)) {
         throw new UnsupportedError(
           'input',
           `fallback '${chain.tag}' is defined in code (fallback.define): change it there; provider_status works on it`,
         );
       }
       // The reorder and per-provider changes are applied to the definition read inside the CAS loop.
-      await this.fallback.updateStored(chain.product, chain.tag, (current) => {
+      await this.deps.catalog.update(chain.product, chain.tag, (current) => {
         const options = fields.options ?? current.options;
         const reshapes = order !== undefined || Object.values(providers).some(changesDefinition);
         // Options sent in this update that are not a list of objects: the definition's own
@@ -145,27 +154,25 @@ export class FallbackProcessor {
         for (const field of DEFINITION_FIELDS)
           if (change[field] !== undefined) changed.push(`providers.${name}.${field}`);
     }
-    await this.internals.runtime.get();
     for (const { provider, state } of states) {
       const spec = chain.providers.find((p) => p.name === provider)!;
       const key = spec.healthcheck ?? spec.name;
-      await this.internals.healthRuntime.setProviderState(chain.product, env, key, state);
+      await this.deps.monitor.setProviderState(chain.product, env, key, state);
       changed.push(`providers.${provider}.provider_status`);
     }
-    const fallback = await this.fallback.describeIn(chain.product, chain.tag, env);
+    const fallback = await this.deps.catalog.describe(chain.product, chain.tag, env);
     return { action: 'update', changed, fallback };
   }
 
   private async reset(chain: Chain, env: string): Promise<ResetResult> {
-    const { results } = await this.internals.runtime.get();
     const cleared = new Set<string>();
     for (const provider of chain.providers) {
       const key = provider.healthcheck ?? provider.name;
       if (cleared.has(key)) continue;
       cleared.add(key);
-      await this.internals.healthRuntime.setProviderState(chain.product, env, key, { status: 'healthy' });
+      await this.deps.monitor.setProviderState(chain.product, env, key, { status: 'healthy' });
     }
-    const cacheEntries = await results.clear(chain.product, env, chain.tag);
+    const cacheEntries = await this.deps.caches.clear(chain.product, env, chain.tag);
     return { action: 'reset', env, providers: chain.providers.map((p) => p.name), cacheEntries };
   }
 
@@ -203,7 +210,7 @@ export class FallbackProcessor {
             ? DEFAULT_MARK_MS
             : parseDuration(change.for, `input.providers.${name}.for`);
         if (ms <= 0) throw ValidationError.field(`input.providers.${name}.for`, 'expected more than 0 ms');
-        states.push({ provider: name, state: { status: 'unhealthy', until: Date.now() + ms } });
+        states.push({ provider: name, state: { status: 'unhealthy', until: this.deps.clock.now() + ms } });
       }
     }
     return states;

@@ -1,0 +1,99 @@
+import type { AttemptRecord } from './attempt.js';
+
+/** Which run an event is about. */
+export interface RunInfo {
+  runId: string;
+  product: string;
+  env: string;
+  /** The chain's tag. */
+  tag: string;
+  /** 0 for a top-level run; nested runs (a chain run by another chain or a feature) count up. */
+  depth: number;
+}
+
+export interface RunStartedEvent {
+  type: 'run.started';
+  run: RunInfo;
+  at: number;
+}
+
+export interface RunEndedEvent {
+  type: 'run.ended';
+  run: RunInfo;
+  at: number;
+  durationMs: number;
+  /** `success`, or the code of the run's error (`BACKSTOP_FALLBACK_EXHAUSTED`, …). */
+  outcome: 'success' | string;
+  /** The provider that served, on success. */
+  provider: string | undefined;
+  /** Every attempt of the run, skips included. */
+  attempts: readonly AttemptRecord[];
+}
+
+export interface AttemptStartedEvent {
+  type: 'attempt.started';
+  run: RunInfo;
+  provider: string;
+  attempt: number;
+  at: number;
+}
+
+export interface AttemptEndedEvent {
+  type: 'attempt.ended';
+  run: RunInfo;
+  /** The attempt's record: provider, attempt, duration, outcome, error code and verdict. */
+  record: AttemptRecord;
+}
+
+export interface ProviderSkippedEvent {
+  type: 'provider.skipped';
+  run: RunInfo;
+  provider: string;
+  reason: NonNullable<AttemptRecord['skipped']>;
+}
+
+/** The run calls `to` after `from` failed. */
+export interface FailoverEvent {
+  type: 'failover';
+  run: RunInfo;
+  from: string;
+  to: string;
+  /** The code of `from`'s last failure. */
+  code: string;
+}
+
+/** A provider's tracked state changed (probes, live traffic, an operator). Emitted by the health layer. */
+export interface HealthChangedEvent {
+  type: 'health.changed';
+  product: string;
+  env: string;
+  /** The healthcheck's tag, or the provider's name for a provider without one. */
+  key: string;
+  status: 'healthy' | 'unhealthy' | 'unknown';
+  reason?: string | undefined;
+  at: number;
+}
+
+export type EngineEvent =
+  | RunStartedEvent
+  | RunEndedEvent
+  | AttemptStartedEvent
+  | AttemptEndedEvent
+  | ProviderSkippedEvent
+  | FailoverEvent
+  | HealthChangedEvent;
+
+export type EngineEventType = EngineEvent['type'];
+export type EventOf<T extends EngineEventType> = Extract<EngineEvent, { type: T }>;
+
+/**
+ * Where the engine tells what it does. Metrics, traces, job logs and the dashboard subscribe; the
+ * engine imports none of them. `active` is false while nobody listens, so that a run then builds
+ * no event at all.
+ */
+export interface EngineEvents {
+  readonly active: boolean;
+  emit(event: EngineEvent): void;
+}
+
+export const NO_EVENTS: EngineEvents = Object.freeze({ active: false, emit() {} });

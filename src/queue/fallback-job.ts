@@ -1,0 +1,86 @@
+import { cacheScopeOf } from '../cache/cache-key.js';
+import { runThroughCache } from '../cache/cached-run.js';
+import type { Caches } from '../cache/caches.js';
+import type { AttemptRecord } from '../core/attempt.js';
+import type { Chain } from '../core/chain.js';
+import { type EngineDeps, runChain } from '../core/run-chain.js';
+import { RunAbortedError } from '../core/run-errors.js';
+import type { DefinitionResolver } from '../definitions/definition-resolver.js';
+import type { FallbackJobResult } from './job-data.js';
+import type { JobOutcome, JobRun, JobStrategy } from './job-strategy.js';
+
+export interface FallbackJobDeps {
+  engine: EngineDeps;
+  definitions: DefinitionResolver;
+  caches: Caches;
+}
+
+/**
+ * A fallback job: the chain through the engine (and the result cache when the job names one). A
+ * re-run after a crash starts at the provider the job had reached, with the same idempotency keys.
+ */
+export function fallbackJob(deps: FallbackJobDeps): JobStrategy<Chain> {
+  return {
+    resolve: (data) => deps.definitions.fallback(data.product, data.tag),
+    run: (run) => runFallbackJob(deps, run),
+  };
+}
+
+async function runFallbackJob(deps: FallbackJobDeps, r: JobRun<Chain>): Promise<JobOutcome> {
+  const { job, data, definition: chain, input, session } = r;
+  let persistedStart = data.progress?.startAt ?? 0;
+  const request = {
+    chain,
+    env: data.env,
+    input,
+    runId: job.id!,
+    runKey: r.runKey,
+    signal: r.signal,
+    session,
+    logger: r.logger,
+    startAt: persistedStart,
+    previousAttempts: data.progress?.attempts,
+    // Before calling a later provider, record how far the job got, so that a re-run after a
+    // crash starts there instead of calling the earlier providers again. Needed only when an
+    // earlier call may have gone through (a timeout, a reset, a 5xx); after clear rejections a
+    // re-run that calls them again changes nothing, so that write is skipped.
+    beforeProvider: async (index: number, attempts: readonly AttemptRecord[]) => {
+      if (index <= persistedStart || !mayHaveGoneThrough(attempts)) return;
+      persistedStart = index;
+      await job.updateData({ ...data, progress: { startAt: index, attempts: [...attempts] } });
+    },
+  };
+  const { outcome, cache } = data.cache
+    ? await runThroughCache(
+        await deps.caches.resultCache(),
+        { cacheTag: data.cache, ...cacheScopeOf(chain, data.env, input, session) },
+        job.id!,
+        () => runChain(deps.engine, request),
+        r.signal,
+      )
+    : { outcome: await runChain(deps.engine, request), cache: undefined };
+  if (outcome.ok) {
+    const result: FallbackJobResult = {
+      runId: outcome.runId,
+      provider: outcome.provider,
+      result: outcome.result,
+      attempts: outcome.attempts,
+    };
+    if (cache) result.cache = cache;
+    return {
+      kind: 'completed',
+      result,
+      detail: { provider: result.provider, attempts: result.attempts.length },
+    };
+  }
+  const { error } = outcome;
+  const progress = { progress: { startAt: persistedStart, attempts: outcome.attempts } };
+  if (error instanceof RunAbortedError) return { kind: 'interrupted', progress, message: error.message };
+  const detail = { attempts: outcome.attempts.length };
+  return { kind: 'failed', progress, code: error.code, message: error.message, detail };
+}
+
+/** Whether a call failed in a way that may have gone through (anything but a clear rejection). */
+function mayHaveGoneThrough(attempts: readonly AttemptRecord[]): boolean {
+  return attempts.some((a) => a.outcome === 'failure' && a.error?.verdict !== 'failover');
+}

@@ -1,0 +1,152 @@
+import { type Job, UnrecoverableError } from 'bullmq';
+import { ErrorCodes, isBackstopError } from '../core/errors.js';
+import { type Logger, lazyChild } from '../core/logger.js';
+import type { Claims, SealedSession } from '../core/session.js';
+import { SessionInvalidError } from '../core/session-errors.js';
+import { NotFoundError } from '../core/validation-error.js';
+import { type JobData, type JobResult, jobDataSchema } from './job-data.js';
+import type { JobDefinition, JobOutcome, JobStrategy } from './job-strategy.js';
+import { sealedFor } from './sealed-for.js';
+
+export interface LifecycleDeps {
+  /** One strategy per kind of job. */
+  strategies: { fallback: JobStrategy<JobDefinition>; feature: JobStrategy<JobDefinition> };
+  /** Opens a job's sealed session token and verifies it again (it may have expired meanwhile). */
+  openSession: (sealed: SealedSession, associated: string) => Promise<Claims>;
+  /** What this process can say when a job names a definition it cannot find. */
+  knownTags: (product: string, kind: 'fallback' | 'feature') => Promise<string[]>;
+  logger: Logger;
+  /** Aborts every running job when the worker's shutdown grace has run out. */
+  shutdown: AbortSignal;
+}
+
+/**
+ * The one lifecycle of a dispatched job, whatever it runs: read the job, find its definition,
+ * validate the input again if the definition changed, open its session, run it (the strategy),
+ * and map how it ended to BullMQ:
+ * - completed: the strategy's result is the job's return value;
+ * - failed (the chain exhausted or stopped, a step failed, the definition is gone): recorded on the
+ *   job, logged once, final (`UnrecoverableError`): the run had its own retries;
+ * - interrupted (shutdown) or the worker's own trouble (Redis away): an ordinary error, so BullMQ
+ *   runs the job again, resuming where it was, with the same idempotency keys.
+ * The processor takes two parameters on purpose: BullMQ makes an AbortController per job for
+ * processors that take a third, and our cancellation is the shutdown signal.
+ */
+export function jobProcessor(deps: LifecycleDeps) {
+  return async (job: Job<JobData, JobResult>): Promise<JobResult> => {
+    const data = job.data;
+    if (!looksValid(data) && !jobDataSchema.safeParse(data).success) {
+      deps.logger.error({ jobId: job.id, code: ErrorCodes.VALIDATION }, 'job carries invalid data');
+      throw new UnrecoverableError(`${ErrorCodes.VALIDATION}: job ${job.id} carries invalid data`);
+    }
+    const kind = data.kind ?? 'fallback';
+    const logger = lazyChild(deps.logger, {
+      jobId: job.id,
+      kind,
+      tag: data.tag,
+      product: data.product,
+      env: data.env,
+    });
+    const strategy = deps.strategies[kind];
+    let definition: JobDefinition;
+    let input = data.input;
+    let session: Claims | undefined;
+    try {
+      definition = await strategy.resolve(data);
+      // Validated at dispatch; again only if the definition changed since.
+      if (definition.version !== data.version) input = definition.validateInput(data.input);
+      // Most jobs have no session: no extra await on the worker's hot path for them.
+      if (data.session) session = await openJobSession(deps, data);
+    } catch (error) {
+      return failBeforeRun(deps, job, kind, error, logger);
+    }
+    const outcome = await strategy.run({
+      job,
+      data,
+      definition,
+      input,
+      session,
+      // A recurring schedule's occurrences each get keys of their own.
+      runKey: data.schedulerId ? `${data.idempotencyKey}:${job.id}` : data.idempotencyKey,
+      signal: deps.shutdown,
+      logger,
+    });
+    return settle(job, outcome, logger);
+  };
+}
+
+/** Maps how a run ended to what BullMQ does next. */
+async function settle(job: Job<JobData, JobResult>, outcome: JobOutcome, logger: Logger): Promise<JobResult> {
+  if (outcome.kind === 'completed') {
+    logger.debug(outcome.detail ?? {}, 'job completed');
+    return outcome.result;
+  }
+  if (outcome.kind === 'interrupted') {
+    await job.updateData({ ...job.data, ...outcome.progress });
+    logger.warn({ reason: outcome.message }, 'job interrupted by shutdown; it will run again');
+    throw new Error(`interrupted: ${outcome.message}`);
+  }
+  const failure = { code: outcome.code, message: outcome.message };
+  await job.updateData({ ...job.data, ...outcome.progress, failure });
+  logger.warn({ code: outcome.code, ...outcome.detail }, `job failed: ${outcome.message}`);
+  throw new UnrecoverableError(`${outcome.code}: ${outcome.message}`);
+}
+
+/**
+ * The job's session claims, verified again now. A token that expired while the job waited fails
+ * the job with that reason; an identity provider we cannot reach is our trouble: the job retries.
+ */
+async function openJobSession(deps: LifecycleDeps, data: JobData): Promise<Claims | undefined> {
+  if (!data.session) return undefined;
+  try {
+    return await deps.openSession(data.session, sealedFor(data));
+  } catch (error) {
+    if (error instanceof SessionInvalidError && error.reason === 'keys-unavailable')
+      throw new Error(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Before the run: our own errors (definition gone, input no longer valid, session refused) are
+ * final, recorded on the job and logged; anything else (Redis away) lets BullMQ run the job again.
+ */
+async function failBeforeRun(
+  deps: LifecycleDeps,
+  job: Job<JobData, JobResult>,
+  kind: 'fallback' | 'feature',
+  error: unknown,
+  logger: Logger,
+): Promise<never> {
+  if (!isBackstopError(error) || error.code === ErrorCodes.REDIS_UNAVAILABLE) {
+    logger.warn({ err: error }, 'job could not start; BullMQ will run it again');
+    throw error;
+  }
+  let message = error.message;
+  if (error instanceof NotFoundError) message += await missingDefinitionHint(deps, job.data, kind);
+  await job.updateData({ ...job.data, failure: { code: error.code, message } });
+  logger.warn({ code: error.code }, `job failed before it ran: ${message}`);
+  throw new UnrecoverableError(`${error.code}: ${message}`);
+}
+
+/** A worker that lacks a code-first definition says where definitions come from and what it has. */
+async function missingDefinitionHint(deps: LifecycleDeps, data: JobData, kind: 'fallback' | 'feature') {
+  const known = await deps.knownTags(data.product, kind).catch(() => [] as string[]);
+  const list = known.length ? known.join(', ') : 'none';
+  return kind === 'fallback'
+    ? `; this worker knows ${kind}s: ${list}. Code-first fallbacks must be defined in the worker process too (BACKSTOP_DEFINITIONS=./definitions.ts)`
+    : `; this installation has ${kind}s: ${list}`;
+}
+
+/** The common case, checked without building a zod result; anything else gets the full parse. */
+function looksValid(data: JobData | undefined): boolean {
+  return (
+    data?.v === 1 &&
+    typeof data.tag === 'string' &&
+    typeof data.product === 'string' &&
+    typeof data.env === 'string' &&
+    typeof data.idempotencyKey === 'string' &&
+    data.input !== null &&
+    typeof data.input === 'object'
+  );
+}

@@ -1,0 +1,28 @@
+import type { Clock } from '../core/clock.js';
+import type { TargetContext } from '../core/target.js';
+import type { RedisStores } from '../store/redis-stores.js';
+import { AppTargetAdapter } from './app-target.js';
+import { FeatureTargetAdapter } from './feature-target.js';
+import type { HandlerRegistry } from './handler-registry.js';
+import { HttpAppTarget } from './http-target.js';
+import { NestedFallbackTarget, type NestedRun } from './nested-fallback-target.js';
+import type { TargetRegistry } from './target-registry.js';
+
+export interface BuiltInTargets {
+  stores: RedisStores;
+  handlers: HandlerRegistry;
+  clock: Clock;
+  /** Runs another chain, one level deeper. */
+  runFallback: NestedRun;
+  /** Runs a feature, one level deeper. */
+  runFeature: (tag: string, input: unknown, ctx: TargetContext) => Promise<unknown>;
+}
+
+/** The targets every Backstop has: app actions (in-process handler or HTTP), handlers, nested chains and features. */
+export function registerBuiltInTargets(targets: TargetRegistry, deps: BuiltInTargets): void {
+  const apps = async (tag: string) => (await deps.stores.get()).apps.compiled(tag);
+  targets.register('app', new AppTargetAdapter(deps.handlers, new HttpAppTarget(apps, deps.clock)));
+  targets.register('handler', { call: async (target, request, ctx) => target.fn(request, ctx) });
+  targets.register('workflow', new NestedFallbackTarget(deps.runFallback));
+  targets.register('feature', new FeatureTargetAdapter(deps.runFeature));
+}
