@@ -16,13 +16,13 @@ const KEY = 'dev-restart-key-3b7e';
 describe('one embedded Redis per project', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'backstop-project-'));
   const env = { BACKSTOP_DATA_DIR: dataDir, BACKSTOP_API_KEYS: `test:${KEY}:write`, REDIS_URL: undefined };
-  const cli = (args: string[]) => runCli(args, env);
+  const cli = (args: string[]) => runCli(args, env, 90_000);
   let sim: ProviderSimulator;
   let dev: CliProcess | undefined;
 
   async function startDev(): Promise<{ base: string; redisUrl: string }> {
     dev = spawnCli(['dev', '--port', '0'], env);
-    const base = (await dev.waitFor(/^\s+API\s+(http\S+)$/m))[1]!;
+    const base = (await dev.waitFor(/^\s+API\s+(http\S+)$/m, 90_000))[1]!;
     const redisUrl = (await dev.waitFor(/^\s+Redis\s+(redis:\/\/\S+)/m))[1]!;
     return { base, redisUrl };
   }
@@ -79,7 +79,7 @@ describe('one embedded Redis per project', () => {
     expect(await dev!.stop()).toBe(0);
     await until(
       async () => !(await listening(Number(new URL(first.redisUrl).port))),
-      10_000,
+      30_000,
       'Redis to stop',
     );
 
@@ -108,9 +108,9 @@ describe('one embedded Redis per project', () => {
     expect((JSON.parse(listed.stdout) as { tag: string }[]).map((f) => f.tag)).toEqual(['payments']);
     const earlier = await cli(['jobs', String(handle?.id), '--json']);
     expect(JSON.parse(earlier.stdout)).toMatchObject({ state: 'completed', provider: 'acme' });
-    const later = await cli(['jobs', queuedId, '--wait', '--timeout', '20s', '--json']);
+    const later = await cli(['jobs', queuedId, '--wait', '--timeout', '60s', '--json']);
     expect(later.code).toBe(0);
     expect(sim.calls.map((c) => c.body)).toEqual([{ amount: 42 }, { amount: 7 }]);
     expect(await dev!.stop()).toBe(0);
-  }, 120_000);
+  }, 300_000);
 });

@@ -27,8 +27,8 @@ async function healthcheck(url: string): Promise<number> {
 }
 
 /** The pino line a process logs once it is up, parsed. */
-async function readyLine(cli: CliProcess, msg: string): Promise<Record<string, unknown>> {
-  const match = await cli.waitFor(new RegExp(`^\\{.*"msg":"${msg}".*\\}$`, 'm'));
+async function readyLine(cli: CliProcess, msg: string, ms = 30_000): Promise<Record<string, unknown>> {
+  const match = await cli.waitFor(new RegExp(`^\\{.*"msg":"${msg}".*\\}$`, 'm'), ms);
   return JSON.parse(match[0]) as Record<string, unknown>;
 }
 
@@ -128,9 +128,13 @@ describe('misconfiguration', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'backstop-worker-'));
     const worker = spawnCli(['worker'], { BACKSTOP_DATA_DIR: dataDir });
     try {
-      const warning = await readyLine(worker, 'REDIS_URL is not set: using the embedded redis-server');
+      const warning = await readyLine(
+        worker,
+        'REDIS_URL is not set: using the embedded redis-server',
+        90_000,
+      );
       expect(String(warning.redis)).toContain(`started by this process, data in ${join(dataDir, 'redis')}`);
-      await readyLine(worker, 'worker ready');
+      await readyLine(worker, 'worker ready', 90_000);
       const { port } = JSON.parse(readFileSync(join(dataDir, 'redis', 'server.json'), 'utf8')) as {
         port: number;
       };
@@ -141,15 +145,19 @@ describe('misconfiguration', () => {
       await worker.kill();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 120_000);
 
   it('`backstop worker` with a malformed BACKSTOP_SESSION_KEY exits 1 at start, naming it', async () => {
-    const result = await runCli(['worker'], { REDIS_URL: redisUrl(), BACKSTOP_SESSION_KEY: 'replace-me' });
+    const result = await runCli(
+      ['worker'],
+      { REDIS_URL: redisUrl(), BACKSTOP_SESSION_KEY: 'replace-me' },
+      60_000,
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       /^\s+env\.BACKSTOP_SESSION_KEY: expected 32 bytes as 64 hex digits or base64 \(e\.g\. `openssl rand -hex 32`\)$/m,
     );
-  }, 30_000);
+  }, 90_000);
 
   it('refuses --healthchecks-only with --no-healthchecks', async () => {
     const result = await runCli(['worker', '--healthchecks-only', '--no-healthchecks'], {
