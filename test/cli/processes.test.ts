@@ -27,7 +27,7 @@ async function healthcheck(url: string): Promise<number> {
 }
 
 /** The pino line a process logs once it is up, parsed. */
-async function readyLine(cli: CliProcess, msg: string, ms = 30_000): Promise<Record<string, unknown>> {
+async function readyLine(cli: CliProcess, msg: string, ms = 90_000): Promise<Record<string, unknown>> {
   const match = await cli.waitFor(new RegExp(`^\\{.*"msg":"${msg}".*\\}$`, 'm'), ms);
   return JSON.parse(match[0]) as Record<string, unknown>;
 }
@@ -58,7 +58,7 @@ describe('backstop api and backstop worker, as docker-compose runs them', () => 
     workerHealth = String((await readyLine(worker, 'liveness endpoint')).url);
     await readyLine(worker, 'worker ready');
     expect(await readyLine(probes, 'worker ready')).toMatchObject({ fallbacks: false, healthchecks: true });
-  }, 60_000);
+  }, 240_000);
 
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.kill()));
