@@ -35,7 +35,7 @@ describe('backstop dev', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await dev?.kill();
+    await dev?.stop(); // SIGTERM: dev stops the redis-server it started (SIGKILL would orphan it)
     await sim?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -205,7 +205,7 @@ describe('backstop dev --demo', () => {
   let dev: CliProcess | undefined;
 
   afterAll(async () => {
-    await dev?.kill();
+    await dev?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -32,7 +32,7 @@ describe('one embedded Redis per project', () => {
   });
 
   afterAll(async () => {
-    await dev?.kill();
+    await dev?.stop(); // SIGTERM: dev stops the redis-server it started (SIGKILL would orphan it)
     await sim?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
