@@ -1,7 +1,7 @@
 # One image for every Backstop process; the command picks the role:
 #   backstop api | backstop worker --no-healthchecks --port 3000 | backstop worker --healthchecks-only --port 3000
 # The build stage compiles the TypeScript; the runtime stage has production dependencies only
-# and runs the compiled dist/ (bin/backstop.mjs falls back to it where tsx is not installed), so
+# and runs the compiled dist/ (bin/backstop.mjs does, where there are no sources), so
 # BACKSTOP_DEFINITIONS modules mounted into it must be JavaScript (.js / .mjs).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app

@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// The `backstop` command. In a checkout it runs the TypeScript source through tsx, so `npx backstop`
-// needs no build. Where tsx is not installed (a production install, the Docker image) it runs the
-// compiled dist/ from `npm run build` instead.
+// The `backstop` command. Installed from npm, it runs the compiled dist/ with nothing but Node.
+// In a checkout (src/ present) it runs the TypeScript source through tsx, so `npx backstop` needs
+// no build. tsx is also loaded, when the project has it, for a BACKSTOP_DEFINITIONS module
+// written in TypeScript.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const source = join(root, 'src/cli/main.ts');
+const built = join(root, 'dist/src/cli/main.js');
+const checkout = existsSync(source);
+const definitions = process.env.BACKSTOP_DEFINITIONS ?? '';
+const typescriptDefinitions = /\.[cm]?tsx?$/.test(definitions);
 
 async function loadTsx() {
   try {
@@ -17,17 +23,20 @@ async function loadTsx() {
   }
 }
 
-const tsx = await loadTsx();
-if (tsx) {
-  tsx.register();
-  await import(pathToFileURL(join(root, 'src/cli/main.ts')).href);
-} else {
-  const built = join(root, 'dist/src/cli/main.js');
-  if (!existsSync(built)) {
+const tsx = checkout || typescriptDefinitions ? await loadTsx() : undefined;
+tsx?.register();
+if (checkout && tsx) {
+  await import(pathToFileURL(source).href);
+} else if (existsSync(built)) {
+  if (typescriptDefinitions && !tsx) {
     console.error(
-      'backstop: tsx is not installed and dist/ is missing: run `npm install` or `npm run build`',
+      `backstop: BACKSTOP_DEFINITIONS=${definitions} is TypeScript: install tsx in this project ` +
+        '(npm install --save-dev tsx) or point it at the compiled .js module',
     );
     process.exit(1);
   }
   await import(pathToFileURL(built).href);
+} else {
+  console.error('backstop: dist/ is missing in this checkout and tsx is not installed: run `npm install`');
+  process.exit(1);
 }

@@ -55,9 +55,13 @@ const configSchema = z.object({
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
-/** The one place the environment is read. Parsed, then frozen. */
+/**
+ * The one place the environment is read. Parsed, then frozen. An empty value counts as unset:
+ * docker compose's `${X:-}` and a bare `X=` in an env file pass empty strings.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return Object.freeze(parseOrThrow(configSchema, env, 'invalid configuration', 'env'));
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  return Object.freeze(parseOrThrow(configSchema, set, 'invalid configuration', 'env'));
 }
 
 /** The prefix of variables that declare a secret by their name: `BACKSTOP_SECRET_STRIPE_KEY` is `$Secret{STRIPE_KEY}`. */

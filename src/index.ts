@@ -1,6 +1,7 @@
 export { Backstop, type BackstopOptions } from './backstop.js';
 export type { CacheDefinition, StoredCacheType } from './cache/cache-definition.js';
 export type { CacheInfo } from './cache/cached-run.js';
+export { JOB_STATES, type JobState, type ListJobsOptions } from './client/jobs-api.js';
 export type { OperatorInput, ResetResult, UpdateResult } from './client/operator-api.js';
 export type { ScheduleView } from './client/schedules-api.js';
 export { type Config, loadConfig } from './config.js';
@@ -68,6 +69,7 @@ export {
   type ValidationIssue,
 } from './core/validation-error.js';
 export type { FallbackDescription, FallbackOptionDescription } from './definitions/describe-fallback.js';
+export type { BackstopWorker } from './queue/backstop-worker.js';
 export type { FallbackJobResult, FeatureJobResult, JobResult } from './queue/job-data.js';
 export type { JobHandle, ScheduleHandle } from './queue/job-handle.js';
 export type { JobView } from './queue/job-view.js';

@@ -1,5 +1,6 @@
 import type { AttemptRecord } from '../core/attempt.js';
 import type { JobView } from '../queue/job-view.js';
+import { cliMessage, cliPath } from './cli-words.js';
 
 /** Columns padded to their widest cell; the header underlined by its own width. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -12,20 +13,35 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** What went wrong, with the stable code and every field path, e.g. `input.amount: expected number`. */
-export function formatError(error: unknown): string {
+/**
+ * What went wrong, once: `error CODE: what`, then one `path: message` line per field, in the CLI's
+ * words (`--allow-past`, not `allowPast: true`). A validation error's message already lists its
+ * issues; they are printed as lines instead, not a second time.
+ */
+export function formatError(error: unknown, hints: readonly string[] = []): string {
   if (!(error instanceof Error)) return `error: ${String(error)}`;
   const { code, issues } = error as Error & { code?: unknown; issues?: unknown };
-  const head = typeof code === 'string' ? `error ${code}: ${error.message}` : `error: ${error.message}`;
-  if (!Array.isArray(issues) || issues.length === 0) return head;
-  const lines = issues.map((issue: { path?: string; message?: string }) => {
-    return `  ${issue.path || '(root)'}: ${issue.message ?? ''}`;
-  });
-  return [head, ...lines].join('\n');
+  const prefix = typeof code === 'string' ? `error ${code}: ` : 'error: ';
+  const list = Array.isArray(issues) ? (issues as { path?: string; message?: string }[]) : [];
+  const lines = list.map(
+    (issue) => `  ${cliPath(issue.path || '(root)')}: ${cliMessage(issue.message ?? '')}`,
+  );
+  return [prefix + cliMessage(headOf(error.message, list)), ...lines, ...hints.map((h) => `  ${h}`)].join(
+    '\n',
+  );
 }
 
-export function formatAttempts(attempts: readonly AttemptRecord[]): string {
-  if (attempts.length === 0) return 'Attempts: none yet';
+/** The message without the issues it ends with (`context: a: x; b: y` → `context`). */
+function headOf(message: string, issues: { path?: string; message?: string }[]): string {
+  if (issues.length === 0) return message;
+  const listed = issues.map((i) => `${i.path || '(root)'}: ${i.message ?? ''}`).join('; ');
+  if (!message.endsWith(listed)) return message;
+  return message.slice(0, -listed.length).replace(/:\s*$/, '') || 'invalid input';
+}
+
+export function formatAttempts(attempts: readonly AttemptRecord[], finished = false): string {
+  if (attempts.length === 0)
+    return finished ? 'Attempts: none (no provider was called)' : 'Attempts: none yet';
   const rows = attempts.map((a) => [
     a.provider,
     a.outcome === 'skipped' ? '-' : `#${a.attempt}`,
@@ -50,8 +66,9 @@ export function formatJob(view: JobView): string {
   ];
   if (view.provider) lines.push(`  provider  ${view.provider}`);
   if (view.result) lines.push(`  result    ${JSON.stringify(view.result)}`);
+  if (view.output !== undefined) lines.push(`  output    ${JSON.stringify(view.output)}`);
   if (view.error) lines.push(`  error     ${view.error.code}: ${view.error.message}`);
-  lines.push(formatAttempts(view.attempts));
+  lines.push(formatAttempts(view.attempts, view.state === 'completed' || view.state === 'failed'));
   return lines.join('\n');
 }
 

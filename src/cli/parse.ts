@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import { parseDuration } from '../core/duration.js';
 import { ValidationError } from '../core/validation-error.js';
 
@@ -24,4 +25,15 @@ export function parseInput(text: string | undefined): Record<string, unknown> {
     throw ValidationError.field('input', '--input must be a JSON object, e.g. \'{"amount": 2500}\'');
   }
   return value as Record<string, unknown>;
+}
+
+/** A flag's whole number (`--port 0` allowed when `allowZero`), refused in the flag's name. */
+export function whole(flag: string, allowZero = false): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || (!allowZero && n === 0)) {
+      throw new InvalidArgumentError(`${flag}: expected a whole number${allowZero ? '' : ' above 0'}`);
+    }
+    return n;
+  };
 }

@@ -1,5 +1,7 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import type { Io } from './io.js';
+import { addOperatorCommands } from './operator-commands.js';
+import { whole } from './parse.js';
 
 /** Set by a command that keeps serving: the entry must then not exit when parsing returns. */
 export interface ProgramState {
@@ -7,9 +9,10 @@ export interface ProgramState {
 }
 
 const REDIS_HELP = `
-One-shot commands (dispatch, jobs, status) talk to Redis directly, as a library client:
-set REDIS_URL to the Redis your workers use (\`backstop dev\` prints its embedded one).
-Code-first chains come from BACKSTOP_DEFINITIONS=./definitions.ts; declarative ones from Redis.`;
+Every command works on REDIS_URL, or else on this project's embedded redis-server (data in
+BACKSTOP_DATA_DIR, default .data): the one \`backstop dev\` runs, found by the other terminals.
+Code-first chains come from BACKSTOP_DEFINITIONS=./definitions.js; declarative ones from Redis.
+Read commands take --json.`;
 
 /**
  * The `backstop` command. Building it has no side effects; running a command does. Each command's
@@ -41,7 +44,7 @@ export function buildProgram(io: Io): { program: Command; state: ProgramState } 
 
   program
     .command('api')
-    .description('the HTTP API and dashboard (needs REDIS_URL and BACKSTOP_API_KEYS; runs no worker)')
+    .description('the HTTP API and dashboard (needs BACKSTOP_API_KEYS; runs no worker)')
     .option('--host <host>', 'interface to listen on (default BACKSTOP_API_HOST or 127.0.0.1)')
     .addOption(portOption('port to listen on (default BACKSTOP_API_PORT or 3000)'))
     .addOption(
@@ -63,7 +66,7 @@ export function buildProgram(io: Io): { program: Command; state: ProgramState } 
 
   program
     .command('worker')
-    .description('run dispatched fallback jobs and healthcheck probes (needs REDIS_URL)')
+    .description('run dispatched fallback jobs and healthcheck probes')
     .addOption(new Option('--healthchecks-only', 'run healthcheck probes only').conflicts('healthchecks'))
     .option('--no-healthchecks', 'run fallback jobs only; leave probes to a --healthchecks-only worker')
     .addOption(
@@ -102,42 +105,11 @@ export function buildProgram(io: Io): { program: Command; state: ProgramState } 
       oneShot(await runDispatch(tag, options, io));
     });
 
-  program
-    .command('jobs')
-    .description("a dispatched job's state, result or error, and attempts")
-    .argument('<id>', 'the job id')
-    .option('--wait', 'follow the job until it finishes, printing each state; exit 1 if it failed')
-    .option('--timeout <duration>', 'how long --wait waits', '2m')
-    .option('--json', 'print the job as JSON')
-    .action(async (id: string, options) => {
-      const { runJobs } = await import('./commands/jobs.js');
-      oneShot(await runJobs(id, options, io));
-    });
-
-  program
-    .command('status')
-    .description("queues' job counts, recurring schedules and provider health, as tables")
-    .option('--product <product>', 'only this product')
-    .option('--env <env>', "only this env (default: every env each provider's healthcheck probes)")
-    .option('--json', 'print as JSON')
-    .action(async (options) => {
-      const { runStatus } = await import('./commands/status.js');
-      oneShot(await runStatus(options, io));
-    });
+  addOperatorCommands(program, io, oneShot);
 
   return { program, state };
 }
 
-function portOption(description: string): Option {
+export function portOption(description: string): Option {
   return new Option('--port <port>', description).argParser(whole('--port', true));
-}
-
-function whole(flag: string, allowZero = false): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || (!allowZero && n === 0)) {
-      throw new InvalidArgumentError(`${flag}: expected a whole number${allowZero ? '' : ' above 0'}`);
-    }
-    return n;
-  };
 }

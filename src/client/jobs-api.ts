@@ -1,12 +1,41 @@
-import { MAX_TIMER_MS } from '../core/definition/common-schema.js';
+import { z } from 'zod';
+import { MAX_TIMER_MS, tagSchema } from '../core/definition/common-schema.js';
 import { BackstopError, ErrorCodes } from '../core/errors.js';
 import { ConflictError, NotFoundError, ValidationError } from '../core/validation-error.js';
+import { parseOrThrow } from '../core/zod-issues.js';
 import type { JobQueue, JobQueues } from '../queue/job-queues.js';
 import { type JobView, viewOf } from '../queue/job-view.js';
 
 const CANCELLABLE = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children']);
 
-/** `backstop.jobs`: look at, wait for and cancel dispatched fallback jobs. */
+/** The states `jobs.list` reads, in the order a person scans them. */
+export const JOB_STATES = ['active', 'waiting', 'prioritized', 'delayed', 'failed', 'completed'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+const LIST_PAGE = 100;
+const LIST_SCAN_LIMIT = 10_000;
+
+export interface ListJobsOptions {
+  /** One state or several; every state by default. */
+  state?: JobState | JobState[];
+  /** Only jobs of this fallback (or feature) tag. */
+  tag?: string;
+  /** At most this many (default 50, at most 1000). */
+  limit?: number;
+}
+
+const stateSchema = z.enum(JOB_STATES, { error: () => `expected one of ${JOB_STATES.join(', ')}` });
+
+const listOptionsSchema = z.strictObject({
+  // One state or several, as a list without repeats.
+  state: z
+    .preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(stateSchema).min(1))
+    .transform((states) => [...new Set(states)])
+    .optional(),
+  tag: tagSchema.optional(),
+  limit: z.number().int().min(1).max(1000).default(50),
+});
+
+/** `backstop.jobs`: look at, list, wait for, cancel and retry dispatched fallback and feature jobs. */
 export class JobsApi {
   constructor(private readonly queues: JobQueues) {}
 
@@ -36,6 +65,54 @@ export class JobsApi {
       );
     }
     return viewOf(job, 'cancelled');
+  }
+
+  /**
+   * Jobs by state, newest first: `list({ state: 'failed', tag: 'payment-fallback', limit: 20 })`.
+   * A tag filter reads pages of the newest jobs until it has `limit` matches, at most
+   * LIST_SCAN_LIMIT jobs per state.
+   */
+  async list(options: ListJobsOptions = {}): Promise<JobView[]> {
+    const {
+      state: states,
+      tag,
+      limit,
+    } = parseOrThrow(listOptionsSchema, options, 'invalid jobs.list options');
+    const queue = await this.queues.jobQueue();
+    const found: JobView[] = [];
+    for (const state of states ?? JOB_STATES) {
+      let matched = 0;
+      for (let start = 0; matched < limit && start < LIST_SCAN_LIMIT; start += LIST_PAGE) {
+        const page = await queue.getJobs([state], start, start + LIST_PAGE - 1, false);
+        for (const job of page) {
+          if (!job || (tag !== undefined && job.data.tag !== tag) || matched >= limit) continue;
+          found.push(viewOf(job, state));
+          matched++;
+        }
+        if (page.length < LIST_PAGE) break;
+      }
+    }
+    return found.sort((a, b) => b.dispatchedAt.localeCompare(a.dispatchedAt)).slice(0, limit);
+  }
+
+  /**
+   * Runs a failed job again: the chain starts over from its first provider with the same
+   * idempotency keys (a provider that did act answers from its record instead of acting twice);
+   * a feature continues at the step that failed. Only failed jobs: anything else is a conflict.
+   */
+  async retry(id: string): Promise<JobView> {
+    const queue = await this.queues.jobQueue();
+    const job = await this.find(queue, id);
+    const state = await job.getState();
+    if (state !== 'failed') {
+      throw new ConflictError(
+        `job '${id}' is ${state}; only a failed job can be retried${state === 'completed' ? ' (dispatch a new one to run it again)' : ''}`,
+      );
+    }
+    const { failure: _failure, progress, ...data } = job.data;
+    await job.updateData(progress ? { ...data, progress: { ...progress, startAt: 0 } } : data);
+    await job.retry('failed', { resetAttemptsMade: true });
+    return this.get(id);
   }
 
   /** Resolves with the job once it completed or failed; rejects with BACKSTOP_WAIT_TIMEOUT after `timeout` ms. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Defaults } from './defaults.js';
 import { tagSchema } from './definition/common-schema.js';
 import type { SessionRef } from './session.js';
+import { sessionRefSchema } from './session-ref.js';
 import { parseOrThrow } from './zod-issues.js';
 
 /** What every run form names (run, dispatch): which chain, where, with what. */
@@ -35,11 +36,7 @@ export const runTargetShape = {
   product: tagSchema.optional(),
   tag: tagSchema,
   input: z.record(z.string(), z.unknown()).optional(),
-  session: z
-    .union([z.strictObject({ tag: tagSchema, token: z.string().min(1) }), z.strictObject({})], {
-      error: 'expected { tag, token } (or {} for none)',
-    })
-    .optional(),
+  session: sessionRefSchema.optional(),
   cache: z.union([tagSchema, z.literal('')]).optional(),
   idempotencyKey: keySchema.optional(),
 };

@@ -8,6 +8,10 @@ import { findRedisServer, isExecutable, REDIS_SERVER_MISSING } from './find-redi
 export interface EmbeddedRedisOptions {
   /** Data directory (AOF files). Each server gets its own folder below it, named by port. */
   dataDir?: string;
+  /** The server's own folder, used as is (instead of a folder per port below `dataDir`). */
+  dir?: string;
+  /** Try this port first (a restarted server keeps the URL other terminals were given). */
+  port?: number;
   /** AOF persistence; on by default, tests turn it off. */
   appendOnly?: boolean;
   /** Redis timer frequency. 100 makes BullMQ's delayed jobs land within a few ms instead of ~100. */
@@ -20,6 +24,8 @@ export interface EmbeddedRedis {
   url: string;
   port: number;
   dataDir: string;
+  /** The redis-server's process id. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -29,7 +35,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
   if (!binary || !isExecutable(binary))
     throw new BackstopError(ErrorCodes.REDIS_UNAVAILABLE, REDIS_SERVER_MISSING);
   for (let tries = 0; ; tries++) {
-    const port = await freePort();
+    const port = tries === 0 && options.port ? options.port : await freePort();
     try {
       return await launch(binary, port, options);
     } catch (error) {
@@ -40,7 +46,9 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
 }
 
 async function launch(binary: string, port: number, options: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
-  const dataDir = resolve(options.dataDir ?? '.data', 'redis', String(port));
+  const dataDir = options.dir
+    ? resolve(options.dir)
+    : resolve(options.dataDir ?? '.data', 'redis', String(port));
   mkdirSync(dataDir, { recursive: true });
   const args = [
     '--bind',
@@ -77,6 +85,7 @@ async function launch(binary: string, port: number, options: EmbeddedRedisOption
     url: `redis://127.0.0.1:${port}`,
     port,
     dataDir,
+    pid: child.pid!,
     stop() {
       stopped ??= stopChild(child).finally(() => process.removeListener('exit', killOnExit));
       return stopped;

@@ -26,6 +26,12 @@ const HMAC = new Set<string>(['HS256', 'HS384', 'HS512']);
 /** HS256 with a short secret can be brute-forced offline from any one token (RFC 7518 §3.2). */
 export const MIN_SECRET_BYTES = 32;
 
+const KEY_SOURCES = {
+  secret: `a shared secret of at least ${MIN_SECRET_BYTES} bytes`,
+  publicKey: 'a PEM (SPKI) public key or a JWK object',
+  jwksUrl: "the URL of the issuer's JWKS",
+} as const;
+
 const stringOrList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
 /**
@@ -69,6 +75,19 @@ export const sessionDefinitionSchema = z
   })
   .superRefine((d, ctx) => {
     const sources = (['secret', 'publicKey', 'jwksUrl'] as const).filter((k) => d[k] !== undefined);
+    // `secret: process.env.X` with X unset arrives as a key whose value is undefined: say so,
+    // rather than ask for one of three fields when the caller did pass one.
+    const unset = (['secret', 'publicKey', 'jwksUrl'] as const).filter((k) => k in d && d[k] === undefined);
+    if (sources.length === 0 && unset.length > 0) {
+      for (const key of unset) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `is undefined: the value passed (an environment variable that is not set?) is missing; expected ${KEY_SOURCES[key]}`,
+        });
+      }
+      return;
+    }
     if (sources.length !== 1) {
       ctx.addIssue({
         code: 'custom',

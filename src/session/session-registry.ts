@@ -34,7 +34,10 @@ export class SessionRegistry {
     private readonly storedKey: () => Promise<{ redis: Redis; key: string }>,
     /** JWKS URLs are checked and fetched like any outbound call (no metadata service as an issuer). */
     private readonly outbound?: { policy: OutboundPolicy; fetch: OutboundFetch },
-  ) {}
+  ) {
+    // A malformed key fails the process at start, naming the variable, not its first session job.
+    if (configuredKey) this.seal = Promise.resolve(new TokenSeal(parseSealKey(configuredKey)));
+  }
 
   async define(definition: SessionDefinition): Promise<SessionDescription> {
     const parsed = parseOrThrow(sessionDefinitionSchema, definition, 'invalid session definition');
@@ -81,11 +84,17 @@ export class SessionRegistry {
       throw ValidationError.field('claims', 'expected an object of claims');
     const lifetimeMs = parseDuration(params.expiresIn ?? '1h', 'expiresIn');
     const now = Math.floor(this.clock.now() / 1000);
-    return new SignJWT(claims)
+    const jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: verifier.algorithms[0]!, typ: 'JWT' })
       .setIssuedAt(now)
-      .setExpirationTime(now + Math.max(1, Math.round(lifetimeMs / 1000)))
-      .sign(new TextEncoder().encode(secret));
+      .setExpirationTime(now + Math.max(1, Math.round(lifetimeMs / 1000)));
+    // A token this type would refuse is no use: fill the issuer and audience it checks, unless the
+    // caller's claims name their own (the first issuer of a list; every audience of one).
+    const { issuer, audience } = verifier.definition;
+    if (issuer !== undefined && claims.iss === undefined)
+      jwt.setIssuer(Array.isArray(issuer) ? issuer[0]! : issuer);
+    if (audience !== undefined && claims.aud === undefined) jwt.setAudience(audience);
+    return jwt.sign(new TextEncoder().encode(secret));
   }
 
   /** Verifies a token (at dispatch) and seals it for job data, bound to the job's identity. */

@@ -4,7 +4,7 @@ import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../core/definition
 import { BackstopError, ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { blockingClient, connectStoreClient } from '../redis/connection.js';
-import { type EmbeddedRedis, startEmbeddedRedis } from '../redis/embedded-redis.js';
+import { type ProjectRedis, useProjectRedis } from '../redis/project-redis.js';
 import { AppStore } from './app-store.js';
 import { FallbackStore } from './fallback-store.js';
 import { FeatureStore } from './feature-store.js';
@@ -28,13 +28,13 @@ export interface Stores {
 type Hook = { connect: (stores: Stores) => Promise<void>; close: () => Promise<void> };
 
 /**
- * Connects to Redis on first use: the given client or URL, `REDIS_URL`, or else a private
- * `redis-server` started for this process and stopped by `close()`. Runs of code-first chains
+ * Connects to Redis on first use: the given client or URL, `REDIS_URL`, or else the project's
+ * embedded `redis-server` (src/redis/project-redis.ts). Runs of code-first chains
  * with in-process targets never touch Redis, so they never pay for it.
  */
 export class RedisStores {
   private stores: Promise<Stores> | undefined;
-  private embedded: EmbeddedRedis | undefined;
+  private embedded: ProjectRedis | undefined;
   private ownsClient = false;
   private closed = false;
   private ready = false;
@@ -87,14 +87,15 @@ export class RedisStores {
     if (this.redis && typeof this.redis !== 'string') return { client: this.redis, source: this.redis };
     let url = this.redis ?? this.config.REDIS_URL;
     if (!url) {
-      this.embedded = await startEmbeddedRedis({
+      // The project's one embedded server: started here, or found where another process started it.
+      this.embedded = await useProjectRedis({
         dataDir: this.config.BACKSTOP_DATA_DIR,
         hz: this.config.BACKSTOP_REDIS_HZ,
       });
       url = this.embedded.url;
       this.logger.info(
-        { url, dataDir: this.embedded.dataDir },
-        'started embedded redis-server (REDIS_URL is not set)',
+        { url, dataDir: this.embedded.dataDir, started: this.embedded.owned },
+        'using the embedded redis-server (REDIS_URL is not set)',
       );
     }
     const client = await connectStoreClient(url);

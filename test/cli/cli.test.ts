@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JOB_QUEUE } from '../../src/queue/job-data.js';
 import { ProviderSimulator } from '../helpers/provider-simulator.js';
 import { until } from '../helpers/until.js';
 import { api, type CliProcess, listening, runCli, spawnCli } from './cli-process.js';
@@ -33,7 +35,7 @@ describe('backstop dev', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await dev?.kill();
+    await dev?.stop(); // SIGTERM: dev stops the redis-server it started (SIGKILL would orphan it)
     await sim?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -92,18 +94,27 @@ describe('backstop dev', () => {
       result: { chargeId: 'ch_1', provider: 'acme' },
     });
 
-    // A delayed one, followed from the CLI: it prints each state it passes through.
+    // A delayed one, followed from the CLI: it prints each state it passes through. Delayed for an
+    // hour, then promoted once the CLI has seen it waiting: however slowly the CLI starts.
     const later = await api(base, KEY, 'POST', '/v1/fallbacks/payments/dispatch?product=cli', {
       env: 'prd',
       input: { amount: 700 },
-      // Long enough for the CLI (a tsx process) to start while the job still waits, on a busy machine too.
-      schedule: { delay: '8s' },
+      schedule: { delay: '1h' },
     });
     expect(later.body.state).toBe('delayed');
-    const waited = await runCli(['jobs', String(later.body.id), '--wait', '--timeout', '20s'], {
+    const follower = spawnCli(['jobs', String(later.body.id), '--wait', '--timeout', '90s'], {
       REDIS_URL: redisUrl,
       BACKSTOP_PREFIX: '{cli-dev}',
     });
+    await follower.waitFor(new RegExp(`job ${later.body.id}  delayed, due `), 60_000);
+    const queue = new Queue(JOB_QUEUE, { connection: { url: redisUrl }, prefix: '{cli-dev}' });
+    try {
+      await (await queue.getJob(String(later.body.id)))!.promote();
+    } finally {
+      await queue.close();
+    }
+    const code = await follower.exited;
+    const waited = { code, stdout: follower.stdout(), stderr: follower.stderr() };
     expect(waited.stderr).not.toContain('error');
     expect(waited.code).toBe(0);
     expect(waited.stdout).toMatch(new RegExp(`job ${later.body.id}  delayed, due `));
@@ -111,7 +122,7 @@ describe('backstop dev', () => {
     expect(waited.stdout).toContain(`Job ${later.body.id}: completed`);
     expect(waited.stdout).toContain('"chargeId":"ch_1"');
     expect(sim.calls.map((c) => (c.body as { amount: number }).amount)).toEqual([2500, 700]);
-  }, 60_000);
+  }, 180_000);
 
   it('`backstop dispatch` queues through Redis and names the field of bad input, exiting non-zero', async () => {
     const env = { REDIS_URL: redisUrl, BACKSTOP_PREFIX: '{cli-dev}' };
@@ -194,7 +205,7 @@ describe('backstop dev --demo', () => {
   let dev: CliProcess | undefined;
 
   afterAll(async () => {
-    await dev?.kill();
+    await dev?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildProgram } from '../../src/cli/program.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { apiKeysFromEnv } from '../../src/http/index.js';
+import { Backstop, loadConfig } from '../../src/index.js';
 import { ROOT } from './cli-process.js';
 
 /** No Docker engine here: the files' structure is checked instead, against the CLI that exists. */
@@ -23,9 +27,13 @@ interface Service {
   restart?: string;
   stop_grace_period?: string;
   ports?: string[];
+  env_file?: (string | { path: string; required?: boolean })[];
+  volumes?: string[];
 }
 
-const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+// `merge`: the services share an `x-backstop` anchor through `<<:`, as docker compose reads it.
+const compose = parse(composeText, { merge: true }) as {
   services: Record<string, Service>;
 };
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
@@ -149,3 +157,95 @@ describe('Dockerfile', () => {
     for (const entry of ['node_modules', '.data', '.git', 'dist', '.env']) expect(ignored).toContain(entry);
   });
 });
+
+/**
+ * docker compose's interpolation, as its specification defines the forms this file uses:
+ * `${X:-default}` (unset or empty: the default) and `${X:?message}` (unset or empty: refuse to
+ * start, printing "required variable X is missing a value: message").
+ */
+function interpolate(text: string, env: Record<string, string | undefined>): string {
+  return text.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_all, name: string, op?: string, arg?: string) => {
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    if (op === '?') throw new Error(`required variable ${name} is missing a value: ${arg}`);
+    return op === '-' ? (arg ?? '') : '';
+  });
+}
+
+/** `.env.example` as docker compose reads an env file: NAME=value lines; `#` lines are comments. */
+function envFile(text: string): Record<string, string> {
+  const entries = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const);
+  return Object.fromEntries(entries);
+}
+
+describe('.env.example and the variables compose needs', () => {
+  const exampleText = readFileSync(join(ROOT, '.env.example'), 'utf8');
+  const example = envFile(exampleText);
+  const interpolated = [...composeText.matchAll(/\$\{(\w+)/g)].map((m) => m[1]!);
+  const required = [...composeText.matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]!);
+
+  it('documents every variable the compose file reads, and sets the required ones', () => {
+    for (const name of new Set(interpolated))
+      expect(exampleText, name).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+    expect([...new Set(required)].sort()).toEqual(['BACKSTOP_API_KEYS', 'BACKSTOP_SESSION_KEY']);
+    for (const name of required) expect(example[name], name).toBeTruthy();
+  });
+
+  it('refuses to start when a required variable is missing, naming it and where to set it', () => {
+    expect(() => interpolate(composeText, example)).not.toThrow();
+    for (const name of ['BACKSTOP_SESSION_KEY', 'BACKSTOP_API_KEYS']) {
+      for (const value of [undefined, '']) {
+        expect(() => interpolate(composeText, { ...example, [name]: value })).toThrow(
+          new RegExp(
+            `^required variable ${name} is missing a value: set ${name} in \\.env.*\\(see \\.env\\.example\\)`,
+          ),
+        );
+      }
+    }
+  });
+
+  it('gives every Backstop service .env (provider secrets) and the read-only definitions mount', () => {
+    for (const name of BACKSTOP_SERVICES) {
+      const service = services()[name]!;
+      expect(service.env_file).toEqual([{ path: '.env', required: true }]);
+      expect(service.volumes).toEqual([
+        `${'$'}{BACKSTOP_DEFINITIONS_DIR:-./definitions}:/app/definitions:ro`,
+      ]);
+      expect(service.environment?.BACKSTOP_DEFINITIONS).toBe(`${'$'}{BACKSTOP_DEFINITIONS:-}`);
+    }
+    expect(exampleText).toMatch(/^# BACKSTOP_DEFINITIONS=\/app\/definitions\/index\.mjs$/m);
+  });
+
+  it('gives the session key to the API and the job worker, and the API keys to the API only', () => {
+    const env = (name: string) => services()[name]!.environment ?? {};
+    expect(env('api').BACKSTOP_SESSION_KEY).toMatch(/^\$\{BACKSTOP_SESSION_KEY:\?/);
+    expect(env('worker').BACKSTOP_SESSION_KEY).toBe(env('api').BACKSTOP_SESSION_KEY);
+    expect(env('api').BACKSTOP_API_KEYS).toMatch(/^\$\{BACKSTOP_API_KEYS:\?/);
+    // env_file would hand .env's API keys to the workers too: blanked there (empty counts as unset).
+    expect(env('worker').BACKSTOP_API_KEYS).toBe('');
+    expect(env('healthchecks').BACKSTOP_API_KEYS).toBe('');
+    expect(env('healthchecks').BACKSTOP_SESSION_KEY).toBe('');
+  });
+
+  it('an unedited copy of .env.example stops the processes at start, naming the session key', () => {
+    expect(apiKeysFromEnv(example.BACKSTOP_API_KEYS)).toEqual([
+      { name: 'ops', key: 'replace-with-a-long-random-key', scope: 'write' },
+    ]);
+    expect(() => new Backstop({ processEnv: example, logger: silentLogger })).toThrow(
+      /env\.BACKSTOP_SESSION_KEY: expected 32 bytes as 64 hex digits or base64/,
+    );
+    const ready = { ...example, BACKSTOP_SESSION_KEY: randomBytes(32).toString('hex') };
+    expect(() => new Backstop({ processEnv: ready, logger: silentLogger })).not.toThrow();
+    expect(loadConfig({ ...ready, BACKSTOP_DEFINITIONS: '', BACKSTOP_API_KEYS: '' })).not.toHaveProperty(
+      'BACKSTOP_DEFINITIONS',
+    );
+  });
+});
+
+function services(): Record<string, Service> {
+  return compose.services;
+}

@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderSimulator } from '../helpers/provider-simulator.js';
 import { redisUrl } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
-import { api, type CliProcess, ROOT, runCli, spawnCli } from './cli-process.js';
+import { api, type CliProcess, listening, ROOT, runCli, spawnCli } from './cli-process.js';
 
 const run = promisify(execFile);
 const KEY = 'processes-test-key-81c4';
@@ -24,8 +27,8 @@ async function healthcheck(url: string): Promise<number> {
 }
 
 /** The pino line a process logs once it is up, parsed. */
-async function readyLine(cli: CliProcess, msg: string): Promise<Record<string, unknown>> {
-  const match = await cli.waitFor(new RegExp(`^\\{.*"msg":"${msg}".*\\}$`, 'm'));
+async function readyLine(cli: CliProcess, msg: string, ms = 90_000): Promise<Record<string, unknown>> {
+  const match = await cli.waitFor(new RegExp(`^\\{.*"msg":"${msg}".*\\}$`, 'm'), ms);
   return JSON.parse(match[0]) as Record<string, unknown>;
 }
 
@@ -55,7 +58,7 @@ describe('backstop api and backstop worker, as docker-compose runs them', () => 
     workerHealth = String((await readyLine(worker, 'liveness endpoint')).url);
     await readyLine(worker, 'worker ready');
     expect(await readyLine(probes, 'worker ready')).toMatchObject({ fallbacks: false, healthchecks: true });
-  }, 60_000);
+  }, 240_000);
 
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.kill()));
@@ -121,13 +124,40 @@ describe('misconfiguration', () => {
     expect(result.stderr).toMatch(/BACKSTOP_VALIDATION.*\n\s+BACKSTOP_API_KEYS: not set/);
   }, 30_000);
 
-  it('`backstop worker` without REDIS_URL exits 1 saying what to set', async () => {
-    const result = await runCli(['worker']);
+  it("`backstop worker` without REDIS_URL uses the project's embedded Redis, says so, and stops it", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'backstop-worker-'));
+    const worker = spawnCli(['worker'], { BACKSTOP_DATA_DIR: dataDir });
+    try {
+      const warning = await readyLine(
+        worker,
+        'REDIS_URL is not set: using the embedded redis-server',
+        90_000,
+      );
+      expect(String(warning.redis)).toContain(`started by this process, data in ${join(dataDir, 'redis')}`);
+      await readyLine(worker, 'worker ready', 90_000);
+      const { port } = JSON.parse(readFileSync(join(dataDir, 'redis', 'server.json'), 'utf8')) as {
+        port: number;
+      };
+      expect(await listening(port)).toBe(true);
+      expect(await worker.stop()).toBe(0);
+      expect(await listening(port)).toBe(false);
+    } finally {
+      await worker.kill();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('`backstop worker` with a malformed BACKSTOP_SESSION_KEY exits 1 at start, naming it', async () => {
+    const result = await runCli(
+      ['worker'],
+      { REDIS_URL: redisUrl(), BACKSTOP_SESSION_KEY: 'replace-me' },
+      60_000,
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /^\s+env\.REDIS_URL: `backstop worker` works on the Redis your workers use/m,
+      /^\s+env\.BACKSTOP_SESSION_KEY: expected 32 bytes as 64 hex digits or base64 \(e\.g\. `openssl rand -hex 32`\)$/m,
     );
-  }, 30_000);
+  }, 90_000);
 
   it('refuses --healthchecks-only with --no-healthchecks', async () => {
     const result = await runCli(['worker', '--healthchecks-only', '--no-healthchecks'], {

@@ -3,7 +3,7 @@ import { loadConfig } from '../../config.js';
 import { apiKeysFromEnv } from '../../http/api-keys.js';
 import { createLogger } from '../../logger.js';
 import { loadDefinitions } from '../../worker-process.js';
-import { requireRedisUrl } from '../client.js';
+import { commandRedis } from '../client.js';
 import type { Io } from '../io.js';
 import { formatError } from '../output.js';
 import { serviceUrls, startServing } from '../serve.js';
@@ -18,7 +18,8 @@ export interface ApiCommandOptions {
 }
 
 /**
- * `backstop api`: the HTTP API and dashboard on the Redis in REDIS_URL, keys from
+ * `backstop api`: the HTTP API and dashboard on the Redis in REDIS_URL (else the project's
+ * embedded one), keys from
  * BACKSTOP_API_KEYS (required: an API nobody may call is a misconfiguration). It runs no worker:
  * jobs it dispatches wait for `backstop worker` processes. Pino JSON logs on stdout.
  */
@@ -27,10 +28,14 @@ export async function runApi(options: ApiCommandOptions, io: Io): Promise<void> 
   exitOnSignals(cleanup, io);
   try {
     const config = loadConfig(io.env);
-    const redisUrl = requireRedisUrl(config, 'api');
     const keys = apiKeysFromEnv(config.BACKSTOP_API_KEYS);
     const logger = createLogger(config.LOG_LEVEL, { role: 'api' });
-    const backstop = new Backstop({ redis: redisUrl, logger });
+    const redis = await commandRedis(config);
+    cleanup.add('redis', () => redis.release());
+    const redisUrl = redis.url;
+    if (!config.REDIS_URL)
+      logger.warn({ redis: redis.note }, 'REDIS_URL is not set: using the embedded redis-server');
+    const backstop = new Backstop({ redis: redisUrl, logger, processEnv: io.env });
     cleanup.add('backstop', () => backstop.close());
     await loadDefinitions(backstop, config.BACKSTOP_DEFINITIONS);
     const { host, port, rateLimit } = options;

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Backstop } from '../../backstop.js';
 import { loadConfig } from '../../config.js';
 import { apiKeysFromEnv } from '../../http/api-keys.js';
-import { startEmbeddedRedis } from '../../redis/embedded-redis.js';
+import { redact } from '../../redis/connection.js';
 import { loadDefinitions } from '../../worker-process.js';
+import { commandRedis } from '../client.js';
 import type { Io } from '../io.js';
 import { stderrLogger } from '../logger.js';
 import { formatError } from '../output.js';
@@ -20,8 +21,9 @@ export interface DevOptions {
 }
 
 /**
- * `backstop dev`: everything in one process tree: Redis (REDIS_URL, else an embedded
- * redis-server), the API with the dashboard, and a worker running fallback jobs and healthchecks.
+ * `backstop dev`: everything in one process tree: Redis (REDIS_URL, else the project's embedded
+ * redis-server, found or started, kept in BACKSTOP_DATA_DIR across restarts), the API with the
+ * dashboard, and a worker running fallback jobs and healthchecks.
  * Prints the URLs and, when BACKSTOP_API_KEYS is unset, a generated write key. Logs go to stderr.
  */
 export async function runDev(options: DevOptions, io: Io): Promise<void> {
@@ -32,19 +34,16 @@ export async function runDev(options: DevOptions, io: Io): Promise<void> {
     // Warnings only unless LOG_LEVEL asks for more: info lines (every probe) would drown the output.
     const logger = stderrLogger(io.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn');
     const { keys, generated } = devKeys(config.BACKSTOP_API_KEYS);
-    // Started here rather than by the Backstop, so its URL can be printed and given to the dashboard.
-    let redisUrl = config.REDIS_URL;
-    let redisNote = 'from REDIS_URL';
+    // Found or started here rather than by the Backstop, so its URL can be printed and given to the
+    // dashboard. dev adopts a server whose starter is gone, so that something stops it.
+    const redis = await commandRedis(config, { adoptOrphan: true });
+    cleanup.add('redis-server', () => redis.release());
+    const redisUrl = redis.url;
+    const redisNote = redis.note;
     let needsRedis = (_name: string, step: () => Promise<void>) => step;
-    if (!redisUrl) {
-      const embedded = await startEmbeddedRedis({
-        dataDir: config.BACKSTOP_DATA_DIR,
-        hz: config.BACKSTOP_REDIS_HZ,
-      });
-      cleanup.add('redis-server', () => embedded.stop());
-      redisUrl = embedded.url;
-      redisNote = `embedded redis-server, data in ${embedded.dataDir}`;
-      needsRedis = (name, step) => unlessGone(embedded.port, name, step, io);
+    if (redis.started && redis.port !== undefined) {
+      const port = redis.port;
+      needsRedis = (name, step) => unlessGone(port, name, step, io);
     }
     const demo = options.demo ? await import('../../../scripts/dev-demo.js') : undefined;
     const providers = await demo?.startDemoProviders();
@@ -52,6 +51,7 @@ export async function runDev(options: DevOptions, io: Io): Promise<void> {
     const backstop = new Backstop({
       redis: redisUrl,
       logger,
+      processEnv: io.env,
       product: config.BACKSTOP_PRODUCT ?? demo?.DEMO_PRODUCT,
       env: config.BACKSTOP_ENV ?? demo?.DEMO_ENV,
     });
@@ -114,14 +114,16 @@ function banner(base: string, redisUrl: string, redisNote: string, generatedKey:
     `  Queues     ${urls.queues}`,
     `  Health     ${urls.health}`,
     `  OpenAPI    ${urls.openapi}`,
-    `  Redis      ${redisUrl}  (${redisNote})`,
+    `  Redis      ${redact(redisUrl)}  (${redisNote})`,
     generatedKey
       ? `  API key    ${generatedKey}  (generated for this run; set BACKSTOP_API_KEYS=name:key:write to choose one)`
       : '  API keys   from BACKSTOP_API_KEYS',
     '',
     'The dashboard asks for a login: any user name, the API key as password. From a shell:',
     `  curl -H 'authorization: Bearer ${key}' ${urls.api}/v1/fallbacks`,
-    `  REDIS_URL=${redisUrl} npx backstop status`,
+    redisNote.startsWith('embedded')
+      ? '  npx backstop status          (other terminals of this project find this Redis on their own)'
+      : '  npx backstop status          (with the same REDIS_URL)',
     'Ctrl+C stops everything (twice: at once).',
     '',
   ].join('\n');

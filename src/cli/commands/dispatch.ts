@@ -26,7 +26,7 @@ export interface DispatchOptions {
 
 /** `backstop dispatch <tag>`: validates everything (tag, input, schedule) and queues one job or a schedule. */
 export function runDispatch(tag: string, options: DispatchOptions, io: Io): Promise<number> {
-  return withBackstop(io, 'dispatch', async (backstop) => {
+  return withBackstop(io, async (backstop) => {
     const params: DispatchParams = { tag, input: parseInput(options.input) };
     if (options.product) params.product = options.product;
     if (options.env) params.env = options.env;

@@ -1,9 +1,14 @@
-import type { Backstop } from '../../backstop.js';
-import { BackstopError, ErrorCodes } from '../../core/errors.js';
-import type { JobView } from '../../queue/job-view.js';
+import {
+  type Backstop,
+  BackstopError,
+  ErrorCodes,
+  JOB_STATES,
+  type JobState,
+  type JobView,
+} from '../../index.js';
 import { withBackstop } from '../client.js';
 import type { Io } from '../io.js';
-import { clockTime, formatJob } from '../output.js';
+import { clockTime, formatJob, table } from '../output.js';
 import { durationMs } from '../parse.js';
 
 export interface JobsOptions {
@@ -13,17 +18,76 @@ export interface JobsOptions {
   json?: boolean;
 }
 
+export interface JobsListOptions {
+  /** Comma-separated states. */
+  state?: string;
+  tag?: string;
+  limit?: number;
+  json?: boolean;
+}
+
 const FINISHED = new Set(['completed', 'failed']);
 const POLL_MS = 200;
 
 /** `backstop jobs <id>`: the job's state, result or error and attempts; `--wait` follows it to the end. */
 export function runJobs(id: string, options: JobsOptions, io: Io): Promise<number> {
-  return withBackstop(io, 'jobs', async (backstop) => {
+  return withBackstop(io, async (backstop) => {
     if (options.wait) return waitForJob(backstop, id, options, io);
     const view = await backstop.jobs.get(id);
     io.out(options.json ? JSON.stringify(view) : formatJob(view));
     return 0;
   });
+}
+
+/** `backstop jobs list [--state failed,delayed] [--tag t] [--limit n]`: newest first. */
+export function runJobsList(options: JobsListOptions, io: Io): Promise<number> {
+  return withBackstop(io, async (backstop) => {
+    const list: { state?: JobState[]; tag?: string; limit?: number } = {};
+    if (options.state !== undefined) list.state = options.state.split(',').map((s) => s.trim()) as JobState[];
+    if (options.tag !== undefined) list.tag = options.tag;
+    if (options.limit !== undefined) list.limit = options.limit;
+    const jobs = await backstop.jobs.list(list);
+    if (options.json) {
+      io.out(JSON.stringify(jobs));
+      return 0;
+    }
+    if (jobs.length === 0) {
+      io.out(
+        `no jobs${options.state ? ` in state ${options.state}` : ''}${options.tag ? ` of ${options.tag}` : ''}`,
+      );
+      return 0;
+    }
+    const rows = jobs.map((j) => [j.id, j.state, j.tag, j.product, j.env, j.runAt, outcomeOf(j)]);
+    io.out(table(['id', 'state', 'tag', 'product', 'env', 'due', 'outcome'], rows));
+    return 0;
+  });
+}
+
+/** `backstop jobs cancel <id>`: removes a job that has not started. */
+export function runJobsCancel(id: string, options: { json?: boolean }, io: Io): Promise<number> {
+  return withBackstop(io, async (backstop) => {
+    const view = await backstop.jobs.cancel(id);
+    io.out(options.json ? JSON.stringify(view) : `Cancelled job ${id} (${view.tag}, due ${view.runAt})`);
+    return 0;
+  });
+}
+
+/** `backstop jobs retry <id>`: runs a failed job again. */
+export function runJobsRetry(id: string, options: { json?: boolean }, io: Io): Promise<number> {
+  return withBackstop(io, async (backstop) => {
+    const view = await backstop.jobs.retry(id);
+    io.out(options.json ? JSON.stringify(view) : `Retrying job ${id} (${view.tag}): ${view.state}`);
+    return 0;
+  });
+}
+
+/** The states `--state` takes, for its help. */
+export const STATE_HELP = JOB_STATES.join(', ');
+
+function outcomeOf(view: JobView): string {
+  if (view.state === 'completed') return view.provider ? `by ${view.provider}` : 'done';
+  if (view.state === 'failed') return view.error ? `${view.error.code}: ${view.error.message}` : 'failed';
+  return view.attempts.length > 0 ? `${view.attempts.length} attempt(s)` : '';
 }
 
 /**

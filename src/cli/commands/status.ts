@@ -1,8 +1,7 @@
-import type { Backstop } from '../../backstop.js';
-import type { FallbackDescription } from '../../definitions/describe-fallback.js';
 import { withBackstop } from '../client.js';
 import type { Io } from '../io.js';
 import { indent, table } from '../output.js';
+import { providerRows, providerTable } from '../provider-rows.js';
 import { COUNTED_STATES, readQueueCounts } from '../queue-counts.js';
 
 export interface StatusOptions {
@@ -11,23 +10,10 @@ export interface StatusOptions {
   json?: boolean;
 }
 
-export interface ProviderRow {
-  product: string;
-  fallback: string;
-  order: number;
-  provider: string;
-  healthcheck: string | null;
-  env: string | null;
-  provider_status: string;
-  last_checked: string | null;
-  last_latency_ms: number | null;
-  circuit: string | null;
-}
-
 /** `backstop status`: queue counts, recurring schedules and every provider's health, as tables. */
 export function runStatus(options: StatusOptions, io: Io): Promise<number> {
-  return withBackstop(io, 'status', async (backstop, config) => {
-    const queues = await readQueueCounts(config.REDIS_URL!, config.BACKSTOP_PREFIX);
+  return withBackstop(io, async (backstop, config, redis) => {
+    const queues = await readQueueCounts(redis.url, config.BACKSTOP_PREFIX);
     const schedules = await backstop.schedules.list();
     const providers = await providerRows(backstop, options);
     if (options.json) {
@@ -45,98 +31,8 @@ export function runStatus(options: StatusOptions, io: Io): Promise<number> {
       ]);
       io.out(`\nSchedules\n${indent(table(['id', 'fallback', 'when', 'next'], rows))}`);
     }
-    const header = ['product', 'fallback', '#', 'provider', 'healthcheck', 'env', 'status', 'last checked'];
-    const rows = providers.map((p) => [
-      p.product,
-      p.fallback,
-      String(p.order),
-      p.provider,
-      p.healthcheck ?? '-',
-      p.env ?? '-',
-      p.provider_status,
-      p.last_checked ?? 'never',
-    ]);
-    const more = ['latency', 'circuit'];
-    const extra = providers.map((p) => [
-      p.last_latency_ms === null ? '-' : `${p.last_latency_ms} ms`,
-      p.circuit ?? '-',
-    ]);
-    const body = rows.length
-      ? table(
-          [...header, ...more],
-          rows.map((r, i) => [...r, ...(extra[i] ?? [])]),
-        )
-      : 'no fallbacks defined';
+    const body = providerTable(providers);
     io.out(`\nProviders\n${indent(body)}`);
     return 0;
   });
-}
-
-/**
- * One row per provider of each fallback and env: the env given, else every env its healthcheck
- * probes. A provider without a healthcheck has only passive health (its circuit), shown per env
- * when `--env` names one.
- */
-async function providerRows(backstop: Backstop, options: StatusOptions): Promise<ProviderRow[]> {
-  const fallbacks = await backstop.fallback.fetchAll(options.product);
-  const envsOf = await healthcheckEnvs(backstop, fallbacks);
-  const rows: ProviderRow[] = [];
-  for (const fallback of fallbacks) {
-    for (const [index, option] of fallback.options.entries()) {
-      const healthcheck = option.healthcheck ?? null;
-      const base = {
-        product: fallback.product,
-        fallback: fallback.tag,
-        order: index + 1,
-        provider: option.provider,
-      };
-      const envs = options.env
-        ? [options.env]
-        : healthcheck
-          ? (envsOf.get(`${fallback.product}/${healthcheck}`) ?? [])
-          : [];
-      if (envs.length === 0) {
-        rows.push({
-          ...base,
-          healthcheck,
-          env: null,
-          provider_status: option.provider_status,
-          last_checked: null,
-          last_latency_ms: null,
-          circuit: null,
-        });
-      }
-      for (const env of envs) {
-        const s = await backstop.health.status(healthcheck ?? option.provider, env, fallback.product);
-        rows.push({
-          ...base,
-          healthcheck,
-          env,
-          provider_status: s.provider_status,
-          last_checked: s.last_checked,
-          last_latency_ms: s.last_latency_ms,
-          circuit:
-            s.circuit.state === 'closed' ? 'closed' : `${s.circuit.state} (${s.circuit.failures} failures)`,
-        });
-      }
-    }
-  }
-  return rows;
-}
-
-/** `product/healthcheck` → the envs it probes. */
-async function healthcheckEnvs(
-  backstop: Backstop,
-  fallbacks: FallbackDescription[],
-): Promise<Map<string, string[]>> {
-  const envs = new Map<string, string[]>();
-  for (const product of new Set(fallbacks.map((f) => f.product))) {
-    for (const hc of await backstop.health.fetchAll(product)) {
-      envs.set(
-        `${product}/${hc.tag}`,
-        hc.envs.map((e) => e.slug),
-      );
-    }
-  }
-  return envs;
 }

@@ -4,7 +4,7 @@ import { ValidationError } from '../../core/validation-error.js';
 import { createLogger } from '../../logger.js';
 import type { WorkerOptions } from '../../queue/job-worker.js';
 import { loadDefinitions } from '../../worker-process.js';
-import { requireRedisUrl } from '../client.js';
+import { commandRedis } from '../client.js';
 import type { Io } from '../io.js';
 import { startLiveness } from '../liveness.js';
 import { formatError } from '../output.js';
@@ -22,7 +22,7 @@ export interface WorkerCommandOptions {
 
 /**
  * `backstop worker`: runs dispatched fallback jobs and healthcheck probes (or one of the two) on
- * the Redis in REDIS_URL, with code-first definitions from BACKSTOP_DEFINITIONS. Pino JSON logs on
+ * the Redis in REDIS_URL (else the project's embedded one), with code-first definitions from BACKSTOP_DEFINITIONS. Pino JSON logs on
  * stdout. First SIGTERM/SIGINT: graceful (running jobs get BACKSTOP_SHUTDOWN_GRACE_MS); a second: now.
  */
 export async function runWorker(options: WorkerCommandOptions, io: Io): Promise<void> {
@@ -35,7 +35,11 @@ export async function runWorker(options: WorkerCommandOptions, io: Io): Promise<
       throw ValidationError.field('--healthchecks-only', 'cannot be combined with --no-healthchecks');
     }
     const logger = createLogger(config.LOG_LEVEL, { role: 'worker' });
-    const backstop = new Backstop({ redis: requireRedisUrl(config, 'worker'), logger });
+    const redis = await commandRedis(config);
+    cleanup.add('redis', () => redis.release());
+    if (!config.REDIS_URL)
+      logger.warn({ redis: redis.note }, 'REDIS_URL is not set: using the embedded redis-server');
+    const backstop = new Backstop({ redis: redis.url, logger, processEnv: io.env });
     cleanup.add('backstop', () => backstop.close());
     await loadDefinitions(backstop, config.BACKSTOP_DEFINITIONS);
     const worker = await backstop.worker({
