@@ -27,7 +27,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
   const { clock } = deps;
   const provider = run.req.chain.providers[index]!;
   const idempotencyKey = idempotencyKeyFor(req.runKey, provider.name);
-  if (!ignoreHealth && !run.admits(provider)) {
+  if (!ignoreHealth && !run.admits(provider) && !run.panics()) {
     run.record(skipped(provider, idempotencyKey, clock.now(), 'unhealthy'));
     run.report(provider, 'skipped', 0);
     return 'skipped';
@@ -50,6 +50,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
     if (run.signal.aborted) return 'next';
     const attemptStart = clock.now();
     run.calling(provider, attempt, attemptStart);
+    const inFlight = run.startCall(provider);
     const call = await callOnce({
       clock,
       targets: deps.targets,
@@ -66,7 +67,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
 
     if (call.ok) {
       run.record(succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs));
-      run.report(provider, 'success', durationMs);
+      run.report(provider, 'success', durationMs, undefined, inFlight);
       try {
         const result = normalize(provider, call.response, scope);
         return { ok: true, runId: req.runId, provider: provider.name, result, attempts: run.attempts };
@@ -84,7 +85,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
     run.record(failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict));
     run.failed(provider, failure.code);
     // Only failures that say the provider is in trouble count against its health.
-    run.report(provider, verdict === 'retry' ? 'failure' : 'rejected', durationMs);
+    run.report(provider, verdict === 'retry' ? 'failure' : 'rejected', durationMs, failure, inFlight);
     run.logger.debug(
       { runId: req.runId, provider: provider.name, attempt, code: failure.code, verdict },
       'attempt failed',

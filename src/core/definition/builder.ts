@@ -1,5 +1,7 @@
 import type { BackoffSpec } from '../backoff.js';
 import type { InputMapper, OutputMapper, ProviderSpec } from '../chain.js';
+import type { HealthPolicyInput } from '../health/health-policy.js';
+import { type HealthSettings, healthPolicySchema } from '../health/health-policy-schema.js';
 import type { InlineHandler, TargetRef } from '../target-ref.js';
 import type { TemplateScope } from '../template/scope.js';
 import { ValidationError } from '../validation-error.js';
@@ -116,6 +118,11 @@ export class ProviderBuilder {
   }
   backoff(spec: BackoffSpec): this {
     this.spec.backoff = this.check('backoff', backoffSchema, spec);
+    return this;
+  }
+  /** Health settings of this provider, over the chain's `health` (README, "Healthchecks"). */
+  health(settings: HealthSettings): this {
+    this.spec.health = this.check('health', healthPolicySchema, settings) as HealthPolicyInput;
     return this;
   }
 
