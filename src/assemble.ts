@@ -15,6 +15,7 @@ import { type HealthSettings, healthPolicySchema } from './core/health/health-po
 import type { HealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
 import type { EngineDeps } from './core/run-chain.js';
+import { ValidationError } from './core/validation-error.js';
 import { parseOrThrow } from './core/zod-issues.js';
 import { CodeRegistry } from './definitions/code-registry.js';
 import { DefinitionResolver } from './definitions/definition-resolver.js';
@@ -168,9 +169,16 @@ function retentionOf(config: Config): JobRetention {
 
 /**
  * The process's health policy: the defaults, then the circuit shorthand (options, else the
- * environment), then `healthPolicy`. A threshold of 0 (or `circuit: false`) ignores live traffic.
+ * environment), then BACKSTOP_HEALTH_POLICY, then `healthPolicy`. A threshold of 0 (or `circuit: false`) ignores live traffic.
  */
 function healthPolicyOf(options: BackstopOptions, config: Config): HealthPolicy {
+  const raw = config.BACKSTOP_HEALTH_POLICY;
+  const envSettings = parseOrThrow(
+    healthPolicySchema.optional(),
+    raw === undefined ? undefined : jsonOf(raw),
+    'invalid BACKSTOP_HEALTH_POLICY',
+    'env.BACKSTOP_HEALTH_POLICY',
+  );
   const settings = parseOrThrow(
     healthPolicySchema.optional(),
     options.healthPolicy,
@@ -188,5 +196,18 @@ function healthPolicyOf(options: BackstopOptions, config: Config): HealthPolicy 
           ejection: { baseMs: cooldownMs, maxMs: Math.max(cooldownMs, DEFAULT_HEALTH_POLICY.ejection.maxMs) },
         }
       : PASSIVE_OFF;
-  return resolvePolicy(DEFAULT_HEALTH_POLICY, shorthand, settings as HealthSettings | undefined);
+  return resolvePolicy(
+    DEFAULT_HEALTH_POLICY,
+    shorthand,
+    envSettings as HealthSettings | undefined,
+    settings as HealthSettings | undefined,
+  );
+}
+
+function jsonOf(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw ValidationError.field('env.BACKSTOP_HEALTH_POLICY', 'expected JSON, e.g. {"slowStartMs":0}');
+  }
 }

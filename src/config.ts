@@ -20,6 +20,8 @@ const configSchema = z.object({
   // Passive health: consecutive live failures that eject a provider (0: ignore live traffic), and its first ejection time.
   BACKSTOP_CIRCUIT_THRESHOLD: z.coerce.number().int().min(0).default(5),
   BACKSTOP_CIRCUIT_COOLDOWN_MS: count.default(5_000),
+  // The process's health settings as JSON (the `healthPolicy` option's shape), e.g. '{"slowStartMs":0}'.
+  BACKSTOP_HEALTH_POLICY: z.string().min(1).optional(),
   // Worker processes.
   BACKSTOP_DEFINITIONS: z.string().min(1).optional(),
   // Seals session tokens in job data (32 bytes, hex or base64); else a key kept in Redis.

@@ -3,7 +3,7 @@ import type { Defaults } from '../core/defaults.js';
 import type { HealthcheckDefinition, HealthcheckInput } from '../core/health/healthcheck-schema.js';
 import { windowTotals } from '../core/health/outcome-window.js';
 import { type HealthPhase, phaseAt } from '../core/health/phase.js';
-import { INITIAL_STATE } from '../core/health/provider-state.js';
+import { INITIAL_STATE, settled, streakWeight } from '../core/health/provider-state.js';
 import type { ProviderStatus } from '../core/health-view.js';
 import { NotFoundError, ValidationError } from '../core/validation-error.js';
 import type { CodeRegistry } from '../definitions/code-registry.js';
@@ -172,11 +172,13 @@ export class HealthApi {
     const p = this.deps.defaults.requireProduct(product);
     const e = this.deps.defaults.requireEnv(env);
     const { states } = await this.deps.monitor.parts();
-    const state = (await states.read(p, e, tag))?.state ?? INITIAL_STATE;
     const now = this.deps.clock.now();
+    // A pending ejection whose confirmation window is over is in force, written or not.
+    const state = settled((await states.read(p, e, tag))?.state ?? INITIAL_STATE, now);
     const view = phaseAt(state, now);
     const { probe, live } = state;
     const totals = windowTotals(live.window, this.deps.monitor.policy.failureRate.windowMs, now);
+    const streak = Math.round(streakWeight(live) * 100) / 100;
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     const open = view.phase === 'ejected' || view.phase === 'cooling';
     return {
@@ -198,7 +200,7 @@ export class HealthApi {
       ejections: state.ejections,
       traffic_share: Math.round(view.share * 1000) / 1000,
       live: {
-        streak: Math.round(live.streak * 100) / 100,
+        streak,
         window_calls: Math.round(totals.calls * 100) / 100,
         window_failures: Math.round(totals.failures * 100) / 100,
       },
@@ -207,7 +209,7 @@ export class HealthApi {
         : null,
       circuit: {
         state: open ? 'open' : view.phase === 'trial' ? 'half-open' : 'closed',
-        failures: Math.round(live.streak * 100) / 100,
+        failures: streak,
         open_until: open ? iso(view.until) : null,
       },
     };

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../core/clock.js';
 import { type PhaseView, phaseAt } from '../core/health/phase.js';
-import type { ProviderState, VersionedState } from '../core/health/provider-state.js';
+import { ejectionAt, type ProviderState, type VersionedState } from '../core/health/provider-state.js';
 import { ShareGate } from '../core/health/share-gate.js';
 import type { HealthKey } from '../core/health-view.js';
 import type { Logger } from '../core/logger.js';
@@ -83,7 +83,7 @@ export class HealthSnapshot {
         if (entry.ramp?.since !== view.since) entry.ramp = new ShareGate(view.since!);
         return entry.ramp.admit(view.share);
       case 'trial': {
-        const e = entry.current.state.ejection!;
+        const e = ejectionAt(entry.current.state, this.clock.now())!;
         return this.trials.admit(id, key, e.at, e.trialCalls);
       }
       default:
@@ -159,15 +159,20 @@ export class HealthSnapshot {
     entry.phase = view;
     if (view.phase !== 'trial') this.trials.ended(id);
     else if (changed) {
-      const e = entry.current.state.ejection!;
+      const e = ejectionAt(entry.current.state, now)!;
       this.trials.started(id, entry.key, e.at, e.trialCalls);
     }
     if (changed)
       for (const listener of this.listeners) listener(entry.key, view, entry.current.state, before);
     entry.cancelTimer?.();
     entry.cancelTimer = undefined;
-    if (view.until !== null && view.until > now) {
-      entry.cancelTimer = this.clock.setTimer(view.until - now, () => this.review(id, entry.phase));
-    }
+    // The next change time alone brings: the phase's end, or a pending ejection taking effect.
+    const pendingAt = entry.current.state.pending?.ejection.at;
+    const next = Math.min(
+      view.until ?? Number.POSITIVE_INFINITY,
+      pendingAt !== undefined && pendingAt > now ? pendingAt : Number.POSITIVE_INFINITY,
+    );
+    if (Number.isFinite(next))
+      entry.cancelTimer = this.clock.setTimer(next - now, () => this.review(id, entry.phase));
   }
 }

@@ -135,7 +135,7 @@ export class LiveRecorder {
     if (phase === 'ejected') return true;
     if (phase === 'cooling') return false;
     const { live } = current.state;
-    if (live.streak > 0) return true;
+    if (live.streak.length > 0 || current.state.pending) return true;
     const windowMs = this.defaults.failureRate.windowMs;
     return windowTotals(live.window, windowMs, this.clock.now()).failures > 0;
   }

@@ -1,8 +1,11 @@
 import type { HealthKey } from '../core/health-view.js';
 import type { Logger } from '../core/logger.js';
 
-/** A trial call claimed and not used within this long is given back (the budget's key expires too). */
-export const TRIAL_LEASE_MS = 10_000;
+/**
+ * A trial call claimed and not used within this long is dropped, and the budget's key expires with
+ * it, so a process that claimed one and got no more traffic holds a trial up for this long at most.
+ */
+export const TRIAL_LEASE_MS = 2_000;
 /** A process that asked for a provider this recently claims a trial call as soon as a trial starts. */
 const DEMAND_MS = 10_000;
 

@@ -1,9 +1,9 @@
-import { eject, recover } from './ejection.js';
+import { eject, pend, recover } from './ejection.js';
 import type { HealthPolicy } from './health-policy.js';
 import type { LiveSignal } from './live-signal.js';
 import { addToWindow, windowTotals } from './outcome-window.js';
 import { phaseAt } from './phase.js';
-import type { LiveRecord, ProviderState } from './provider-state.js';
+import { type LiveRecord, type ProviderState, settled, streakWeight } from './provider-state.js';
 
 /** A streak this unlikely under the provider's own recent failure share reads as an outage, not bad luck. */
 const STREAK_SURPRISE = 1e-5;
@@ -18,7 +18,8 @@ const STREAK_SURPRISE = 1e-5;
  * - in rotation: 401/403 eject at once, a Retry-After cools down for exactly that long, failures
  *   (weighted by cost) feed the streak and the window, and either may eject.
  */
-export function applyLive(state: ProviderState, signal: LiveSignal, now: number): ProviderState {
+export function applyLive(current: ProviderState, signal: LiveSignal, now: number): ProviderState {
+  const state = settled(current, now);
   const view = phaseAt(state, now);
   const { policy } = signal;
   switch (view.phase) {
@@ -57,6 +58,9 @@ function outOfRotation(state: ProviderState, signal: LiveSignal, now: number): P
   return undefined;
 }
 
+/** Failures of a streak kept (more than any threshold needs: 4 × consecutiveFailures, weights ≥ 1). */
+const STREAK_KEPT = 64;
+
 function count(state: ProviderState, signal: LiveSignal, now: number): ProviderState {
   const ejected = outOfRotation(state, signal, now);
   if (ejected) return ejected;
@@ -64,39 +68,60 @@ function count(state: ProviderState, signal: LiveSignal, now: number): ProviderS
   const live = state.live;
   const windowMs = policy.failureRate.windowMs;
   if (signal.kind === 'success') {
-    const fresh = live.lastFailureAt === null || signal.endedAt >= live.lastFailureAt;
     const next: LiveRecord = {
-      streak: fresh ? 0 : live.streak,
-      lastFailureAt: fresh ? null : live.lastFailureAt,
+      // Failures that ended before this success are no longer consecutive.
+      streak: live.streak.filter(([at]) => at > signal.endedAt),
       lastSuccessAt: Math.max(live.lastSuccessAt ?? 0, signal.endedAt),
       window: addToWindow(live.window, signal.endedAt, signal.count, 0, windowMs, now),
     };
-    return { ...state, live: next };
+    const counted = { ...state, live: next };
+    // A success reported late may cancel an ejection still in its confirmation window.
+    return counted.pending && !verdict(counted, policy, now) ? { ...counted, pending: null } : counted;
   }
   const weight =
     signal.kind === 'failure' ? signal.weight : 1 + (signal.endedAt - signal.startedAt) / policy.costUnitMs;
-  // A failure that ended before a success already known is not part of the streak that follows it.
+  // A failure that ended before a success already known is not part of the streak that follows it
+  // (one that ended in the same millisecond is: within a process, outcomes arrive in order).
   const inStreak = live.lastSuccessAt === null || signal.endedAt >= live.lastSuccessAt;
+  const streak = inStreak ? insert(live.streak, signal.endedAt, weight) : live.streak;
   const next: LiveRecord = {
-    streak: inStreak ? live.streak + weight : live.streak,
-    lastFailureAt: inStreak ? Math.max(live.lastFailureAt ?? 0, signal.endedAt) : live.lastFailureAt,
+    streak,
     lastSuccessAt: live.lastSuccessAt,
     window: addToWindow(live.window, signal.endedAt, weight, weight, windowMs, now),
   };
   const counted = { ...state, live: next };
   const slow = signal.kind === 'failure' && signal.slow;
+  const found = verdict(counted, policy, now);
+  if (!found) return counted;
+  const reason = slow ? 'latency' : found;
+  return pend(counted, reason, now, policy);
+}
+
+/** Which rule ejects the provider on this record, if one does. */
+function verdict(
+  state: ProviderState,
+  policy: HealthPolicy,
+  now: number,
+): 'consecutive-failures' | 'failure-rate' | undefined {
+  const { live } = state;
+  const totals = windowTotals(live.window, policy.failureRate.windowMs, now);
   const k = policy.consecutiveFailures;
-  const totals = windowTotals(next.window, windowMs, now);
-  if (k > 0 && next.streak >= streakNeeded(k, totals, next.streak, policy))
-    return eject(counted, slow ? 'latency' : 'consecutive-failures', now, policy);
+  const streak = streakWeight(live);
+  if (k > 0 && streak >= streakNeeded(k, totals, streak, policy)) return 'consecutive-failures';
   const rate = policy.failureRate;
   if (
     rate.threshold > 0 &&
     totals.calls >= rate.minVolume &&
     (100 * totals.failures) / totals.calls >= rate.threshold
   )
-    return eject(counted, slow ? 'latency' : 'failure-rate', now, policy);
-  return counted;
+    return 'failure-rate';
+  return undefined;
+}
+
+function insert(streak: readonly [number, number][], at: number, weight: number): [number, number][] {
+  const next: [number, number][] = [...streak, [at, weight]];
+  next.sort((a, b) => a[0] - b[0]);
+  return next.length > STREAK_KEPT ? next.slice(next.length - STREAK_KEPT) : next;
 }
 
 /**

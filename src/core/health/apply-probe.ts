@@ -2,7 +2,7 @@ import type { ProviderStatus } from '../health-view.js';
 import { eject, probesMayEnd, recover } from './ejection.js';
 import type { HealthPolicy } from './health-policy.js';
 import { phaseAt } from './phase.js';
-import type { ProbeRecord, ProviderState } from './provider-state.js';
+import { type ProbeRecord, type ProviderState, settled } from './provider-state.js';
 
 /** The hysteresis of a healthcheck: M failed probes in a row to mark unhealthy, N passed ones to mark healthy. */
 export interface ProbeRules {
@@ -32,11 +32,12 @@ const ALPHA = 0.2;
  * `policy` is the process's: probes serve every chain that names the healthcheck.
  */
 export function applyProbe(
-  state: ProviderState,
+  current: ProviderState,
   probe: ProbeResult,
   rules: ProbeRules,
   policy: HealthPolicy,
 ): ProviderState {
+  const state = settled(current, probe.at);
   const record = nextRecord(state.probe, probe, rules);
   const withRecord: ProviderState = { ...state, probe: record };
   const view = phaseAt(state, probe.at);

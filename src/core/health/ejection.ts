@@ -1,5 +1,5 @@
 import type { HealthPolicy } from './health-policy.js';
-import { FRESH_LIVE, type OutReason, type ProviderState } from './provider-state.js';
+import { FRESH_LIVE, type OutReason, type PendingEjection, type ProviderState } from './provider-state.js';
 
 /**
  * Takes the provider out of rotation. Ejection time grows with the ejections in a row (`baseMs` ×
@@ -38,8 +38,29 @@ export function eject(
     },
     ejections,
     ramp: null,
+    pending: null,
     change: { at: now, reason },
   };
+}
+
+/**
+ * An ejection by streak or rate, decided now and taking effect `confirmMs` later (at once when 0):
+ * other processes send the successes they held back the moment they see the failures, and a success
+ * that ended after the streak began cancels it (apply-live.ts). Its time counts from when it takes effect.
+ */
+export function pend(
+  state: ProviderState,
+  reason: OutReason,
+  now: number,
+  policy: HealthPolicy,
+): ProviderState {
+  const confirmMs = policy.ejection.confirmMs;
+  if (confirmMs <= 0) return eject(state, reason, now, policy);
+  if (state.pending) return state;
+  const at = now + confirmMs;
+  const decided = eject(state, reason, at, policy);
+  const pending: PendingEjection = { ejection: decided.ejection!, ejections: decided.ejections };
+  return { ...state, pending };
 }
 
 /** Back in rotation after a good trial (or N passing probes): slow start, if the ejection asked for one. */
@@ -51,6 +72,7 @@ export function recover(state: ProviderState, now: number, reason: string): Prov
     ejection: null,
     recoveredAt: now,
     ramp: slowStartMs > 0 ? { since: now, until: now + slowStartMs } : null,
+    pending: null,
     change: { at: now, reason },
   };
 }

@@ -26,7 +26,9 @@ export const healthPolicySchema = z.strictObject({
     .nullable()
     .optional(),
   costUnitMs: positive.optional(),
-  ejection: z.strictObject({ baseMs: ms.optional(), maxMs: ms.optional() }).optional(),
+  ejection: z
+    .strictObject({ baseMs: ms.optional(), maxMs: ms.optional(), confirmMs: ms.optional() })
+    .optional(),
   trialCalls: z.number().int().min(1).max(1_000).optional(),
   slowStartMs: ms.optional(),
   retryAfter: z.strictObject({ maxMs: ms.optional() }).nullable().optional(),

@@ -16,8 +16,12 @@ export interface HealthPolicy {
   latency: { thresholdMs: number | null; factor: number; minMs: number } | null;
   /** A failure weighs 1 + its duration / `costUnitMs`: a 30 s timeout counts 31 times, a 10 ms 503 about once. */
   costUnitMs: number;
-  /** Ejection time: `baseMs` × the ejections in a row, at most `maxMs`; the count decays after `maxMs` in rotation. */
-  ejection: { baseMs: number; maxMs: number };
+  /**
+   * Ejection time: `baseMs` × the ejections in a row, at most `maxMs`; the count decays after `maxMs`
+   * in rotation. An ejection by streak or rate takes effect `confirmMs` after it is decided, unless
+   * successes other processes held back (and send the moment they see the failures) cancel it.
+   */
+  ejection: { baseMs: number; maxMs: number; confirmMs: number };
   /** Trial calls let through across all processes once an ejection ends (its time is over or a probe passed). */
   trialCalls: number;
   /** After a good trial: the provider's share of traffic grows from 10 % to 100 % over this long (0: at once). */
@@ -42,7 +46,7 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = Object.freeze({
   failureRate: Object.freeze({ threshold: 50, minVolume: 20, windowMs: 10_000 }),
   latency: Object.freeze({ thresholdMs: null, factor: 10, minMs: 500 }),
   costUnitMs: 1_000,
-  ejection: Object.freeze({ baseMs: 5_000, maxMs: 60_000 }),
+  ejection: Object.freeze({ baseMs: 5_000, maxMs: 60_000, confirmMs: 50 }),
   trialCalls: 1,
   slowStartMs: 5_000,
   retryAfter: Object.freeze({ maxMs: 300_000 }),

@@ -1,5 +1,5 @@
 import type { ProviderStatus } from '../health-view.js';
-import type { OutReason, ProviderState } from './provider-state.js';
+import { ejectionAt, type OutReason, type ProviderState } from './provider-state.js';
 
 /**
  * Where a provider stands at a moment, derived from its state and the clock alone, so every process
@@ -32,7 +32,8 @@ export interface PhaseView {
 export const RAMP_START_SHARE = 0.1;
 
 export function phaseAt(state: ProviderState, now: number): PhaseView {
-  const { ejection, ramp } = state;
+  const ejection = ejectionAt(state, now);
+  const ramp = ejection ? null : state.ramp;
   if (ejection) {
     const alert = ejection.reason === 'auth';
     if (ejection.reason === 'retry-after') {

@@ -45,13 +45,21 @@ export interface Ejection {
 
 /** What live traffic found since the provider last (re)entered rotation. */
 export interface LiveRecord {
-  /** Weighted consecutive failures after the last success (in end-time order, across processes). */
-  streak: number;
-  /** End time of the newest failure counted in the streak. */
-  lastFailureAt: number | null;
+  /**
+   * The failures after the newest success known, as [end time, weight], oldest first: a success
+   * another process reports late still cuts the streak at the moment it ended.
+   */
+  streak: [number, number][];
   /** End time of the newest success known. */
   lastSuccessAt: number | null;
   window: WindowBucket[];
+}
+
+/** An ejection decided by the streak or the failure rate, taking effect at `ejection.at` unless a success cancels it first. */
+export interface PendingEjection {
+  ejection: Ejection;
+  /** The ejection count it will bring. */
+  ejections: number;
 }
 
 /** The one record per provider (product, env and healthcheck) that probes and live traffic both move. */
@@ -65,6 +73,8 @@ export interface ProviderState {
   recoveredAt: number | null;
   /** Slow start: traffic share grows from `since` to `until`. */
   ramp: { since: number; until: number } | null;
+  /** An ejection waiting out its confirmation window (other processes' held successes may cancel it). */
+  pending: PendingEjection | null;
   /** The last change written, and why: what `health.changed` reports. */
   change: { at: number; reason: string } | null;
 }
@@ -80,8 +90,7 @@ export const UNKNOWN_PROBE: ProbeRecord = Object.freeze({
 });
 
 export const FRESH_LIVE: LiveRecord = Object.freeze({
-  streak: 0,
-  lastFailureAt: null,
+  streak: Object.freeze([]) as unknown as [number, number][],
   lastSuccessAt: null,
   window: Object.freeze([]) as unknown as WindowBucket[],
 });
@@ -93,8 +102,37 @@ export const INITIAL_STATE: ProviderState = Object.freeze({
   ejections: 0,
   recoveredAt: null,
   ramp: null,
+  pending: null,
   change: null,
 });
+
+/** The streak's total weight. */
+export function streakWeight(live: LiveRecord): number {
+  let sum = 0;
+  for (const [, weight] of live.streak) sum += weight;
+  return sum;
+}
+
+/** The ejection in force at `now`: the current one, or a pending one whose confirmation window is over. */
+export function ejectionAt(state: ProviderState, now: number): Ejection | null {
+  if (state.ejection) return state.ejection;
+  return state.pending && now >= state.pending.ejection.at ? state.pending.ejection : null;
+}
+
+/** The state with a pending ejection that is due made real (what any write at `now` starts from). */
+export function settled(state: ProviderState, now: number): ProviderState {
+  const pending = state.pending;
+  if (!pending || now < pending.ejection.at) return state;
+  return {
+    ...state,
+    live: FRESH_LIVE,
+    ejection: pending.ejection,
+    ejections: pending.ejections,
+    ramp: null,
+    pending: null,
+    change: { at: pending.ejection.at, reason: pending.ejection.reason },
+  };
+}
 
 /** A state as stored: the version is the global sequence number of the write that made it. */
 export interface VersionedState {

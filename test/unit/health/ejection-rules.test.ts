@@ -8,7 +8,7 @@ describe('ejection by consecutive failures', () => {
     const m = new ModelKit();
     m.fail(4).succeed().fail(4);
     expect(m.phase.phase).toBe('unknown');
-    expect(m.state.live.streak).toBeCloseTo(4 * 1.01);
+    expect(m.streak).toBeCloseTo(4 * 1.01);
     m.fail();
     expect(m.phase).toMatchObject({ phase: 'ejected', status: 'unhealthy', reason: 'consecutive-failures' });
   });
@@ -16,7 +16,7 @@ describe('ejection by consecutive failures', () => {
   it('weighs a failure by its cost: two 2 s timeouts count as six 10 ms failures', () => {
     const m = new ModelKit();
     m.call('failure', 2_000, { code: 'BACKSTOP_ATTEMPT_TIMEOUT' });
-    expect(m.state.live.streak).toBe(3);
+    expect(m.streak).toBe(3);
     m.call('failure', 2_000, { code: 'BACKSTOP_ATTEMPT_TIMEOUT' });
     expect(m.phase.reason).toBe('consecutive-failures');
   });
@@ -42,6 +42,35 @@ describe('ejection by consecutive failures', () => {
       { kind: 'failure', policy, startedAt: t - 5, endedAt: t + 2, weight: 1, slow: false },
     ]);
     expect(m.phase.reason).toBe('consecutive-failures');
+  });
+
+  it('waits out a confirmation window in which a success another process reports late cancels the ejection', async () => {
+    const m = new ModelKit({ consecutiveFailures: 3, ejection: { confirmMs: 50 } });
+    const policy = m.policy;
+    const t = m.now;
+    const failure = (at: number) => ({
+      kind: 'failure' as const,
+      policy,
+      startedAt: at - 5,
+      endedAt: at,
+      weight: 1,
+      slow: false,
+    });
+    m.signals([failure(t - 30), failure(t - 20), failure(t - 10)]);
+    expect(m.phase.phase).toBe('unknown'); // decided, not yet in force
+    expect(m.state.pending?.ejection).toMatchObject({ reason: 'consecutive-failures', at: t + 50 });
+    // Another process's success that ended between the second and third failure arrives within the window.
+    m.signals([{ kind: 'success', policy, startedAt: t - 20, endedAt: t - 15, count: 1 }]);
+    expect(m.state.pending).toBeNull();
+    expect(m.streak).toBe(1);
+    m.fail(2);
+    await m.wait(49);
+    expect(m.phase.phase).toBe('unknown');
+    await m.wait(1);
+    expect(m.phase).toMatchObject({ phase: 'ejected', since: m.now, until: m.now + 5_000 }); // in force, no write needed
+    m.succeed(); // a call that started before it took effect changes nothing
+    expect(m.phase.phase).toBe('ejected');
+    expect(m.state.ejection).toMatchObject({ reason: 'consecutive-failures' }); // the next write makes it real
   });
 
   it('asks a longer streak of a provider that already fails a share of calls (30 % errors are not an outage)', () => {
@@ -83,7 +112,7 @@ describe('ejection by latency', () => {
     const m = new ModelKit({ latency: { thresholdMs: 200 } });
     for (let i = 0; i < 3; i++) m.call('success', 300, undefined, 200);
     expect(m.phase.phase).toBe('unknown');
-    expect(m.state.live.streak).toBeCloseTo(3 * 1.3);
+    expect(m.streak).toBeCloseTo(3 * 1.3);
     m.call('success', 300, undefined, 200);
     expect(m.phase).toMatchObject({ phase: 'ejected', reason: 'latency' });
   });
@@ -146,7 +175,7 @@ describe('per-failure policy', () => {
     const counted = new ModelKit({ authFailures: 'count' });
     counted.call('rejected', 10, { code: 'BACKSTOP_PROVIDER_HTTP', status: 403 });
     expect(counted.phase.phase).toBe('unknown');
-    expect(counted.state.live.streak).toBeCloseTo(1.01);
+    expect(counted.streak).toBeCloseTo(1.01);
   });
 
   it('a refusal about the request (400) says the provider is up', () => {

@@ -8,7 +8,7 @@ import {
 } from '../../../src/core/health/health-policy.js';
 import { type LiveSignal, signalOf } from '../../../src/core/health/live-signal.js';
 import { phaseAt } from '../../../src/core/health/phase.js';
-import { INITIAL_STATE, type ProviderState } from '../../../src/core/health/provider-state.js';
+import { INITIAL_STATE, type ProviderState, streakWeight } from '../../../src/core/health/provider-state.js';
 import type { CallOutcome } from '../../../src/core/health-view.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
@@ -21,8 +21,14 @@ export class ModelKit {
   state: ProviderState = INITIAL_STATE;
   readonly policy: HealthPolicy;
 
+  /** Ejections take effect at once unless a test sets a confirmation window. */
   constructor(settings: HealthPolicyInput = {}) {
-    this.policy = resolvePolicy(DEFAULT_HEALTH_POLICY, settings);
+    this.policy = resolvePolicy(DEFAULT_HEALTH_POLICY, { ejection: { confirmMs: 0 } }, settings);
+  }
+
+  /** The streak's weight. */
+  get streak(): number {
+    return streakWeight(this.state.live);
   }
 
   get now(): number {
