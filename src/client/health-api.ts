@@ -54,6 +54,19 @@ export interface HealthStatus {
   circuit: { state: 'closed' | 'open' | 'half-open'; failures: number; open_until: string | null };
 }
 
+/** A provider as `health.tracked()` lists it. */
+export interface TrackedProvider {
+  product: string;
+  env: string;
+  healthcheck: string;
+  provider_status: ProviderStatus;
+  state: HealthPhase;
+  reason: string | null;
+  time_left_ms: number | null;
+  traffic_share: number;
+  alert: boolean;
+}
+
 export interface HistoryQuery {
   /** Provider name (as in `result.provider`). */
   provider: string;
@@ -213,6 +226,25 @@ export class HealthApi {
         open_until: open ? iso(view.until) : null,
       },
     };
+  }
+
+  /**
+   * Every provider this process tracks, from its local snapshot (no Redis round trip): where each
+   * stands, why, and how long that lasts. What the metrics read at each scrape.
+   */
+  tracked(): TrackedProvider[] {
+    const now = this.deps.clock.now();
+    return this.deps.monitor.snapshot.list().map(({ key, phase }) => ({
+      product: key.product,
+      env: key.env,
+      healthcheck: key.healthcheck,
+      provider_status: phase.status,
+      state: phase.phase,
+      reason: phase.reason,
+      time_left_ms: phase.until === null ? null : Math.max(0, phase.until - now),
+      traffic_share: phase.share,
+      alert: phase.alert,
+    }));
   }
 
   /** Historical performance: per time bucket, successes, failures, skips and latency percentiles. */

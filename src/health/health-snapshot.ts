@@ -92,6 +92,12 @@ export class HealthSnapshot {
     }
   }
 
+  /** Every provider this process knows of, with its phase now (for metrics and listings). */
+  list(): { key: HealthKey; phase: PhaseView }[] {
+    const now = this.clock.now();
+    return [...this.entries.values()].map((e) => ({ key: e.key, phase: phaseAt(e.current.state, now) }));
+  }
+
   /** A state read or written: kept if newer than ours; listeners hear of a phase change. */
   apply(event: HealthEvent): void {
     this.put({ product: event.product, env: event.env, healthcheck: event.key }, event.seq, event.state);

@@ -64,11 +64,22 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimitBytes ?? 1_048_576;
   const app = Fastify({ logger: options.logger ?? false, bodyLimit });
   const doc = new ApiDoc();
-  const metrics = new ApiMetrics(queueDepths(backstop));
+  const unsubscribe: (() => void)[] = [];
+  const metrics = new ApiMetrics(queueDepths(backstop), {
+    tracked: () => backstop.health.tracked(),
+    onChange: (listener) => {
+      const off = backstop.on('health.changed', listener);
+      unsubscribe.push(off);
+      return off;
+    },
+  });
   const deps: RouteDeps = { backstop, doc, metrics };
 
   app.decorate('backstop', backstop);
   app.decorate('backstopMetrics', metrics);
+  app.addHook('onClose', async () => {
+    for (const off of unsubscribe) off();
+  });
   app.decorateRequest('apiKey', null);
   app.setErrorHandler(errorHandler(backstop.logger, bodyLimit));
   app.setNotFoundHandler((request, reply) =>

@@ -17,7 +17,9 @@ describe('a worker with many attempts in flight', { timeout: 60_000 }, () => {
     worker.child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    const jobs = await Promise.all(Array.from({ length: 20 }, () => backstop.fallback.dispatch({ tag: 'slow' })));
+    const jobs = await Promise.all(
+      Array.from({ length: 20 }, () => backstop.fallback.dispatch({ tag: 'slow' })),
+    );
     await until(() => charges(slow).length === 20, 15_000, 'twenty calls in flight at once');
     const done = await Promise.all(jobs.map((j) => backstop.jobs.wait(j.id, { timeout: 15_000 })));
     expect(done.every((j) => j.provider === 'slow')).toBe(true);
