@@ -41,6 +41,8 @@ export interface Outcome {
 }
 
 const WARM_MS = 1_500;
+/** Steady traffic before the scenario's first step: what a provider's baseline latency is learnt from. */
+const LEAD_MS = 1_000;
 const DRAIN_MS = 8_000;
 const prefixOf = (id: string) => `{bf-${randomBytes(3).toString('hex')}-${id}}`;
 
@@ -68,6 +70,10 @@ export async function runInProcess(
     const list: RunRecord[] = [];
     records.set(spec.id, list);
     const started = new Map<string, number>();
+    if (process.env.BENCH_TRACE === spec.id)
+      backstop.on('health.changed', (e) =>
+        console.log(`[${spec.id}] ${e.at % 100_000} ${e.key} ${e.state} ${e.reason}`),
+      );
     backstop.on('run.started', (e) => started.set(e.run.runId, Date.now()));
     backstop.on('run.ended', (e) => {
       list.push(recordOf(started.get(e.run.runId) ?? e.at - e.durationMs, e, e.attempts));
@@ -82,8 +88,9 @@ export async function runInProcess(
     runners.push({ id: 'cockatiel', run: async () => list.push(await run()) });
   }
   await sleep(WARM_MS); // first probes land, connections open
+  const load = runners.map((r) => drive(lab.rate, LEAD_MS + scenario.durationMs, r.run));
+  await sleep(LEAD_MS);
   const t0 = Date.now();
-  const load = runners.map((r) => drive(lab.rate, scenario.durationMs, r.run));
   await timeline(lab, scenario);
   await Promise.race([Promise.all(load), sleep(DRAIN_MS)]);
   for (const b of backstops) await b.close();
@@ -116,12 +123,13 @@ export async function runInWorkers(lab: Lab, scenario: Scenario, spec: SetupSpec
     });
   }
   await sleep(WARM_MS);
-  const t0 = Date.now();
-  const load = drive(lab.rate, scenario.durationMs, async () => {
+  const load = drive(lab.rate, LEAD_MS + scenario.durationMs, async () => {
     const at = Date.now();
     const job = await backstop.fallback.dispatch({ tag: 'pay', input: {} });
     dispatched.set(job.id, at);
   });
+  await sleep(LEAD_MS);
+  const t0 = Date.now();
   await timeline(lab, scenario);
   await load;
   const deadline = Date.now() + DRAIN_MS;

@@ -29,8 +29,10 @@ export interface SetupSpec {
   healthcheck?: { retries?: number; timeout?: number } & Record<string, unknown>;
   /** The healthcheck worker's concurrency (undefined: Backstop's default). */
   healthConcurrency?: number;
-  /** Chain options beyond the providers (whenAllUnhealthy, …). */
+  /** Chain options beyond the providers (whenAllUnhealthy, …); a scenario's own win over them. */
   chain?: Record<string, unknown>;
+  /** Chain options that win over the scenario's. */
+  force?: Record<string, unknown>;
 }
 
 /** One run as the figures need it, whoever ran it. */
@@ -110,6 +112,7 @@ export async function defineChain(
     })),
     ...spec.chain,
     ...chain,
+    ...spec.force,
   });
 }
 

@@ -29,7 +29,7 @@ export class InFlightCalls {
   constructor(
     private readonly clock: Clock,
     /** The latency past which a call of this provider is slow (Infinity: never). */
-    private readonly slowMs: (id: string, policy: HealthPolicy) => number,
+    private readonly slowMs: (call: TrackedCall) => number,
     /** Told once of each call found slow, with its age. */
     private readonly onSlow: (call: TrackedCall, ageMs: number) => void,
   ) {}
@@ -70,11 +70,11 @@ export class InFlightCalls {
     const now = this.clock.now();
     const stalled = now - this.dueAt > STALL_MS;
     if (!stalled) {
-      for (const [id, set] of this.calls) {
+      for (const set of this.calls.values()) {
         for (const call of set) {
           if (call.counted) continue;
           const age = now - call.startedAt;
-          if (age <= this.slowMs(id, call.policy)) continue;
+          if (age <= this.slowMs(call)) continue;
           call.counted = true;
           this.onSlow(call, age);
         }

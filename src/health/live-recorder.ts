@@ -56,7 +56,7 @@ export class LiveRecorder {
   ) {
     this.inFlight = new InFlightCalls(
       clock,
-      (id, policy) => slowThreshold(policy, this.live.get(id)?.baselineMs ?? null),
+      (call) => slowThreshold(call.policy, this.baselineOf(this.liveOf(call.key))),
       (call, age) => this.slow(call, age),
     );
   }
@@ -118,8 +118,13 @@ export class LiveRecorder {
     this.push(this.liveOf(call.key), signal);
   }
 
+  /**
+   * What is normal for this provider: this process's own average of successful calls once it has
+   * enough of them, else the probes' average latency (shared), else unknown (the relative rule waits).
+   */
   private baselineOf(live: Live): number | null {
-    return live.samples >= BASELINE_SAMPLES ? live.baselineMs : null;
+    if (live.samples >= BASELINE_SAMPLES) return live.baselineMs;
+    return this.snapshot.get(live.key)?.state.probe.avgLatencyMs ?? null;
   }
 
   /**

@@ -48,7 +48,7 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = Object.freeze({
   costUnitMs: 1_000,
   ejection: Object.freeze({ baseMs: 5_000, maxMs: 60_000, confirmMs: 50 }),
   trialCalls: 1,
-  slowStartMs: 5_000,
+  slowStartMs: 3_000,
   retryAfter: Object.freeze({ maxMs: 300_000 }),
   authFailures: 'eject' as const,
 });
