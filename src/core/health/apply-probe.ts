@@ -1,6 +1,7 @@
 import type { ProviderStatus } from '../health-view.js';
 import { eject, probesMayEnd, recover } from './ejection.js';
 import type { HealthPolicy } from './health-policy.js';
+import { windowTotals } from './outcome-window.js';
 import { phaseAt } from './phase.js';
 import { type ProbeRecord, type ProviderState, settled } from './provider-state.js';
 
@@ -28,7 +29,9 @@ const ALPHA = 0.2;
  *   when it passes);
  * - a pass ends an ejection early: the provider goes on trial (live trial calls decide), or straight
  *   back into rotation (slow start) once N probes passed since the ejection began;
- * - M failures eject a provider in rotation, until a probe passes; a failure on trial ejects it again.
+ * - M failures eject a provider in rotation, until a probe passes, unless live traffic in the window
+ *   says it works (enough calls, a failure share under the rate rule's threshold); a failure on
+ *   trial ejects it again.
  * `policy` is the process's: probes serve every chain that names the healthcheck.
  */
 export function applyProbe(
@@ -54,9 +57,21 @@ export function applyProbe(
     return eject(withRecord, 'probe', probe.at, policy, null);
   if (e && (view.phase === 'ejected' || view.phase === 'trial'))
     return e.passes === 0 ? withRecord : { ...withRecord, ejection: { ...e, passes: 0 } };
-  if (record.status === 'unhealthy' && view.phase !== 'cooling')
+  if (record.status === 'unhealthy' && view.phase !== 'cooling' && !liveSaysUp(state, probe.at, policy))
     return eject(withRecord, 'probe', probe.at, policy, null);
   return withRecord;
+}
+
+/**
+ * Whether live traffic outranks failed probes: the window holds enough real calls and fails fewer
+ * of them than the failure-rate rule would eject for (the live rules keep watching it). A provider
+ * failing 30 % of calls must not be ejected by two of its probes failing in a row.
+ */
+function liveSaysUp(state: ProviderState, now: number, policy: HealthPolicy): boolean {
+  const rate = policy.failureRate;
+  if (rate.threshold <= 0) return false;
+  const totals = windowTotals(state.live.window, rate.windowMs, now);
+  return totals.calls >= rate.minVolume && (100 * totals.failures) / totals.calls < rate.threshold;
 }
 
 function nextRecord(record: ProbeRecord, probe: ProbeResult, rules: ProbeRules): ProbeRecord {

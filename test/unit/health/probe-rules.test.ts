@@ -22,6 +22,18 @@ describe('probes', () => {
     expect(m.state.probe).toMatchObject({ status: 'healthy', passes: 2 });
   });
 
+  it('failed probes do not eject a provider that live traffic shows working (30 % errors); without traffic they do', () => {
+    const m = new ModelKit({ failureRate: { threshold: 50, minVolume: 20 } });
+    m.probe(true);
+    for (let i = 0; i < 10; i++) m.succeed(2).fail(1);
+    m.probe(false).probe(false).probe(false);
+    expect(m.phase.phase).toBe('healthy');
+    expect(m.state.probe.status).toBe('unhealthy'); // the probes' own verdict stays on record
+    const idle = new ModelKit();
+    idle.probe(true).probe(false).probe(false);
+    expect(idle.phase.reason).toBe('probe');
+  });
+
   it('a probe failing while on trial ejects again; only consecutive passes count', () => {
     const m = new ModelKit();
     m.probe(false).probe(false).probe(true);
