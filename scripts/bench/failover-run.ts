@@ -38,6 +38,8 @@ export interface Lab {
 export interface Outcome {
   t0: number;
   records: Map<string, RunRecord[]>;
+  /** Per setup, when its timeline started, when setups ran one after another. */
+  t0s?: Map<string, number>;
 }
 
 const WARM_MS = 1_500;
@@ -187,11 +189,9 @@ async function timeline(lab: Lab, scenario: Scenario): Promise<void> {
   await sleep(Math.max(0, start + scenario.durationMs - Date.now()));
 }
 
+/** Every provider up again (their call logs are cleared per scenario by the caller). */
 function resetProviders(lab: Lab): void {
-  for (const p of lab.providers) {
-    p.set({ kind: 'up' });
-    p.clearLog();
-  }
+  for (const p of lab.providers) p.set({ kind: 'up' });
 }
 
 function sleep(ms: number): Promise<void> {
