@@ -2,6 +2,7 @@ import type { BackoffSpec } from './backoff.js';
 import type { ErrorClassifier } from './classify.js';
 import type { HealthPolicyInput } from './health/health-policy.js';
 import type { PanicPolicy } from './health/panic.js';
+import type { HedgeSpec } from './hedge.js';
 import type { InputSchema, InputValidator } from './input-schema.js';
 import type { TargetRef } from './target-ref.js';
 import type { TemplateScope } from './template/scope.js';
@@ -25,6 +26,8 @@ export interface ProviderSpec {
   checkInterval?: number | undefined;
   /** Health settings for this provider: the chain's `health` with the option's laid over it. */
   health?: HealthPolicyInput | undefined;
+  /** Hedged calls to this provider when it is slow to answer. */
+  hedge?: HedgeSpec | undefined;
   mapInput?: InputMapper | undefined;
   mapOutput?: OutputMapper | undefined;
 }

@@ -1,10 +1,12 @@
+import type { AttemptRecord } from './attempt.js';
 import { failed, skipped, succeeded } from './attempt-records.js';
 import { backoffDelay } from './backoff.js';
-import { callOnce } from './call-attempt.js';
+import { type CallResult, callOnce } from './call-attempt.js';
 import type { ProviderSpec } from './chain.js';
 import type { Verdict } from './classify.js';
 import { sleep } from './clock.js';
 import { type AttemptFailure, toFailure } from './failure.js';
+import { callHedged } from './hedge.js';
 import { idempotencyKeyFor } from './idempotency.js';
 import type { RunOutcome } from './run-chain.js';
 import { FallbackStoppedError, MappingFailedError } from './run-errors.js';
@@ -51,7 +53,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
     const attemptStart = clock.now();
     run.calling(provider, attempt, attemptStart);
     const inFlight = run.startCall(provider);
-    const call = await callOnce({
+    const attemptCall = {
       clock,
       targets: deps.targets,
       logger: run.logger,
@@ -62,11 +64,15 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
       runSignal: run.signal,
       deadlineAt: run.deadlineAt,
       identity: run.identity,
-    });
+    };
+    const call: CallResult & { hedges?: number } = provider.hedge
+      ? await callHedged(attemptCall, provider.hedge)
+      : await callOnce(attemptCall);
     const durationMs = clock.now() - attemptStart;
+    const hedged = call.hedges ? call.hedges : undefined;
 
     if (call.ok) {
-      run.record(succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs));
+      run.record(withHedges(succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs), hedged));
       run.report(provider, 'success', durationMs, undefined, inFlight);
       try {
         const result = normalize(provider, call.response, scope);
@@ -82,7 +88,12 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
     const verdict: Verdict = runEnded ? 'stop' : req.chain.classify(failure);
     run.providerErrors[provider.name] = failure;
     scope.fallback = fallbackInfo(provider, failure);
-    run.record(failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict));
+    run.record(
+      withHedges(
+        failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict),
+        hedged,
+      ),
+    );
     run.failed(provider, failure.code);
     // Only failures that say the provider is in trouble count against its health.
     run.report(provider, verdict === 'retry' ? 'failure' : 'rejected', durationMs, failure, inFlight);
@@ -146,6 +157,10 @@ function normalize(provider: ProviderSpec, response: unknown, scope: TemplateSco
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function withHedges(record: AttemptRecord, hedged: number | undefined): AttemptRecord {
+  return hedged === undefined ? record : { ...record, hedged };
 }
 
 function fallbackInfo(provider: ProviderSpec, failure: AttemptFailure): TemplateScope['fallback'] {

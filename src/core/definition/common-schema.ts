@@ -37,6 +37,17 @@ export const errorPolicySchema = z.strictObject({
 export const retriesSchema = z.number().int().min(0).max(100);
 export const positiveMs = z.number().int().positive().max(MAX_TIMER_MS, timerMessage);
 
+/** `hedge: { delay, maxAttempts, safe }` (hedge.ts): hedged calls to a slow provider. */
+export const hedgeSchema = z.strictObject({
+  delay: positiveMs,
+  maxAttempts: z.number().int().min(1).max(10).default(1),
+  safe: z.boolean().optional(),
+});
+
+/** Hedging needs a second concurrent call to be safe: an HTTP app action (same idempotency key) or `safe: true`. */
+export const HEDGE_UNSAFE =
+  'a hedged call runs beside the first: only an app action (which receives the same Idempotency-Key) or an option marked hedge.safe: true';
+
 /** Chain options both forms share: an overall deadline and which errors fail over. */
 export const chainOptionsShape = {
   deadline: positiveMs.optional(),

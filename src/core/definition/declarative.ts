@@ -6,7 +6,13 @@ import type { TargetRef } from '../target-ref.js';
 import { compileTemplate } from '../template/compile.js';
 import { ValidationError } from '../validation-error.js';
 import { parseOrThrow } from '../zod-issues.js';
-import { chainHealthOf, classifierFor, DEFAULT_BACKOFF, DEFAULT_TIMEOUT_MS } from './common-schema.js';
+import {
+  chainHealthOf,
+  classifierFor,
+  DEFAULT_BACKOFF,
+  DEFAULT_TIMEOUT_MS,
+  HEDGE_UNSAFE,
+} from './common-schema.js';
 import {
   type DeclarativeDefinition,
   declarativeDefinitionSchema,
@@ -43,6 +49,8 @@ export function compileDeclarative(
       );
     }
     names.set(name, index);
+    if (option.hedge && !option.hedge.safe && option.type !== FeatureEventTypes.ACTION)
+      throw ValidationError.field(`${path}.hedge.safe`, HEDGE_UNSAFE);
     const input =
       option.input === undefined
         ? undefined
@@ -66,6 +74,7 @@ export function compileDeclarative(
       backoff: option.backoff ?? DEFAULT_BACKOFF,
       checkInterval: option.check_interval,
       health: overlay(health.providers, option.health as HealthPolicyInput | undefined),
+      hedge: option.hedge,
       mapInput: input && ((value, scope) => input({ ...scope, input: value })),
       mapOutput: output && ((response, scope) => output({ ...scope, response })),
     };
