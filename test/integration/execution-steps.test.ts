@@ -447,10 +447,11 @@ describe('seed 003: How Fallback Selection Works', () => {
     expect(callCounts()).toEqual([2, 2, 1]);
   });
 
-  it('6. Repeat: when every provider is unhealthy, they are tried anyway in order (the default policy)', async () => {
+  it("6. Repeat: when every provider is unhealthy, they are tried anyway in order (whenAllUnhealthy: 'try-anyway')", async () => {
     setHealth('stripe-health', 'unhealthy');
     setHealth('paypal-health', 'unhealthy');
     setHealth('square-health', 'unhealthy');
+    await backstop.fallback.update(PRODUCT, tag, { whenAllUnhealthy: 'try-anyway' });
 
     const report = await run();
 
