@@ -6,10 +6,17 @@ import { type Clock, systemClock } from './core/clock.js';
 import { Defaults } from './core/defaults.js';
 import type { CompileContext } from './core/definition/compile-context.js';
 import { EventBus } from './core/event-bus.js';
-import type { CircuitPolicy } from './core/health/circuit.js';
+import {
+  DEFAULT_HEALTH_POLICY,
+  type HealthPolicy,
+  PASSIVE_OFF,
+  resolvePolicy,
+} from './core/health/health-policy.js';
+import { type HealthSettings, healthPolicySchema } from './core/health/health-policy-schema.js';
 import type { HealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
 import type { EngineDeps } from './core/run-chain.js';
+import { ValidationError } from './core/validation-error.js';
 import { parseOrThrow } from './core/zod-issues.js';
 import { CodeRegistry } from './definitions/code-registry.js';
 import { DefinitionResolver } from './definitions/definition-resolver.js';
@@ -47,8 +54,14 @@ export interface BackstopOptions {
   /** Key prefix in Redis; keep the `{…}` hash tag for Redis Cluster. */
   prefix?: string;
   /**
-   * Passive health: `threshold` consecutive live failures of a provider open its circuit for
-   * `cooldownMs` (default 5 and 30 s, or BACKSTOP_CIRCUIT_THRESHOLD / _COOLDOWN_MS); `false` turns it off.
+   * Health settings of this process (README, "Healthchecks": ejection rules, ejection time, trial
+   * calls, slow start, Retry-After, auth failures); chains and options override them with `health`.
+   */
+  healthPolicy?: HealthSettings | undefined;
+  /**
+   * Shorthand for two of them: `threshold` consecutive live failures eject a provider for
+   * `cooldownMs` at first (`consecutiveFailures`, `ejection.baseMs`; default 5 and 5 s, or
+   * BACKSTOP_CIRCUIT_THRESHOLD / _COOLDOWN_MS). `false` (or a threshold of 0) ignores live traffic.
    */
   circuit?: { threshold?: number; cooldownMs?: number } | false;
   /**
@@ -128,14 +141,18 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const stores = new RedisStores(options.redis, config, logger, compile);
   const code = new CodeRegistry();
   const definitions = new DefinitionResolver(code, stores);
+  const events = new EventBus((error, event) =>
+    logger.warn({ err: error, event: event.type }, 'an engine event listener threw; the run goes on'),
+  );
   const monitor = new HealthMonitor({
     stores,
     prefix: config.BACKSTOP_PREFIX,
     logger,
     clock,
-    policy: circuitPolicy(options.circuit, config),
+    policy: healthPolicyOf(options, config),
     healthchecks: (product, tag) => definitions.healthcheck(product, tag),
     fetch,
+    events,
   });
   const healthView = options.health ?? monitor.view;
   const sessions = new SessionRegistry(
@@ -150,9 +167,6 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const caches = new Caches(stores, clock, logger);
   const handlers = new HandlerRegistry();
   const targets = new TargetRegistry();
-  const events = new EventBus((error, event) =>
-    logger.warn({ err: error, event: event.type }, 'an engine event listener threw; the run goes on'),
-  );
   const engine: EngineDeps = { clock, health: healthView, targets, logger, events };
   const runs = new Runs({ engine, definitions, sessions, caches, stores, defaults, logger });
   registerBuiltInTargets(targets, {
@@ -224,13 +238,47 @@ function retentionOf(config: Config): JobRetention {
   };
 }
 
-/** A threshold of 0 (or `circuit: false`) means live failures never open a circuit. */
-function circuitPolicy(option: BackstopOptions['circuit'], config: Config): CircuitPolicy {
-  if (option === false)
-    return { threshold: Number.POSITIVE_INFINITY, cooldownMs: config.BACKSTOP_CIRCUIT_COOLDOWN_MS };
-  const threshold = option?.threshold ?? config.BACKSTOP_CIRCUIT_THRESHOLD;
-  return {
-    threshold: threshold > 0 ? threshold : Number.POSITIVE_INFINITY,
-    cooldownMs: option?.cooldownMs ?? config.BACKSTOP_CIRCUIT_COOLDOWN_MS,
-  };
+/**
+ * The process's health policy: the defaults, then the circuit shorthand (options, else the
+ * environment), then BACKSTOP_HEALTH_POLICY, then `healthPolicy`. A threshold of 0 (or `circuit: false`) ignores live traffic.
+ */
+function healthPolicyOf(options: BackstopOptions, config: Config): HealthPolicy {
+  const raw = config.BACKSTOP_HEALTH_POLICY;
+  const envSettings = parseOrThrow(
+    healthPolicySchema.optional(),
+    raw === undefined ? undefined : jsonOf(raw),
+    'invalid BACKSTOP_HEALTH_POLICY',
+    'env.BACKSTOP_HEALTH_POLICY',
+  );
+  const settings = parseOrThrow(
+    healthPolicySchema.optional(),
+    options.healthPolicy,
+    'invalid healthPolicy',
+    'healthPolicy',
+  );
+  const circuit = options.circuit;
+  const threshold = circuit === false ? 0 : (circuit?.threshold ?? config.BACKSTOP_CIRCUIT_THRESHOLD);
+  const cooldownMs =
+    (circuit === false ? undefined : circuit?.cooldownMs) ?? config.BACKSTOP_CIRCUIT_COOLDOWN_MS;
+  const shorthand =
+    threshold > 0
+      ? {
+          consecutiveFailures: threshold,
+          ejection: { baseMs: cooldownMs, maxMs: Math.max(cooldownMs, DEFAULT_HEALTH_POLICY.ejection.maxMs) },
+        }
+      : PASSIVE_OFF;
+  return resolvePolicy(
+    DEFAULT_HEALTH_POLICY,
+    shorthand,
+    envSettings as HealthSettings | undefined,
+    settings as HealthSettings | undefined,
+  );
+}
+
+function jsonOf(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw ValidationError.field('env.BACKSTOP_HEALTH_POLICY', 'expected JSON, e.g. {"slowStartMs":0}');
+  }
 }

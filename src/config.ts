@@ -19,9 +19,11 @@ const configSchema = z.object({
   BACKSTOP_KEEP_COMPLETED_COUNT: count.default(10_000),
   BACKSTOP_KEEP_FAILED_SECONDS: count.default(7 * 24 * 3600),
   BACKSTOP_KEEP_FAILED_COUNT: count.default(50_000),
-  // Passive health: consecutive live failures that open a provider's circuit (0: never), and for how long.
+  // Passive health: consecutive live failures that eject a provider (0: ignore live traffic), and its first ejection time.
   BACKSTOP_CIRCUIT_THRESHOLD: z.coerce.number().int().min(0).default(5),
-  BACKSTOP_CIRCUIT_COOLDOWN_MS: count.default(30_000),
+  BACKSTOP_CIRCUIT_COOLDOWN_MS: count.default(5_000),
+  // The process's health settings as JSON (the `healthPolicy` option's shape), e.g. '{"slowStartMs":0}'.
+  BACKSTOP_HEALTH_POLICY: z.string().min(1).optional(),
   // Worker processes.
   BACKSTOP_DEFINITIONS: z.string().min(1).optional(),
   // Definitions that name an app, action, healthcheck, chain or feature that does not exist are

@@ -81,8 +81,11 @@ export async function providerRows(backstop: Backstop, options: ProviderFilter):
           provider_status: s.provider_status,
           last_checked: s.last_checked,
           last_latency_ms: s.last_latency_ms,
+          // Where it stands, why, and for how long (e.g. `ejected: consecutive-failures, 4.2 s left`).
           circuit:
-            s.circuit.state === 'closed' ? 'closed' : `${s.circuit.state} (${s.circuit.failures} failures)`,
+            s.state === 'healthy' || s.state === 'unknown'
+              ? 'closed'
+              : `${s.state}${s.reason ? `: ${s.reason}` : ''}${s.time_left_ms === null ? '' : `, ${(s.time_left_ms / 1000).toFixed(1)} s left`}`,
         });
       }
     }

@@ -1,9 +1,10 @@
 import type { Clock } from '../core/clock.js';
 import type { Defaults } from '../core/defaults.js';
 import type { CompileContext } from '../core/definition/compile-context.js';
-import { phaseOf } from '../core/health/circuit.js';
 import type { HealthcheckDefinition, HealthcheckInput } from '../core/health/healthcheck-schema.js';
-import { mergedStatus } from '../core/health/merge.js';
+import { windowTotals } from '../core/health/outcome-window.js';
+import { type HealthPhase, phaseAt } from '../core/health/phase.js';
+import { INITIAL_STATE, settled, streakWeight } from '../core/health/provider-state.js';
 import type { ProviderStatus } from '../core/health-view.js';
 import { checkJsonDepth } from '../core/json-depth.js';
 import { NotFoundError, ValidationError } from '../core/validation-error.js';
@@ -32,8 +33,42 @@ export interface HealthStatus {
   last_checked: string | null;
   last_latency_ms: number | null;
   avg_latency_ms: number | null;
+  /** Consecutive failed probes. */
   consecutive_failures: number;
+  /** Consecutive passed probes. */
+  consecutive_passes: number;
+  /** Where it stands: healthy, unknown, ejected, cooling (Retry-After), trial, ramping (slow start). */
+  state: HealthPhase;
+  /** Why it is out of rotation, when it is. */
+  reason: string | null;
+  /** When time ends the current phase, and how long that is from now. */
+  until: string | null;
+  time_left_ms: number | null;
+  /** Credentials were refused (401/403): an operator must act. */
+  alert: boolean;
+  /** Ejections in a row (the ejection time's multiplier). */
+  ejections: number;
+  /** The share of runs that may call it now (0 out, growing while ramping, 1 in rotation). */
+  traffic_share: number;
+  /** Live traffic since it last entered rotation: the weighted failure streak and the sliding window. */
+  live: { streak: number; window_calls: number; window_failures: number };
+  /** The last change, and why. */
+  changed: { at: string; reason: string } | null;
+  /** The same as a circuit breaker would show it: open while ejected or cooling, half-open on trial. */
   circuit: { state: 'closed' | 'open' | 'half-open'; failures: number; open_until: string | null };
+}
+
+/** A provider as `health.tracked()` lists it. */
+export interface TrackedProvider {
+  product: string;
+  env: string;
+  healthcheck: string;
+  provider_status: ProviderStatus;
+  state: HealthPhase;
+  reason: string | null;
+  time_left_ms: number | null;
+  traffic_share: number;
+  alert: boolean;
 }
 
 export interface HistoryQuery {
@@ -166,32 +201,75 @@ export class HealthApi {
     if (!found || !removed) throw new NotFoundError('healthcheck', hc, product);
     await monitor.unschedule(product, hc);
     // Its last state must not outlive it: a provider last seen unhealthy would be skipped forever.
-    for (const env of found.definition.envs) await parts.probes.reset(product, env.slug, hc);
+    for (const env of found.definition.envs)
+      await monitor.setProviderState(product, env.slug, hc, { status: 'healthy' });
   }
 
   /** The provider state of a healthcheck (or of a provider without one, by its name) in an env, read fresh from Redis. */
   async status(tag: string, env?: string, product?: string): Promise<HealthStatus> {
     const p = this.deps.defaults.requireProduct(product);
     const e = this.deps.defaults.requireEnv(env);
-    const { probes, circuits } = await this.deps.monitor.parts();
-    const [probe, circuit] = await Promise.all([probes.read(p, e, tag), circuits.read(p, e, tag)]);
+    const { states } = await this.deps.monitor.parts();
     const now = this.deps.clock.now();
+    // A pending ejection whose confirmation window is over is in force, written or not.
+    const state = settled((await states.read(p, e, tag))?.state ?? INITIAL_STATE, now);
+    const view = phaseAt(state, now);
+    const { probe, live } = state;
+    const totals = windowTotals(live.window, this.deps.monitor.policy.failureRate.windowMs, now);
+    const streak = Math.round(streakWeight(live) * 100) / 100;
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    const open = view.phase === 'ejected' || view.phase === 'cooling';
     return {
       product: p,
       env: e,
       healthcheck: tag,
-      provider_status: mergedStatus(probe, circuit, now),
+      provider_status: view.status,
       last_available: probe.lastAvailable,
-      last_checked: probe.lastChecked ? new Date(probe.lastChecked).toISOString() : null,
+      last_checked: iso(probe.lastChecked),
       last_latency_ms: probe.lastLatencyMs,
       avg_latency_ms: probe.avgLatencyMs,
       consecutive_failures: probe.failures,
+      consecutive_passes: probe.passes,
+      state: view.phase,
+      reason: view.reason,
+      until: iso(view.until),
+      time_left_ms: view.until === null ? null : Math.max(0, view.until - now),
+      alert: view.alert,
+      ejections: state.ejections,
+      traffic_share: Math.round(view.share * 1000) / 1000,
+      live: {
+        streak,
+        window_calls: Math.round(totals.calls * 100) / 100,
+        window_failures: Math.round(totals.failures * 100) / 100,
+      },
+      changed: state.change
+        ? { at: new Date(state.change.at).toISOString(), reason: state.change.reason }
+        : null,
       circuit: {
-        state: phaseOf(circuit, now),
-        failures: circuit.failures,
-        open_until: circuit.openUntil ? new Date(circuit.openUntil).toISOString() : null,
+        state: open ? 'open' : view.phase === 'trial' ? 'half-open' : 'closed',
+        failures: streak,
+        open_until: open ? iso(view.until) : null,
       },
     };
+  }
+
+  /**
+   * Every provider this process tracks, from its local snapshot (no Redis round trip): where each
+   * stands, why, and how long that lasts. What the metrics read at each scrape.
+   */
+  tracked(): TrackedProvider[] {
+    const now = this.deps.clock.now();
+    return this.deps.monitor.snapshot.list().map(({ key, phase }) => ({
+      product: key.product,
+      env: key.env,
+      healthcheck: key.healthcheck,
+      provider_status: phase.status,
+      state: phase.phase,
+      reason: phase.reason,
+      time_left_ms: phase.until === null ? null : Math.max(0, phase.until - now),
+      traffic_share: phase.share,
+      alert: phase.alert,
+    }));
   }
 
   /** Historical performance: per time bucket, successes, failures, skips and latency percentiles. */

@@ -12,6 +12,8 @@ export interface AttemptRecord {
   skipped?: 'unhealthy' | 'deadline' | undefined;
   idempotencyKey: string;
   error?: AttemptErrorInfo | undefined;
+  /** Hedged calls made besides this attempt's first (same provider, same idempotency key). */
+  hedged?: number | undefined;
   /** Set when the result came from the result cache: no provider was called by this run. */
   cache?: { tag: string; storedAt: string; runId: string } | undefined;
 }

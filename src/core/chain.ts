@@ -1,5 +1,8 @@
 import type { BackoffSpec } from './backoff.js';
 import type { ErrorClassifier } from './classify.js';
+import type { HealthPolicyInput } from './health/health-policy.js';
+import type { PanicPolicy } from './health/panic.js';
+import type { HedgeSpec } from './hedge.js';
 import type { InputSchema, InputValidator } from './input-schema.js';
 import type { TargetRef } from './target-ref.js';
 import type { TemplateScope } from './template/scope.js';
@@ -21,6 +24,10 @@ export interface ProviderSpec {
   backoff: BackoffSpec;
   /** Healthcheck interval override (`check_interval`, or `.checkInterval()` in code). */
   checkInterval?: number | undefined;
+  /** Health settings for this provider: the chain's `health` with the option's laid over it. */
+  health?: HealthPolicyInput | undefined;
+  /** Hedged calls to this provider when it is slow to answer. */
+  hedge?: HedgeSpec | undefined;
   mapInput?: InputMapper | undefined;
   mapOutput?: OutputMapper | undefined;
 }
@@ -38,6 +45,12 @@ export interface Chain {
   /** Overall budget of a run in ms, across every provider, retry and backoff. */
   deadlineMs?: number | undefined;
   classify: ErrorClassifier;
-  /** When every provider is skipped as unhealthy: try them anyway (default), or fail. */
-  whenAllUnhealthy?: 'try-anyway' | 'fail' | undefined;
+  /**
+   * When providers are out of rotation: `panic` (default) lets a share of runs ignore health while
+   * fewer than a threshold of providers are healthy, the others fail when every provider is skipped;
+   * `try-anyway` tries every provider again when all were skipped; `fail` never ignores health.
+   */
+  whenAllUnhealthy?: 'panic' | 'try-anyway' | 'fail' | undefined;
+  /** The panic threshold and share (default 50 % and 5 %). */
+  panic?: PanicPolicy | undefined;
 }

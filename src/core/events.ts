@@ -62,7 +62,10 @@ export interface FailoverEvent {
   code: string;
 }
 
-/** A provider's tracked state changed (probes, live traffic, an operator). Emitted by the health layer. */
+/**
+ * A provider's phase changed (probes, live traffic, an operator, or time ending an ejection, a
+ * cool-down or a slow start). Emitted by the health layer in every process that sees it.
+ */
 export interface HealthChangedEvent {
   type: 'health.changed';
   product: string;
@@ -70,8 +73,15 @@ export interface HealthChangedEvent {
   /** The healthcheck's tag, or the provider's name for a provider without one. */
   key: string;
   status: 'healthy' | 'unhealthy' | 'unknown';
+  /** Why: an ejection reason (consecutive-failures, failure-rate, latency, auth, probe, operator, retry-after) or how it came back. */
   reason?: string | undefined;
   at: number;
+  /** The phase now: healthy, unknown, ejected, cooling, trial or ramping. */
+  state?: 'healthy' | 'unknown' | 'ejected' | 'cooling' | 'trial' | 'ramping' | undefined;
+  /** When time ends this phase, if it does. */
+  until?: number | null | undefined;
+  /** Credentials were refused (401/403): an operator must act. */
+  alert?: boolean | undefined;
 }
 
 export type EngineEvent =

@@ -18,11 +18,11 @@ export type RunOutcome =
   | { ok: false; runId: string; error: FallbackRunError; attempts: AttemptRecord[] };
 
 /**
- * The failover algorithm. Providers are tried in order (try-provider.ts: skip when unhealthy,
+ * The failover algorithm. Providers are tried in order (try-provider.ts: skip when out of rotation,
  * retry with backoff, classify each failure into retry / fail over / stop), the whole run bounded
- * by the chain's deadline; the first success, mapped, is the result. When every provider was
- * skipped as unhealthy, `whenAllUnhealthy: 'try-anyway'` (the default) tries them all again
- * ignoring health: a stale status must not block all traffic.
+ * by the chain's deadline; the first success, mapped, is the result. Under `whenAllUnhealthy:
+ * 'panic'` (the default) a share of runs ignore health while few providers are healthy (decided at
+ * the run's first skip); `'try-anyway'` tries every provider again when all were skipped.
  */
 export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOutcome> {
   const events = deps.events;
@@ -71,7 +71,7 @@ async function failover(deps: EngineDeps, req: RunRequest): Promise<RunOutcome> 
         if (typeof step === 'object') return step;
         if (step === 'next') called = true;
       }
-      if (called || signal.aborted || chain.whenAllUnhealthy === 'fail') break;
+      if (called || signal.aborted || chain.whenAllUnhealthy !== 'try-anyway') break;
       state.logger.warn(
         { runId: req.runId, tag: chain.tag },
         'every provider is unhealthy: trying them anyway',

@@ -3,7 +3,8 @@ import type { Chain, ProviderSpec } from './chain.js';
 import type { Clock } from './clock.js';
 import { type EngineEvents, NO_EVENTS, type RunInfo } from './events.js';
 import type { AttemptFailure } from './failure.js';
-import type { CallOutcome, HealthKey, HealthView } from './health-view.js';
+import { DEFAULT_PANIC, panics } from './health/panic.js';
+import type { CallOutcome, HealthKey, HealthView, InFlightCall } from './health-view.js';
 import type { Logger } from './logger.js';
 import type { RunErrorData } from './run-errors.js';
 import type { TargetResolver } from './target.js';
@@ -65,6 +66,8 @@ export class RunState {
   private runInfo: RunInfo | undefined;
   /** The provider whose failure the run is moving on from, for the failover event. */
   private failedProvider: { name: string; code: string } | undefined;
+  /** Whether this run ignores health (the panic share), decided at its first skip. */
+  private panicking: boolean | undefined;
 
   constructor(
     readonly deps: EngineDeps,
@@ -151,7 +154,48 @@ export class RunState {
     return this.deps.health.admit(this.healthKey(provider));
   }
 
-  report(provider: ProviderSpec, kind: CallOutcome['kind'], latencyMs: number): void {
-    this.deps.health.record?.(this.healthKey(provider), { provider: provider.name, kind, latencyMs });
+  /**
+   * Under `whenAllUnhealthy: 'panic'` (the default), whether this run ignores health: decided once,
+   * when health would first skip a provider, from the share of the chain's providers in rotation.
+   */
+  panics(): boolean {
+    if (this.panicking !== undefined) return this.panicking;
+    const { chain } = this.req;
+    if ((chain.whenAllUnhealthy ?? 'panic') !== 'panic') {
+      this.panicking = false;
+      return false;
+    }
+    const healthy = chain.providers.filter(
+      (p) => this.deps.health.peek(this.healthKey(p))?.provider_status !== 'unhealthy',
+    ).length;
+    const draw = (this.deps.random ?? Math.random)();
+    this.panicking = panics(healthy, chain.providers.length, chain.panic ?? DEFAULT_PANIC, draw);
+    if (this.panicking)
+      this.logger.debug({ runId: this.req.runId, tag: chain.tag }, 'panic: ignoring health');
+    return this.panicking;
+  }
+
+  /** A call to the provider begins (a view that judges latency may count it as slow before it ends). */
+  startCall(provider: ProviderSpec): InFlightCall | undefined {
+    return this.deps.health.started?.(this.healthKey(provider), provider.health);
+  }
+
+  report(
+    provider: ProviderSpec,
+    kind: CallOutcome['kind'],
+    latencyMs: number,
+    failure?: AttemptFailure,
+    call?: InFlightCall,
+  ): void {
+    const record = this.deps.health.record;
+    if (!record) return;
+    record.call(this.deps.health, this.healthKey(provider), {
+      provider: provider.name,
+      kind,
+      latencyMs,
+      failure: failure && { code: failure.code, status: failure.status, retryAfterMs: failure.retryAfterMs },
+      policy: provider.health,
+      call,
+    });
   }
 }

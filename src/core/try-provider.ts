@@ -1,10 +1,12 @@
+import type { AttemptRecord } from './attempt.js';
 import { failed, skipped, succeeded } from './attempt-records.js';
 import { backoffDelay } from './backoff.js';
-import { callOnce } from './call-attempt.js';
+import { type CallResult, callOnce } from './call-attempt.js';
 import type { ProviderSpec } from './chain.js';
 import type { Verdict } from './classify.js';
 import { sleep } from './clock.js';
 import { type AttemptFailure, toFailure } from './failure.js';
+import { callHedged } from './hedge.js';
 import { idempotencyKeyFor } from './idempotency.js';
 import type { RunOutcome } from './run-chain.js';
 import { FallbackStoppedError, MappingFailedError } from './run-errors.js';
@@ -27,7 +29,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
   const { clock } = deps;
   const provider = run.req.chain.providers[index]!;
   const idempotencyKey = idempotencyKeyFor(req.runKey, provider.name);
-  if (!ignoreHealth && !run.admits(provider)) {
+  if (!ignoreHealth && !run.admits(provider) && !run.panics()) {
     run.record(skipped(provider, idempotencyKey, clock.now(), 'unhealthy'));
     run.report(provider, 'skipped', 0);
     return 'skipped';
@@ -50,7 +52,8 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
     if (run.signal.aborted) return 'next';
     const attemptStart = clock.now();
     run.calling(provider, attempt, attemptStart);
-    const call = await callOnce({
+    const inFlight = run.startCall(provider);
+    const attemptCall = {
       clock,
       targets: deps.targets,
       logger: run.logger,
@@ -61,12 +64,16 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
       runSignal: run.signal,
       deadlineAt: run.deadlineAt,
       identity: run.identity,
-    });
+    };
+    const call: CallResult & { hedges?: number } = provider.hedge
+      ? await callHedged(attemptCall, provider.hedge)
+      : await callOnce(attemptCall);
     const durationMs = clock.now() - attemptStart;
+    const hedged = call.hedges ? call.hedges : undefined;
 
     if (call.ok) {
-      run.record(succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs));
-      run.report(provider, 'success', durationMs);
+      run.record(withHedges(succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs), hedged));
+      run.report(provider, 'success', durationMs, undefined, inFlight);
       try {
         const result = normalize(provider, call.response, scope);
         return { ok: true, runId: req.runId, provider: provider.name, result, attempts: run.attempts };
@@ -81,10 +88,15 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
     const verdict: Verdict = runEnded ? 'stop' : req.chain.classify(failure);
     run.providerErrors[provider.name] = failure;
     scope.fallback = fallbackInfo(provider, failure);
-    run.record(failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict));
+    run.record(
+      withHedges(
+        failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict),
+        hedged,
+      ),
+    );
     run.failed(provider, failure.code);
     // Only failures that say the provider is in trouble count against its health.
-    run.report(provider, verdict === 'retry' ? 'failure' : 'rejected', durationMs);
+    run.report(provider, verdict === 'retry' ? 'failure' : 'rejected', durationMs, failure, inFlight);
     run.logger.debug(
       { runId: req.runId, provider: provider.name, attempt, code: failure.code, verdict },
       'attempt failed',
@@ -145,6 +157,10 @@ function normalize(provider: ProviderSpec, response: unknown, scope: TemplateSco
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function withHedges(record: AttemptRecord, hedged: number | undefined): AttemptRecord {
+  return hedged === undefined ? record : { ...record, hedged };
 }
 
 function fallbackInfo(provider: ProviderSpec, failure: AttemptFailure): TemplateScope['fallback'] {

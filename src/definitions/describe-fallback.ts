@@ -65,6 +65,7 @@ export function describeChain(chain: Chain, health: HealthView, env: string): Fa
       check_interval: p.checkInterval,
       timeout: p.timeoutMs,
       backoff: p.backoff,
+      hedge: p.hedge,
       ...healthOf(health, chain.product, env, p.healthcheck ?? p.name),
     })),
     version: chain.version,

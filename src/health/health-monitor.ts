@@ -2,14 +2,16 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ProviderSpec } from '../core/chain.js';
 import type { Clock } from '../core/clock.js';
-import { type CircuitPolicy, DEFAULT_CIRCUIT } from '../core/health/circuit.js';
+import type { EngineEvents } from '../core/events.js';
+import { eject } from '../core/health/ejection.js';
+import { DEFAULT_HEALTH_POLICY, type HealthPolicy } from '../core/health/health-policy.js';
 import type { HealthcheckDefinition } from '../core/health/healthcheck-schema.js';
+import { INITIAL_STATE } from '../core/health/provider-state.js';
 import type { Logger } from '../core/logger.js';
 import type { TargetResolver } from '../core/target.js';
 import type { HealthcheckStore } from '../store/healthcheck-store.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisStores, Stores } from '../store/redis-stores.js';
-import { CircuitStore } from './circuit-store.js';
 import { HealthSnapshot } from './health-snapshot.js';
 import { type HealthcheckLookup, healthcheckProcessor } from './healthcheck-processor.js';
 import {
@@ -19,17 +21,19 @@ import {
   upsertProbeSchedulers,
 } from './healthcheck-scheduler.js';
 import { DEFAULT_HISTORY, HistoryRecorder } from './history.js';
+import { LiveRecorder } from './live-recorder.js';
+import { phaseEvents } from './phase-events.js';
 import type { ProbeFetch } from './probe-runner.js';
-import { ProbeStore } from './probe-store.js';
+import { ProviderStateStore } from './provider-state-store.js';
 import { RedisHealthView } from './redis-health-view.js';
+import { TRIAL_LEASE_MS, TrialGate } from './trial-gate.js';
 
 /** Provider state in Redis and the probe queue, once connected. */
 export interface HealthParts {
   redis: Redis;
   keys: Keys;
   healthchecks: HealthcheckStore;
-  probes: ProbeStore;
-  circuits: CircuitStore;
+  states: ProviderStateStore;
   history: HistoryRecorder;
   queue: Queue<ProbeJobData>;
 }
@@ -39,29 +43,54 @@ export interface HealthMonitorDeps {
   prefix: string;
   logger: Logger;
   clock: Clock;
-  policy?: CircuitPolicy | undefined;
+  /** The process's health settings (chains and options override them). */
+  policy?: HealthPolicy | undefined;
   /** Finds a healthcheck's definition (code-first, then stored). */
   healthchecks: HealthcheckLookup;
   /** How URL probes call: through the outbound policy. */
-  fetch?: ProbeFetch;
+  fetch?: ProbeFetch | undefined;
+  /** Where `health.changed` goes (the Backstop's event bus). */
+  events?: EngineEvents | undefined;
 }
+
+/** The healthcheck worker keeps a slot per probe schedule (and one spare), at least this many. */
+const MIN_PROBE_SLOTS = 5;
+const SLOTS_REFRESH_MS = 5_000;
 
 /**
  * Watches providers: keeps this process's snapshot of every provider's state current (pub/sub),
- * records live outcomes (circuits, history), schedules and runs probes. Starts when Redis connects.
+ * records live outcomes (shared state, history), schedules and runs probes, and tells the event bus
+ * of every phase change. Starts when Redis connects.
  */
 export class HealthMonitor {
   readonly view: RedisHealthView;
   readonly snapshot: HealthSnapshot;
-  readonly policy: CircuitPolicy;
+  readonly recorder: LiveRecorder;
+  readonly policy: HealthPolicy;
   private state: HealthParts | undefined;
   private subscriber: Redis | undefined;
 
   constructor(private readonly deps: HealthMonitorDeps) {
-    const now = () => deps.clock.now();
-    this.policy = deps.policy ?? DEFAULT_CIRCUIT;
-    this.snapshot = new HealthSnapshot(now, deps.logger);
-    this.view = new RedisHealthView(this.snapshot, this.policy, now, deps.logger);
+    this.policy = deps.policy ?? DEFAULT_HEALTH_POLICY;
+    const trials = new TrialGate(
+      (key, ejectedAt, budget) =>
+        this.parts().then((p) =>
+          p.states.claimTrial(key.product, key.env, key.healthcheck, ejectedAt, budget, TRIAL_LEASE_MS),
+        ),
+      () => deps.clock.now(),
+      deps.logger,
+    );
+    this.snapshot = new HealthSnapshot(deps.clock, trials, deps.logger);
+    this.recorder = new LiveRecorder(
+      () => this.state?.states,
+      this.snapshot,
+      deps.clock,
+      deps.logger,
+      this.policy,
+    );
+    this.snapshot.onState((key) => this.recorder.stateChanged(key));
+    if (deps.events) this.snapshot.onPhase(phaseEvents(deps.events, () => deps.clock.now()));
+    this.view = new RedisHealthView(this.snapshot, this.recorder, deps.clock);
     deps.stores.hook(
       (stores) => this.start(stores),
       () => this.stop(),
@@ -111,9 +140,9 @@ export class HealthMonitor {
   }
 
   /**
-   * Sets a provider's tracked state by hand: `unhealthy` opens its circuit until `until`;
-   * `healthy` clears probe state and circuit (the next probe decides again). This process's
-   * snapshot is updated at once, others by the published event.
+   * Sets a provider's tracked state by hand: `unhealthy` ejects it until `until` (then trial calls
+   * decide, as after any ejection); `healthy` forgets what probes and live traffic found (the next
+   * probe decides again). This process's snapshot is updated at once, others by the published write.
    */
   async setProviderState(
     product: string,
@@ -121,37 +150,52 @@ export class HealthMonitor {
     key: string,
     state: { status: 'healthy' } | { status: 'unhealthy'; until: number },
   ): Promise<void> {
-    const { circuits, probes } = await this.parts();
-    const event =
+    const { states } = await this.parts();
+    const now = this.deps.clock.now();
+    const written =
       state.status === 'unhealthy'
-        ? await circuits.open(product, env, key, state.until)
-        : await probes.reset(product, env, key);
-    this.snapshot.apply(event);
+        ? (await states.update(product, env, key, (s) => eject(s, 'operator', now, this.policy, state.until)))
+            .current!
+        : await states.replace(product, env, key, { ...INITIAL_STATE, change: { at: now, reason: 'reset' } });
+    this.snapshot.put({ product, env, healthcheck: key }, written.version, written.state);
   }
 
-  /** Starts a worker that runs probe jobs. */
+  /**
+   * Starts a worker that runs probe jobs, with a slot per probe schedule (and one spare), so that
+   * one provider's hung probes never delay another's: the count is read again every few seconds.
+   */
   async startWorker(
     connection: Redis,
     targets: TargetResolver,
-    concurrency = 5,
+    concurrency?: number,
   ): Promise<Worker<ProbeJobData>> {
     const parts = await this.parts();
     const logger = this.deps.logger.child({ component: 'healthcheck-worker' });
+    const floor = concurrency ?? MIN_PROBE_SLOTS;
     const worker = new Worker<ProbeJobData>(
       HEALTHCHECK_QUEUE,
       healthcheckProcessor({
         definition: this.deps.healthchecks,
-        probes: parts.probes,
-        circuits: parts.circuits,
+        states: parts.states,
+        snapshot: this.snapshot,
         targets,
         fetch: this.deps.fetch ?? globalThis.fetch,
         policy: this.policy,
         clock: this.deps.clock,
         logger,
       }),
-      { connection, prefix: this.deps.prefix, concurrency },
+      { connection, prefix: this.deps.prefix, concurrency: floor },
     );
     worker.on('error', (error) => logger.error({ err: error }, 'healthcheck worker error'));
+    const fitSlots = async () => {
+      const schedules = await parts.queue.getJobSchedulersCount();
+      const slots = Math.max(floor, schedules + 1);
+      if (worker.concurrency !== slots) worker.concurrency = slots;
+    };
+    await fitSlots();
+    const timer = setInterval(() => fitSlots().catch(() => undefined), SLOTS_REFRESH_MS);
+    timer.unref();
+    worker.on('closing', () => clearInterval(timer));
     await worker.waitUntilReady();
     return worker;
   }
@@ -166,19 +210,19 @@ export class HealthMonitor {
       redis,
       keys,
       healthchecks: stores.healthchecks,
-      probes: new ProbeStore(redis, keys),
-      circuits: new CircuitStore(redis, keys),
+      states: new ProviderStateStore(redis, keys),
       history,
       queue,
     };
     this.subscriber = stores.blocking();
     await this.snapshot.start(redis, this.subscriber, keys);
     history.start();
-    this.view.attach(parts.circuits, history);
+    this.view.attach(history);
     this.state = parts;
   }
 
   private async stop(): Promise<void> {
+    this.recorder.inFlight.stop();
     await this.snapshot.stop();
     await this.state?.history.stop();
     await this.state?.queue.close();

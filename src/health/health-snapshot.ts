@@ -1,145 +1,184 @@
 import type { Redis } from 'ioredis';
-import { type CircuitState, CLOSED, phaseOf } from '../core/health/circuit.js';
-import { mergedStatus } from '../core/health/merge.js';
-import { type ProbeState, UNKNOWN_PROBE } from '../core/health/probe-state.js';
-import type { HealthKey, ProviderHealth } from '../core/health-view.js';
+import type { Clock } from '../core/clock.js';
+import { type PhaseView, phaseAt } from '../core/health/phase.js';
+import { ejectionAt, type ProviderState, type VersionedState } from '../core/health/provider-state.js';
+import { ShareGate } from '../core/health/share-gate.js';
+import type { HealthKey } from '../core/health-view.js';
 import type { Logger } from '../core/logger.js';
 import type { Keys } from '../store/keys.js';
-import { type HealthEvent, snapshotKey } from './health-event.js';
+import { type HealthEvent, parseIndexMember, snapshotKey } from './health-event.js';
+import { SnapshotSync } from './snapshot-sync.js';
+import type { TrialGate } from './trial-gate.js';
 
-/** A half-open circuit lets one trial call through; if it never reports back, another may try after this. */
-const TRIAL_TTL_MS = 30_000;
-/** Pub/sub can miss a message across a reconnect: reload everything this often as a safety net. */
-const RELOAD_EVERY_MS = 10_000;
+/** Told of every phase change: a write seen, or time ending an ejection, a cool-down or a ramp. */
+export type PhaseListener = (
+  key: HealthKey,
+  phase: PhaseView,
+  state: ProviderState,
+  before: PhaseView | undefined,
+) => void;
+
+interface Entry {
+  key: HealthKey;
+  current: VersionedState;
+  /** The phase last reported, to tell listeners only of changes. */
+  phase: PhaseView;
+  ramp: ShareGate | undefined;
+  cancelTimer: (() => void) | undefined;
+}
 
 /**
- * This process's copy of every provider's state, kept current by pub/sub, so that deciding whether
- * to skip a provider never waits on Redis.
+ * This process's copy of every provider's state, kept current by pub/sub (and resynchronised when a
+ * message was missed, see snapshot-sync.ts), so deciding whether to call a provider never waits on
+ * Redis. A state is replaced only by a newer version.
  */
 export class HealthSnapshot {
-  private probes = new Map<string, ProbeState>();
-  private circuits = new Map<string, CircuitState>();
-  private readonly trials = new Map<string, number>();
-  private subscriber: Redis | undefined;
-  private reloadTimer: NodeJS.Timeout | undefined;
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Set<PhaseListener>();
+  private readonly stateListeners = new Set<(key: HealthKey) => void>();
+  private sync: SnapshotSync | undefined;
 
   constructor(
-    private readonly now: () => number,
+    private readonly clock: Clock,
+    private readonly trials: TrialGate,
     private readonly logger: Logger,
   ) {}
 
-  /** The merged state, for display: a plain read. */
-  get(key: HealthKey): ProviderHealth | undefined {
-    const id = snapshotKey(key.product, key.env, key.healthcheck);
-    const probe = this.probes.get(id);
-    const circuit = this.circuits.get(id);
-    if (!probe && !circuit) return undefined;
-    return {
-      provider_status: mergedStatus(probe ?? UNKNOWN_PROBE, circuit ?? CLOSED, this.now()),
-      last_available: probe?.lastAvailable ?? null,
-      last_checked: probe?.lastChecked ? isoOf(probe.lastChecked) : null,
-    };
+  onPhase(listener: PhaseListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Told of every newer state kept, phase change or not. */
+  onState(listener: (key: HealthKey) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  /** The stored state and its version, or undefined when nothing was ever written. */
+  get(key: HealthKey): VersionedState | undefined {
+    return this.entries.get(snapshotKey(key.product, key.env, key.healthcheck))?.current;
+  }
+
+  /** The phase now, or undefined for a provider nothing is known of. */
+  phase(key: HealthKey): PhaseView | undefined {
+    const entry = this.entries.get(snapshotKey(key.product, key.env, key.healthcheck));
+    return entry && phaseAt(entry.current.state, this.clock.now());
   }
 
   /**
-   * Whether a run may call the provider. A half-open circuit lets one trial call through per
-   * process: the first asker gets it, the others skip until it reports back (or its slot expires).
+   * Whether a run may call the provider: always in rotation; never while ejected or cooling; while
+   * ramping, the growing share; on trial, only with a trial call claimed from the shared budget.
    */
   admit(key: HealthKey): boolean {
     const id = snapshotKey(key.product, key.env, key.healthcheck);
-    const probe = this.probes.get(id);
-    const circuit = this.circuits.get(id);
-    if (!probe && !circuit) return true;
-    const now = this.now();
-    const state = circuit ?? CLOSED;
-    if (mergedStatus(probe ?? UNKNOWN_PROBE, state, now) === 'unhealthy') return false;
-    if (phaseOf(state, now) !== 'half-open') return true;
-    const claimed = this.trials.get(id);
-    if (claimed !== undefined && now - claimed < TRIAL_TTL_MS) return false;
-    this.trials.set(id, now);
-    return true;
-  }
-
-  probe(key: HealthKey): ProbeState | undefined {
-    return this.probes.get(snapshotKey(key.product, key.env, key.healthcheck));
-  }
-
-  circuit(key: HealthKey): CircuitState {
-    return this.circuits.get(snapshotKey(key.product, key.env, key.healthcheck)) ?? CLOSED;
-  }
-
-  apply(event: HealthEvent): void {
-    const id = snapshotKey(event.product, event.env, event.key);
-    if (event.kind === 'probe') this.probes.set(id, event.state);
-    else if (event.kind === 'circuit') {
-      this.circuits.set(id, event.state);
-      if (phaseOf(event.state, this.now()) !== 'half-open') this.trials.delete(id);
-    } else {
-      this.probes.delete(id);
-      this.circuits.delete(id);
-      this.trials.delete(id);
+    const entry = this.entries.get(id);
+    if (!entry) return true;
+    const view = phaseAt(entry.current.state, this.clock.now());
+    switch (view.phase) {
+      case 'healthy':
+      case 'unknown':
+        return true;
+      case 'ramping':
+        if (entry.ramp?.since !== view.since) entry.ramp = new ShareGate(view.since!);
+        return entry.ramp.admit(view.share);
+      case 'trial': {
+        const e = ejectionAt(entry.current.state, this.clock.now())!;
+        return this.trials.admit(id, key, e.at, e.trialCalls);
+      }
+      default:
+        this.trials.demand(id);
+        return false;
     }
+  }
+
+  /** Every provider this process knows of, with its phase now (for metrics and listings). */
+  list(): { key: HealthKey; phase: PhaseView }[] {
+    const now = this.clock.now();
+    return [...this.entries.values()].map((e) => ({ key: e.key, phase: phaseAt(e.current.state, now) }));
+  }
+
+  /** A state read or written: kept if newer than ours; listeners hear of a phase change. */
+  apply(event: HealthEvent): void {
+    this.put({ product: event.product, env: event.env, healthcheck: event.key }, event.seq, event.state);
+  }
+
+  put(key: HealthKey, version: number, state: ProviderState): void {
+    const id = snapshotKey(key.product, key.env, key.healthcheck);
+    const entry = this.entries.get(id);
+    if (entry && entry.current.version >= version) return;
+    const current = { version, state };
+    if (entry) entry.current = current;
+    else
+      this.entries.set(id, {
+        key,
+        current,
+        phase: phaseAt(state, this.clock.now()),
+        ramp: undefined,
+        cancelTimer: undefined,
+      });
+    this.review(id, entry?.phase);
+    for (const listener of this.stateListeners) listener(key);
   }
 
   /** Loads every state, then follows changes. `subscriber` is a connection of its own. */
   async start(redis: Redis, subscriber: Redis, keys: Keys): Promise<void> {
-    this.subscriber = subscriber;
-    subscriber.on('message', (_channel: string, message: string) => {
-      try {
-        this.apply(JSON.parse(message) as HealthEvent);
-      } catch (error) {
-        this.logger.warn({ err: error }, 'unreadable health event');
-      }
+    this.sync = new SnapshotSync(redis, subscriber, keys, this.logger, {
+      apply: (event) => this.apply(event),
+      load: (states) => this.load(states),
     });
-    await subscriber.subscribe(keys.healthEvents());
-    await this.reload(redis, keys);
-    this.reloadTimer = setInterval(() => {
-      this.reload(redis, keys).catch((error) =>
-        this.logger.warn({ err: error }, 'health snapshot reload failed'),
-      );
-    }, RELOAD_EVERY_MS);
-    this.reloadTimer.unref();
+    await this.sync.start();
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.reloadTimer);
-    this.subscriber?.disconnect();
+    await this.sync?.stop();
+    for (const entry of this.entries.values()) entry.cancelTimer?.();
   }
 
-  private async reload(redis: Redis, keys: Keys): Promise<void> {
-    const members = await redis.smembers(keys.healthIndex());
-    const parsed = members.map((m) => m.split('|') as [string, string, string, string]);
-    const redisKeys = parsed.map(([kind, product, env, key]) =>
-      kind === 'probe' ? keys.probeState(product, env, key) : keys.circuit(product, env, key),
+  /** A full load: newer versions replace ours; states gone from Redis are forgotten. */
+  private load(states: { member: string; version: number; state: ProviderState }[]): void {
+    const seen = new Set<string>();
+    for (const { member, version, state } of states) {
+      const parts = parseIndexMember(member);
+      if (!parts) continue;
+      seen.add(snapshotKey(parts.product, parts.env, parts.key));
+      this.put({ product: parts.product, env: parts.env, healthcheck: parts.key }, version, state);
+    }
+    for (const [id, entry] of this.entries) {
+      if (seen.has(id)) continue;
+      entry.cancelTimer?.();
+      this.entries.delete(id);
+      this.trials.ended(id);
+    }
+  }
+
+  /** Reports a phase change and arms a timer for the next change that time alone brings. */
+  private review(id: string, before: PhaseView | undefined): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    const now = this.clock.now();
+    const view = phaseAt(entry.current.state, now);
+    // A provider first seen in rotation is no news (a process starting, a first probe passing).
+    const changed = before
+      ? before.phase !== view.phase || before.reason !== view.reason || before.since !== view.since
+      : view.phase !== 'healthy' && view.phase !== 'unknown';
+    entry.phase = view;
+    if (view.phase !== 'trial') this.trials.ended(id);
+    else if (changed) {
+      const e = ejectionAt(entry.current.state, now)!;
+      this.trials.started(id, entry.key, e.at, e.trialCalls);
+    }
+    if (changed)
+      for (const listener of this.listeners) listener(entry.key, view, entry.current.state, before);
+    entry.cancelTimer?.();
+    entry.cancelTimer = undefined;
+    // The next change time alone brings: the phase's end, or a pending ejection taking effect.
+    const pendingAt = entry.current.state.pending?.ejection.at;
+    const next = Math.min(
+      view.until ?? Number.POSITIVE_INFINITY,
+      pendingAt !== undefined && pendingAt > now ? pendingAt : Number.POSITIVE_INFINITY,
     );
-    const pipeline = redis.pipeline();
-    for (const [i, [kind]] of parsed.entries()) {
-      if (kind === 'probe') pipeline.get(redisKeys[i]!);
-      else pipeline.hmget(redisKeys[i]!, 'failures', 'openUntil');
-    }
-    const results = (await pipeline.exec()) ?? [];
-    const probes = new Map<string, ProbeState>();
-    const circuits = new Map<string, CircuitState>();
-    for (const [i, [kind, product, env, key]] of parsed.entries()) {
-      const value = results[i]?.[1];
-      const id = snapshotKey(product, env, key);
-      if (kind === 'probe' && typeof value === 'string') probes.set(id, JSON.parse(value) as ProbeState);
-      if (kind === 'circuit' && Array.isArray(value) && value[0] !== null) {
-        circuits.set(id, { failures: Number(value[0]), openUntil: value[1] ? Number(value[1]) : null });
-      }
-    }
-    this.probes = probes;
-    this.circuits = circuits;
+    if (Number.isFinite(next))
+      entry.cancelTimer = this.clock.setTimer(next - now, () => this.review(id, entry.phase));
   }
-}
-
-let lastMs = 0;
-let lastIso = '';
-/** Runs read the same few timestamps over and over: format each once. */
-function isoOf(ms: number): string {
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
 }

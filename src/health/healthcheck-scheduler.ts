@@ -8,6 +8,8 @@ export interface ProbeJobData {
   product: string;
   tag: string;
   env: string;
+  /** The schedule's interval: a probe's timeout is bounded by it (jobs of older schedules lack it). */
+  interval?: number;
 }
 
 export function schedulerId(product: string, tag: string, env: string): string {
@@ -30,7 +32,11 @@ export async function upsertProbeSchedulers(
     await queue.upsertJobScheduler(
       schedulerId(product, definition.tag, env.slug),
       { every: interval },
-      { name: definition.tag, data: { product, tag: definition.tag, env: env.slug }, opts: RETENTION },
+      {
+        name: definition.tag,
+        data: { product, tag: definition.tag, env: env.slug, interval },
+        opts: RETENTION,
+      },
     );
   }
   await removeProbeSchedulers(queue, product, definition.tag, wanted);

@@ -18,8 +18,16 @@ export interface ProbeResult {
 }
 
 /**
- * Runs one probe, bounded by the healthcheck's timeout: a handler, a plain URL with an expected
- * status (any 2xx by default), or an app action through the same targets runs use.
+ * A probe's timeout: the healthcheck's, bounded by the interval it runs at, so a hung provider's
+ * probe ends by the time the next one is due and never piles up on the worker's slots.
+ */
+export function probeTimeout(definition: HealthcheckDefinition, interval: number | undefined): number {
+  return Math.max(1, Math.min(definition.timeout, interval ?? definition.interval));
+}
+
+/**
+ * Runs one probe, bounded by `timeoutMs`: a handler, a plain URL with an expected status (any 2xx
+ * by default), or an app action through the same targets runs use.
  */
 export async function runProbe(
   definition: HealthcheckDefinition,
@@ -28,10 +36,11 @@ export async function runProbe(
   handler: ProbeHandler | undefined,
   targets: TargetResolver,
   logger: Logger,
+  timeoutMs: number = definition.timeout,
   fetchUrl: ProbeFetch = globalThis.fetch,
 ): Promise<ProbeResult> {
   const input = definition.envs.find((e) => e.slug === env)?.input ?? {};
-  const signal = AbortSignal.timeout(definition.timeout);
+  const signal = AbortSignal.timeout(timeoutMs);
   const started = performance.now();
   try {
     if (handler) {
@@ -60,7 +69,7 @@ export async function runProbe(
         env,
         tag: definition.tag,
         logger,
-        remainingMs: definition.timeout,
+        remainingMs: timeoutMs,
         depth: 0,
         session: undefined,
       };
@@ -68,9 +77,7 @@ export async function runProbe(
     }
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
-    const message = signal.aborted
-      ? `probe timed out after ${definition.timeout} ms`
-      : (error as Error).message;
+    const message = signal.aborted ? `probe timed out after ${timeoutMs} ms` : (error as Error).message;
     return { ok: false, latencyMs: Math.round(performance.now() - started), error: message };
   }
 }

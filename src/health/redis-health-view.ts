@@ -1,27 +1,34 @@
-import { type CircuitPolicy, phaseOf } from '../core/health/circuit.js';
-import type { CallOutcome, HealthKey, HealthView, ProviderHealth } from '../core/health-view.js';
-import type { Logger } from '../core/logger.js';
-import type { CircuitStore } from './circuit-store.js';
+import type { Clock } from '../core/clock.js';
+import type { HealthPolicyInput } from '../core/health/health-policy.js';
+import { phaseAt } from '../core/health/phase.js';
+import type {
+  CallOutcome,
+  HealthKey,
+  HealthView,
+  InFlightCall,
+  ProviderHealth,
+} from '../core/health-view.js';
 import type { HealthSnapshot } from './health-snapshot.js';
 import type { HistoryRecorder } from './history.js';
+import type { LiveRecorder } from './live-recorder.js';
 
 /**
- * The health view of a Backstop on Redis: reads come from the local snapshot; live outcomes go to
- * the shared circuit (only when they change something) and to the history, without waiting.
+ * The health view of a Backstop on Redis: every read comes from the local snapshot (no round trip
+ * per attempt); live outcomes go to the shared state through the recorder (only when they change
+ * something) and to the history, without the run waiting.
  */
 export class RedisHealthView implements HealthView {
-  private stores: { circuits: CircuitStore; history: HistoryRecorder } | undefined;
+  private history: HistoryRecorder | undefined;
 
   constructor(
     readonly snapshot: HealthSnapshot,
-    private readonly policy: CircuitPolicy,
-    private readonly now: () => number,
-    private readonly logger: Logger,
+    readonly recorder: LiveRecorder,
+    private readonly clock: Clock,
   ) {}
 
   /** Called once Redis is connected; until then outcomes are not recorded. */
-  attach(circuits: CircuitStore, history: HistoryRecorder): void {
-    this.stores = { circuits, history };
+  attach(history: HistoryRecorder): void {
+    this.history = history;
   }
 
   admit(key: HealthKey): boolean {
@@ -29,22 +36,47 @@ export class RedisHealthView implements HealthView {
   }
 
   peek(key: HealthKey): ProviderHealth | undefined {
-    return this.snapshot.get(key);
+    const current = this.snapshot.get(key);
+    if (!current) return undefined;
+    return describeHealth(current.state, this.clock.now());
+  }
+
+  started(key: HealthKey, policy: HealthPolicyInput | undefined): InFlightCall | undefined {
+    return this.history ? this.recorder.started(key, policy) : undefined;
   }
 
   record(key: HealthKey, outcome: CallOutcome): void {
-    if (!this.stores) return;
-    this.stores.history.add(key.product, key.env, outcome);
-    if (outcome.kind !== 'success' && outcome.kind !== 'failure') return;
-    if (!Number.isFinite(this.policy.threshold)) return; // circuits are off
-    const ok = outcome.kind === 'success';
-    // A success changes nothing when the circuit is closed with no failures counted: skip the write.
-    const circuit = this.snapshot.circuit(key);
-    if (ok && circuit.failures === 0 && phaseOf(circuit, this.now()) === 'closed') return;
-    this.stores.circuits
-      .record(key.product, key.env, key.healthcheck, ok, this.now(), this.policy)
-      .catch((error) =>
-        this.logger.warn({ err: error, healthcheck: key.healthcheck }, 'recording a live outcome failed'),
-      );
+    if (!this.history) return;
+    this.history.add(key.product, key.env, outcome);
+    this.recorder.record(key, outcome);
   }
+}
+
+/** A state as `fetch` shows it on every option: the seed's three fields and where the provider stands. */
+export function describeHealth(
+  state: import('../core/health/provider-state.js').ProviderState,
+  now: number,
+): ProviderHealth {
+  const view = phaseAt(state, now);
+  const probe = state.probe;
+  return {
+    provider_status: view.status,
+    last_available: probe.lastAvailable,
+    last_checked: probe.lastChecked ? isoOf(probe.lastChecked) : null,
+    health_state: view.phase,
+    health_reason: view.reason,
+    health_until: view.until === null ? null : new Date(view.until).toISOString(),
+    time_left_ms: view.until === null ? null : Math.max(0, view.until - now),
+  };
+}
+
+let lastMs = 0;
+let lastIso = '';
+/** Runs read the same few timestamps over and over: format each once. */
+function isoOf(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }

@@ -101,11 +101,22 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   };
   const app: FastifyInstance = Fastify(serverOptions);
   const doc = new ApiDoc();
-  const metrics = new ApiMetrics(queueDepths(backstop));
+  const unsubscribe: (() => void)[] = [];
+  const metrics = new ApiMetrics(queueDepths(backstop), {
+    tracked: () => backstop.health.tracked(),
+    onChange: (listener) => {
+      const off = backstop.on('health.changed', listener);
+      unsubscribe.push(off);
+      return off;
+    },
+  });
   const deps: RouteDeps = { backstop, doc, metrics };
 
   app.decorate('backstop', backstop);
   app.decorate('backstopMetrics', metrics);
+  app.addHook('onClose', async () => {
+    for (const off of unsubscribe) off();
+  });
   app.decorateRequest('apiKey', null);
   app.setErrorHandler(handleError);
   // Nothing of the request is echoed: not even its path.

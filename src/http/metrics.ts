@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { TrackedProvider } from '../client/health-api.js';
 import type { AttemptRecord } from '../core/attempt.js';
+import type { HealthChangedEvent } from '../core/events.js';
 import { FallbackRunError } from '../core/run-errors.js';
 import type { FallbackJobResult } from '../queue/job-data.js';
 import type { RunReport } from '../runs/run-report.js';
@@ -28,7 +30,7 @@ export class ApiMetrics {
   private readonly skips: Counter<'provider' | 'reason'>;
   private readonly latency: Histogram<'provider' | 'outcome'>;
 
-  constructor(depths: QueueDepths) {
+  constructor(depths: QueueDepths, health?: ProviderHealthSource) {
     const registers = [this.registry];
     this.runs = new Counter({
       name: 'backstop_runs_total',
@@ -62,6 +64,7 @@ export class ApiMetrics {
       registers,
     });
     queueGauges(registers, depths);
+    if (health) healthMetrics(registers, health);
   }
 
   /**
@@ -102,6 +105,69 @@ export class ApiMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** Provider health as this process sees it, and its phase changes as they happen. */
+export interface ProviderHealthSource {
+  tracked(): TrackedProvider[];
+  onChange(listener: (event: HealthChangedEvent) => void): () => void;
+}
+
+/**
+ * Where each provider stands (one series per provider with its state and reason, 1), how long that
+ * lasts and its traffic share, read from the local snapshot at scrape time; and every phase change
+ * counted by state and reason (an alert on `reason="auth"` catches refused credentials).
+ */
+function healthMetrics(registers: Registry[], health: ProviderHealthSource): void {
+  const labelNames = ['product', 'env', 'provider', 'state', 'reason'] as const;
+  const keyLabels = ['product', 'env', 'provider'] as const;
+  const labels = (p: TrackedProvider) => ({ product: p.product, env: p.env, provider: p.healthcheck });
+  new Gauge({
+    name: 'backstop_provider_state',
+    help: 'Provider health by state (healthy, unknown, ejected, cooling, trial, ramping) and reason: 1 for the current one',
+    labelNames,
+    registers,
+    collect() {
+      this.reset();
+      for (const p of health.tracked()) this.set({ ...labels(p), state: p.state, reason: p.reason ?? '' }, 1);
+    },
+  });
+  new Gauge({
+    name: 'backstop_provider_time_left_seconds',
+    help: 'Until the current ejection, cool-down or slow start ends by time (absent when none)',
+    labelNames: keyLabels,
+    registers,
+    collect() {
+      this.reset();
+      for (const p of health.tracked())
+        if (p.time_left_ms !== null) this.set(labels(p), p.time_left_ms / 1000);
+    },
+  });
+  new Gauge({
+    name: 'backstop_provider_traffic_share',
+    help: 'Share of runs that may call the provider: 0 out of rotation, growing during slow start, 1 in rotation',
+    labelNames: keyLabels,
+    registers,
+    collect() {
+      this.reset();
+      for (const p of health.tracked()) this.set(labels(p), p.traffic_share);
+    },
+  });
+  const changes = new Counter({
+    name: 'backstop_health_changes_total',
+    help: 'Provider phase changes seen by this process, by new state and reason',
+    labelNames,
+    registers,
+  });
+  health.onChange((e) =>
+    changes.inc({
+      product: e.product,
+      env: e.env,
+      provider: e.key,
+      state: e.state ?? e.status,
+      reason: e.reason ?? '',
+    }),
+  );
 }
 
 /** Queue depths and whether they could be read, from one read per scrape. */

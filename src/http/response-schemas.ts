@@ -75,10 +75,16 @@ export const runErrorSchema = z.object({
   ),
 });
 
+const healthPhase = z.enum(['healthy', 'unknown', 'ejected', 'cooling', 'trial', 'ramping']);
+
 const providerState = {
   provider_status: z.enum(['healthy', 'unhealthy', 'unknown']),
   last_available: z.boolean().nullable(),
   last_checked: iso.nullable(),
+  health_state: healthPhase.optional(),
+  health_reason: z.string().nullable().optional(),
+  health_until: iso.nullable().optional(),
+  time_left_ms: z.number().nullable().optional(),
 };
 
 export const fallbackSchema = z.looseObject({
@@ -168,9 +174,19 @@ export const healthStatusSchema = z.object({
   last_latency_ms: z.number().nullable(),
   avg_latency_ms: z.number().nullable(),
   consecutive_failures: z.number().int(),
+  consecutive_passes: z.number().int(),
+  state: healthPhase,
+  reason: z.string().nullable(),
+  until: iso.nullable(),
+  time_left_ms: z.number().nullable(),
+  alert: z.boolean(),
+  ejections: z.number().int(),
+  traffic_share: z.number(),
+  live: z.object({ streak: z.number(), window_calls: z.number(), window_failures: z.number() }),
+  changed: z.object({ at: iso, reason: z.string() }).nullable(),
   circuit: z.object({
     state: z.enum(['closed', 'open', 'half-open']),
-    failures: z.number().int(),
+    failures: z.number(),
     open_until: iso.nullable(),
   }),
 });

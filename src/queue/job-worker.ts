@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
@@ -75,6 +76,9 @@ export async function startJobWorker(
       throw ValidationError.field(field, 'expected a positive whole number');
   }
   const shutdown = new AbortController();
+  // Every attempt in flight listens on it (and stops when it ends): as many listeners as attempts
+  // at once, not a leak; Node's default of ten would warn as soon as eleven run.
+  setMaxListeners(0, shutdown.signal);
   const logger = deps.logger.child({ component: 'job-worker' });
   const worker = new Worker<JobData, JobResult>(
     JOB_QUEUE,

@@ -34,17 +34,24 @@ export class Keys {
   healthInterval(product: string, tag: string): string {
     return `${this.prefix}:health-interval:${product}:${tag}`;
   }
-  /** What probes found (a hash): status, consecutive failures, last check, latencies. */
-  probeState(product: string, env: string, healthcheck: string): string {
-    return `${this.prefix}:probe:${product}:${env}:${healthcheck}`;
+  /**
+   * A provider's health (a hash: `v` the version, `s` the state as JSON): what probes and live
+   * traffic found, per product, env and healthcheck (or provider name).
+   */
+  providerState(product: string, env: string, key: string): string {
+    return `${this.prefix}:provider-state:${product}:${env}:${key}`;
   }
-  /** What live traffic found (a hash): consecutive failures and until when the circuit is open. */
-  circuit(product: string, env: string, key: string): string {
-    return `${this.prefix}:circuit:${product}:${env}:${key}`;
-  }
-  /** Every probe and circuit key there is, as `kind|product|env|key`, to load a snapshot. */
+  /** Every provider state there is, as `state|product|env|key`, to load a snapshot. */
   healthIndex(): string {
     return `${this.prefix}:health-index`;
+  }
+  /** Counts every provider state write: each state's version, and how a snapshot knows it missed one. */
+  healthSeq(): string {
+    return `${this.prefix}:health-seq`;
+  }
+  /** Trial calls claimed across processes in one trial of one provider (the ejection's start names it). */
+  trialBudget(product: string, env: string, key: string, ejectedAt: number): string {
+    return `${this.prefix}:trial:${product}:${env}:${key}:${ejectedAt}`;
   }
   /** The key that seals session tokens in job data, when BACKSTOP_SESSION_KEY is not set. */
   sessionSealKey(): string {

@@ -1,9 +1,8 @@
 import { type Job, type JobType, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach } from 'vitest';
-import type { CircuitState } from '../../src/core/health/circuit.js';
 import type { HealthcheckInput } from '../../src/core/health/healthcheck-schema.js';
-import type { ProbeState } from '../../src/core/health/probe-state.js';
+import type { ProbeRecord, ProviderState } from '../../src/core/health/provider-state.js';
 import type { Backstop, BackstopOptions, FallbackOption, HealthKey } from '../../src/index.js';
 import { Keys } from '../../src/store/keys.js';
 import { NO_BACKOFF } from './http-chains.js';
@@ -48,13 +47,17 @@ export const key = (healthcheck: string, env = 'prd'): HealthKey => ({
   healthcheck,
 });
 
-export type ReceivedEvent =
-  | { kind: 'probe'; key: string; env: string; state: ProbeState; receivedAt: number }
-  | { kind: 'circuit'; key: string; env: string; state: CircuitState; receivedAt: number }
-  | { kind: 'reset'; key: string; env: string; receivedAt: number };
+/** A provider state write as published: the whole state, and its number in the global sequence. */
+export interface ReceivedEvent {
+  seq: number;
+  key: string;
+  env: string;
+  state: ProviderState;
+  receivedAt: number;
+}
 
 /**
- * Every provider state change published on a prefix, in order, as a third party sees them: each
+ * Every provider state write published on a prefix, in order, as a third party sees them: each
  * probe's and each live outcome's exact effect, so a test can check the state after each probe.
  */
 export class HealthEvents {
@@ -71,21 +74,26 @@ export class HealthEvents {
     return events;
   }
 
-  probes(healthcheck: string, from = 0) {
-    return this.all
-      .slice(from)
-      .filter(
-        (e): e is Extract<ReceivedEvent, { kind: 'probe' }> => e.kind === 'probe' && e.key === healthcheck,
-      );
+  /** Writes of a healthcheck's state, from the `from`-th event on. */
+  of(healthcheck: string, from = 0): ReceivedEvent[] {
+    return this.all.slice(from).filter((e) => e.key === healthcheck);
   }
 
-  circuits(healthcheck: string, from = 0) {
-    return this.all
-      .slice(from)
-      .filter(
-        (e): e is Extract<ReceivedEvent, { kind: 'circuit' }> =>
-          e.kind === 'circuit' && e.key === healthcheck,
-      );
+  /** The probe record after each probe of a healthcheck (the writes a probe made), from the `from`-th event on. */
+  probes(
+    healthcheck: string,
+    from = 0,
+  ): { state: ProbeRecord; provider: ProviderState; receivedAt: number }[] {
+    const out: { state: ProbeRecord; provider: ProviderState; receivedAt: number }[] = [];
+    let lastChecked: number | null = null;
+    this.all.forEach((e, i) => {
+      if (e.key !== healthcheck) return;
+      const probe = e.state.probe;
+      if (probe.lastChecked !== null && probe.lastChecked !== lastChecked && i >= from)
+        out.push({ state: probe, provider: e.state, receivedAt: e.receivedAt });
+      lastChecked = probe.lastChecked;
+    });
+    return out;
   }
 
   close(): void {

@@ -201,8 +201,9 @@ describe('how a code-first chain selects its provider', () => {
     expect(callCounts()).toEqual([2, 2, 1]);
   });
 
-  it('6. Repeat: when every provider is unhealthy, they are tried anyway in order (the default policy)', async () => {
+  it("6. Repeat: when every provider is unhealthy, they are tried anyway in order (whenAllUnhealthy: 'try-anyway')", async () => {
     for (const name of ['stripe', 'paypal', 'square']) setHealth(`${name}-health`, 'unhealthy');
+    await backstop.fallback.update(PRODUCT, tag, { whenAllUnhealthy: 'try-anyway' });
 
     const report = await run();
 

@@ -5,12 +5,12 @@ import { rejection } from '../helpers/http-chains.js';
 
 /**
  * Code-first healthchecks probed by `backstop.worker()` in this process, and what a chain does when
- * every provider is unhealthy: try them anyway, in order (default), or fail without a call.
+ * every provider is unhealthy: try them anyway, in order ('try-anyway'), or fail without a call.
  */
 describe('when every provider is unhealthy', () => {
   const kit = useHealthKit();
 
-  it('runs probes in backstop.worker() only when asked, then tries all in order by default or fails without calls', async () => {
+  it("runs probes in backstop.worker() only when asked, then tries all in order ('try-anyway') or fails without calls", async () => {
     const { prefix, backstop } = kit();
     const a = (await kit().provider('a')).down(503);
     const b = await kit().provider('b');
@@ -30,7 +30,12 @@ describe('when every provider is unhealthy', () => {
       });
     }
     const options = [option('a', { healthcheck: 'a-health' }), option('b', { healthcheck: 'b-health' })];
-    await backstop.fallback.create({ name: 'Anyway', tag: 'anyway', options });
+    await backstop.fallback.create({
+      name: 'Anyway',
+      tag: 'anyway',
+      options,
+      whenAllUnhealthy: 'try-anyway',
+    });
     await backstop.fallback.create({ name: 'Strict', tag: 'strict', options, whenAllUnhealthy: 'fail' });
     await backstop.fallback.define({
       tag: 'sentinel',
@@ -59,7 +64,7 @@ describe('when every provider is unhealthy', () => {
     expect(probed.a).toBeGreaterThanOrEqual(1);
     expect(probed.b).toBeGreaterThanOrEqual(1);
 
-    // Default: both skipped, then both tried anyway, in chain order; b serves.
+    // 'try-anyway': both skipped, then both tried anyway, in chain order; b serves.
     const report = await backstop.fallback.runDetailed({ tag: 'anyway' });
     expect(report.provider).toBe('b');
     expect(report.attempts.map((x) => [x.provider, x.outcome])).toEqual([

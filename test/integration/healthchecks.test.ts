@@ -9,7 +9,7 @@ describe('healthchecks marking providers unhealthy and healthy again', () => {
   const kit = useHealthKit();
   const RETRIES = 3;
 
-  it(`marks a provider unhealthy after exactly ${RETRIES} failed probes, skips it everywhere, and uses it again after one good probe`, async () => {
+  it(`marks a provider unhealthy after exactly ${RETRIES} failed probes, skips it everywhere, puts it on trial after one good probe and back after two`, async () => {
     const { backstop, events } = kit();
     const stripe = await kit().provider('stripe');
     const paypal = await kit().provider('paypal');
@@ -66,16 +66,22 @@ describe('healthchecks marking providers unhealthy and healthy again', () => {
     expect(view.attempts[0]).toMatchObject({ provider: 'stripe', outcome: 'skipped', skipped: 'unhealthy' });
     expect(charges(stripe).length).toBe(liveCalls);
 
-    // Up again: the first good probe marks it healthy at once.
+    // Up again: the first good probe puts it on trial (probes' verdict still unhealthy), the second
+    // marks it healthy (hysteresis: two passes by default).
     const upAt = events.all.length;
     stripe.up();
     await until(
-      () => events.probes('stripe-health', upAt).some((e) => e.state.lastAvailable === true),
+      () => events.probes('stripe-health', upAt).filter((e) => e.state.lastAvailable === true).length >= 2,
       15_000,
-      'a good probe after recovery',
+      'two good probes after recovery',
     );
-    const firstGood = events.probes('stripe-health', upAt).find((e) => e.state.lastAvailable === true)!;
-    expect(firstGood.state).toMatchObject({ status: 'healthy', failures: 0 });
+    const [firstGood, secondGood] = events
+      .probes('stripe-health', upAt)
+      .filter((e) => e.state.lastAvailable === true);
+    expect(firstGood!.state).toMatchObject({ status: 'unhealthy', failures: 0, passes: 1 });
+    expect(firstGood!.provider.ejection).toMatchObject({ reason: 'probe', passes: 1 });
+    expect(secondGood!.state).toMatchObject({ status: 'healthy', passes: 2 });
+    expect(secondGood!.provider.ejection).toBeNull();
 
     await until(() => backstop.healthView.peek(key('stripe-health'))?.provider_status === 'healthy');
     expect((await backstop.fallback.run({ tag: 'smart-payment' })).provider).toBe('stripe');
@@ -93,7 +99,7 @@ describe('healthchecks marking providers unhealthy and healthy again', () => {
     await kit().provider('paypal');
     // Every call answers after 60 ms: probe latencies have a lower bound.
     stripe.always({ kind: 'stall', ms: 60 });
-    await backstop.health.create(pingHealthcheck('stripe', { interval: 150, retries: 1 }));
+    await backstop.health.create(pingHealthcheck('stripe', { interval: 400, retries: 1 }));
     await backstop.fallback.create({
       name: 'Pay',
       tag: 'pay',

@@ -1,5 +1,7 @@
 import type { BackoffSpec } from '../backoff.js';
 import type { InputMapper, OutputMapper, ProviderSpec } from '../chain.js';
+import type { HealthPolicyInput } from '../health/health-policy.js';
+import { type HealthSettings, healthPolicySchema } from '../health/health-policy-schema.js';
 import type { InlineHandler, TargetRef } from '../target-ref.js';
 import type { TemplateScope } from '../template/scope.js';
 import { ValidationError } from '../validation-error.js';
@@ -7,6 +9,8 @@ import {
   backoffSchema,
   DEFAULT_BACKOFF,
   DEFAULT_TIMEOUT_MS,
+  HEDGE_UNSAFE,
+  hedgeSchema,
   positiveMs,
   retriesSchema,
   tagSchema,
@@ -118,10 +122,23 @@ export class ProviderBuilder {
     this.spec.backoff = this.check('backoff', backoffSchema, spec);
     return this;
   }
+  /** Hedged calls when it is slow to answer: `{ delay, maxAttempts, safe }` (hedge.ts). */
+  hedge(spec: { delay: number; maxAttempts?: number; safe?: boolean }): this {
+    this.spec.hedge = this.check('hedge', hedgeSchema, spec);
+    return this;
+  }
+  /** Health settings of this provider, over the chain's `health` (README, "Healthchecks"). */
+  health(settings: HealthSettings): this {
+    this.spec.health = this.check('health', healthPolicySchema, settings) as HealthPolicyInput;
+    return this;
+  }
 
   /** @internal */
   build(): ProviderSpec {
-    return { ...this.spec, target: this.buildTarget(), mapInput: this.buildInputMapper() };
+    const target = this.buildTarget();
+    if (this.spec.hedge && !this.spec.hedge.safe && target.kind !== 'app')
+      throw this.error('hedge.safe', HEDGE_UNSAFE);
+    return { ...this.spec, target, mapInput: this.buildInputMapper() };
   }
 
   private buildInputMapper(): InputMapper | undefined {

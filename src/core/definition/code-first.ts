@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import type { Chain } from '../chain.js';
 import type { ErrorPolicy } from '../classify.js';
+import { type HealthPolicyInput, overlay } from '../health/health-policy.js';
+import type { ChainHealthSettings } from '../health/health-policy-schema.js';
 import { compileInputSchema, type InputSchema, inputSchemaSchema } from '../input-schema.js';
 import { ValidationError } from '../validation-error.js';
 import { parseOrThrow } from '../zod-issues.js';
 import { ChainBuilderContext } from './builder-context.js';
-import { chainOptionsShape, classifierFor, tagSchema } from './common-schema.js';
+import { chainHealthOf, chainOptionsShape, classifierFor, tagSchema } from './common-schema.js';
 import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from './compile-context.js';
 
 /** The code-first form: `fallback.define({ product, tag, name, description, input, handler })`. */
@@ -20,8 +22,10 @@ export interface CodeFirstDefinition {
   deadline?: number;
   /** Which errors fail over, retry or stop the chain. */
   errors?: ErrorPolicy;
-  /** When every provider is unhealthy: try them anyway (default) or fail. */
-  whenAllUnhealthy?: 'try-anyway' | 'fail';
+  /** When providers are out of rotation: `panic` (default), `try-anyway` or `fail`. */
+  whenAllUnhealthy?: 'panic' | 'try-anyway' | 'fail';
+  /** Health settings for every provider (each may override with `.health()`), and the panic policy. */
+  health?: ChainHealthSettings;
 }
 
 const definitionSchema = z.strictObject({
@@ -47,6 +51,11 @@ export async function compileCodeFirst(
   const ctx = new ChainBuilderContext();
   await definition.handler(ctx);
   const input = definition.input ?? {};
+  const health = chainHealthOf(parsed.health);
+  const providers = ctx.build().map((p) => {
+    const merged = overlay(health.providers, p.health as HealthPolicyInput | undefined);
+    return merged ? { ...p, health: merged } : p;
+  });
   return {
     product,
     tag: definition.tag,
@@ -55,9 +64,10 @@ export async function compileCodeFirst(
     version,
     input,
     validateInput: compileInputSchema(input, context.maxJsonDepth),
-    providers: ctx.build(),
+    providers,
     deadlineMs: definition.deadline,
     whenAllUnhealthy: parsed.whenAllUnhealthy,
+    panic: health.panic,
     classify: classifierFor(parsed.errors),
   };
 }

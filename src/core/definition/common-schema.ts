@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { MAX_TIMER_DELAY_MS } from '../backoff.js';
 import { buildClassifier, type ErrorClassifier, type ErrorPolicy } from '../classify.js';
+import type { HealthPolicyInput } from '../health/health-policy.js';
+import { type ChainHealthSettings, chainHealthSchema } from '../health/health-policy-schema.js';
+import { DEFAULT_PANIC, type PanicPolicy } from '../health/panic.js';
 
 /** Tags and product names end up in Redis keys and URLs: keep them to a safe alphabet. */
 export const tagSchema = z
@@ -34,13 +37,43 @@ export const errorPolicySchema = z.strictObject({
 export const retriesSchema = z.number().int().min(0).max(100);
 export const positiveMs = z.number().int().positive().max(MAX_TIMER_MS, timerMessage);
 
+/** `hedge: { delay, maxAttempts, safe }` (hedge.ts): hedged calls to a slow provider. */
+export const hedgeSchema = z.strictObject({
+  delay: positiveMs,
+  maxAttempts: z.number().int().min(1).max(10).default(1),
+  safe: z.boolean().optional(),
+});
+
+/** Hedging needs a second concurrent call to be safe: an HTTP app action (same idempotency key) or `safe: true`. */
+export const HEDGE_UNSAFE =
+  'a hedged call runs beside the first: only an app action (which receives the same Idempotency-Key) or an option marked hedge.safe: true';
+
 /** Chain options both forms share: an overall deadline and which errors fail over. */
 export const chainOptionsShape = {
   deadline: positiveMs.optional(),
   errors: errorPolicySchema.optional(),
-  /** When every provider is unhealthy: try them anyway in order (default; a stale status must not block all traffic), or fail. */
-  whenAllUnhealthy: z.enum(['try-anyway', 'fail']).optional(),
+  /**
+   * When providers are out of rotation: `panic` (default: below `health.panic.threshold` % healthy,
+   * `health.panic.share` of runs ignore health, the others fail once every provider is skipped),
+   * `try-anyway` (every run tries them all when all were skipped), or `fail`.
+   */
+  whenAllUnhealthy: z.enum(['panic', 'try-anyway', 'fail']).optional(),
+  /** Health settings for every provider of the chain, and the panic threshold. */
+  health: chainHealthSchema.optional(),
 };
+
+/** A chain's `health` split into what its providers inherit and its panic policy. */
+export function chainHealthOf(settings: ChainHealthSettings | undefined): {
+  providers: HealthPolicyInput | undefined;
+  panic: PanicPolicy;
+} {
+  if (!settings) return { providers: undefined, panic: DEFAULT_PANIC };
+  const { panic, ...providers } = settings;
+  return {
+    providers: Object.keys(providers).length > 0 ? (providers as HealthPolicyInput) : undefined,
+    panic: { ...DEFAULT_PANIC, ...panic },
+  };
+}
 
 export function classifierFor(policy: z.infer<typeof errorPolicySchema> | undefined): ErrorClassifier {
   return buildClassifier(policy as ErrorPolicy | undefined);

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { type FeatureEventType, FeatureEventTypes } from '../data-types.js';
+import { healthPolicySchema } from '../health/health-policy-schema.js';
 import { inputSchemaSchema } from '../input-schema.js';
-import { backoffSchema, chainOptionsShape, positiveMs, retriesSchema, tagSchema } from './common-schema.js';
+import {
+  backoffSchema,
+  chainOptionsShape,
+  hedgeSchema,
+  positiveMs,
+  retriesSchema,
+  tagSchema,
+} from './common-schema.js';
 
 const types = Object.values(FeatureEventTypes) as [FeatureEventType, ...FeatureEventType[]];
 
@@ -19,6 +27,10 @@ export const fallbackOptionSchema = z.strictObject({
   check_interval: positiveMs.optional(),
   timeout: positiveMs.optional(),
   backoff: backoffSchema.optional(),
+  /** Health settings of this provider, over the chain's `health`. */
+  health: healthPolicySchema.optional(),
+  /** Hedged calls to this provider when it is slow: `{ delay, maxAttempts, safe }`. */
+  hedge: hedgeSchema.optional(),
   // Tracked by healthchecks, never set by users; accepted so a fetched definition can be sent back.
   provider_status: z.unknown().optional(),
   last_available: z.unknown().optional(),

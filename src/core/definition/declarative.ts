@@ -1,11 +1,18 @@
 import type { Chain, ProviderSpec } from '../chain.js';
 import { FeatureEventTypes } from '../data-types.js';
+import { type HealthPolicyInput, overlay } from '../health/health-policy.js';
 import { compileInputSchema } from '../input-schema.js';
 import type { TargetRef } from '../target-ref.js';
 import { compileTemplate } from '../template/compile.js';
 import { ValidationError } from '../validation-error.js';
 import { parseOrThrow } from '../zod-issues.js';
-import { classifierFor, DEFAULT_BACKOFF, DEFAULT_TIMEOUT_MS } from './common-schema.js';
+import {
+  chainHealthOf,
+  classifierFor,
+  DEFAULT_BACKOFF,
+  DEFAULT_TIMEOUT_MS,
+  HEDGE_UNSAFE,
+} from './common-schema.js';
 import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from './compile-context.js';
 import {
   type DeclarativeDefinition,
@@ -33,6 +40,7 @@ export function compileDeclarative(
   const declared = Object.keys(definition.input);
   const inputFields = declared.length > 0 ? new Set(declared) : undefined;
   const names = new Map<string, number>();
+  const health = chainHealthOf(definition.health);
   const providers = definition.options.map((option, index): ProviderSpec => {
     const path = `options[${index}]`;
     const name = option.provider ?? option.app ?? option.event;
@@ -44,6 +52,8 @@ export function compileDeclarative(
       );
     }
     names.set(name, index);
+    if (option.hedge && !option.hedge.safe && option.type !== FeatureEventTypes.ACTION)
+      throw ValidationError.field(`${path}.hedge.safe`, HEDGE_UNSAFE);
     const input =
       option.input === undefined
         ? undefined
@@ -69,6 +79,8 @@ export function compileDeclarative(
       timeoutMs: option.timeout ?? DEFAULT_TIMEOUT_MS,
       backoff: option.backoff ?? DEFAULT_BACKOFF,
       checkInterval: option.check_interval,
+      health: overlay(health.providers, option.health as HealthPolicyInput | undefined),
+      hedge: option.hedge,
       mapInput: input && ((value, scope) => input({ ...scope, input: value })),
       mapOutput: output && ((response, scope) => output({ ...scope, response })),
     };
@@ -84,6 +96,7 @@ export function compileDeclarative(
     providers,
     deadlineMs: definition.deadline,
     whenAllUnhealthy: definition.whenAllUnhealthy,
+    panic: health.panic,
     classify: classifierFor(definition.errors),
   };
 }

@@ -22,6 +22,9 @@ export const healthcheckSchema = z
     interval: positiveMs.min(100, 'expected at least 100 ms'),
     /** Consecutive failed probes that mark the provider unhealthy (at least 1). */
     retries: z.number().int().min(0).max(100).default(2),
+    /** Consecutive passed probes that mark it healthy again (one passed probe already puts it on trial). */
+    passes: z.number().int().min(1).max(100).default(2),
+    /** A probe's timeout; never more than the interval it runs at. */
     timeout: positiveMs.default(10_000),
     envs: z.array(envSchema).min(1, 'expected at least one env to probe'),
   })

@@ -36,6 +36,12 @@ export interface ProviderRow {
   last_checked: string | null;
   consecutive_failures: number | null;
   circuit: 'closed' | 'open' | 'half-open' | null;
+  /** Where it stands (ejected, cooling, trial, ramping, healthy, unknown), why, and for how long. */
+  state: string | null;
+  reason: string | null;
+  time_left_ms: number | null;
+  /** Credentials refused: an operator must act. */
+  alert: boolean;
   window: WindowStats | null;
   /** Why state or history could not be read for this provider. */
   error: string | null;
@@ -97,6 +103,10 @@ async function providerRow(
     last_checked: option.last_checked,
     consecutive_failures: null,
     circuit: null,
+    state: option.health_state ?? null,
+    reason: option.health_reason ?? null,
+    time_left_ms: option.time_left_ms ?? null,
+    alert: false,
     window: null,
     error: null,
   };
@@ -116,6 +126,10 @@ async function providerRow(
     row.last_checked = status.last_checked;
     row.consecutive_failures = status.consecutive_failures;
     row.circuit = status.circuit.state;
+    row.state = status.state;
+    row.reason = status.reason;
+    row.time_left_ms = status.time_left_ms;
+    row.alert = status.alert;
     row.window = summarize(history.buckets);
     return { row, env: status.env };
   } catch (error) {

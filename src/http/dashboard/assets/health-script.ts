@@ -66,6 +66,12 @@ export const HEALTH_SCRIPT = `'use strict';
     tr.append(who);
     var status = el('td', 'status');
     status.append(badge(p.provider_status));
+    if (p.state && p.state !== 'healthy' && p.state !== 'unknown') {
+      var left = p.time_left_ms == null ? '' : ' · ' + (p.time_left_ms / 1000).toFixed(1) + ' s left';
+      var phase = el('div', 'small ' + (p.alert ? 'error' : 'muted'), p.state + (p.reason ? ' · ' + p.reason : '') + left);
+      phase.dataset.state = p.state;
+      status.append(phase);
+    }
     if (p.consecutive_failures) status.append(el('div', 'muted small', p.consecutive_failures + ' failed probes in a row'));
     if (p.error) status.append(el('div', 'error small', p.error));
     tr.append(status);
