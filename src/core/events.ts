@@ -62,6 +62,20 @@ export interface FailoverEvent {
   code: string;
 }
 
+/**
+ * A provider's retries are used up and it may have acted on its last call: what the chain's
+ * `onAmbiguous` made of it.
+ */
+export interface AmbiguousEvent {
+  type: 'ambiguous';
+  run: RunInfo;
+  provider: string;
+  idempotencyKey: string;
+  /** The code of the failure that left it unknown. */
+  code: string;
+  decision: 'failover' | 'stop' | 'verify';
+}
+
 /** A provider's tracked state changed (probes, live traffic, an operator). Emitted by the health layer. */
 export interface HealthChangedEvent {
   type: 'health.changed';
@@ -81,6 +95,7 @@ export type EngineEvent =
   | AttemptEndedEvent
   | ProviderSkippedEvent
   | FailoverEvent
+  | AmbiguousEvent
   | HealthChangedEvent;
 
 export type EngineEventType = EngineEvent['type'];
