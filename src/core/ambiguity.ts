@@ -48,7 +48,11 @@ export function policyOf(run: RunState, provider: ProviderSpec): AmbiguityPolicy
  * After a provider's retries, with its last outcome unknown: fail over (the risk of paying twice
  * is the chain's choice), stop with BACKSTOP_FALLBACK_AMBIGUOUS, or ask the provider first.
  */
-export async function settleAmbiguity(run: RunState, provider: ProviderSpec, pending: Unsettled): Promise<Step> {
+export async function settleAmbiguity(
+  run: RunState,
+  provider: ProviderSpec,
+  pending: Unsettled,
+): Promise<Step> {
   const policy = policyOf(run, provider);
   run.ambiguous(provider, pending.idempotencyKey, pending.failure.code, policy);
   if (policy === 'failover') {
@@ -78,7 +82,12 @@ export async function settleAmbiguity(run: RunState, provider: ProviderSpec, pen
   }
 }
 
-function stop(run: RunState, provider: ProviderSpec, pending: Unsettled, verify: 'unknown' | undefined): Step {
+function stop(
+  run: RunState,
+  provider: ProviderSpec,
+  pending: Unsettled,
+  verify: 'unknown' | undefined,
+): Step {
   const { req } = run;
   const error = new FallbackAmbiguousError(
     run.errorData(),

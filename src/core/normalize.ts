@@ -36,7 +36,8 @@ export function normalize(
 function findMissing(value: unknown, path: string, out: string[]): void {
   if (value === undefined) out.push(path);
   else if (Array.isArray(value)) value.forEach((item, i) => findMissing(item, `${path}[${i}]`, out));
-  else if (isRecord(value)) for (const [key, item] of Object.entries(value)) findMissing(item, `${path}.${key}`, out);
+  else if (isRecord(value))
+    for (const [key, item] of Object.entries(value)) findMissing(item, `${path}.${key}`, out);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { type Unsettled, settleAmbiguity, settles } from './ambiguity.js';
+import { settleAmbiguity, settles, type Unsettled } from './ambiguity.js';
 import { failed, skipped, succeeded } from './attempt-records.js';
 import { backoffDelay } from './backoff.js';
 import { callOnce } from './call-attempt.js';

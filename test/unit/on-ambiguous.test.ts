@@ -39,7 +39,11 @@ function lostAnswers(times: number, then: unknown = { id: 'late' }) {
 
 const counted = () => {
   const calls = { n: 0 };
-  return { calls, fn: async () => (calls.n++, { id: 'pp_1' }) };
+  const fn = async () => {
+    calls.n++;
+    return { id: 'pp_1' };
+  };
+  return { calls, fn };
 };
 
 describe("onAmbiguous: what a chain does when a provider's last word is 'maybe'", () => {
