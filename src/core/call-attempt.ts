@@ -157,7 +157,8 @@ class AttemptContext implements TargetContext {
   }
 
   warn(warning: AttemptWarning): void {
-    (this.warnings ??= []).push(warning);
+    if (this.warnings) this.warnings.push(warning);
+    else this.warnings = [warning];
   }
 
   /** A child logger costs an allocation: built only for targets that log. */

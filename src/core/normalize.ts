@@ -35,9 +35,11 @@ export function normalize(
 
 function findMissing(value: unknown, path: string, out: string[]): void {
   if (value === undefined) out.push(path);
-  else if (Array.isArray(value)) value.forEach((item, i) => findMissing(item, `${path}[${i}]`, out));
-  else if (isRecord(value))
+  else if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) findMissing(item, `${path}[${i}]`, out);
+  } else if (isRecord(value)) {
     for (const [key, item] of Object.entries(value)) findMissing(item, `${path}.${key}`, out);
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
