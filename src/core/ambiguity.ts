@@ -20,22 +20,21 @@ export interface Unsettled {
   attempt: number;
 }
 
+/** 4xx answers that do not speak for the key: sent from in front of the provider, or a conflict over it. */
+const UNSETTLING = new Set([408, 409, 429]);
+
 /**
  * Whether a later answer settles an earlier ambiguous attempt. A provider that honours idempotency
  * keys answers a repeat of a call it carried out with that call's result; so a clear refusal of the
- * same key (a 4xx other than 408/429, which rate limiters and proxies in front of it send too) says
- * the earlier call did not go through. Only an answer that carried the key counts (`keyed`): for a
- * provider that does not take the key, nothing settles it.
+ * same key (a 4xx) says the earlier call did not go through. Not 408 and 429, which proxies and
+ * rate limiters in front of it send too, nor 409, which providers use for a key still being
+ * processed (Stripe) even where the app does not say so. Only an answer that carried the key counts
+ * (`keyed`): for a provider that does not take the key, nothing settles it.
  */
 export function settles(failure: AttemptFailure): boolean {
   const { status } = failure;
   return (
-    failure.keyed === true &&
-    status !== undefined &&
-    status >= 400 &&
-    status < 500 &&
-    status !== 408 &&
-    status !== 429
+    failure.keyed === true && status !== undefined && status >= 400 && status < 500 && !UNSETTLING.has(status)
   );
 }
 

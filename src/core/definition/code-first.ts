@@ -3,7 +3,9 @@ import type { Chain } from '../chain.js';
 import type { ErrorPolicy } from '../classify.js';
 import { compileInputSchema, type InputSchema, inputSchemaSchema } from '../input-schema.js';
 import { ValidationError } from '../validation-error.js';
+import type { AmbiguityPolicy } from '../verify.js';
 import { parseOrThrow } from '../zod-issues.js';
+import { applyAmbiguityPolicy } from './ambiguity-policy.js';
 import { ChainBuilderContext } from './builder-context.js';
 import { chainOptionsShape, classifierFor, tagSchema } from './common-schema.js';
 
@@ -21,6 +23,10 @@ export interface CodeFirstDefinition {
   errors?: ErrorPolicy;
   /** When every provider is unhealthy: try them anyway (default) or fail. */
   whenAllUnhealthy?: 'try-anyway' | 'fail';
+  /** When a provider may have acted on its last call: 'failover' (default), 'stop' or 'verify'. */
+  onAmbiguous?: AmbiguityPolicy;
+  /** Every field of every provider's mapped output must be present (default false). */
+  strictOutput?: boolean;
 }
 
 const definitionSchema = z.strictObject({
@@ -53,9 +59,14 @@ export async function compileCodeFirst(
     version,
     input,
     validateInput: compileInputSchema(input),
-    providers: ctx.build(),
+    providers: applyAmbiguityPolicy(
+      ctx.build().map((p) => ({ ...p, strictOutput: p.strictOutput ?? parsed.strictOutput })),
+      parsed.onAmbiguous,
+      (i) => (i === 0 ? 'handler.primary' : `handler.fallback[${i - 1}]`),
+    ),
     deadlineMs: definition.deadline,
     whenAllUnhealthy: parsed.whenAllUnhealthy,
+    onAmbiguous: parsed.onAmbiguous,
     classify: classifierFor(parsed.errors),
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_TIMER_DELAY_MS } from '../backoff.js';
 import { buildClassifier, type ErrorClassifier, type ErrorPolicy } from '../classify.js';
+import { AMBIGUITY_POLICIES } from '../verify.js';
 
 /** Tags and product names end up in Redis keys and URLs: keep them to a safe alphabet. */
 export const tagSchema = z
@@ -28,14 +29,22 @@ export const errorPolicySchema = z.strictObject({
   stopOnStatus: statusList.optional(),
   stopOnCodes: z.array(z.string().min(1)).optional(),
   retryOnStatus: statusList.optional(),
+  ambiguousOnStatus: statusList.optional(),
   classify: z.function().optional(),
 });
 
 export const retriesSchema = z.number().int().min(0).max(100);
 export const positiveMs = z.number().int().positive().max(MAX_TIMER_MS, timerMessage);
 
+/** After a provider's retries, when it may have acted: fail over, stop, or verify first. */
+export const onAmbiguousSchema = z.enum(AMBIGUITY_POLICIES);
+
 /** Chain options both forms share: an overall deadline and which errors fail over. */
 export const chainOptionsShape = {
+  /** What a chain does when a provider may have acted on its last call (default `failover`). */
+  onAmbiguous: onAmbiguousSchema.optional(),
+  /** Every mapped output field must be present in the answer (default false). */
+  strictOutput: z.boolean().optional(),
   deadline: positiveMs.optional(),
   errors: errorPolicySchema.optional(),
   /** When every provider is unhealthy: try them anyway in order (default; a stale status must not block all traffic), or fail. */

@@ -5,6 +5,7 @@ import type { TargetRef } from '../target-ref.js';
 import { compileTemplate } from '../template/compile.js';
 import { ValidationError } from '../validation-error.js';
 import { parseOrThrow } from '../zod-issues.js';
+import { applyAmbiguityPolicy } from './ambiguity-policy.js';
 import { classifierFor, DEFAULT_BACKOFF, DEFAULT_TIMEOUT_MS } from './common-schema.js';
 import {
   type DeclarativeDefinition,
@@ -12,6 +13,7 @@ import {
   type ParsedDeclarativeDefinition,
   type ParsedFallbackOption,
 } from './declarative-schema.js';
+import { compileVerify } from './declarative-verify.js';
 
 /** Validates a declarative definition; tracked fields are dropped, defaults filled in. */
 export function parseDeclarative(definition: DeclarativeDefinition | unknown): ParsedDeclarativeDefinition {
@@ -45,7 +47,7 @@ export function compileDeclarative(
       option.input === undefined
         ? undefined
         : compileTemplate(option.input, `${path}.input`, {
-            namespaces: ['Input', 'Secret', 'Fallback', 'Session'],
+            namespaces: ['Input', 'Secret', 'Fallback', 'Session', 'Run'],
             inputFields,
           });
     const output =
@@ -65,6 +67,9 @@ export function compileDeclarative(
       checkInterval: option.check_interval,
       mapInput: input && ((value, scope) => input({ ...scope, input: value })),
       mapOutput: output && ((response, scope) => output({ ...scope, response })),
+      strictOutput: option.strictOutput ?? definition.strictOutput,
+      onAmbiguous: option.onAmbiguous,
+      verify: option.verify && compileVerify(option, option.verify, `${path}.verify`, inputFields),
     };
   });
   return {
@@ -75,9 +80,10 @@ export function compileDeclarative(
     version,
     input: definition.input,
     validateInput: compileInputSchema(definition.input),
-    providers,
+    providers: applyAmbiguityPolicy(providers, definition.onAmbiguous, (i) => `options[${i}]`),
     deadlineMs: definition.deadline,
     whenAllUnhealthy: definition.whenAllUnhealthy,
+    onAmbiguous: definition.onAmbiguous,
     classify: classifierFor(definition.errors),
   };
 }
