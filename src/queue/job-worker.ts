@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
 import { JOB_QUEUE, type JobData, type JobResult } from './job-data.js';
+import { JobFence } from './job-fence.js';
 import { jobProcessor, type LifecycleDeps } from './job-lifecycle.js';
 import type { JobRetention } from './job-options.js';
 
@@ -75,7 +76,7 @@ export class JobWorker {
 }
 
 export async function startJobWorker(
-  deps: Omit<LifecycleDeps, 'shutdown'>,
+  deps: Omit<LifecycleDeps, 'shutdown' | 'fence'>,
   connection: Redis,
   prefix: string,
   retention: JobRetention,
@@ -95,7 +96,7 @@ export async function startJobWorker(
   const logger = deps.logger.child({ component: 'job-worker' });
   const worker = new Worker<JobData, JobResult>(
     JOB_QUEUE,
-    jobProcessor({ ...deps, logger, shutdown: shutdown.signal }),
+    jobProcessor({ ...deps, logger, shutdown: shutdown.signal, fence: new JobFence(connection) }),
     {
       connection,
       prefix,
