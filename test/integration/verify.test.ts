@@ -79,6 +79,7 @@ describe("onAmbiguous 'verify' over HTTP", () => {
     });
     const report = await backstop.fallback.runDetailed({ tag: 'not-found', input: {} });
     expect(report.provider).toBe('n-paypal');
+    expect(paypal.effects.size).toBe(1);
     expect(stripe.effects.size).toBe(0);
     expect(report.attempts.map((a) => a.verify).filter(Boolean)).toEqual(['not-found']);
   });
