@@ -118,7 +118,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
   });
   const catalog = new FallbackCatalog({ code, stores, definitions, health: monitor, healthView, defaults });
   const retention = retentionOf(config);
-  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, retention);
+  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, retention, logger);
   const producer = new Producer(queues, { definitions, sessions, caches, defaults, clock });
   return {
     config,

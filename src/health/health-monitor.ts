@@ -6,6 +6,7 @@ import { type CircuitPolicy, DEFAULT_CIRCUIT } from '../core/health/circuit.js';
 import type { HealthcheckDefinition } from '../core/health/healthcheck-schema.js';
 import type { Logger } from '../core/logger.js';
 import type { TargetResolver } from '../core/target.js';
+import { guardWorker } from '../redis/worker-guard.js';
 import type { HealthcheckStore } from '../store/healthcheck-store.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisStores, Stores } from '../store/redis-stores.js';
@@ -147,7 +148,8 @@ export class HealthMonitor {
       }),
       { connection, prefix: this.deps.prefix, concurrency },
     );
-    worker.on('error', (error) => logger.error({ err: error }, 'healthcheck worker error'));
+    const guard = guardWorker(worker, logger, 'healthcheck worker error');
+    worker.on('closing', () => guard.stop());
     await worker.waitUntilReady();
     return worker;
   }

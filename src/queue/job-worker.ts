@@ -2,10 +2,12 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
+import { guardWorker, type WorkerGuard } from '../redis/worker-guard.js';
 import { JOB_QUEUE, type JobData, type JobResult } from './job-data.js';
 import { JobFence } from './job-fence.js';
 import { jobProcessor, type LifecycleDeps } from './job-lifecycle.js';
 import type { JobRetention } from './job-options.js';
+import { WorkerHeartbeat } from './worker-heartbeat.js';
 
 export interface WorkerOptions {
   /** Jobs run at once by this worker. Provider calls wait on the network, so more than one. */
@@ -48,6 +50,8 @@ export class JobWorker {
     private readonly connection: Redis,
     private readonly graceMs: number,
     private readonly logger: Logger,
+    private readonly guard: WorkerGuard,
+    private readonly heartbeat: WorkerHeartbeat,
   ) {}
 
   /**
@@ -61,7 +65,9 @@ export class JobWorker {
         this.shutdown.abort(new Error('worker shutting down'));
       }, graceMs);
       try {
+        this.guard.stop();
         await this.worker.close();
+        await this.heartbeat.stop();
       } finally {
         clearTimeout(timer);
         this.connection.disconnect();
@@ -70,8 +76,9 @@ export class JobWorker {
     return this.closing;
   }
 
+  /** Alive: running, or waiting for a full Redis to take writes again (worker-guard.ts). */
   get running(): boolean {
-    return this.worker.isRunning();
+    return this.worker.isRunning() || this.guard.backingOff;
   }
 }
 
@@ -79,6 +86,7 @@ export async function startJobWorker(
   deps: Omit<LifecycleDeps, 'shutdown' | 'fence'>,
   connection: Redis,
   prefix: string,
+  heartbeatKey: string,
   retention: JobRetention,
   options: WorkerOptions = {},
 ): Promise<JobWorker> {
@@ -110,9 +118,11 @@ export async function startJobWorker(
     },
   );
   // Without a listener an 'error' event would crash the process; BullMQ reconnects by itself.
-  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  const guard = guardWorker(worker, logger, 'worker error');
   await worker.waitUntilReady();
-  return new JobWorker(worker, shutdown, connection, settings.shutdownGraceMs, logger);
+  const heartbeat = new WorkerHeartbeat(connection, heartbeatKey, WorkerHeartbeat.idFor(worker.id), logger);
+  await heartbeat.start();
+  return new JobWorker(worker, shutdown, connection, settings.shutdownGraceMs, logger, guard, heartbeat);
 }
 
 function definedOnly<T extends object>(options: T): Partial<T> {

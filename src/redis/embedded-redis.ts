@@ -14,13 +14,20 @@ export interface EmbeddedRedisOptions {
   hz?: number;
   /** Path of the redis-server binary; found on PATH (and the usual places) by default. */
   binary?: string;
+  /** Listen on this port (a restart on the same data); a free one by default. */
+  port?: number;
+  /** Extra `--name value` settings (e.g. `{ maxmemory: '8mb' }`). */
+  settings?: Record<string, string>;
 }
 
 export interface EmbeddedRedis {
   url: string;
   port: number;
   dataDir: string;
+  pid: number;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash: no AOF flush beyond what `appendfsync everysec` already wrote. */
+  kill(): Promise<void>;
 }
 
 /** Starts a private `redis-server` on a free loopback port, configured for Backstop. */
@@ -28,6 +35,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
   const binary = options.binary ?? findRedisServer();
   if (!binary || !isExecutable(binary))
     throw new BackstopError(ErrorCodes.REDIS_UNAVAILABLE, REDIS_SERVER_MISSING);
+  if (options.port !== undefined) return launch(binary, options.port, options);
   for (let tries = 0; ; tries++) {
     const port = await freePort();
     try {
@@ -65,6 +73,7 @@ async function launch(binary: string, port: number, options: EmbeddedRedisOption
     'yes',
     '--logfile',
     '',
+    ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => [`--${name}`, value]),
   ];
   // Its own process group: a terminal's Ctrl+C goes to our group, and Redis must outlive the
   // graceful shutdown that needs it; close() and the exit hook below stop it.
@@ -77,8 +86,20 @@ async function launch(binary: string, port: number, options: EmbeddedRedisOption
     url: `redis://127.0.0.1:${port}`,
     port,
     dataDir,
+    pid: child.pid ?? 0,
     stop() {
       stopped ??= stopChild(child).finally(() => process.removeListener('exit', killOnExit));
+      return stopped;
+    },
+    kill() {
+      stopped ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise<void>((done) => child.once('exit', () => done()));
+          child.kill('SIGKILL');
+          await exited;
+        }
+        process.removeListener('exit', killOnExit);
+      })();
       return stopped;
     },
   };

@@ -94,7 +94,7 @@ export class RedisStores {
         'started embedded redis-server (REDIS_URL is not set)',
       );
     }
-    const client = await connectStoreClient(url);
+    const client = await connectStoreClient(url, this.logger);
     this.ownsClient = true;
     return { client, source: url };
   }
