@@ -55,6 +55,7 @@ export function failed(
     verdict,
   };
   if (failure.lagMs !== undefined) error.lagMs = failure.lagMs;
+  if (failure.sent !== undefined) error.sent = failure.sent;
   const line: AttemptRecord = { ...record(provider, key, attempt, at, durationMs, 'failure'), error };
   if (warnings) line.warnings = warnings;
   return line;

@@ -31,6 +31,8 @@ export interface AttemptErrorInfo {
   verdict: Verdict;
   /** On timeouts: how late the timer fired because the event loop was busy (ms). */
   lagMs?: number | undefined;
+  /** Whether the request had left for the provider, when the target could tell. */
+  sent?: boolean | undefined;
 }
 
 export interface AttemptWarning {

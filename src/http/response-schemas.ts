@@ -48,6 +48,7 @@ export const attemptSchema = z.object({
       status: z.number().int().optional(),
       verdict: z.enum(['retry', 'ambiguous', 'failover', 'stop']),
       lagMs: z.number().optional().describe('on timeouts: how late the timer fired (a busy event loop)'),
+      sent: z.boolean().optional().describe('whether the request had left for the provider, when known'),
     })
     .optional(),
 });

@@ -21,6 +21,8 @@ export interface IdempotentProviderOptions {
   hangMs?: number;
   /** `GET /verify` answers 503: the provider cannot say what became of a key. */
   verifyDown?: boolean;
+  /** An `ok` call acts at once and answers after this long (a worker may die in between). */
+  latencyMs?: number;
 }
 
 /**
@@ -85,6 +87,8 @@ export class IdempotentProvider {
       const key = url.searchParams.get('key') ?? undefined;
       this.requests.push({ key, path: url.pathname, fault: 'verify' });
       if (this.options.verifyDown) return send(res, 503, { error: 'lookups unavailable' });
+      // Still being worked on: neither done nor unknown.
+      if (key !== undefined && this.working.has(key)) return send(res, 409, { error: 'in progress' });
       const effect = key === undefined ? undefined : this.effects.get(key);
       return effect ? send(res, 200, { charge: effect }) : send(res, 404, { error: 'no such key' });
     }
@@ -110,8 +114,16 @@ export class IdempotentProvider {
       return effect;
     };
     switch (fault) {
-      case 'ok':
-        return send(res, 200, act());
+      case 'ok': {
+        const effect = act();
+        if (!this.options.latencyMs) return send(res, 200, effect);
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          send(res, 200, effect);
+        }, this.options.latencyMs);
+        this.timers.add(timer);
+        return;
+      }
       case 'refuse':
         return send(res, 503, { error: 'unavailable' });
       case 'gateway-before':
