@@ -8,6 +8,7 @@ export type Fault =
   | 'reset-before' // drops the connection without acting
   | 'reset-after' // acts, then drops the connection
   | 'hang-after' // acts, answers only after `hangMs` (past the caller's timeout)
+  | 'hang-before' // never acts nor answers: the caller times out or dies waiting
   | 'gateway-after' // acts, then a gateway in front answers 502
   | 'gateway-before'; // a gateway in front answers 504; the provider never saw it
 
@@ -138,6 +139,8 @@ export class IdempotentProvider {
       case 'gateway-after':
         act();
         return send(res, 502, { error: 'bad gateway' });
+      case 'hang-before':
+        return; // close() destroys the socket
       case 'hang-after': {
         // Working on it: a retry meanwhile hears 409; the effect lands, the answer comes too late.
         this.working.add(key);
