@@ -16,14 +16,22 @@ import {
 import { startDemoProvider } from './demo-providers.js';
 
 const stripe = await startDemoProvider('stripe', () => ({ id: `ch_${Date.now()}`, status: 'succeeded' }));
-const paypal = await startDemoProvider('paypal', () => ({
-  payment_id: `PAY-${Date.now()}`,
-  state: 'approved',
-}));
-const square = await startDemoProvider('square', () => ({
-  payment_id: `sq_${Date.now()}`,
-  status: 'COMPLETED',
-}));
+const paypal = await startDemoProvider(
+  'paypal',
+  () => ({ payment_id: `PAY-${Date.now()}`, state: 'approved' }),
+  { key: { header: 'PayPal-Request-Id' } },
+);
+const square = await startDemoProvider(
+  'square',
+  () => ({ payment_id: `sq_${Date.now()}`, status: 'COMPLETED' }),
+  { key: { bodyField: 'idempotency_key' } },
+);
+// Where each provider reads the idempotency key.
+const idempotency = {
+  stripe: { header: 'Idempotency-Key', inProgressStatus: 409 },
+  paypal: { header: 'PayPal-Request-Id' },
+  square: { bodyField: 'idempotency_key' },
+} as const;
 const backstop = new Backstop({ product: 'my-product', env: 'prd', logger: silentLogger });
 
 try {
@@ -34,6 +42,7 @@ try {
   ] as const) {
     await backstop.app.define({
       tag: app,
+      idempotency: idempotency[app],
       envs: { prd: { baseUrl: sim.url } },
       actions: { [event]: { method: 'POST', path } },
     });
@@ -43,6 +52,8 @@ try {
     name: 'Payment Provider Fallback',
     tag: 'payment-fallback',
     description: 'Stripe to PayPal to Square fallback chain',
+    // A call that may have charged (its answer lost) is not charged again elsewhere.
+    onAmbiguous: 'stop',
     input: {
       amount: { type: DataTypes.NUMBER },
       currency: { type: DataTypes.STRING },
@@ -98,6 +109,9 @@ try {
   };
 
   await run('Primary up');
+  stripe.loseAnswers = 1;
+  await run('Stripe charges, but its answer is lost (onAmbiguous: stop)');
+  stripe.loseAnswers = 0;
   stripe.down = true;
   await run('Primary down (Stripe answers 503)');
   paypal.down = true;
@@ -135,7 +149,7 @@ function printAttempts(attempts: readonly AttemptRecord[]): void {
   for (const a of attempts) {
     const what =
       a.outcome === 'failure'
-        ? `failure  ${a.error?.code} ${a.error?.message} → ${a.error?.verdict}`
+        ? `failure  ${a.error?.code} ${a.error?.message.slice(0, 60)} → ${a.error?.verdict}`
         : a.outcome;
     console.log(`  ${a.provider.padEnd(7)} #${a.attempt}  ${String(a.durationMs).padStart(4)} ms  ${what}`);
   }
