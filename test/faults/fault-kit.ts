@@ -20,6 +20,9 @@ import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-proces
 export const FULL = process.env.BACKSTOP_FAULT_SCALE === 'full';
 export const scale = <T>(small: T, full: T): T => (FULL ? full : small);
 
+/** The default retention (10,000 completed jobs) would drop finished jobs before a full-scale case counts them. */
+const KEEP = { BACKSTOP_KEEP_COMPLETED_COUNT: '100000', BACKSTOP_KEEP_FAILED_COUNT: '100000' };
+
 /** Each case prints what it counted, one line. */
 export function report(name: string, counts: Record<string, unknown>): void {
   const parts = Object.entries(counts).map(
@@ -57,6 +60,7 @@ export function useFaultKit() {
       env: 'prd',
       logger: silentLogger,
       circuit: false,
+      processEnv: { ...process.env, ...KEEP },
     });
     backstops.push(backstop);
     return {
@@ -67,6 +71,7 @@ export function useFaultKit() {
           REDIS_URL: url,
           BACKSTOP_CONCURRENCY: '20',
           LOG_LEVEL: 'info',
+          ...KEEP,
           ...env,
         });
         workers.push(w);
