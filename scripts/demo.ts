@@ -11,22 +11,28 @@ import { PAYMENT_INPUT, paymentApps, paymentChain } from '../test/fixtures/payme
 import { startDemoProvider } from './demo-providers.js';
 
 const stripe = await startDemoProvider('stripe', () => ({ id: `ch_${Date.now()}`, status: 'succeeded' }));
-const paypal = await startDemoProvider('paypal', () => ({
-  payment_id: `PAY-${Date.now()}`,
-  state: 'approved',
-}));
-const square = await startDemoProvider('square', () => ({
-  payment_id: `sq_${Date.now()}`,
-  status: 'COMPLETED',
-}));
+const paypal = await startDemoProvider(
+  'paypal',
+  () => ({ payment_id: `PAY-${Date.now()}`, state: 'approved' }),
+  { key: { header: 'PayPal-Request-Id' } },
+);
+const square = await startDemoProvider(
+  'square',
+  () => ({ payment_id: `sq_${Date.now()}`, status: 'COMPLETED' }),
+  { key: { bodyField: 'idempotency_key' } },
+);
 const backstop = new Backstop({ product: 'my-product', env: 'prd', logger: silentLogger });
 
 try {
-  for (const app of paymentApps({ stripe: stripe.url, paypal: paypal.url, square: square.url })) {
+  for (const app of paymentApps(
+    { stripe: stripe.url, paypal: paypal.url, square: square.url },
+    { keys: true },
+  )) {
     await backstop.app.define(app);
   }
+  // A call that may have charged (its answer lost) is not charged again elsewhere.
   await backstop.fallback.create(
-    paymentChain({ backoff: { type: 'exponential', delay: 50, maxDelay: 200 } }),
+    paymentChain({ backoff: { type: 'exponential', delay: 50, maxDelay: 200 }, onAmbiguous: 'stop' }),
   );
 
   const run = async (title: string) => {
@@ -48,6 +54,9 @@ try {
   };
 
   await run('Primary up');
+  stripe.loseAnswers = 1;
+  await run('Stripe charges, but its answer is lost (onAmbiguous: stop)');
+  stripe.loseAnswers = 0;
   stripe.down = true;
   await run('Primary down (Stripe answers 503)');
   paypal.down = true;
@@ -94,7 +103,7 @@ function printAttempts(attempts: readonly AttemptRecord[]): void {
   for (const a of attempts) {
     const what =
       a.outcome === 'failure'
-        ? `failure  ${a.error?.code} ${a.error?.message} → ${a.error?.verdict}`
+        ? `failure  ${a.error?.code} ${a.error?.message.slice(0, 60)} → ${a.error?.verdict}`
         : a.outcome;
     console.log(`  ${a.provider.padEnd(7)} #${a.attempt}  ${String(a.durationMs).padStart(4)} ms  ${what}`);
   }

@@ -3,11 +3,15 @@
  * provider simulators, healthchecks probing them every 3 s, and a steady trickle of jobs — some
  * now, some delayed, one recurring every 5 s — so the dashboard shows queues fill and drain. Every
  * 60 s Stripe goes down for 20 s: payments fail over to PayPal and its healthcheck turns unhealthy.
+ * Stripe also loses one answer in twenty after charging: the payment chain's `onAmbiguous:
+ * 'verify'` asks it what became of the key and completes the job with that charge, instead of
+ * charging the customer again at PayPal. Each provider takes the idempotency key its own way.
  * No side effects at import: `backstop dev` loads it only with `--demo`.
  */
 import type { Backstop } from '../src/backstop.js';
 import type { AttemptRecord } from '../src/core/attempt.js';
 import { DataTypes, FeatureEventTypes } from '../src/core/data-types.js';
+import type { AppDefinition } from '../src/core/definition/app-definition.js';
 import type { DeclarativeDefinition } from '../src/core/definition/declarative-schema.js';
 import { ErrorCodes } from '../src/core/errors.js';
 import type { HealthcheckInput } from '../src/core/health/healthcheck-schema.js';
@@ -28,9 +32,13 @@ export interface DemoProviders {
 export async function startDemoProviders(): Promise<DemoProviders> {
   const now = () => Date.now().toString(36);
   const all = await Promise.all([
-    startDemoProvider('stripe', () => ({ id: `ch_${now()}`, status: 'succeeded' })),
-    startDemoProvider('paypal', () => ({ payment_id: `PAY-${now()}`, state: 'approved' })),
-    startDemoProvider('square', () => ({ payment_id: `sq_${now()}`, status: 'COMPLETED' })),
+    startDemoProvider('stripe', () => ({ id: `ch_${now()}`, status: 'succeeded' }), { loseAnswers: 0.05 }),
+    startDemoProvider('paypal', () => ({ payment_id: `PAY-${now()}`, state: 'approved' }), {
+      key: { header: 'PayPal-Request-Id' },
+    }),
+    startDemoProvider('square', () => ({ payment_id: `sq_${now()}`, status: 'COMPLETED' }), {
+      key: { bodyField: 'idempotency_key' },
+    }),
     startDemoProvider('twilio', () => ({ sid: `SM${now()}`, status: 'queued' })),
     startDemoProvider('vonage', () => ({ message_id: `vn-${now()}`, status: '0' })),
   ]);
@@ -137,6 +145,10 @@ function failuresBefore(attempts: readonly AttemptRecord[]): string {
   const notes = new Map<string, string>();
   for (const a of attempts) {
     if (a.outcome === 'success') continue;
+    if (a.outcome === 'verify') {
+      notes.set(a.provider, `${a.provider} lost its answer; verify: ${a.verify}`);
+      continue;
+    }
     const failed = attempts.filter((b) => b.provider === a.provider && b.outcome === 'failure').length;
     notes.set(
       a.provider,
@@ -147,16 +159,25 @@ function failuresBefore(attempts: readonly AttemptRecord[]): string {
 }
 
 async function defineDemo(backstop: Backstop, providers: DemoProviders): Promise<void> {
-  const actions: Record<string, Record<string, { method: string; path: string }>> = {
-    stripe: { 'create-charge': { method: 'POST', path: '/v1/charges' } },
-    paypal: { 'create-payment': { method: 'POST', path: '/v2/payments' } },
-    square: { charge: { method: 'POST', path: '/v2/payments' } },
+  const lookup = { method: 'GET', path: '/verify', idempotency: false } as const;
+  const actions: Record<string, AppDefinition['actions']> = {
+    stripe: { 'create-charge': { method: 'POST', path: '/v1/charges' }, 'find-payment': lookup },
+    paypal: { 'create-payment': { method: 'POST', path: '/v2/payments' }, 'find-payment': lookup },
+    square: { charge: { method: 'POST', path: '/v2/payments' }, 'find-payment': lookup },
     twilio: { 'send-sms': { method: 'POST', path: '/2010-04-01/Messages.json' } },
     vonage: { 'send-sms': { method: 'POST', path: '/sms/json' } },
+  };
+  // Where each takes the idempotency key: Stripe's header (409 while a key is in use), PayPal's own
+  // header, Square's body field.
+  const idempotency: Record<string, AppDefinition['idempotency']> = {
+    stripe: { header: 'Idempotency-Key', inProgressStatus: 409 },
+    paypal: { header: 'PayPal-Request-Id' },
+    square: { bodyField: 'idempotency_key' },
   };
   for (const provider of providers.all) {
     await backstop.app.define({
       tag: provider.name,
+      ...(idempotency[provider.name] ? { idempotency: idempotency[provider.name] } : {}),
       envs: { [DEMO_ENV]: { baseUrl: provider.url } },
       actions: { ...actions[provider.name], ping: { method: 'GET', path: '/ping', timeout: 2_000 } },
     });
@@ -196,11 +217,19 @@ const fast = { type: 'exponential', delay: 100, maxDelay: 500 } as const;
 
 function paymentChain(): DeclarativeDefinition {
   const money = { amount: '$Input{amount}', currency: '$Input{currency}' };
+  // After a lost answer, ask the provider what became of the key before paying elsewhere.
+  const verify = {
+    event: 'find-payment',
+    input: { query: { key: '$Run{idempotencyKey}' } },
+    output: '$Response{payment}',
+  };
   return {
     name: 'Payment Provider Fallback',
     tag: 'payment-fallback',
     description: 'Stripe, then PayPal, then Square',
     input: { amount: { type: DataTypes.NUMBER }, currency: { type: DataTypes.STRING } },
+    onAmbiguous: 'verify',
+    strictOutput: true,
     options: [
       {
         type: FeatureEventTypes.ACTION,
@@ -209,8 +238,10 @@ function paymentChain(): DeclarativeDefinition {
         input: money,
         output: { transactionId: '$Response{id}', status: '$Response{status}' },
         retries: 2,
+        timeout: 2_000,
         backoff: fast,
         healthcheck: 'stripe-health',
+        verify,
       },
       {
         type: FeatureEventTypes.ACTION,
@@ -219,8 +250,10 @@ function paymentChain(): DeclarativeDefinition {
         input: money,
         output: { transactionId: '$Response{payment_id}', status: '$Response{state}' },
         retries: 1,
+        timeout: 2_000,
         backoff: fast,
         healthcheck: 'paypal-health',
+        verify,
       },
       {
         type: FeatureEventTypes.ACTION,
@@ -229,8 +262,10 @@ function paymentChain(): DeclarativeDefinition {
         input: { amount_money: money },
         output: { transactionId: '$Response{payment_id}', status: '$Response{status}' },
         retries: 1,
+        timeout: 2_000,
         backoff: fast,
         healthcheck: 'square-health',
+        verify,
       },
     ],
   };

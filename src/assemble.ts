@@ -193,7 +193,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
     compile,
   });
   const retention = retentionOf(config);
-  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, retention);
+  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, retention, logger);
   const producer = new Producer(queues, {
     definitions,
     sessions,

@@ -17,6 +17,7 @@ import { fallbackJob } from './queue/fallback-job.js';
 import { featureJob } from './queue/feature-job.js';
 import type { JobQueue } from './queue/job-queues.js';
 import { startJobWorker, type WorkerOptions } from './queue/job-worker.js';
+import { asRedisError, withRedisErrors } from './redis/redis-errors.js';
 import type { ActionHandler } from './targets/handler-registry.js';
 import type { TargetRegistry } from './targets/target-registry.js';
 
@@ -60,15 +61,16 @@ export class Backstop {
     const parts = assemble(options);
     this.#parts = parts;
     const { defaults, stores, runs, producer, catalog, handlers, targets } = parts;
-    this.fallback = new FallbackApi(catalog, runs, producer, defaults);
-    this.features = new FeaturesApi(stores, runs, producer, defaults, parts.references);
-    this.app = new AppApi(stores, parts.outbound);
-    this.jobs = new JobsApi(parts.queues);
-    this.schedules = new SchedulesApi(parts.queues);
-    this.health = new HealthApi(parts);
-    this.session = new SessionApi(parts.sessions);
-    this.cache = new CacheApi(parts.caches, defaults);
-    this.processor = { fallback: new OperatorApi(parts) };
+    // Every call that fails because Redis is unreachable or full says so with our codes.
+    this.fallback = withRedisErrors(new FallbackApi(catalog, runs, producer, defaults));
+    this.features = withRedisErrors(new FeaturesApi(stores, runs, producer, defaults, parts.references));
+    this.app = withRedisErrors(new AppApi(stores, parts.outbound));
+    this.jobs = withRedisErrors(new JobsApi(parts.queues));
+    this.schedules = withRedisErrors(new SchedulesApi(parts.queues));
+    this.health = withRedisErrors(new HealthApi(parts));
+    this.session = withRedisErrors(new SessionApi(parts.sessions));
+    this.cache = withRedisErrors(new CacheApi(parts.caches, defaults));
+    this.processor = { fallback: withRedisErrors(new OperatorApi(parts)) };
     this.handlers = {
       register: (app, action, handler) => handlers.register(app, action, handler),
       unregister: (app, action) => handlers.unregister(app, action),
@@ -102,7 +104,7 @@ export class Backstop {
   ): Promise<BackstopWorker> {
     const { fallbacks = true, healthchecks = true, healthConcurrency, ...jobOptions } = options;
     const parts = this.#parts;
-    const stores = await parts.stores.get();
+    const stores = await parts.stores.get().catch((error) => Promise.reject(asRedisError(error)));
     const { definitions, engine, caches, runs, sessions } = parts;
     const jobWorker = fallbacks
       ? await startJobWorker(
@@ -117,6 +119,7 @@ export class Backstop {
           },
           stores.blocking(),
           parts.config.BACKSTOP_PREFIX,
+          stores.keys.workerHeartbeats(),
           parts.retention,
           jobOptions,
         )
@@ -131,12 +134,16 @@ export class Backstop {
 
   /** The Redis connection definitions and state use (connecting on first use), for probes such as readiness. */
   async redis(): Promise<Redis> {
-    return (await this.#parts.stores.get()).redis;
+    try {
+      return (await this.#parts.stores.get()).redis;
+    } catch (error) {
+      throw asRedisError(error);
+    }
   }
 
   /** The BullMQ queue of dispatched jobs, for inspection (depths, workers, dashboards). */
   jobQueue(): Promise<JobQueue> {
-    return this.#parts.queues.jobQueue();
+    return this.#parts.queues.jobQueue().catch((error) => Promise.reject(asRedisError(error)));
   }
 
   /**

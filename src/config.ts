@@ -35,6 +35,7 @@ const configSchema = z.object({
   BACKSTOP_SHUTDOWN_GRACE_MS: count.optional(),
   BACKSTOP_LOCK_DURATION_MS: count.optional(),
   BACKSTOP_STALLED_INTERVAL_MS: count.optional(),
+  BACKSTOP_MAX_STALLED: z.coerce.number().int().min(0).optional(),
   // HTTP API (src/server.ts). Keys: comma-separated `name:key:scope` entries, scope read or write.
   BACKSTOP_API_KEYS: z.string().min(1).optional(),
   BACKSTOP_API_HOST: z.string().min(1).default('127.0.0.1'),

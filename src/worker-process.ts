@@ -4,6 +4,7 @@ import { Backstop } from './backstop.js';
 import type { Config } from './config.js';
 import { ValidationError } from './core/validation-error.js';
 import type { BackstopWorker } from './queue/backstop-worker.js';
+import type { WorkerOptions } from './queue/job-worker.js';
 
 /** What a definitions module exports: a function that defines chains, apps and handlers. */
 export type DefinitionsModule = (backstop: Backstop) => void | Promise<void>;
@@ -46,13 +47,30 @@ export async function startWorkerProcess(
   const backstop = new Backstop({ redis: config.REDIS_URL });
   await loadDefinitions(backstop, config.BACKSTOP_DEFINITIONS);
   const worker = await backstop.worker({
+    ...workerSettings(config),
     fallbacks: role === 'fallbacks',
     healthchecks: role === 'healthchecks',
-    healthConcurrency: config.BACKSTOP_CONCURRENCY,
-    concurrency: config.BACKSTOP_CONCURRENCY,
-    shutdownGraceMs: config.BACKSTOP_SHUTDOWN_GRACE_MS,
-    lockDurationMs: config.BACKSTOP_LOCK_DURATION_MS,
-    stalledIntervalMs: config.BACKSTOP_STALLED_INTERVAL_MS,
   });
   return { backstop, worker };
+}
+
+/** The worker settings of the environment (BACKSTOP_CONCURRENCY, …), a flag overriding concurrency. */
+export function workerSettings(
+  config: Config,
+  concurrency?: number,
+): WorkerOptions & { healthConcurrency?: number } {
+  const settings: WorkerOptions & { healthConcurrency?: number } = {};
+  const jobs = concurrency ?? config.BACKSTOP_CONCURRENCY;
+  if (jobs !== undefined) {
+    settings.concurrency = jobs;
+    settings.healthConcurrency = jobs;
+  }
+  if (config.BACKSTOP_SHUTDOWN_GRACE_MS !== undefined)
+    settings.shutdownGraceMs = config.BACKSTOP_SHUTDOWN_GRACE_MS;
+  if (config.BACKSTOP_LOCK_DURATION_MS !== undefined)
+    settings.lockDurationMs = config.BACKSTOP_LOCK_DURATION_MS;
+  if (config.BACKSTOP_STALLED_INTERVAL_MS !== undefined)
+    settings.stalledIntervalMs = config.BACKSTOP_STALLED_INTERVAL_MS;
+  if (config.BACKSTOP_MAX_STALLED !== undefined) settings.maxStalled = config.BACKSTOP_MAX_STALLED;
+  return settings;
 }

@@ -46,7 +46,11 @@ export function formatAttempts(attempts: readonly AttemptRecord[], finished = fa
     a.provider,
     a.outcome === 'skipped' ? '-' : `#${a.attempt}`,
     `${Math.round(a.durationMs)} ms`,
-    a.outcome === 'skipped' ? `skipped (${a.skipped ?? 'unhealthy'})` : a.outcome,
+    a.outcome === 'skipped'
+      ? `skipped (${a.skipped ?? 'unhealthy'})`
+      : a.outcome === 'verify'
+        ? `verify: ${a.verify}`
+        : a.outcome,
     a.error ? `${a.error.code} ${a.error.message} → ${a.error.verdict}` : '',
   ]);
   return `Attempts:\n${indent(table(['provider', 'try', 'took', 'outcome', 'error'], rows))}`;

@@ -49,6 +49,15 @@ export class JobsApi {
     return viewOf(job, state);
   }
 
+  /**
+   * The fallback workers alive now: each beats every 5 s, and counts as alive for 15 s after its
+   * last beat (`lastBeatAt`, ms since epoch in Redis time).
+   */
+  async workers(): Promise<{ id: string; lastBeatAt: string }[]> {
+    const live = await this.queues.liveWorkers();
+    return live.map((w) => ({ id: w.id, lastBeatAt: new Date(w.lastBeatAt).toISOString() }));
+  }
+
   /** Removes a job that has not started. A running or finished job is a conflict. */
   async cancel(id: string): Promise<JobView> {
     const queue = await this.queues.jobQueue();

@@ -1,4 +1,4 @@
-import type { AttemptRecord } from './attempt.js';
+import type { AttemptRecord, AttemptWarning, VerifyStatus } from './attempt.js';
 import type { ProviderSpec } from './chain.js';
 import type { Verdict } from './classify.js';
 import type { AttemptFailure } from './failure.js';
@@ -31,8 +31,11 @@ export function succeeded(
   attempt: number,
   at: number,
   durationMs: number,
+  warnings?: AttemptWarning[],
 ): AttemptRecord {
-  return record(provider, key, attempt, at, durationMs, 'success');
+  const line = record(provider, key, attempt, at, durationMs, 'success');
+  if (warnings) line.warnings = warnings;
+  return line;
 }
 
 export function failed(
@@ -43,7 +46,34 @@ export function failed(
   durationMs: number,
   failure: AttemptFailure,
   verdict: Verdict,
+  warnings?: AttemptWarning[],
 ): AttemptRecord {
-  const error = { code: failure.code, message: failure.message, status: failure.status, verdict };
-  return { ...record(provider, key, attempt, at, durationMs, 'failure'), error };
+  const error: AttemptRecord['error'] = {
+    code: failure.code,
+    message: failure.message,
+    status: failure.status,
+    verdict,
+  };
+  if (failure.lagMs !== undefined) error.lagMs = failure.lagMs;
+  if (failure.sent !== undefined) error.sent = failure.sent;
+  const line: AttemptRecord = { ...record(provider, key, attempt, at, durationMs, 'failure'), error };
+  if (warnings) line.warnings = warnings;
+  return line;
+}
+
+/** The provider was asked what became of an ambiguous call; `failure` when asking itself failed. */
+export function verified(
+  provider: ProviderSpec,
+  key: string,
+  attempt: number,
+  at: number,
+  durationMs: number,
+  status: VerifyStatus,
+  failure?: AttemptFailure,
+): AttemptRecord {
+  const line: AttemptRecord = { ...record(provider, key, attempt, at, durationMs, 'verify'), verify: status };
+  if (failure) {
+    line.error = { code: failure.code, message: failure.message, status: failure.status, verdict: 'stop' };
+  }
+  return line;
 }

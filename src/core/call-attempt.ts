@@ -1,4 +1,5 @@
 import { NEVER_ABORTED } from './abort.js';
+import type { AttemptWarning } from './attempt.js';
 import type { ProviderSpec } from './chain.js';
 import type { Clock } from './clock.js';
 import { type AttemptFailure, toFailure } from './failure.js';
@@ -21,7 +22,9 @@ export interface AttemptCall {
   identity: RunIdentity;
 }
 
-export type CallResult = { ok: true; response: unknown } | { ok: false; failure: AttemptFailure };
+export type CallResult =
+  | { ok: true; response: unknown; warnings?: AttemptWarning[] | undefined }
+  | { ok: false; failure: AttemptFailure; warnings?: AttemptWarning[] | undefined };
 
 /**
  * One attempt against one provider, bounded by the attempt's timeout and the run's signal. The
@@ -36,25 +39,43 @@ export async function callOnce(call: AttemptCall): Promise<CallResult> {
   const linked = runSignal !== NEVER_ABORTED;
   if (runSignal.aborted) end.abort(runSignal.reason);
   else if (linked) runSignal.addEventListener('abort', onRunAbort, { once: true });
-  const timeoutMs = provider.timeoutMs;
-  const cancelTimeout =
-    timeoutMs === undefined
-      ? noop
-      : clock.setTimer(timeoutMs, () => end.abort(new AttemptTimeoutError(timeoutMs)));
   const remainingMs = deadlineAt === undefined ? undefined : Math.max(0, deadlineAt - clock.now());
+  const ctx = new AttemptContext(call, end, remainingMs);
+  const timeoutMs = provider.timeoutMs;
+  const cancelTimeout = timeoutMs === undefined ? noop : startTimeout(clock, timeoutMs, end, ctx);
   try {
-    const response = await end.race(() =>
-      call.targets.call(provider.target, call.request, new AttemptContext(call, end, remainingMs)),
-    );
-    return { ok: true, response };
+    const response = await end.race(() => call.targets.call(provider.target, call.request, ctx));
+    return { ok: true, response, warnings: ctx.warnings };
   } catch (error) {
     // A target that rejects with a bare AbortError after our timeout fired failed because of the timeout.
     const cause = end.reason instanceof AttemptTimeoutError && !runSignal.aborted ? end.reason : error;
-    return { ok: false, failure: toFailure(cause) };
+    const failure = toFailure(cause);
+    if (failure.sent === undefined && ctx.delivery !== 'unknown') failure.sent = ctx.delivery === 'sent';
+    return { ok: false, failure, warnings: ctx.warnings };
   } finally {
+    end.finish();
     cancelTimeout();
     if (linked) runSignal.removeEventListener('abort', onRunAbort);
   }
+}
+
+/**
+ * The attempt's timeout. A busy event loop fires it late, and possibly after the provider's answer
+ * has arrived and waits to be read: the timeout then yields once to that I/O (`clock.defer`), so a
+ * worker's own lag does not turn an answered call into an ambiguous timeout. How late it fired is
+ * kept on the failure (`lagMs`).
+ */
+function startTimeout(clock: Clock, timeoutMs: number, end: AttemptEnd, ctx: AttemptContext): () => void {
+  const dueAt = clock.now() + timeoutMs;
+  return clock.setTimer(timeoutMs, () => {
+    const lagMs = Math.max(0, clock.now() - dueAt);
+    const fire = () => {
+      const sent = ctx.delivery === 'unknown' ? undefined : ctx.delivery === 'sent';
+      end.abort(new AttemptTimeoutError(timeoutMs, sent, lagMs));
+    };
+    if (clock.defer) clock.defer(fire);
+    else fire();
+  });
 }
 
 /** How an attempt ends early: rejects the race, and aborts the signal if the target asked for one. */
@@ -70,6 +91,11 @@ class AttemptEnd {
     this.reason = reason;
     this.controller?.abort(reason);
     this.reject(reason);
+  }
+
+  /** The attempt is over: a timeout deferred past its end changes nothing. */
+  finish(): void {
+    this.ended = true;
   }
 
   get signal(): AbortSignal {
@@ -100,6 +126,9 @@ class AttemptContext implements TargetContext {
   readonly idempotencyKey: string;
   readonly attempt: number;
   readonly provider: string;
+  /** What the target said of its request: `unknown` until (unless) it says. */
+  delivery: 'unknown' | 'not-sent' | 'sent' = 'unknown';
+  warnings: AttemptWarning[] | undefined;
   private child: Logger | undefined;
 
   constructor(
@@ -121,6 +150,15 @@ class AttemptContext implements TargetContext {
 
   get signal(): AbortSignal {
     return this.end.signal;
+  }
+
+  reportDelivery(state: 'not-sent' | 'sent'): void {
+    if (this.delivery !== 'sent') this.delivery = state;
+  }
+
+  warn(warning: AttemptWarning): void {
+    if (this.warnings) this.warnings.push(warning);
+    else this.warnings = [warning];
   }
 
   /** A child logger costs an allocation: built only for targets that log. */

@@ -6,6 +6,7 @@ import type { HedgeSpec } from './hedge.js';
 import type { InputSchema, InputValidator } from './input-schema.js';
 import type { TargetRef } from './target-ref.js';
 import type { TemplateScope } from './template/scope.js';
+import type { AmbiguityPolicy, Verifier } from './verify.js';
 
 /** Maps the run's input to the provider's request; `scope` carries `$Fallback{}` and secrets. */
 export type InputMapper = (input: unknown, scope: TemplateScope) => unknown;
@@ -30,6 +31,16 @@ export interface ProviderSpec {
   hedge?: HedgeSpec | undefined;
   mapInput?: InputMapper | undefined;
   mapOutput?: OutputMapper | undefined;
+  /** Every field of the mapped output must be present: a missing one fails the run (BACKSTOP_MAPPING_FAILED). */
+  strictOutput?: boolean | undefined;
+  /**
+   * What happens when this provider's retries are used up and its last failure left it unknown
+   * whether it acted: fail over (the default), stop, or `verify` first. Both definition forms fill
+   * it in from the chain's `onAmbiguous`.
+   */
+  onAmbiguous?: AmbiguityPolicy | undefined;
+  /** Asks the provider what became of an idempotency key (`onAmbiguous: 'verify'`). */
+  verify?: Verifier | undefined;
 }
 
 /** A compiled fallback chain, ready to run. */
@@ -53,4 +64,6 @@ export interface Chain {
   whenAllUnhealthy?: 'panic' | 'try-anyway' | 'fail' | undefined;
   /** The panic threshold and share (default 50 % and 5 %). */
   panic?: PanicPolicy | undefined;
+  /** The chain's `onAmbiguous`, for providers that do not set their own. */
+  onAmbiguous?: AmbiguityPolicy | undefined;
 }

@@ -3,6 +3,11 @@ export interface Clock {
   now(): number;
   /** Calls `fn` after `ms`; returns a function that cancels the timer. */
   setTimer(ms: number, fn: () => void): () => void;
+  /**
+   * Calls `fn` once what is already due has run: on Node, after the I/O that arrived while the
+   * event loop was busy (`setImmediate` runs after the poll phase). Without it, `fn` runs at once.
+   */
+  defer?(fn: () => void): void;
 }
 
 export const systemClock: Clock = {
@@ -10,6 +15,9 @@ export const systemClock: Clock = {
   setTimer(ms, fn) {
     const handle = setTimeout(fn, ms);
     return () => clearTimeout(handle);
+  },
+  defer(fn) {
+    setImmediate(fn);
   },
 };
 

@@ -63,6 +63,20 @@ export interface FailoverEvent {
 }
 
 /**
+ * A provider's retries are used up and it may have acted on its last call: what the chain's
+ * `onAmbiguous` made of it.
+ */
+export interface AmbiguousEvent {
+  type: 'ambiguous';
+  run: RunInfo;
+  provider: string;
+  idempotencyKey: string;
+  /** The code of the failure that left it unknown. */
+  code: string;
+  decision: 'failover' | 'stop' | 'verify';
+}
+
+/**
  * A provider's phase changed (probes, live traffic, an operator, or time ending an ejection, a
  * cool-down or a slow start). Emitted by the health layer in every process that sees it.
  */
@@ -91,6 +105,7 @@ export type EngineEvent =
   | AttemptEndedEvent
   | ProviderSkippedEvent
   | FailoverEvent
+  | AmbiguousEvent
   | HealthChangedEvent;
 
 export type EngineEventType = EngineEvent['type'];

@@ -66,6 +66,35 @@ export class FallbackStoppedError extends FallbackRunError {
   }
 }
 
+/**
+ * A provider may have acted on its last call and the chain does not fail over blindly
+ * (`onAmbiguous: 'stop'`, or `'verify'` when the provider could not tell): the run ends here, naming
+ * the provider and the idempotency key so that an operator can reconcile with the provider.
+ */
+export class FallbackAmbiguousError extends FallbackRunError {
+  constructor(
+    data: RunErrorData,
+    readonly provider: string,
+    readonly idempotencyKey: string,
+    /** What verify answered, when the chain asked. */
+    readonly verify: 'unknown' | undefined,
+    cause: unknown,
+  ) {
+    const failure = data.providerErrors[provider];
+    const asked = verify ? ', and asking it could not tell' : '';
+    super(
+      ErrorCodes.FALLBACK_AMBIGUOUS,
+      `fallback '${data.tag}' stopped at provider '${provider}': its call may have gone through (${failure?.code ?? 'unknown'}: ${failure?.message ?? 'no answer'})${asked}; not failing over. Reconcile idempotency key '${idempotencyKey}' with '${provider}'`,
+      data,
+      cause,
+    );
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), provider: this.provider, idempotencyKey: this.idempotencyKey };
+  }
+}
+
 /** The run's overall deadline passed. */
 export class DeadlineExceededError extends FallbackRunError {
   constructor(

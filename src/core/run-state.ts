@@ -9,6 +9,7 @@ import type { Logger } from './logger.js';
 import type { RunErrorData } from './run-errors.js';
 import type { TargetResolver } from './target.js';
 import type { TemplateScope } from './template/scope.js';
+import type { AmbiguityPolicy } from './verify.js';
 
 export interface EngineDeps {
   clock: Clock;
@@ -133,6 +134,19 @@ export class RunState {
       this.events.emit(event);
     }
     this.events.emit({ type: 'attempt.started', run: this.info, provider: provider.name, attempt, at });
+  }
+
+  /** A provider's retries are used up while it may have acted: tells the listeners what the chain does. */
+  ambiguous(provider: ProviderSpec, idempotencyKey: string, code: string, decision: AmbiguityPolicy): void {
+    if (!this.events.active) return;
+    this.events.emit({
+      type: 'ambiguous',
+      run: this.info,
+      provider: provider.name,
+      idempotencyKey,
+      code,
+      decision,
+    });
   }
 
   /** Remembers the failure the run may fail over from. */

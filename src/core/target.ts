@@ -1,3 +1,4 @@
+import type { AttemptWarning } from './attempt.js';
 import type { Logger } from './logger.js';
 import type { TargetRef } from './target-ref.js';
 
@@ -21,6 +22,15 @@ export interface TargetContext {
   depth: number;
   /** The verified claims of the run's session token, when the run was given one. */
   session: Readonly<Record<string, unknown>> | undefined;
+  /**
+   * A target that knows when its request leaves says so: `not-sent` when it starts (nothing has
+   * reached the provider yet), `sent` the moment the request is written. An attempt that times out
+   * before `sent` failed cleanly (the next provider is safe); after it, or with a target that never
+   * says, the provider may have acted.
+   */
+  reportDelivery?(state: 'not-sent' | 'sent'): void;
+  /** Records something wrong that does not fail the attempt (a 2xx body that is not valid JSON). */
+  warn?(warning: AttemptWarning): void;
 }
 
 /** Calls one kind of target. Adapters live outside the core (HTTP, handlers, nested workflows, …). */

@@ -1,3 +1,4 @@
+import { settleAmbiguity, settles, type Unsettled } from './ambiguity.js';
 import type { AttemptRecord } from './attempt.js';
 import { failed, skipped, succeeded } from './attempt-records.js';
 import { backoffDelay } from './backoff.js';
@@ -8,6 +9,7 @@ import { sleep } from './clock.js';
 import { type AttemptFailure, toFailure } from './failure.js';
 import { callHedged } from './hedge.js';
 import { idempotencyKeyFor } from './idempotency.js';
+import { normalize } from './normalize.js';
 import type { RunOutcome } from './run-chain.js';
 import { FallbackStoppedError, MappingFailedError } from './run-errors.js';
 import type { RunState } from './run-state.js';
@@ -22,7 +24,9 @@ export type Step = RunOutcome | 'skipped' | 'next';
 /**
  * One provider: skip it when unhealthy (unless told to ignore health); map the input; try it up
  * to `retries + 1` times, each attempt bounded by its timeout, waiting the backoff in between; a
- * failure's verdict decides between retrying, failing over and stopping the chain.
+ * failure's verdict decides between retrying, failing over and stopping the chain. Ambiguous
+ * failures (the provider may have acted) are retried like refusals, with the same key; if the
+ * last word stays ambiguous, `onAmbiguous` decides what comes next (ambiguity.ts).
  */
 export async function tryProvider(run: RunState, index: number, ignoreHealth: boolean): Promise<Step> {
   const { deps, req, scope } = run;
@@ -35,6 +39,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
     return 'skipped';
   }
 
+  scope.run = { idempotencyKey, runId: req.runId, provider: provider.name };
   let request: unknown;
   try {
     request = provider.mapInput ? provider.mapInput(req.input, scope) : req.input;
@@ -48,6 +53,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
   }
 
   if (req.beforeProvider) await req.beforeProvider(index, run.attempts);
+  let unsettled: Unsettled | undefined;
   for (let attempt = 1; attempt <= provider.retries + 1; attempt++) {
     if (run.signal.aborted) return 'next';
     const attemptStart = clock.now();
@@ -72,7 +78,12 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
     const hedged = call.hedges ? call.hedges : undefined;
 
     if (call.ok) {
-      run.record(withHedges(succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs), hedged));
+      run.record(
+        withHedges(
+          succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs, call.warnings),
+          hedged,
+        ),
+      );
       run.report(provider, 'success', durationMs, undefined, inFlight);
       try {
         const result = normalize(provider, call.response, scope);
@@ -86,17 +97,21 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
     const failure = call.failure;
     const runEnded = run.signal.aborted;
     const verdict: Verdict = runEnded ? 'stop' : req.chain.classify(failure);
+    if (verdict === 'ambiguous') unsettled = { idempotencyKey, request, failure, attempt };
+    else if (unsettled && settles(failure)) unsettled = undefined;
+    else if (unsettled) unsettled.attempt = attempt;
     run.providerErrors[provider.name] = failure;
     scope.fallback = fallbackInfo(provider, failure);
     run.record(
       withHedges(
-        failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict),
+        failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict, call.warnings),
         hedged,
       ),
     );
     run.failed(provider, failure.code);
     // Only failures that say the provider is in trouble count against its health.
-    run.report(provider, verdict === 'retry' ? 'failure' : 'rejected', durationMs, failure, inFlight);
+    const troubled = verdict === 'retry' || verdict === 'ambiguous';
+    run.report(provider, troubled ? 'failure' : 'rejected', durationMs, failure, inFlight);
     run.logger.debug(
       { runId: req.runId, provider: provider.name, attempt, code: failure.code, verdict },
       'attempt failed',
@@ -107,10 +122,10 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
       const error = new FallbackStoppedError(run.errorData(), provider.name, failure.cause);
       return { ok: false, runId: req.runId, error, attempts: run.attempts };
     }
-    if (verdict === 'failover' || attempt > provider.retries) return 'next';
+    if (verdict === 'failover' || attempt > provider.retries) break;
 
     const delay = retryDelay(run, provider, attempt, failure);
-    if (delay === 'failover') return 'next';
+    if (delay === 'failover') break;
     if (delay > 0) {
       try {
         await sleep(clock, delay, run.signal);
@@ -119,7 +134,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
       }
     }
   }
-  return 'next';
+  return unsettled ? settleAmbiguity(run, provider, unsettled) : 'next';
 }
 
 function retryDelay(
@@ -137,26 +152,6 @@ function retryDelay(
   // A wait the run cannot afford would only end it at the deadline: the next provider is the better bet.
   if (deadlineAt !== undefined && delay > 0 && run.deps.clock.now() + delay >= deadlineAt) return 'failover';
   return delay;
-}
-
-/**
- * `{ provider, ...output }`. A mapping may name the provider itself (the code-first examples do); a raw response
- * may not, so that a vendor's own `provider` field never hides which provider served.
- */
-function normalize(provider: ProviderSpec, response: unknown, scope: TemplateScope): Record<string, unknown> {
-  if (!provider.mapOutput) {
-    return isRecord(response)
-      ? { ...response, provider: provider.name }
-      : { provider: provider.name, value: response };
-  }
-  const mapped = provider.mapOutput(response, scope);
-  return isRecord(mapped)
-    ? { provider: provider.name, ...mapped }
-    : { provider: provider.name, value: mapped };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function withHedges(record: AttemptRecord, hedged: number | undefined): AttemptRecord {

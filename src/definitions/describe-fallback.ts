@@ -2,6 +2,7 @@ import type { Chain, ProviderSpec } from '../core/chain.js';
 import { type FeatureEventType, FeatureEventTypes } from '../core/data-types.js';
 import type { ParsedFallbackOption } from '../core/definition/declarative-schema.js';
 import type { HealthView, ProviderHealth } from '../core/health-view.js';
+import type { AmbiguityPolicy } from '../core/verify.js';
 import type { StoredFallback } from '../store/fallback-store.js';
 
 /** A fallback as `fetch` / `fetchAll` return it: the declarative form's fields, with tracked provider state. */
@@ -13,6 +14,8 @@ export interface FallbackDescription {
   input: Record<string, unknown>;
   options: FallbackOptionDescription[];
   deadline?: number | undefined;
+  /** What the chain does when a provider may have acted on its last call. */
+  onAmbiguous?: AmbiguityPolicy | undefined;
   version: number;
   source: 'declarative' | 'code';
   createdAt?: string | undefined;
@@ -37,6 +40,7 @@ export function describeStored(stored: StoredFallback, health: HealthView, env: 
     description: definition.description,
     input: definition.input,
     deadline: definition.deadline,
+    onAmbiguous: definition.onAmbiguous,
     options: definition.options.map((option) => ({
       ...option,
       provider: option.provider ?? option.app ?? option.event,
@@ -57,6 +61,7 @@ export function describeChain(chain: Chain, health: HealthView, env: string): Fa
     description: chain.description,
     input: chain.input,
     deadline: chain.deadlineMs,
+    onAmbiguous: chain.onAmbiguous,
     options: chain.providers.map((p) => ({
       ...optionOf(p),
       provider: p.name,
@@ -66,6 +71,7 @@ export function describeChain(chain: Chain, health: HealthView, env: string): Fa
       timeout: p.timeoutMs,
       backoff: p.backoff,
       hedge: p.hedge,
+      onAmbiguous: p.onAmbiguous,
       ...healthOf(health, chain.product, env, p.healthcheck ?? p.name),
     })),
     version: chain.version,

@@ -9,6 +9,7 @@ import type { HealthcheckDefinition } from '../core/health/healthcheck-schema.js
 import { INITIAL_STATE } from '../core/health/provider-state.js';
 import type { Logger } from '../core/logger.js';
 import type { TargetResolver } from '../core/target.js';
+import { guardWorker } from '../redis/worker-guard.js';
 import type { HealthcheckStore } from '../store/healthcheck-store.js';
 import type { Keys } from '../store/keys.js';
 import type { RedisStores, Stores } from '../store/redis-stores.js';
@@ -186,7 +187,7 @@ export class HealthMonitor {
       }),
       { connection, prefix: this.deps.prefix, concurrency: floor },
     );
-    worker.on('error', (error) => logger.error({ err: error }, 'healthcheck worker error'));
+    const guard = guardWorker(worker, logger, 'healthcheck worker error');
     const fitSlots = async () => {
       const schedules = await parts.queue.getJobSchedulersCount();
       const slots = Math.max(floor, schedules + 1);
@@ -195,7 +196,10 @@ export class HealthMonitor {
     await fitSlots();
     const timer = setInterval(() => fitSlots().catch(() => undefined), SLOTS_REFRESH_MS);
     timer.unref();
-    worker.on('closing', () => clearInterval(timer));
+    worker.on('closing', () => {
+      clearInterval(timer);
+      guard.stop();
+    });
     await worker.waitUntilReady();
     return worker;
   }

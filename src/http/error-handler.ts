@@ -21,10 +21,12 @@ const STATUS_OF_CODE: Record<string, number> = {
   [ErrorCodes.NOT_FOUND]: 404,
   [ErrorCodes.CONFLICT]: 409,
   [ErrorCodes.REDIS_UNAVAILABLE]: 503,
+  [ErrorCodes.REDIS_FULL]: 503,
   [ErrorCodes.WAIT_TIMEOUT]: 504,
   // A chain that returned no result: the upstream providers failed, not this server.
   [ErrorCodes.FALLBACK_EXHAUSTED]: 502,
   [ErrorCodes.FALLBACK_STOPPED]: 502,
+  [ErrorCodes.FALLBACK_AMBIGUOUS]: 502,
   [ErrorCodes.DEADLINE_EXCEEDED]: 502,
   [ErrorCodes.MAPPING_FAILED]: 502,
   [ErrorCodes.ABORTED]: 502,
@@ -84,10 +86,6 @@ export function toReply(error: unknown, bodyLimitBytes: number): ErrorReply {
   }
   if (error instanceof HttpError) {
     return { status: error.statusCode, body: { code: error.code, message: error.message } };
-  }
-  if (isRedisDown(error)) {
-    const message = `Redis is unavailable: ${(error as Error).message}`;
-    return { status: 503, body: { code: ErrorCodes.REDIS_UNAVAILABLE, message } };
   }
   const fastifyReply = fromFastify(error as FastifyError, bodyLimitBytes);
   if (fastifyReply) return fastifyReply;
@@ -157,16 +155,4 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
 
 function reply(status: number, code: string, message: string): ErrorReply {
   return { status, body: { code, message } };
-}
-
-/**
- * The store's Redis client fails fast while Redis is down (no offline queue), with ioredis's own
- * errors rather than BACKSTOP_REDIS_UNAVAILABLE: they are a 503, not a bug.
- */
-function isRedisDown(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (error.name === 'MaxRetriesPerRequestError') return true;
-  const code = (error as { code?: unknown }).code;
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT') return true;
-  return /enableOfflineQueue|Connection is closed/.test(error.message);
 }

@@ -11,9 +11,11 @@ export interface Readiness {
 }
 
 /**
- * Ready when Redis answers a PING and at least one fallback worker is connected to the queue
- * (BullMQ names worker connections, and `getWorkers` lists them from CLIENT LIST): without a
- * worker, dispatched jobs would be accepted and never run.
+ * Ready when Redis answers a PING and at least one fallback worker beat within the last 15 s
+ * (`jobs.workers()`): without a worker, dispatched jobs would be accepted and never run. Beats
+ * rather than BullMQ's `getWorkers` (CLIENT LIST): connection names come and go with every
+ * reconnect, which made readiness flap for seconds after Redis came back while workers already ran
+ * jobs; beats are kept in Redis, and one late beat does not count.
  */
 export async function readiness(backstop: Backstop, timeoutMs = 2_000): Promise<Readiness> {
   const reasons: string[] = [];
@@ -23,10 +25,9 @@ export async function readiness(backstop: Backstop, timeoutMs = 2_000): Promise<
     const started = performance.now();
     await within(redis.ping(), timeoutMs, 'Redis');
     checks.redis = { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
-    const queue = await backstop.jobQueue();
-    const workers = await within(queue.getWorkers(), timeoutMs, 'Redis');
+    const workers = await within(backstop.jobs.workers(), timeoutMs, 'Redis');
     checks.workers = { ok: workers.length > 0, count: workers.length };
-    if (workers.length === 0) reasons.push('no fallback worker is connected to the queue');
+    if (workers.length === 0) reasons.push('no fallback worker has beaten within the last 15 s');
   } catch (error) {
     const message = (error as Error).message;
     if (!checks.redis.ok) {

@@ -27,9 +27,16 @@ export const attemptSchema = z.object({
   attempt: z.number().int().describe('1-based; 0 for a skipped provider'),
   startedAt: iso,
   durationMs: z.number(),
-  outcome: z.enum(['success', 'failure', 'skipped']),
+  outcome: z
+    .enum(['success', 'failure', 'skipped', 'verify'])
+    .describe("'verify': the provider was asked what became of an ambiguous call's key"),
   skipped: z.enum(['unhealthy', 'deadline']).optional(),
   idempotencyKey: z.string(),
+  verify: z.enum(['succeeded', 'not-found', 'unknown']).optional(),
+  warnings: z
+    .array(z.object({ code: z.string(), message: z.string(), raw: z.string().optional() }))
+    .optional()
+    .describe('what went wrong without failing the attempt (a 2xx body that is not JSON)'),
   cache: z
     .object({ tag: z.string(), storedAt: iso, runId: z.string() })
     .optional()
@@ -39,7 +46,9 @@ export const attemptSchema = z.object({
       code: z.string(),
       message: z.string(),
       status: z.number().int().optional(),
-      verdict: z.enum(['retry', 'failover', 'stop']),
+      verdict: z.enum(['retry', 'ambiguous', 'failover', 'stop']),
+      lagMs: z.number().optional().describe('on timeouts: how late the timer fired (a busy event loop)'),
+      sent: z.boolean().optional().describe('whether the request had left for the provider, when known'),
     })
     .optional(),
 });
@@ -103,6 +112,7 @@ export const fallbackSchema = z.looseObject({
     }),
   ),
   deadline: z.number().optional(),
+  onAmbiguous: z.enum(['failover', 'stop', 'verify']).optional(),
   version: z.number().int(),
   source: z.enum(['declarative', 'code']),
   createdAt: iso.optional(),

@@ -18,6 +18,9 @@ export class BackstopWorker {
   }
 
   get running(): boolean {
-    return Boolean(this.fallbacks?.running || this.healthchecks?.isRunning());
+    // A healthcheck worker paused while Redis is full (worker-guard.ts) is alive, waiting.
+    return Boolean(
+      this.fallbacks?.running || this.healthchecks?.isRunning() || this.healthchecks?.isPaused(),
+    );
   }
 }

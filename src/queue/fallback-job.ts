@@ -40,14 +40,14 @@ async function runFallbackJob(deps: FallbackJobDeps, r: JobRun<Chain>): Promise<
     logger: r.logger,
     startAt: persistedStart,
     previousAttempts: data.progress?.attempts,
-    // Before calling a later provider, record how far the job got, so that a re-run after a
-    // crash starts there instead of calling the earlier providers again. Needed only when an
-    // earlier call may have gone through (a timeout, a reset, a 5xx); after clear rejections a
-    // re-run that calls them again changes nothing, so that write is skipped.
+    // Before calling a provider other than the one the job is on, record how far it got, so that
+    // a re-run after a crash starts there instead of calling the earlier providers again; and, in
+    // the same round trip, make sure this worker still holds the job: a worker whose lock expired
+    // while another one took the job over must not call a second provider for it (job-fence.ts).
     beforeProvider: async (index: number, attempts: readonly AttemptRecord[]) => {
-      if (index <= persistedStart || !mayHaveGoneThrough(attempts)) return;
+      if (index === persistedStart) return;
       persistedStart = index;
-      await job.updateData({ ...data, progress: { startAt: index, attempts: [...attempts] } });
+      await r.save({ ...data, progress: { startAt: index, attempts: [...attempts] } });
     },
   };
   const { outcome, cache } = data.cache
@@ -78,9 +78,4 @@ async function runFallbackJob(deps: FallbackJobDeps, r: JobRun<Chain>): Promise<
   if (error instanceof RunAbortedError) return { kind: 'interrupted', progress, message: error.message };
   const detail = { attempts: outcome.attempts.length };
   return { kind: 'failed', progress, code: error.code, message: error.message, detail };
-}
-
-/** Whether a call failed in a way that may have gone through (anything but a clear rejection). */
-function mayHaveGoneThrough(attempts: readonly AttemptRecord[]): boolean {
-  return attempts.some((a) => a.outcome === 'failure' && a.error?.verdict !== 'failover');
 }

@@ -32,8 +32,9 @@ async function runFeatureJob(deps: FeatureJobDeps, r: JobRun<Feature>): Promise<
     signal: r.signal,
     logger: r.logger,
     completed: data.steps,
+    // Recorded before the next step runs, only while this worker holds the job (job-fence.ts).
     afterStep: async (steps) => {
-      await job.updateData({ ...data, steps: [...steps] });
+      await r.save({ ...data, steps: [...steps] });
     },
   });
   if (outcome.ok) {

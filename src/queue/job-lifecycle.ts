@@ -1,10 +1,11 @@
-import { type Job, UnrecoverableError } from 'bullmq';
+import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { ErrorCodes, isBackstopError } from '../core/errors.js';
 import { type Logger, lazyChild } from '../core/logger.js';
 import type { Claims, SealedSession } from '../core/session.js';
 import { SessionInvalidError } from '../core/session-errors.js';
 import { NotFoundError } from '../core/validation-error.js';
 import { type JobData, type JobResult, jobDataSchema } from './job-data.js';
+import { type JobFence, LockLostError } from './job-fence.js';
 import type { JobDefinition, JobOutcome, JobStrategy } from './job-strategy.js';
 import { sealedFor } from './sealed-for.js';
 
@@ -18,6 +19,8 @@ export interface LifecycleDeps {
   logger: Logger;
   /** Aborts every running job when the worker's shutdown grace has run out. */
   shutdown: AbortSignal;
+  /** Job data writes made only while this worker holds the job's lock. */
+  fence: JobFence;
 }
 
 /**
@@ -27,13 +30,15 @@ export interface LifecycleDeps {
  * - completed: the strategy's result is the job's return value;
  * - failed (the chain exhausted or stopped, a step failed, the definition is gone): recorded on the
  *   job, logged once, final (`UnrecoverableError`): the run had its own retries;
- * - interrupted (shutdown) or the worker's own trouble (Redis away): an ordinary error, so BullMQ
- *   runs the job again, resuming where it was, with the same idempotency keys.
+ * - interrupted (shutdown): back to waiting, resuming where it was with the same idempotency keys,
+ *   without using up one of BullMQ's attempts (a job may see many deploys);
+ * - the worker's own trouble (Redis away): an ordinary error, so BullMQ runs the job again;
+ * - lock lost (another worker has the job): abandoned quietly, nothing more is called or written.
  * The processor takes two parameters on purpose: BullMQ makes an AbortController per job for
  * processors that take a third, and our cancellation is the shutdown signal.
  */
 export function jobProcessor(deps: LifecycleDeps) {
-  return async (job: Job<JobData, JobResult>): Promise<JobResult> => {
+  return async (job: Job<JobData, JobResult>, token?: string): Promise<JobResult> => {
     const data = job.data;
     if (!looksValid(data) && !jobDataSchema.safeParse(data).success) {
       deps.logger.error({ jobId: job.id, code: ErrorCodes.VALIDATION }, 'job carries invalid data');
@@ -58,38 +63,62 @@ export function jobProcessor(deps: LifecycleDeps) {
       // Most jobs have no session: no extra await on the worker's hot path for them.
       if (data.session) session = await openJobSession(deps, data);
     } catch (error) {
-      return failBeforeRun(deps, job, kind, error, logger);
+      return failBeforeRun(deps, job, token, kind, error, logger);
     }
-    const outcome = await strategy.run({
-      job,
-      data,
-      definition,
-      input,
-      session,
-      // A recurring schedule's occurrences each get keys of their own.
-      runKey: data.schedulerId ? `${data.idempotencyKey}:${job.id}` : data.idempotencyKey,
-      signal: deps.shutdown,
-      logger,
-    });
-    return settle(job, outcome, logger);
+    const save = (next: JobData) => deps.fence.write(job, token, next);
+    try {
+      const outcome = await strategy.run({
+        job,
+        data,
+        definition,
+        input,
+        session,
+        // A recurring schedule's occurrences each get keys of their own.
+        runKey: data.schedulerId ? `${data.idempotencyKey}:${job.id}` : data.idempotencyKey,
+        signal: deps.shutdown,
+        logger,
+        save,
+      });
+      return await settle(job, token, outcome, save, logger);
+    } catch (error) {
+      if (error instanceof LockLostError) abandon(error, logger);
+      throw error;
+    }
   };
 }
 
 /** Maps how a run ended to what BullMQ does next. */
-async function settle(job: Job<JobData, JobResult>, outcome: JobOutcome, logger: Logger): Promise<JobResult> {
+async function settle(
+  job: Job<JobData, JobResult>,
+  token: string | undefined,
+  outcome: JobOutcome,
+  save: (data: JobData) => Promise<void>,
+  logger: Logger,
+): Promise<JobResult> {
   if (outcome.kind === 'completed') {
     logger.debug(outcome.detail ?? {}, 'job completed');
     return outcome.result;
   }
   if (outcome.kind === 'interrupted') {
-    await job.updateData({ ...job.data, ...outcome.progress });
+    await save({ ...job.data, ...outcome.progress });
+    await job.moveToWait(token);
     logger.warn({ reason: outcome.message }, 'job interrupted by shutdown; it will run again');
-    throw new Error(`interrupted: ${outcome.message}`);
+    throw new WaitingError();
   }
   const failure = { code: outcome.code, message: outcome.message };
-  await job.updateData({ ...job.data, ...outcome.progress, failure });
+  await save({ ...job.data, ...outcome.progress, failure });
   logger.warn({ code: outcome.code, ...outcome.detail }, `job failed: ${outcome.message}`);
   throw new UnrecoverableError(`${outcome.code}: ${outcome.message}`);
+}
+
+/**
+ * Another worker runs the job now (this one's lock expired: a long pause, a stall): stop without a
+ * trace in the job. A WaitingError makes BullMQ leave the job as it is (bullmq 6.7
+ * src/classes/worker.ts, `handleFailed`), where any other error would try to fail it.
+ */
+function abandon(error: LockLostError, logger: Logger): never {
+  logger.warn({ reason: error.reason }, `abandoning this run: ${error.message}`);
+  throw new WaitingError();
 }
 
 /**
@@ -114,6 +143,7 @@ async function openJobSession(deps: LifecycleDeps, data: JobData): Promise<Claim
 async function failBeforeRun(
   deps: LifecycleDeps,
   job: Job<JobData, JobResult>,
+  token: string | undefined,
   kind: 'fallback' | 'feature',
   error: unknown,
   logger: Logger,
@@ -124,7 +154,12 @@ async function failBeforeRun(
   }
   let message = error.message;
   if (error instanceof NotFoundError) message += await missingDefinitionHint(deps, job.data, kind);
-  await job.updateData({ ...job.data, failure: { code: error.code, message } });
+  try {
+    await deps.fence.write(job, token, { ...job.data, failure: { code: error.code, message } });
+  } catch (lost) {
+    if (lost instanceof LockLostError) abandon(lost, logger);
+    throw lost;
+  }
   logger.warn({ code: error.code }, `job failed before it ran: ${message}`);
   throw new UnrecoverableError(`${error.code}: ${message}`);
 }

@@ -1,8 +1,11 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../core/logger.js';
+import { ErrorLog } from '../redis/error-log.js';
 import type { Stores } from '../store/redis-stores.js';
 import { JOB_QUEUE, type JobData, type JobResult } from './job-data.js';
 import { defaultJobOptions, type JobRetention } from './job-options.js';
+import { liveWorkers } from './worker-heartbeat.js';
 
 export type JobQueue = Queue<JobData, JobResult, string>;
 
@@ -15,11 +18,16 @@ export class JobQueues {
   private events: Promise<QueueEvents> | undefined;
   private eventsConnection: Redis | undefined;
 
+  private readonly log: ErrorLog | undefined;
+
   constructor(
     private readonly stores: () => Promise<Stores>,
     readonly prefix: string,
     readonly retention: JobRetention,
-  ) {}
+    logger?: Logger,
+  ) {
+    this.log = logger ? new ErrorLog(logger) : undefined;
+  }
 
   /** Made once: concurrent first callers share the same promise (and the one error listener). */
   jobQueue(): Promise<JobQueue> {
@@ -30,7 +38,7 @@ export class JobQueues {
         defaultJobOptions: defaultJobOptions(this.retention),
       });
       // BullMQ re-emits connection errors; unheard, they print as unhandled. Calls still reject.
-      queue.on('error', () => {});
+      queue.on('error', (error) => this.log?.error(error, 'job queue error'));
       return queue;
     });
     this.queue.catch(() => {
@@ -52,6 +60,12 @@ export class JobQueues {
       return events;
     })();
     return this.events;
+  }
+
+  /** Fallback workers that beat lately (worker-heartbeat.ts). */
+  async liveWorkers(): Promise<{ id: string; lastBeatAt: number }[]> {
+    const { redis, keys } = await this.stores();
+    return liveWorkers(redis, keys.workerHeartbeats());
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,11 @@ export interface JobRun<D extends JobDefinition> {
   /** Aborts the run when the worker's shutdown grace is over. */
   signal: AbortSignal;
   logger: Logger;
+  /**
+   * Records the job's progress, only while this worker holds its lock (job-fence.ts): throws
+   * LockLostError otherwise, and the run must then call nothing more.
+   */
+  save(data: JobData): Promise<void>;
 }
 
 /** How one run of a job ended, and what the job data must remember of it. */

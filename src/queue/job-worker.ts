@@ -3,10 +3,13 @@ import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
+import { guardWorker, type WorkerGuard } from '../redis/worker-guard.js';
 import { redactor } from '../security/redactor.js';
 import { JOB_QUEUE, type JobData, type JobResult } from './job-data.js';
+import { JobFence } from './job-fence.js';
 import { jobProcessor, type LifecycleDeps } from './job-lifecycle.js';
 import type { JobRetention } from './job-options.js';
+import { WorkerHeartbeat } from './worker-heartbeat.js';
 
 export interface WorkerOptions {
   /** Jobs run at once by this worker. Provider calls wait on the network, so more than one. */
@@ -17,13 +20,26 @@ export interface WorkerOptions {
   lockDurationMs?: number;
   /** How often this worker looks for stalled jobs (of workers that died). */
   stalledIntervalMs?: number;
+  /**
+   * How many times a job may lose its worker (a crash, an OOM kill, a lost lock) and still run
+   * again; one more and BullMQ fails it ("job stalled more than allowable limit").
+   */
+  maxStalled?: number;
 }
 
+/**
+ * A dead worker's job comes back once its lock has expired (`lockDurationMs` after the last
+ * renewal, which BullMQ makes every quarter of it) and a stalled check has seen it twice: with a
+ * check every 5 s, within about one lock period (measured: README, "Delivery guarantees").
+ * BullMQ's own defaults (check every 30 s, one stall allowed) took about 60 s and failed a job
+ * whose worker died twice.
+ */
 export const WORKER_DEFAULTS = {
   concurrency: 10,
   shutdownGraceMs: 30_000,
   lockDurationMs: 30_000,
-  stalledIntervalMs: 30_000,
+  stalledIntervalMs: 5_000,
+  maxStalled: 10,
 };
 
 /** A running worker of dispatched jobs. `close()` is graceful first, forceful after the grace. */
@@ -36,6 +52,8 @@ export class JobWorker {
     private readonly connection: Redis,
     private readonly graceMs: number,
     private readonly logger: Logger,
+    private readonly guard: WorkerGuard,
+    private readonly heartbeat: WorkerHeartbeat,
   ) {}
 
   /**
@@ -49,7 +67,9 @@ export class JobWorker {
         this.shutdown.abort(new Error('worker shutting down'));
       }, graceMs);
       try {
+        this.guard.stop();
         await this.worker.close();
+        await this.heartbeat.stop();
       } finally {
         clearTimeout(timer);
         this.connection.disconnect();
@@ -58,22 +78,29 @@ export class JobWorker {
     return this.closing;
   }
 
+  /** Alive: running, or waiting for a full Redis to take writes again (worker-guard.ts). */
   get running(): boolean {
-    return this.worker.isRunning();
+    return this.worker.isRunning() || this.guard.backingOff;
   }
 }
 
 export async function startJobWorker(
-  deps: Omit<LifecycleDeps, 'shutdown'>,
+  deps: Omit<LifecycleDeps, 'shutdown' | 'fence'>,
   connection: Redis,
   prefix: string,
+  heartbeatKey: string,
   retention: JobRetention,
   options: WorkerOptions = {},
 ): Promise<JobWorker> {
   const settings = { ...WORKER_DEFAULTS, ...definedOnly(options) };
   for (const [field, value] of Object.entries(settings)) {
-    if (!Number.isInteger(value) || value <= 0)
-      throw ValidationError.field(field, 'expected a positive whole number');
+    if (
+      field === 'maxStalled' ? !Number.isInteger(value) || value < 0 : !Number.isInteger(value) || value <= 0
+    )
+      throw ValidationError.field(
+        field,
+        field === 'maxStalled' ? 'expected a whole number, 0 or more' : 'expected a positive whole number',
+      );
   }
   const shutdown = new AbortController();
   // Every attempt in flight listens on it (and stops when it ends): as many listeners as attempts
@@ -82,22 +109,25 @@ export async function startJobWorker(
   const logger = deps.logger.child({ component: 'job-worker' });
   const worker = new Worker<JobData, JobResult>(
     JOB_QUEUE,
-    redacting(jobProcessor({ ...deps, logger, shutdown: shutdown.signal })),
+    redacting(jobProcessor({ ...deps, logger, shutdown: shutdown.signal, fence: new JobFence(connection) })),
     {
       connection,
       prefix,
       concurrency: settings.concurrency,
       lockDuration: settings.lockDurationMs,
       stalledInterval: settings.stalledIntervalMs,
+      maxStalledCount: settings.maxStalled,
       removeOnComplete: { age: retention.completedAge, count: retention.completedCount },
       removeOnFail: { age: retention.failedAge, count: retention.failedCount },
       autorun: true,
     },
   );
   // Without a listener an 'error' event would crash the process; BullMQ reconnects by itself.
-  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  const guard = guardWorker(worker, logger, 'worker error');
   await worker.waitUntilReady();
-  return new JobWorker(worker, shutdown, connection, settings.shutdownGraceMs, logger);
+  const heartbeat = new WorkerHeartbeat(connection, heartbeatKey, WorkerHeartbeat.idFor(worker.id), logger);
+  await heartbeat.start();
+  return new JobWorker(worker, shutdown, connection, settings.shutdownGraceMs, logger, guard, heartbeat);
 }
 
 /**

@@ -1,5 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { BackstopError, ErrorCodes } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { ErrorLog } from './error-log.js';
 
 /** `redis://`, `rediss://` or `unix:///path/to/redis.sock`. */
 export function redisOptionsFromUrl(url: string): RedisOptions & { url?: string } {
@@ -12,7 +14,7 @@ export function redisOptionsFromUrl(url: string): RedisOptions & { url?: string 
  * A client for definitions and state: fails fast instead of queueing commands while Redis is down
  * (a run must not hang on a dead store), and reconnects in the background.
  */
-export async function connectStoreClient(url: string): Promise<Redis> {
+export async function connectStoreClient(url: string, logger?: Logger): Promise<Redis> {
   const { url: href, ...options } = redisOptionsFromUrl(url);
   const settings: RedisOptions = {
     ...options,
@@ -24,8 +26,9 @@ export async function connectStoreClient(url: string): Promise<Redis> {
   const client = href ? new Redis(href, settings) : new Redis(settings);
   // ioredis emits 'error' on every failed (re)connect; without a listener it prints "Unhandled
   // error event" (and Node would crash on an EventEmitter 'error'). Connect failures reach the
-  // caller below; later ones are retried by ioredis and surface as command errors.
-  client.on('error', () => {});
+  // caller below; later ones are retried by ioredis, logged once per kind per 10 s.
+  const log = logger ? new ErrorLog(logger) : undefined;
+  client.on('error', (error: unknown) => log?.error(error, 'Redis connection error'));
   try {
     await client.connect();
   } catch (error) {

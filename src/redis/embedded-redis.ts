@@ -18,6 +18,10 @@ export interface EmbeddedRedisOptions {
   hz?: number;
   /** Path of the redis-server binary; found on PATH (and the usual places) by default. */
   binary?: string;
+  /** With `port`: that port or fail (a restart after a crash keeps the URL its clients reconnect to). */
+  strictPort?: boolean;
+  /** Extra `--name value` settings (e.g. `{ maxmemory: '8mb' }`). */
+  settings?: Record<string, string>;
 }
 
 export interface EmbeddedRedis {
@@ -27,6 +31,8 @@ export interface EmbeddedRedis {
   /** The redis-server's process id. */
   pid: number;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash: no AOF flush beyond what `appendfsync everysec` already wrote. */
+  kill(): Promise<void>;
 }
 
 /** Starts a private `redis-server` on a free loopback port, configured for Backstop. */
@@ -34,6 +40,7 @@ export async function startEmbeddedRedis(options: EmbeddedRedisOptions = {}): Pr
   const binary = options.binary ?? findRedisServer();
   if (!binary || !isExecutable(binary))
     throw new BackstopError(ErrorCodes.REDIS_UNAVAILABLE, REDIS_SERVER_MISSING);
+  if (options.port !== undefined && options.strictPort) return launch(binary, options.port, options);
   for (let tries = 0; ; tries++) {
     const port = tries === 0 && options.port ? options.port : await freePort();
     try {
@@ -73,6 +80,7 @@ async function launch(binary: string, port: number, options: EmbeddedRedisOption
     'yes',
     '--logfile',
     '',
+    ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => [`--${name}`, value]),
   ];
   // Its own process group: a terminal's Ctrl+C goes to our group, and Redis must outlive the
   // graceful shutdown that needs it; close() and the exit hook below stop it.
@@ -85,9 +93,20 @@ async function launch(binary: string, port: number, options: EmbeddedRedisOption
     url: `redis://127.0.0.1:${port}`,
     port,
     dataDir,
-    pid: child.pid!,
+    pid: child.pid ?? 0,
     stop() {
       stopped ??= stopChild(child).finally(() => process.removeListener('exit', killOnExit));
+      return stopped;
+    },
+    kill() {
+      stopped ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise<void>((done) => child.once('exit', () => done()));
+          child.kill('SIGKILL');
+          await exited;
+        }
+        process.removeListener('exit', killOnExit);
+      })();
       return stopped;
     },
   };

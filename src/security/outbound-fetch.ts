@@ -18,6 +18,8 @@ export type OutboundFetch = ((
 ) => Promise<Response>) & {
   /** Resolves once the HTTP client is loaded: a caller that times its calls awaits it first. */
   ready(): Promise<void>;
+  /** The policy-checked connection pool itself, for callers that use undici's `request`. */
+  dispatcher(): Promise<Dispatcher>;
 };
 
 /**
@@ -49,7 +51,12 @@ export function outboundFetch(policy: OutboundPolicy): OutboundFetch {
   const load = async () => {
     const { Agent, buildConnector, fetch } = await import('undici');
     const base = buildConnector({ lookup: checkedLookup as never });
+    // Keep-alive connections shared by the process. undici's own timeouts are off: each provider
+    // attempt, probe and key download is bounded by its own timeout and signal.
     const agent = new Agent({
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      keepAliveTimeout: 4_000,
       connect: (options, callback) => {
         const problem = policy.hostProblem(options.hostname);
         if (problem) return callback(new OutboundRefusedError(options.hostname, problem), null);
@@ -67,6 +74,10 @@ export function outboundFetch(policy: OutboundPolicy): OutboundFetch {
     ready: async () => {
       client ??= load();
       await client;
+    },
+    dispatcher: async () => {
+      client ??= load();
+      return (await client).agent;
     },
   });
 }

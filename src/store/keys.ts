@@ -83,6 +83,10 @@ export class Keys {
   definitionEvents(): string {
     return `${this.prefix}:definition-events`;
   }
+  /** Sorted set of fallback workers by their last heartbeat (ms, Redis time). */
+  workerHeartbeats(): string {
+    return `${this.prefix}:workers`;
+  }
   /** Pub/sub channel of provider state changes. */
   healthEvents(): string {
     return `${this.prefix}:health-events`;

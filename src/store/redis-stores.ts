@@ -98,7 +98,7 @@ export class RedisStores {
         'using the embedded redis-server (REDIS_URL is not set)',
       );
     }
-    const client = await connectStoreClient(url);
+    const client = await connectStoreClient(url, this.logger);
     this.ownsClient = true;
     return { client, source: url };
   }

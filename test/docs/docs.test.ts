@@ -24,6 +24,7 @@ describe('the documentation', () => {
   const checked = blocks.filter((b) => b.mode !== 'fragment');
   let stripe: ProviderSimulator;
   let paypal: ProviderSimulator;
+  let square: ProviderSimulator;
 
   beforeAll(async () => {
     rmSync(OUT, { recursive: true, force: true });
@@ -40,11 +41,13 @@ describe('the documentation', () => {
     writeFileSync(join(OUT, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
     stripe = await ProviderSimulator.start('stripe', { id: 'ch_doc', status: 'succeeded' });
     paypal = await ProviderSimulator.start('paypal', { payment_id: 'PAY-doc', state: 'approved' });
+    square = await ProviderSimulator.start('square', { payment_id: 'sq_doc', status: 'COMPLETED' });
   });
 
   afterAll(async () => {
     await stripe?.close();
     await paypal?.close();
+    await square?.close();
   });
 
   it('has TypeScript blocks, few of them fragments', () => {
@@ -83,6 +86,7 @@ describe('the documentation', () => {
         BACKSTOP_PREFIX: `{doc-${randomUUID().slice(0, 8)}}`,
         STRIPE_URL: stripe.url,
         PAYPAL_URL: paypal.url,
+        SQUARE_URL: square.url,
         STRIPE_KEY: 'sk_test_doc',
         LOG_LEVEL: 'silent',
         TSX_TSCONFIG_PATH: join(OUT, 'tsconfig.json'),

@@ -1,15 +1,18 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
-import type { Backstop, BackstopOptions, DeclarativeDefinition, FallbackOption } from '../../src/index.js';
+import type {
+  AppDefinition,
+  Backstop,
+  BackstopOptions,
+  DeclarativeDefinition,
+  FallbackOption,
+} from '../../src/index.js';
 import { FeatureEventTypes } from '../../src/index.js';
 import { ProviderSimulator } from './provider-simulator.js';
 import { testBackstop, uniquePrefix } from './redis.js';
 
 export const NO_BACKOFF = { type: 'fixed', delay: 0 } as const;
 
-type Actions = Record<
-  string,
-  { method: string; path: string; headers?: Record<string, string>; timeout?: number }
->;
+type Actions = AppDefinition['actions'];
 
 /**
  * Builds chains of real HTTP simulators for one Backstop: each simulator sits behind an app of the

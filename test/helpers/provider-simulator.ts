@@ -6,7 +6,8 @@ export type Behaviour =
   | { kind: 'ok'; status?: number; body?: unknown | ((call: SeenCall) => unknown) }
   | { kind: 'fail'; status: number; body?: unknown; retryAfter?: string }
   | { kind: 'stall'; ms?: number } // answer only after `ms` (never, when omitted)
-  | { kind: 'reset' }; // destroy the connection without an answer
+  | { kind: 'reset' } // destroy the connection without an answer
+  | { kind: 'raw'; status?: number; body: string | Buffer; contentType?: string }; // exactly these bytes
 
 export interface SeenCall {
   method: string;
@@ -135,6 +136,13 @@ export class ProviderSimulator {
       }
       case 'reset':
         req.socket.destroy();
+        return;
+      case 'raw':
+        if (res.destroyed) return;
+        res.writeHead(behaviour.status ?? 200, {
+          'content-type': behaviour.contentType ?? 'application/json',
+        });
+        res.end(behaviour.body);
         return;
     }
   }

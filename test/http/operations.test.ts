@@ -66,7 +66,7 @@ describe('/healthz and /readyz', () => {
     expect(before.body).toMatchObject({
       code: 'BACKSTOP_NOT_READY',
       status: 'not ready',
-      reasons: ['no fallback worker is connected to the queue'],
+      reasons: ['no fallback worker has beaten within the last 15 s'],
       checks: { redis: { ok: true }, workers: { ok: false, count: 0 } },
     });
     const worker = await backstop.worker({ healthchecks: false });

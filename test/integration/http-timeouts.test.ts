@@ -23,8 +23,8 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
     expect(
       report.attempts.map((a) => [a.provider, a.attempt, a.outcome, a.error?.code, a.error?.verdict]),
     ).toEqual([
-      [primary.name, 1, 'failure', ErrorCodes.ATTEMPT_TIMEOUT, 'retry'],
-      [primary.name, 2, 'failure', ErrorCodes.ATTEMPT_TIMEOUT, 'retry'],
+      [primary.name, 1, 'failure', ErrorCodes.ATTEMPT_TIMEOUT, 'ambiguous'],
+      [primary.name, 2, 'failure', ErrorCodes.ATTEMPT_TIMEOUT, 'ambiguous'],
       [fallback.name, 1, 'success', undefined, undefined],
     ]);
     expect(report.attempts[0]!.error?.code).toBe('BACKSTOP_ATTEMPT_TIMEOUT');
@@ -39,7 +39,10 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
     const report = await backstop().fallback.runDetailed({ tag, input: {} });
 
     expect(report.provider).toBe(fallback.name);
-    expect(report.attempts[0]!.error).toMatchObject({ code: ErrorCodes.ATTEMPT_TIMEOUT, verdict: 'retry' });
+    expect(report.attempts[0]!.error).toMatchObject({
+      code: ErrorCodes.ATTEMPT_TIMEOUT,
+      verdict: 'ambiguous',
+    });
   });
 
   it('applies the app action timeout when the option sets none', async () => {
@@ -55,8 +58,8 @@ describe('HTTP providers: timeouts, deadlines, Retry-After and cancel', () => {
     expect(primary.calls).toHaveLength(2);
     const primaryErrors = report.attempts.filter((a) => a.provider === primary.name).map((a) => a.error);
     expect(primaryErrors).toEqual([
-      expect.objectContaining({ code: ErrorCodes.ATTEMPT_TIMEOUT, verdict: 'retry' }),
-      expect.objectContaining({ code: ErrorCodes.ATTEMPT_TIMEOUT, verdict: 'retry' }),
+      expect.objectContaining({ code: ErrorCodes.ATTEMPT_TIMEOUT, verdict: 'ambiguous' }),
+      expect.objectContaining({ code: ErrorCodes.ATTEMPT_TIMEOUT, verdict: 'ambiguous' }),
     ]);
     expect(report.attempts[0]!.durationMs).toBeGreaterThanOrEqual(140);
   });

@@ -1,9 +1,8 @@
 import { Backstop } from '../../backstop.js';
-import { type Config, loadConfig } from '../../config.js';
+import { loadConfig } from '../../config.js';
 import { ValidationError } from '../../core/validation-error.js';
 import { createLogger } from '../../logger.js';
-import type { WorkerOptions } from '../../queue/job-worker.js';
-import { loadDefinitions } from '../../worker-process.js';
+import { loadDefinitions, workerSettings } from '../../worker-process.js';
 import { commandRedis } from '../client.js';
 import type { Io } from '../io.js';
 import { startLiveness } from '../liveness.js';
@@ -60,22 +59,4 @@ export async function runWorker(options: WorkerCommandOptions, io: Io): Promise<
   }
 }
 
-/** The worker settings of the environment (BACKSTOP_CONCURRENCY, …), a flag overriding concurrency. */
-export function workerSettings(
-  config: Config,
-  concurrency?: number,
-): WorkerOptions & { healthConcurrency?: number } {
-  const settings: WorkerOptions & { healthConcurrency?: number } = {};
-  const jobs = concurrency ?? config.BACKSTOP_CONCURRENCY;
-  if (jobs !== undefined) {
-    settings.concurrency = jobs;
-    settings.healthConcurrency = jobs;
-  }
-  if (config.BACKSTOP_SHUTDOWN_GRACE_MS !== undefined)
-    settings.shutdownGraceMs = config.BACKSTOP_SHUTDOWN_GRACE_MS;
-  if (config.BACKSTOP_LOCK_DURATION_MS !== undefined)
-    settings.lockDurationMs = config.BACKSTOP_LOCK_DURATION_MS;
-  if (config.BACKSTOP_STALLED_INTERVAL_MS !== undefined)
-    settings.stalledIntervalMs = config.BACKSTOP_STALLED_INTERVAL_MS;
-  return settings;
-}
+export { workerSettings };

@@ -20,6 +20,45 @@ const envSchema = z.strictObject({
   headers: headersSchema.optional(),
 });
 
+const statusSchema = z.number().int().min(400).max(599);
+
+/**
+ * Where a provider reads the idempotency key: a header (default `Idempotency-Key`), a field of the
+ * JSON body (dotted path), a query parameter, or nowhere (`false`). `inProgressStatus`: the
+ * answers that mean "this key is still being processed" (Stripe's 409): ambiguous, retried on the
+ * same provider, never a refusal.
+ */
+export const idempotencySchema = z.union([
+  z.literal(false),
+  z
+    .strictObject({
+      header: z
+        .string()
+        .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name')
+        .optional(),
+      bodyField: z
+        .string()
+        .regex(/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/, 'expected a field name or dotted path')
+        .optional(),
+      query: z.string().min(1).optional(),
+      inProgressStatus: z.union([statusSchema, z.array(statusSchema)]).optional(),
+    })
+    .refine(
+      (p) => [p.header, p.bodyField, p.query].filter((v) => v !== undefined).length <= 1,
+      'expected at most one of header, bodyField, query',
+    ),
+]);
+
+export type IdempotencyPlacement = z.output<typeof idempotencySchema>;
+
+/** Provider answers are read up to this many bytes unless an app or action says otherwise. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
+const maxResponseBytes = z
+  .number()
+  .int()
+  .positive()
+  .max(256 * 1_048_576, 'expected at most 256 MiB');
+
 const actionSchema = z.strictObject({
   method: z
     .string()
@@ -28,12 +67,18 @@ const actionSchema = z.strictObject({
   path: z.string().startsWith('/', 'expected a path starting with "/"'),
   headers: headersSchema.optional(),
   timeout: positiveMs.optional(),
+  /** Overrides the app's key placement for this action. */
+  idempotency: idempotencySchema.optional(),
+  /** A longer answer fails the attempt (BACKSTOP_RESPONSE_TOO_LARGE); default: the app's, else 1 MiB. */
+  maxResponseBytes: maxResponseBytes.optional(),
 });
 
 /** `app.define({ tag, envs: { prd: { baseUrl, headers } }, actions: { charge: { method, path } } })`. */
 export const appDefinitionSchema = z.strictObject({
   tag: tagSchema,
   name: z.string().optional(),
+  idempotency: idempotencySchema.optional(),
+  maxResponseBytes: maxResponseBytes.optional(),
   envs: z.record(tagSchema, envSchema).refine((e) => Object.keys(e).length > 0, 'expected at least one env'),
   actions: z
     .record(tagSchema, actionSchema)

@@ -5,22 +5,26 @@ import { type HealthSettings, healthPolicySchema } from '../health/health-policy
 import type { InlineHandler, TargetRef } from '../target-ref.js';
 import type { TemplateScope } from '../template/scope.js';
 import { ValidationError } from '../validation-error.js';
+import type { AmbiguityPolicy, Verifier } from '../verify.js';
 import {
   backoffSchema,
   DEFAULT_BACKOFF,
   DEFAULT_TIMEOUT_MS,
   HEDGE_UNSAFE,
   hedgeSchema,
+  onAmbiguousSchema,
   positiveMs,
   retriesSchema,
   tagSchema,
 } from './common-schema.js';
 
-/** What a code-first `mapInput` gets besides the input: the previous provider's failure, the session. */
+/** What a code-first `mapInput` gets besides the input: the previous provider's failure, the session, the key. */
 export interface MapContext {
   fallback: TemplateScope['fallback'];
   /** The verified claims of the run's session token, when the run was given one. */
   session: TemplateScope['session'];
+  /** This provider's idempotency key, for providers that take it in the body or the query. */
+  idempotencyKey: string;
 }
 
 type Partial = {
@@ -97,13 +101,39 @@ export class ProviderBuilder {
   // biome-ignore lint/suspicious/noExplicitAny: the input is user data shaped by their schema; mappings read input.amount directly
   mapInput(fn: (input: any, ctx: MapContext) => unknown): this {
     if (typeof fn !== 'function') throw this.error('mapInput', 'expected a function');
-    this.spec.mapInput = (input, scope) => fn(input, { fallback: scope.fallback, session: scope.session });
+    this.spec.mapInput = (input, scope) =>
+      fn(input, {
+        fallback: scope.fallback,
+        session: scope.session,
+        idempotencyKey: scope.run?.idempotencyKey ?? '',
+      });
     return this;
   }
   // biome-ignore lint/suspicious/noExplicitAny: a provider's response is whatever it answers; mappings read res.id directly
   mapOutput(fn: (response: any) => Record<string, unknown>): this {
     if (typeof fn !== 'function') throw this.error('mapOutput', 'expected a function');
     this.spec.mapOutput = (response) => fn(response);
+    return this;
+  }
+  /** Every field `mapOutput` returns must be defined: a missing one fails the run (BACKSTOP_MAPPING_FAILED). */
+  strictOutput(strict = true): this {
+    this.spec.strictOutput = strict;
+    return this;
+  }
+  /** What to do when this provider's retries are used up and it may have acted: 'failover', 'stop' or 'verify'. */
+  onAmbiguous(policy: AmbiguityPolicy): this {
+    this.spec.onAmbiguous = this.check('onAmbiguous', onAmbiguousSchema, policy);
+    return this;
+  }
+  /**
+   * Asks the provider what became of an ambiguous call's idempotency key (and makes 'verify' this
+   * provider's onAmbiguous unless set): `{ status: 'succeeded', response }` (the response becomes the
+   * run's result, through mapOutput), `{ status: 'not-found' }` (fail over safely) or
+   * `{ status: 'unknown' }` (stop).
+   */
+  verify(fn: Verifier): this {
+    if (typeof fn !== 'function') throw this.error('verify', 'expected a function');
+    this.spec.verify = fn;
     return this;
   }
   retries(count: number): this {

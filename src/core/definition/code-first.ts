@@ -5,7 +5,9 @@ import { type HealthPolicyInput, overlay } from '../health/health-policy.js';
 import type { ChainHealthSettings } from '../health/health-policy-schema.js';
 import { compileInputSchema, type InputSchema, inputSchemaSchema } from '../input-schema.js';
 import { ValidationError } from '../validation-error.js';
+import type { AmbiguityPolicy } from '../verify.js';
 import { parseOrThrow } from '../zod-issues.js';
+import { applyAmbiguityPolicy } from './ambiguity-policy.js';
 import { ChainBuilderContext } from './builder-context.js';
 import { chainHealthOf, chainOptionsShape, classifierFor, tagSchema } from './common-schema.js';
 import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from './compile-context.js';
@@ -26,6 +28,10 @@ export interface CodeFirstDefinition {
   whenAllUnhealthy?: 'panic' | 'try-anyway' | 'fail';
   /** Health settings for every provider (each may override with `.health()`), and the panic policy. */
   health?: ChainHealthSettings;
+  /** When a provider may have acted on its last call: 'failover' (default), 'stop' or 'verify'. */
+  onAmbiguous?: AmbiguityPolicy;
+  /** Every field of every provider's mapped output must be present (default false). */
+  strictOutput?: boolean;
 }
 
 const definitionSchema = z.strictObject({
@@ -64,10 +70,15 @@ export async function compileCodeFirst(
     version,
     input,
     validateInput: compileInputSchema(input, context.maxJsonDepth),
-    providers,
+    providers: applyAmbiguityPolicy(
+      providers.map((p) => ({ ...p, strictOutput: p.strictOutput ?? parsed.strictOutput })),
+      parsed.onAmbiguous,
+      (i) => (i === 0 ? 'handler.primary' : `handler.fallback[${i - 1}]`),
+    ),
     deadlineMs: definition.deadline,
     whenAllUnhealthy: parsed.whenAllUnhealthy,
     panic: health.panic,
+    onAmbiguous: parsed.onAmbiguous,
     classify: classifierFor(parsed.errors),
   };
 }

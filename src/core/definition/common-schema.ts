@@ -4,6 +4,7 @@ import { buildClassifier, type ErrorClassifier, type ErrorPolicy } from '../clas
 import type { HealthPolicyInput } from '../health/health-policy.js';
 import { type ChainHealthSettings, chainHealthSchema } from '../health/health-policy-schema.js';
 import { DEFAULT_PANIC, type PanicPolicy } from '../health/panic.js';
+import { AMBIGUITY_POLICIES } from '../verify.js';
 
 /** Tags and product names end up in Redis keys and URLs: keep them to a safe alphabet. */
 export const tagSchema = z
@@ -31,6 +32,7 @@ export const errorPolicySchema = z.strictObject({
   stopOnStatus: statusList.optional(),
   stopOnCodes: z.array(z.string().min(1)).optional(),
   retryOnStatus: statusList.optional(),
+  ambiguousOnStatus: statusList.optional(),
   classify: z.function().optional(),
 });
 
@@ -47,9 +49,15 @@ export const hedgeSchema = z.strictObject({
 /** Hedging needs a second concurrent call to be safe: an HTTP app action (same idempotency key) or `safe: true`. */
 export const HEDGE_UNSAFE =
   'a hedged call runs beside the first: only an app action (which receives the same Idempotency-Key) or an option marked hedge.safe: true';
+/** After a provider's retries, when it may have acted: fail over, stop, or verify first. */
+export const onAmbiguousSchema = z.enum(AMBIGUITY_POLICIES);
 
 /** Chain options both forms share: an overall deadline and which errors fail over. */
 export const chainOptionsShape = {
+  /** What a chain does when a provider may have acted on its last call (default `failover`). */
+  onAmbiguous: onAmbiguousSchema.optional(),
+  /** Every mapped output field must be present in the answer (default false). */
+  strictOutput: z.boolean().optional(),
   deadline: positiveMs.optional(),
   errors: errorPolicySchema.optional(),
   /**

@@ -6,10 +6,24 @@ import {
   backoffSchema,
   chainOptionsShape,
   hedgeSchema,
+  onAmbiguousSchema,
   positiveMs,
   retriesSchema,
   tagSchema,
 } from './common-schema.js';
+
+/**
+ * How the declarative form asks a provider what became of an idempotency key: an action of the
+ * same app (`event`), its request (`input`, templates that read `$Run{idempotencyKey}`), and
+ * where its answer holds the original response (`output`, the whole answer by default). A 2xx
+ * whose `output` reads something is `succeeded`; a 404 or 410, or an `output` that reads nothing,
+ * is `not-found`; anything else is `unknown`.
+ */
+export const verifyOptionSchema = z.strictObject({
+  event: tagSchema,
+  input: z.unknown().optional(),
+  output: z.unknown().optional(),
+});
 
 const types = Object.values(FeatureEventTypes) as [FeatureEventType, ...FeatureEventType[]];
 
@@ -31,6 +45,9 @@ export const fallbackOptionSchema = z.strictObject({
   health: healthPolicySchema.optional(),
   /** Hedged calls to this provider when it is slow: `{ delay, maxAttempts, safe }`. */
   hedge: hedgeSchema.optional(),
+  onAmbiguous: onAmbiguousSchema.optional(),
+  verify: verifyOptionSchema.optional(),
+  strictOutput: z.boolean().optional(),
   // Tracked by healthchecks, never set by users; accepted so a fetched definition can be sent back.
   provider_status: z.unknown().optional(),
   last_available: z.unknown().optional(),

@@ -6,6 +6,7 @@ import type { TargetRef } from '../target-ref.js';
 import { compileTemplate } from '../template/compile.js';
 import { ValidationError } from '../validation-error.js';
 import { parseOrThrow } from '../zod-issues.js';
+import { applyAmbiguityPolicy } from './ambiguity-policy.js';
 import {
   chainHealthOf,
   classifierFor,
@@ -20,6 +21,7 @@ import {
   type ParsedDeclarativeDefinition,
   type ParsedFallbackOption,
 } from './declarative-schema.js';
+import { compileVerify } from './declarative-verify.js';
 
 /** Validates a declarative definition; tracked fields are dropped, defaults filled in. */
 export function parseDeclarative(definition: DeclarativeDefinition | unknown): ParsedDeclarativeDefinition {
@@ -58,7 +60,7 @@ export function compileDeclarative(
       option.input === undefined
         ? undefined
         : compileTemplate(option.input, `${path}.input`, {
-            namespaces: ['Input', 'Secret', 'Fallback', 'Session'],
+            namespaces: ['Input', 'Secret', 'Fallback', 'Session', 'Run'],
             inputFields,
             secrets,
             maxDepth,
@@ -83,6 +85,9 @@ export function compileDeclarative(
       hedge: option.hedge,
       mapInput: input && ((value, scope) => input({ ...scope, input: value })),
       mapOutput: output && ((response, scope) => output({ ...scope, response })),
+      strictOutput: option.strictOutput ?? definition.strictOutput,
+      onAmbiguous: option.onAmbiguous,
+      verify: option.verify && compileVerify(option, option.verify, `${path}.verify`, inputFields),
     };
   });
   return {
@@ -93,10 +98,11 @@ export function compileDeclarative(
     version,
     input: definition.input,
     validateInput: compileInputSchema(definition.input, maxDepth),
-    providers,
+    providers: applyAmbiguityPolicy(providers, definition.onAmbiguous, (i) => `options[${i}]`),
     deadlineMs: definition.deadline,
     whenAllUnhealthy: definition.whenAllUnhealthy,
     panic: health.panic,
+    onAmbiguous: definition.onAmbiguous,
     classify: classifierFor(definition.errors),
   };
 }

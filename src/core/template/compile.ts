@@ -21,6 +21,7 @@ export interface CompileOptions {
 }
 
 const FALLBACK_KEYS = new Set(['error', 'provider', 'code', 'status']);
+const RUN_KEYS = new Set(['idempotencyKey', 'runId', 'provider']);
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -149,6 +150,13 @@ function compilePart(
       }
       const key = part.arg as 'error' | 'provider' | 'code' | 'status';
       return (scope) => scope.fallback?.[key];
+    }
+    case 'Run': {
+      if (!RUN_KEYS.has(part.arg)) {
+        throw ValidationError.field(fieldPath, `${context}: expected $Run{idempotencyKey|runId|provider}`);
+      }
+      const key = part.arg as 'idempotencyKey' | 'runId' | 'provider';
+      return (scope) => scope.run?.[key];
     }
   }
 }

@@ -8,9 +8,18 @@ export interface TemplateScope {
   session?: Readonly<Record<string, unknown>> | undefined;
   /** Outputs of a feature's earlier steps by step name (`$Sequence{step}{path}`). */
   sequence?: Readonly<Record<string, unknown>> | undefined;
+  /** The run and the provider being called (`$Run{idempotencyKey}`, `$Run{runId}`, `$Run{provider}`). */
+  run?: RunScope | undefined;
 }
 
-export type TemplateNamespace = 'Input' | 'Response' | 'Secret' | 'Fallback' | 'Session' | 'Sequence';
+export interface RunScope {
+  /** This provider's idempotency key: the same on every retry and re-run. */
+  idempotencyKey: string;
+  runId: string;
+  provider: string;
+}
+
+export type TemplateNamespace = 'Input' | 'Response' | 'Secret' | 'Fallback' | 'Session' | 'Sequence' | 'Run';
 
 export const ALL_NAMESPACES: readonly TemplateNamespace[] = [
   'Input',
@@ -19,4 +28,5 @@ export const ALL_NAMESPACES: readonly TemplateNamespace[] = [
   'Fallback',
   'Session',
   'Sequence',
+  'Run',
 ];

@@ -1,0 +1,79 @@
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../core/logger.js';
+import { ErrorLog } from '../redis/error-log.js';
+
+/** A worker beats this often. */
+export const HEARTBEAT_MS = 5_000;
+/**
+ * A worker counts as alive this long after its last beat: three beats, so that one late or lost
+ * beat (a busy loop, a Redis blip) does not make readiness flap.
+ */
+export const ALIVE_MS = 3 * HEARTBEAT_MS;
+
+/** Beats in Redis time, so that the clocks of worker and reader hosts need not agree. */
+const BEAT = `
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call("ZADD", KEYS[1], now, ARGV[1])
+redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now - 3600000)
+return now
+`;
+const ALIVE = `
+local t = redis.call("TIME")
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call("ZRANGEBYSCORE", KEYS[1], now - tonumber(ARGV[1]), "+inf", "WITHSCORES")
+`;
+
+/**
+ * A fallback worker's heartbeat: readiness (`/readyz`, `jobs.workers()`) asks which workers beat
+ * lately instead of listing connections, which come and go with every reconnect. The beats are in
+ * Redis, so they outlive a Redis restart on its AOF: workers count as alive again at once.
+ */
+export class WorkerHeartbeat {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly log: ErrorLog;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    readonly id: string,
+    logger: Logger,
+  ) {
+    this.log = new ErrorLog(logger);
+  }
+
+  static idFor(workerId: string): string {
+    return `${hostname()}/${process.pid}/${workerId.slice(0, 8)}`;
+  }
+
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.log.flush();
+    await this.redis.zrem(this.key, this.id).catch(() => {});
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.redis.eval(BEAT, 1, this.key, this.id);
+    } catch (error) {
+      this.log.error(error, 'worker heartbeat failed');
+    }
+  }
+}
+
+/** Workers that beat within `ALIVE_MS`, with when (ms, Redis time). */
+export async function liveWorkers(redis: Redis, key: string): Promise<{ id: string; lastBeatAt: number }[]> {
+  const flat = (await redis.eval(ALIVE, 1, key, String(ALIVE_MS))) as string[];
+  const workers: { id: string; lastBeatAt: number }[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2)
+    workers.push({ id: flat[i]!, lastBeatAt: Number(flat[i + 1]) });
+  return workers;
+}
