@@ -81,6 +81,11 @@ export interface BackstopOptions {
   secrets?: Record<string, SecretValue>;
   /** Where apps, URL healthchecks and JWKS URLs may call (default: BACKSTOP_OUTBOUND_ALLOW / _LOOPBACK). */
   outbound?: OutboundOptions;
+  /**
+   * Record runs, attempts and job lateness in `backstop.metrics` (default true, or BACKSTOP_METRICS).
+   * `false` leaves only the gauges read at scrape time (queue, provider state).
+   */
+  metrics?: boolean;
 }
 
 /** The parts of a Backstop, each named, made in the order they depend on one another. */
