@@ -13,6 +13,7 @@ import type { EngineEventType, EventOf } from './core/events.js';
 import type { HealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
 import { BackstopMetrics } from './observability/backstop-metrics.js';
+import { queueTelemetry } from './observability/queue-telemetry.js';
 import { within } from './observability/within.js';
 import { BackstopWorker } from './queue/backstop-worker.js';
 import { fallbackJob } from './queue/fallback-job.js';
@@ -119,6 +120,8 @@ export class Backstop {
     const parts = this.#parts;
     const stores = await parts.stores.get().catch((error) => Promise.reject(asRedisError(error)));
     const { definitions, engine, caches, runs, sessions } = parts;
+    // A worker process may register its tracer provider after the Backstop was made.
+    parts.tracing.refresh();
     const jobWorker = fallbacks
       ? await startJobWorker(
           {
@@ -136,6 +139,7 @@ export class Backstop {
           stores.keys.workerHeartbeats(),
           parts.retention,
           jobOptions,
+          { telemetry: queueTelemetry() },
         )
       : undefined;
     const healthWorker = healthchecks
@@ -184,5 +188,6 @@ export class Backstop {
     await this.#parts.queues.close();
     await this.#parts.stores.close();
     this.metrics.stop();
+    this.#parts.tracing.stop();
   }
 }

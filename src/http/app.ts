@@ -17,6 +17,7 @@ import { jsonBodies } from './body.js';
 import { rejectCrossSiteWrites } from './cross-site.js';
 import { clientErrorHandler, errorHandler, MAX_PARAM_LENGTH } from './error-handler.js';
 import { HttpError, HttpErrorCodes } from './http-error.js';
+import { traceRequests } from './request-tracing.js';
 import { ApiDoc, type RouteDeps } from './route.js';
 import { appRoutes } from './routes/apps.js';
 import { cacheAndSessionRoutes } from './routes/caches.js';
@@ -110,6 +111,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   app.addHook('onSend', async (_request, reply, payload) =>
     scrubbed(reply.getHeader('content-type'), payload),
   );
+  traceRequests(app);
   jsonBodies(app, backstop.limits.maxJsonDepth);
   probeRoutes(app, deps);
 

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { type Job, Worker } from 'bullmq';
+import { type Job, type Telemetry, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
@@ -29,6 +29,11 @@ export interface WorkerOptions {
   maxStalled?: number;
   /** Write each job's attempts, skips and failovers to its log (Bull Board's Logs tab); default true. */
   jobLogs?: boolean;
+}
+
+/** What the worker gets besides its options: BullMQ telemetry when tracing is on. */
+export interface WorkerTelemetry {
+  telemetry?: Telemetry | undefined;
 }
 
 /**
@@ -97,6 +102,7 @@ export async function startJobWorker(
   heartbeatKey: string,
   retention: JobRetention,
   options: WorkerOptions = {},
+  { telemetry }: WorkerTelemetry = {},
 ): Promise<JobWorker> {
   const { jobLogs: logJobs = true, ...workerOptions } = options;
   const settings = { ...WORKER_DEFAULTS, ...definedOnly(workerOptions) };
@@ -136,6 +142,7 @@ export async function startJobWorker(
       removeOnComplete: { age: retention.completedAge, count: retention.completedCount },
       removeOnFail: { age: retention.failedAge, count: retention.failedCount },
       autorun: true,
+      ...(telemetry ? { telemetry } : {}),
     },
   );
   // Without a listener an 'error' event would crash the process; BullMQ reconnects by itself.
