@@ -39,6 +39,13 @@ import {
 } from './bench/queue-report.js';
 import { FORM_LABELS, RAW } from './bench/queue-sides.js';
 import {
+  describeTelemetry,
+  measureTelemetry,
+  printTelemetry,
+  type TelemetryCell,
+  type TelemetryPlan,
+} from './bench/queue-telemetry.js';
+import {
   describeWorker,
   measureWorker,
   SCENARIO_TITLES,
@@ -76,7 +83,17 @@ const HEALTH: HealthPlan = {
   idleMs: 2_000,
 };
 const HEALTH_SCENARIOS: readonly HealthScenario[] = ['primary-ok', 'primary-throws'];
+const TELEMETRY: TelemetryPlan = {
+  jobs: 1000,
+  concurrency: 10,
+  warmupRounds: 1,
+  rounds: 6,
+  timeoutMs: 20_000,
+};
 const THROUGHPUT_AIM = 0.9;
+const TELEMETRY_AIM = 0.95;
+/** `BENCH_ONLY=telemetry npm run bench:queue` measures only the telemetry overhead. */
+const ONLY = process.env.BENCH_ONLY;
 const LATENESS_AIM_MS = 10;
 
 async function main(): Promise<void> {
@@ -86,6 +103,10 @@ async function main(): Promise<void> {
   stats.on('error', () => {});
   try {
     printHeader(env);
+    if (ONLY === 'telemetry') {
+      printSummary(await telemetryVerdicts(env, stats), THROUGHPUT_AIM, LATENESS_AIM_MS);
+      return;
+    }
     const dispatch: ThroughputRow[] = [];
     for (const kind of DISPATCH_KINDS) {
       collectGarbage();
@@ -111,6 +132,7 @@ async function main(): Promise<void> {
     const idle = await measureIdle(env, HEALTH);
     progress('idle worker with healthchecks on/off');
     const lateness = await measureLateness(env);
+    const telemetry = await telemetryVerdicts(env, stats);
 
     const verdicts = [
       ...printThroughput('dispatch', dispatch, THROUGHPUT_AIM, [
@@ -127,13 +149,25 @@ async function main(): Promise<void> {
     printCosts([...dispatch, ...workers]);
     verdicts.push(...printHealth(health, idle, HEALTH));
     verdicts.push(...printLateness(lateness, LATENESS_AIM_MS, !process.env.REDIS_URL));
-    printSummary(verdicts, THROUGHPUT_AIM, LATENESS_AIM_MS);
+    printSummary([...verdicts, ...telemetry], THROUGHPUT_AIM, LATENESS_AIM_MS);
   } finally {
     stats.disconnect();
     await env.close();
   }
   console.log(`\nload average at the end: ${loadAverage()} (${os.cpus().length} CPUs)`);
   console.log(`done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+}
+
+/** Worker throughput with telemetry off, metrics on, and metrics with job logs, for both scenarios. */
+async function telemetryVerdicts(env: BenchEnv, stats: Redis) {
+  for (const line of describeTelemetry(TELEMETRY)) console.log(`  ${line}`);
+  const cells: TelemetryCell[] = [];
+  for (const scenario of WORKER_SCENARIOS) {
+    collectGarbage();
+    cells.push(await measureTelemetry(env, stats, scenario, TELEMETRY));
+    progress(`worker with telemetry off/on, ${SCENARIO_TITLES[scenario]}`);
+  }
+  return printTelemetry(cells, TELEMETRY_AIM);
 }
 
 async function measureLateness(env: BenchEnv): Promise<LatenessRow[]> {

@@ -1,5 +1,6 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import type { EventBus } from '../core/event-bus.js';
+import { childrenOf } from './label-cache.js';
 import { seconds } from './metric-labels.js';
 
 /** The fallback queue as one scrape reads it; undefined when Redis did not answer. */
@@ -67,5 +68,6 @@ export function recordQueue(
     registers,
   });
   if (!events) return () => {};
-  return events.on('job.started', (e) => lateness.observe({ kind: e.kind }, seconds(e.lateMs)));
+  const late = childrenOf((kind) => lateness.labels(kind ?? ''));
+  return events.on('job.started', (e) => late(e.kind).observe(seconds(e.lateMs)));
 }

@@ -1,5 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EventBus } from '../core/event-bus.js';
+import { childrenOf } from './label-cache.js';
 import { attemptLabel, codeLabel, runOutcome, seconds } from './metric-labels.js';
 
 const ATTEMPT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -56,27 +57,33 @@ export function recordRuns(events: EventBus | undefined, registers: Registry[]):
     registers,
   });
   if (!events) return () => {};
+  // Label values in labelNames order, children kept (label-cache.ts).
+  const run = childrenOf((...v) => runs.labels(...v));
+  const runTime = childrenOf((...v) => runDuration.labels(...v));
+  const attempt = childrenOf((...v) => attempts.labels(...v));
+  const attemptTime = childrenOf((...v) => attemptDuration.labels(...v));
+  const failover = childrenOf((...v) => failovers.labels(...v));
+  const skip = childrenOf((...v) => skips.labels(...v));
+  const unknown = childrenOf((...v) => ambiguous.labels(...v));
   const offs = [
     events.on('run.ended', (e) => {
       const outcome = runOutcome(e.outcome);
       const { product, tag } = e.run;
-      runs.inc({ product, tag, outcome, provider: e.provider ?? 'none' });
-      runDuration.observe({ product, tag, outcome }, seconds(e.durationMs));
+      run(product, tag, outcome, e.provider ?? 'none').inc();
+      runTime(product, tag, outcome).observe(seconds(e.durationMs));
     }),
     events.on('attempt.ended', ({ record }) => {
       const verdict = record.error?.verdict ?? 'none';
-      const code = codeLabel(record.error?.code);
-      attempts.inc({ provider: record.provider, outcome: record.outcome, verdict, code });
+      attempt(record.provider, record.outcome, verdict, codeLabel(record.error?.code)).inc();
       // A verify line is a question about an earlier call, not a call of its own.
       if (record.outcome === 'verify') return;
-      attemptDuration.observe(
-        { provider: record.provider, outcome: record.outcome, attempt: attemptLabel(record.attempt) },
+      attemptTime(record.provider, record.outcome, attemptLabel(record.attempt)).observe(
         seconds(record.durationMs),
       );
     }),
-    events.on('failover', (e) => failovers.inc({ tag: e.run.tag, from: e.from, to: e.to })),
-    events.on('provider.skipped', (e) => skips.inc({ provider: e.provider, reason: e.reason })),
-    events.on('ambiguous', (e) => ambiguous.inc({ provider: e.provider, decision: e.decision })),
+    events.on('failover', (e) => failover(e.run.tag, e.from, e.to).inc()),
+    events.on('provider.skipped', (e) => skip(e.provider, e.reason).inc()),
+    events.on('ambiguous', (e) => unknown(e.provider, e.decision).inc()),
   ];
   return () => {
     for (const off of offs) off();

@@ -120,7 +120,7 @@ export async function startJobWorker(
   // at once, not a leak; Node's default of ten would warn as soon as eleven run.
   setMaxListeners(0, shutdown.signal);
   const logger = deps.logger.child({ component: 'job-worker' });
-  const jobLogs = logJobs && deps.events ? new JobLogs(deps.events, logger) : undefined;
+  const jobLogs = logJobs && deps.events ? new JobLogs(deps.events, connection, logger) : undefined;
   const worker = new Worker<JobData, JobResult>(
     JOB_QUEUE,
     redacting(
