@@ -135,7 +135,9 @@ export type EventOf<T extends EngineEventType> = Extract<EngineEvent, { type: T 
  */
 export interface EngineEvents {
   readonly active: boolean;
+  /** Whether anyone listens to this type: an event nobody hears is not built. */
+  listens(type: EngineEventType): boolean;
   emit(event: EngineEvent): void;
 }
 
-export const NO_EVENTS: EngineEvents = Object.freeze({ active: false, emit() {} });
+export const NO_EVENTS: EngineEvents = Object.freeze({ active: false, listens: () => false, emit() {} });

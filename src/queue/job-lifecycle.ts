@@ -52,7 +52,7 @@ export function jobProcessor(deps: LifecycleDeps) {
     }
     const kind = data.kind ?? 'fallback';
     const lateMs = lateness(job, Date.now());
-    if (deps.events?.active) {
+    if (deps.events?.listens('job.started')) {
       const { product, env, tag } = data;
       const at = job.processedOn ?? Date.now();
       deps.events.emit({ type: 'job.started', kind, jobId: job.id ?? '', product, env, tag, at, lateMs });
