@@ -1,6 +1,6 @@
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { EventBus } from '../core/event-bus.js';
-import { childrenOf } from './label-cache.js';
+import { FastHistogram } from './fast-metrics.js';
 import { seconds } from './metric-labels.js';
 
 /** The fallback queue as one scrape reads it; undefined when Redis did not answer. */
@@ -60,14 +60,15 @@ export function recordQueue(
       this.set((await read()) ? 1 : 0);
     },
   });
-  const lateness = new Histogram({
-    name: 'backstop_job_lateness_seconds',
-    help: 'How long after its intended time (dispatch plus delay, or its at) a job started, by kind (fallback, feature)',
-    labelNames: ['kind'],
-    buckets: LATENESS_BUCKETS,
-    registers,
-  });
+  const lateness = new FastHistogram(
+    {
+      name: 'backstop_job_lateness_seconds',
+      help: 'How long after its intended time (dispatch plus delay, or its at) a job started, by kind (fallback, feature)',
+      labelNames: ['kind'],
+      registers,
+    },
+    LATENESS_BUCKETS,
+  );
   if (!events) return () => {};
-  const late = childrenOf((kind) => lateness.labels(kind ?? ''));
-  return events.on('job.started', (e) => late(e.kind).observe(seconds(e.lateMs)));
+  return events.on('job.started', (e) => lateness.observe(seconds(e.lateMs), e.kind));
 }

@@ -1,6 +1,6 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { EventBus } from '../core/event-bus.js';
-import { childrenOf } from './label-cache.js';
+import { FastCounter, FastHistogram } from './fast-metrics.js';
 import { attemptLabel, codeLabel, runOutcome, seconds } from './metric-labels.js';
 
 const ATTEMPT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -12,78 +12,77 @@ const RUN_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
  * once, where it ran. Returns the function that stops listening.
  */
 export function recordRuns(events: EventBus | undefined, registers: Registry[]): () => void {
-  const runs = new Counter({
+  const runs = new FastCounter({
     name: 'backstop_runs_total',
     help: 'Fallback runs by product, tag, outcome (success, exhausted, stopped, deadline_exceeded, mapping_failed, aborted, error) and serving provider (none when it failed)',
     labelNames: ['product', 'tag', 'outcome', 'provider'],
     registers,
   });
-  const runDuration = new Histogram({
-    name: 'backstop_run_duration_seconds',
-    help: 'Duration of fallback runs, retries and backoff included',
-    labelNames: ['product', 'tag', 'outcome'],
-    buckets: RUN_BUCKETS,
-    registers,
-  });
-  const attempts = new Counter({
+  const runDuration = new FastHistogram(
+    {
+      name: 'backstop_run_duration_seconds',
+      help: 'Duration of fallback runs, retries and backoff included',
+      labelNames: ['product', 'tag', 'outcome'],
+      registers,
+    },
+    RUN_BUCKETS,
+  );
+  const attempts = new FastCounter({
     name: 'backstop_attempts_total',
     help: 'Provider calls by provider, outcome (success, failure, verify), verdict (retry, ambiguous, failover, stop; none on success) and error code',
     labelNames: ['provider', 'outcome', 'verdict', 'code'],
     registers,
   });
-  const attemptDuration = new Histogram({
-    name: 'backstop_attempt_duration_seconds',
-    help: 'Duration of provider calls by provider, outcome and attempt number (1, 2, 3, 4+)',
-    labelNames: ['provider', 'outcome', 'attempt'],
-    buckets: ATTEMPT_BUCKETS,
-    registers,
-  });
-  const failovers = new Counter({
+  const attemptDuration = new FastHistogram(
+    {
+      name: 'backstop_attempt_duration_seconds',
+      help: 'Duration of provider calls by provider, outcome and attempt number (1, 2, 3, 4+)',
+      labelNames: ['provider', 'outcome', 'attempt'],
+      registers,
+    },
+    ATTEMPT_BUCKETS,
+  );
+  const failovers = new FastCounter({
     name: 'backstop_failovers_total',
     help: 'Times a chain moved on to another provider after one failed, by tag, from and to',
     labelNames: ['tag', 'from', 'to'],
     registers,
   });
-  const skips = new Counter({
+  const skips = new FastCounter({
     name: 'backstop_provider_skips_total',
     help: 'Providers passed over without a call, by reason (unhealthy, deadline)',
     labelNames: ['provider', 'reason'],
     registers,
   });
-  const ambiguous = new Counter({
+  const ambiguous = new FastCounter({
     name: 'backstop_ambiguous_total',
     help: 'Providers that may have acted when their retries ran out, by what the chain did (failover, stop, verify)',
     labelNames: ['provider', 'decision'],
     registers,
   });
   if (!events) return () => {};
-  // Label values in labelNames order, children kept (label-cache.ts).
-  const run = childrenOf((...v) => runs.labels(...v));
-  const runTime = childrenOf((...v) => runDuration.labels(...v));
-  const attempt = childrenOf((...v) => attempts.labels(...v));
-  const attemptTime = childrenOf((...v) => attemptDuration.labels(...v));
-  const failover = childrenOf((...v) => failovers.labels(...v));
-  const skip = childrenOf((...v) => skips.labels(...v));
-  const unknown = childrenOf((...v) => ambiguous.labels(...v));
   const offs = [
     events.on('run.ended', (e) => {
       const outcome = runOutcome(e.outcome);
       const { product, tag } = e.run;
-      run(product, tag, outcome, e.provider ?? 'none').inc();
-      runTime(product, tag, outcome).observe(seconds(e.durationMs));
+      runs.inc(product, tag, outcome, e.provider ?? 'none');
+      runDuration.observe(seconds(e.durationMs), product, tag, outcome);
     }),
     events.on('attempt.ended', ({ record }) => {
       const verdict = record.error?.verdict ?? 'none';
-      attempt(record.provider, record.outcome, verdict, codeLabel(record.error?.code)).inc();
+      attempts.inc(record.provider, record.outcome, verdict, codeLabel(record.error?.code));
       // A verify line is a question about an earlier call, not a call of its own.
       if (record.outcome === 'verify') return;
-      attemptTime(record.provider, record.outcome, attemptLabel(record.attempt)).observe(
+      attemptDuration.observe(
         seconds(record.durationMs),
+        record.provider,
+        record.outcome,
+        attemptLabel(record.attempt),
       );
     }),
-    events.on('failover', (e) => failover(e.run.tag, e.from, e.to).inc()),
-    events.on('provider.skipped', (e) => skip(e.provider, e.reason).inc()),
-    events.on('ambiguous', (e) => unknown(e.provider, e.decision).inc()),
+    events.on('failover', (e) => failovers.inc(e.run.tag, e.from, e.to)),
+    events.on('provider.skipped', (e) => skips.inc(e.provider, e.reason)),
+    events.on('ambiguous', (e) => ambiguous.inc(e.provider, e.decision)),
   ];
   return () => {
     for (const off of offs) off();
