@@ -163,18 +163,15 @@ export async function startJobWorker(
 }
 
 /**
- * What a job writes to Redis (its progress, steps and failure through `updateData`, its return
- * value, its failure message and stack) scrubbed of every secret value first: a provider that
- * echoed a request back must not leave a key in job data that Bull Board and `jobs.get` show.
- * The caller's input is kept as it was sent: the job needs it to run again.
+ * What a job returns and how it fails (its return value, failure message and stack) scrubbed of
+ * every secret value first: a provider that echoed a request back must not leave a key where Bull
+ * Board and `jobs.get` show it. Job data is scrubbed where it is written (JobFence).
  */
 function redacting(
   processor: (job: Job<JobData, JobResult>, token?: string) => Promise<JobResult>,
 ): (job: Job<JobData, JobResult>, token?: string) => Promise<JobResult> {
-  // Two parameters, as the processor's: the lock token must reach the fence (job-fence.ts).
+  // Two parameters, as the processor's: the token is the job's lock, which fenced writes check.
   return async (job, token) => {
-    const updateData = job.updateData.bind(job);
-    job.updateData = (data) => updateData({ ...redactor.scrubValue(data), input: data.input });
     try {
       return redactor.scrubValue(await processor(job, token));
     } catch (error) {
