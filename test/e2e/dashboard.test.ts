@@ -175,7 +175,10 @@ describe('dashboard in a browser', () => {
     // The page polls: take stripe down and watch its badge change in place.
     sims.get('stripe')!.down();
     await status('stripe', 'unhealthy').waitFor(WAIT);
-    expect(await row('stripe').textContent()).toMatch(/last probe failed/);
+    // Why: the failed probe's own error, read from Redis (kept by the probe that failed).
+    await row('stripe')
+      .getByText(/last probe failed: HTTP 503/)
+      .waitFor(WAIT);
     await page.locator('[data-count="unhealthy"]').getByText('1 unhealthy').waitFor(WAIT);
 
     // Live traffic now skips stripe and PayPal serves; its calls show up on the page too.
