@@ -39,6 +39,13 @@ import {
 } from './bench/queue-report.js';
 import { FORM_LABELS, RAW } from './bench/queue-sides.js';
 import {
+  describeTelemetry,
+  measureTelemetry,
+  printTelemetry,
+  type TelemetryCell,
+  type TelemetryPlan,
+} from './bench/queue-telemetry.js';
+import {
   describeWorker,
   measureWorker,
   SCENARIO_TITLES,
@@ -76,13 +83,21 @@ const HEALTH: HealthPlan = {
   idleMs: 2_000,
 };
 const HEALTH_SCENARIOS: readonly HealthScenario[] = ['primary-ok', 'primary-throws'];
+const TELEMETRY: TelemetryPlan = {
+  jobs: 1000,
+  concurrency: 10,
+  warmupRounds: 1,
+  rounds: 6,
+  timeoutMs: 20_000,
+};
 const THROUGHPUT_AIM = 0.9;
 /** Worker throughput against raw BullMQ: the primary serving, and failing over to the second. */
 const WORKER_AIMS: Record<WorkerScenario, number> = { 'primary-ok': 0.85, 'primary-fails': 0.8 };
+const TELEMETRY_AIM = 0.95;
 const LATENESS_AIM_MS = 10;
 
-/** `BENCH_ONLY=worker` (or dispatch, health, lateness; comma-separated) measures only those parts. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'dispatch,worker,health,lateness').split(','));
+/** `BENCH_ONLY=worker` (or dispatch, health, lateness, telemetry; comma-separated) measures only those parts. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'dispatch,worker,health,lateness,telemetry').split(','));
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
@@ -120,6 +135,7 @@ async function main(): Promise<void> {
     const idle = ONLY.has('health') ? await measureIdle(env, HEALTH) : undefined;
     if (idle) progress('idle worker with healthchecks on/off');
     const lateness = ONLY.has('lateness') ? await measureLateness(env) : [];
+    const telemetry = ONLY.has('telemetry') ? await telemetryVerdicts(env, stats) : [];
 
     const verdicts = [
       ...printThroughput('dispatch', dispatch, THROUGHPUT_AIM, [
@@ -136,13 +152,25 @@ async function main(): Promise<void> {
     printCosts([...dispatch, ...workers]);
     if (idle) verdicts.push(...printHealth(health, idle, HEALTH));
     if (lateness.length) verdicts.push(...printLateness(lateness, LATENESS_AIM_MS, !process.env.REDIS_URL));
-    printSummary(verdicts, THROUGHPUT_AIM, LATENESS_AIM_MS);
+    printSummary([...verdicts, ...telemetry], THROUGHPUT_AIM, LATENESS_AIM_MS);
   } finally {
     stats.disconnect();
     await env.close();
   }
   console.log(`\nload average at the end: ${loadAverage()} (${os.cpus().length} CPUs)`);
   console.log(`done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+}
+
+/** Worker throughput with telemetry off, metrics on, and metrics with job logs, for both scenarios. */
+async function telemetryVerdicts(env: BenchEnv, stats: Redis) {
+  for (const line of describeTelemetry(TELEMETRY)) console.log(`  ${line}`);
+  const cells: TelemetryCell[] = [];
+  for (const scenario of WORKER_SCENARIOS) {
+    collectGarbage();
+    cells.push(await measureTelemetry(env, stats, scenario, TELEMETRY));
+    progress(`worker with telemetry off/on, ${SCENARIO_TITLES[scenario]}`);
+  }
+  return printTelemetry(cells, TELEMETRY_AIM);
 }
 
 async function measureLateness(env: BenchEnv): Promise<LatenessRow[]> {

@@ -7,7 +7,7 @@ import { formatOps, formatRatio, formatTable } from './table.js';
 
 /** One line of the final summary: a measured value against an aim. */
 export interface Verdict {
-  aim: 'throughput' | 'lateness' | 'health';
+  aim: 'throughput' | 'lateness' | 'health' | 'telemetry';
   what: string;
   value: string;
   met: boolean;
@@ -163,6 +163,10 @@ export function printSummary(
   for (const v of verdicts) if (v.aim === 'throughput') line(v);
   console.log(`aim: p99 lateness < ${latenessAimMs} ms on the embedded Redis`);
   for (const v of verdicts) if (v.aim === 'lateness') line(v);
+  if (verdicts.some((v) => v.aim === 'telemetry')) {
+    console.log('aim: telemetry on costs at most 5 % of worker throughput (≥ 0.95 of telemetry off)');
+    for (const v of verdicts) if (v.aim === 'telemetry') line(v);
+  }
   if (!verdicts.some((v) => v.aim === 'health')) return;
   console.log('aim: reading provider state costs no Redis round trip per attempt');
   for (const v of verdicts) if (v.aim === 'health') line(v);
