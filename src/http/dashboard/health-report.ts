@@ -10,6 +10,8 @@ export const WINDOW_MS = 3_600_000;
 export interface HealthReport {
   generated_at: string;
   env: string | null;
+  /** Every env a healthcheck probes, and this one: what the page's env switcher offers. */
+  envs: string[];
   window_ms: number;
   fallbacks: FallbackHealth[];
 }
@@ -56,7 +58,10 @@ export interface ProviderRow {
  */
 export async function healthReport(backstop: Backstop, env: string | undefined): Promise<HealthReport> {
   const now = Date.now();
-  const fallbacks = await backstop.fallback.fetchAll();
+  const [fallbacks, healthchecks] = await Promise.all([
+    backstop.fallback.fetchAll(),
+    backstop.health.fetchAll().catch(() => []),
+  ]);
   let resolvedEnv: string | null = env ?? null;
   const rows = await Promise.all(
     fallbacks.map((fallback) =>
@@ -72,6 +77,12 @@ export async function healthReport(backstop: Backstop, env: string | undefined):
   return {
     generated_at: new Date(now).toISOString(),
     env: resolvedEnv,
+    envs: [
+      ...new Set([
+        ...(resolvedEnv ? [resolvedEnv] : []),
+        ...healthchecks.flatMap((h) => h.envs.map((e) => e.slug)),
+      ]),
+    ].sort(),
     window_ms: WINDOW_MS,
     fallbacks: fallbacks
       .map((f, i) => ({
