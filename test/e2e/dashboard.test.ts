@@ -200,12 +200,16 @@ describe('dashboard in a browser', () => {
     expect((await backstop.fallback.run({ tag: TAG })).provider).toBe('paypal');
     await row('paypal').locator('td').nth(4).getByText('1', { exact: true }).waitFor(WAIT);
     expect(await row('stripe').locator('td').nth(4).textContent()).toContain('1 skipped');
+    // The last hour minute by minute: PayPal's call shows in the current minute.
+    await row('paypal').locator('.minute').last().and(page.locator('[data-minute="good"]')).waitFor(WAIT);
+    expect(await row('paypal').locator('.minute').count()).toBe(60);
     expect(loads).toHaveLength(1); // one page load: every change arrived by polling
     await page.screenshot({ path: screenshotPath('health-unhealthy'), fullPage: true });
 
     // The Queues link leads to Bull Board.
     await page.getByRole('link', { name: 'Queues' }).click();
-    await page.locator('a[title="fallback-jobs"]').waitFor(WAIT);
+    // The overview's card and (once rendered) the sidebar both link the queue: either will do.
+    await page.locator('a[title="fallback-jobs"]').first().waitFor(WAIT);
     expect(new URL(page.url()).pathname).toBe('/admin/queues');
     await page.close();
   });

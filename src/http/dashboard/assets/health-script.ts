@@ -56,6 +56,19 @@ export const HEALTH_SCRIPT = `'use strict';
     return td;
   }
 
+  // The last hour, a cell a minute: green all calls succeeded, amber some failed, red many, grey
+  // only skipped, pale no traffic.
+  function timelineStrip(minutes) {
+    var strip = el('div', 'timeline');
+    strip.title = 'last hour, a cell a minute (oldest left)';
+    minutes.forEach(function (m) {
+      var cell = el('span', 'minute minute-' + m);
+      cell.dataset.minute = m;
+      strip.append(cell);
+    });
+    return strip;
+  }
+
   function providerRow(p, now) {
     var tr = el('tr');
     tr.dataset.provider = p.provider;
@@ -65,6 +78,7 @@ export const HEALTH_SCRIPT = `'use strict';
     who.append(el('div', 'name', p.provider));
     var meta = [p.target, p.healthcheck ? 'healthcheck ' + p.healthcheck : 'no healthcheck'].filter(Boolean);
     who.append(el('div', 'muted small', meta.join(' · ')));
+    if (p.timeline && p.timeline.length) who.append(timelineStrip(p.timeline));
     tr.append(who);
     var status = el('td', 'status');
     status.append(badge(p.provider_status));
