@@ -8,7 +8,11 @@ export interface DashboardOptions {
   backstop: Backstop;
   /** The Backstop's Redis key prefix (BACKSTOP_PREFIX), which its BullMQ queues live under. */
   prefix: string;
-  /** Bull Board without pause/retry/clean/remove buttons unless `false`. Default: true. */
+  /**
+   * Bull Board without pause/retry/clean/remove/promote/add buttons unless `false`. Default: true.
+   * With `false` it is writable for write-scoped keys only: read keys see it read-only, and their
+   * writes are refused (403).
+   */
   readOnly?: boolean;
   /**
    * The public path the app is served under (a reverse proxy's path, or the Fastify prefix the

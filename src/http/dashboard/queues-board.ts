@@ -9,6 +9,7 @@ import { HEALTHCHECK_QUEUE } from '../../health/healthcheck-scheduler.js';
 import { JOB_QUEUE } from '../../queue/job-data.js';
 import { redisOptionsFromUrl } from '../../redis/connection.js';
 import { rejectCrossSiteWrites } from '../cross-site.js';
+import { readOnlyViewForReadKeys, refuseReadKeyWrites } from './board-key-scope.js';
 
 /** Where Bull Board is mounted, relative to the registering scope. */
 export const QUEUES_PATH = '/admin/queues';
@@ -80,8 +81,12 @@ export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoar
     async (scope) => {
       // The app checks every write already; kept here for a board mounted outside buildApp.
       scope.addHook('onRequest', rejectCrossSiteWrites);
+      // A writable board is writable for write keys only: read keys see it, and act on it, read-only.
+      scope.addHook('onRequest', refuseReadKeyWrites);
       scope.addHook('onRequest', async () => void (await attach()));
-      scope.addHook('onSend', async (_request, reply, payload) => withoutExternalFonts(reply, payload));
+      scope.addHook('onSend', async (request, reply, payload) =>
+        readOnlyViewForReadKeys(request, reply, withoutExternalFonts(reply, payload)),
+      );
       await scope.register(serverAdapter.registerPlugin());
     },
     { prefix: QUEUES_PATH },
