@@ -88,6 +88,12 @@ export interface BackstopOptions {
    * `false` leaves only the gauges read at scrape time (queue, provider state).
    */
   metrics?: boolean;
+  /**
+   * The runs view (`backstop.recentRuns`, the dashboard's `/dashboard/runs`): how many top-level
+   * runs each product keeps in Redis and for how long (default BACKSTOP_RECENT_RUNS, 1000, and
+   * BACKSTOP_RECENT_RUNS_WINDOW_MS, a day); `false` writes none from this process.
+   */
+  recentRuns?: { max?: number; windowMs?: number } | false;
 }
 
 /** The parts of a Backstop, each named, made in the order they depend on one another. */

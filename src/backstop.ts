@@ -14,6 +14,7 @@ import type { HealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
 import { BackstopMetrics } from './observability/backstop-metrics.js';
 import { queueTelemetry } from './observability/queue-telemetry.js';
+import { RecentRuns } from './observability/recent-runs.js';
 import { within } from './observability/within.js';
 import { BackstopWorker } from './queue/backstop-worker.js';
 import { fallbackJob } from './queue/fallback-job.js';
@@ -62,6 +63,11 @@ export class Backstop {
    * recorded from the engine's events: `await metrics.text()` is the exposition.
    */
   readonly metrics: BackstopMetrics;
+  /**
+   * The latest top-level runs of each product (library, HTTP and worker runs, from every process),
+   * kept in Redis for the dashboard's runs view: `await recentRuns.list({ product })`.
+   */
+  readonly recentRuns: RecentRuns;
   readonly #parts: BackstopParts;
   readonly #workers = new Set<BackstopWorker>();
 
@@ -91,6 +97,11 @@ export class Backstop {
       tracked: () => this.health.tracked(),
       readQueue: () => within(this.#readQueue(), 2_000, 'Redis'),
       recordRuns: options.metrics ?? parts.config.BACKSTOP_METRICS,
+    });
+    const recent = options.recentRuns === false ? { max: 0 } : (options.recentRuns ?? {});
+    this.recentRuns = new RecentRuns(parts.events, () => parts.stores.get(), parts.logger, {
+      max: recent.max ?? parts.config.BACKSTOP_RECENT_RUNS,
+      windowMs: recent.windowMs ?? parts.config.BACKSTOP_RECENT_RUNS_WINDOW_MS,
     });
     this.logger = parts.logger;
     this.limits = Object.freeze({
@@ -186,6 +197,8 @@ export class Backstop {
   async close(): Promise<void> {
     for (const worker of [...this.#workers].reverse()) await worker.close();
     await this.#parts.queues.close();
+    // Before the stores close: the runs still waiting to be written need their connection.
+    await this.recentRuns.stop();
     await this.#parts.stores.close();
     this.metrics.stop();
     this.#parts.tracing.stop();

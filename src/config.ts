@@ -34,6 +34,9 @@ const configSchema = z.object({
   BACKSTOP_CONCURRENCY: count.optional(),
   // Record runs, attempts and job lateness for /metrics (the library's `metrics` option overrides it).
   BACKSTOP_METRICS: z.stringbool().default(true),
+  // The runs view: top-level runs kept per product in Redis (0: none), and for how long (ms).
+  BACKSTOP_RECENT_RUNS: z.coerce.number().int().min(0).max(100_000).default(1_000),
+  BACKSTOP_RECENT_RUNS_WINDOW_MS: count.default(86_400_000),
   // A worker process (workers/*.worker.ts) serves GET /healthz and GET /metrics on this port; none when unset.
   BACKSTOP_WORKER_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   BACKSTOP_WORKER_HOST: z.string().min(1).default('127.0.0.1'),

@@ -87,6 +87,14 @@ export class Keys {
   workerHeartbeats(): string {
     return `${this.prefix}:workers`;
   }
+  /** Per product, the runs view: a capped list of the latest runs' summaries (JSON), newest first. */
+  recentRuns(product: string): string {
+    return `${this.prefix}:recent-runs:${product}`;
+  }
+  /** Products with a runs list, for the runs view to offer. */
+  recentRunProducts(): string {
+    return `${this.prefix}:recent-run-products`;
+  }
   /** Pub/sub channel of provider state changes. */
   healthEvents(): string {
     return `${this.prefix}:health-events`;

@@ -1,0 +1,158 @@
+import type { EventBus } from '../core/event-bus.js';
+import type { Logger } from '../core/logger.js';
+import type { Stores } from '../store/redis-stores.js';
+import { type RecentRun, recentRunOf } from './recent-run-entry.js';
+
+export type { RecentAttempt, RecentRun } from './recent-run-entry.js';
+
+export interface RecentRunsLimits {
+  /** Runs kept per product (the list is trimmed to this many on every write); 0 keeps none. */
+  max: number;
+  /** How long a run is shown; the list itself expires this long after its last write. */
+  windowMs: number;
+}
+
+export interface RecentRunsQuery {
+  product: string;
+  /** At most this many, newest first. Default 100. */
+  limit?: number;
+  /** Only the run with this run id or job id, or runs whose tag, env, provider or outcome contains this (any case). */
+  search?: string;
+}
+
+/** Runs ending within this long of each other are written in one pipeline. */
+const FLUSH_MS = 25;
+const FLUSH_RUNS = 64;
+/** Jobs started whose run has not ended yet; a job that fails before its run never ends one. */
+const MAX_FOLLOWED = 10_000;
+
+/**
+ * The runs view's store: every top-level run that ends in this process (a library call, an HTTP
+ * run, a worker's job) is summarised from its `run.ended` event and pushed onto its product's
+ * list in Redis, capped at `max` entries and shown for `windowMs`. Every process writes its own
+ * runs, so the list holds all of them. Writes are batched and never awaited by a run; a write
+ * that fails logs one `BACKSTOP_RECENT_RUNS_FAILED` line per spell of trouble.
+ */
+export class RecentRuns {
+  private readonly offs: (() => void)[] = [];
+  /** Job id → how late it started, from `job.started` until its run ends. */
+  private readonly jobs = new Map<string, number>();
+  private pending: RecentRun[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private failing = false;
+
+  constructor(
+    events: EventBus,
+    private readonly stores: () => Promise<Stores>,
+    private readonly logger: Logger,
+    readonly limits: RecentRunsLimits,
+  ) {
+    if (limits.max <= 0) return;
+    this.offs.push(
+      events.on('job.started', (e) => {
+        if (this.jobs.size >= MAX_FOLLOWED) this.jobs.clear();
+        this.jobs.set(e.jobId, e.lateMs);
+      }),
+      events.on('run.ended', (e) => {
+        // Nested runs (a chain called by a chain or a feature) are part of their parent's story.
+        if (e.run.depth > 0) return;
+        const lateMs = this.jobs.get(e.run.runId);
+        if (lateMs !== undefined) this.jobs.delete(e.run.runId);
+        const job = lateMs === undefined ? undefined : { jobId: e.run.runId, lateMs };
+        this.push(recentRunOf(e, job));
+      }),
+    );
+  }
+
+  /** The product's latest runs within the window, newest first. */
+  async list(query: RecentRunsQuery): Promise<RecentRun[]> {
+    const { redis, keys } = await this.stores();
+    const limit = Math.min(Math.max(query.limit ?? 100, 1), Math.max(this.limits.max, 1));
+    const raw = await redis.lrange(keys.recentRuns(query.product), 0, this.limits.max - 1);
+    const since = Date.now() - this.limits.windowMs;
+    const needle = query.search?.trim().toLowerCase();
+    const runs: RecentRun[] = [];
+    for (const text of raw) {
+      const run = parse(text);
+      if (!run || run.at < since) continue;
+      if (needle && !matches(run, needle)) continue;
+      runs.push(run);
+      if (runs.length >= limit) break;
+    }
+    return runs;
+  }
+
+  /** Products that have runs in the view. */
+  async products(): Promise<string[]> {
+    const { redis, keys } = await this.stores();
+    return (await redis.smembers(keys.recentRunProducts())).sort();
+  }
+
+  /** Stops listening and writes what is still waiting. */
+  async stop(): Promise<void> {
+    for (const off of this.offs.splice(0)) off();
+    this.jobs.clear();
+    await this.flush();
+  }
+
+  private push(run: RecentRun): void {
+    this.pending.push(run);
+    if (this.pending.length >= FLUSH_RUNS) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  private async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    try {
+      const { redis, keys } = await this.stores();
+      const byProduct = new Map<string, string[]>();
+      for (const run of batch) {
+        const list = byProduct.get(run.product) ?? [];
+        list.push(JSON.stringify(run));
+        byProduct.set(run.product, list);
+      }
+      const pipeline = redis.pipeline();
+      for (const [product, entries] of byProduct) {
+        const key = keys.recentRuns(product);
+        pipeline.lpush(key, ...entries);
+        pipeline.ltrim(key, 0, this.limits.max - 1);
+        pipeline.pexpire(key, this.limits.windowMs);
+        pipeline.sadd(keys.recentRunProducts(), product);
+      }
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed) this.trouble(failed[0]);
+      else this.failing = false;
+    } catch (error) {
+      this.trouble(error);
+    }
+  }
+
+  private trouble(error: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    this.logger.warn(
+      { code: 'BACKSTOP_RECENT_RUNS_FAILED', reason: (error as Error).message },
+      'could not write recent runs',
+    );
+  }
+}
+
+function parse(text: string): RecentRun | undefined {
+  try {
+    const run = JSON.parse(text) as RecentRun;
+    return typeof run?.at === 'number' && typeof run.runId === 'string' ? run : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function matches(run: RecentRun, needle: string): boolean {
+  // Ids match whole (job id `1` is not every id with a 1 in it); names match in part.
+  if (run.runId.toLowerCase() === needle || run.jobId?.toLowerCase() === needle) return true;
+  return [run.tag, run.env, run.provider, run.outcome].some((field) => field?.toLowerCase().includes(needle));
+}

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/http/app.js';
+import type { Backstop } from '../../src/index.js';
+import { Keys } from '../../src/store/keys.js';
+import { httpChains } from '../helpers/http-chains.js';
+import { rawRedis, testBackstop, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
+import { call, KEYS } from '../http/api-kit.js';
+
+/**
+ * The runs view's store, written from every process: a chain (a provider that answers 503, then
+ * one that works) run by the library, over HTTP, and as jobs run by a worker child process; each
+ * run is listed once, newest first, with its kind, serving provider, attempts and timeline.
+ */
+describe('recent runs from every process', () => {
+  const prefix = uniquePrefix();
+  const keys = new Keys(prefix);
+  const redis = rawRedis();
+  let api: Backstop;
+  let library: Backstop;
+  let worker: WorkerProcess;
+  const chains = httpChains(() => api);
+  let app: Awaited<ReturnType<typeof buildApp>>;
+
+  beforeAll(async () => {
+    api = testBackstop({ prefix });
+    library = testBackstop({ prefix, recentRuns: { max: 5 } });
+    app = await buildApp({ backstop: api, keys: KEYS });
+    worker = await startWorkerProcess(prefix, {});
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await app?.close();
+    await api?.close();
+    await library?.close();
+    await chains.closeAll();
+    redis.disconnect();
+  });
+
+  it('lists library, HTTP and worker runs with who served and how', { timeout: 60_000 }, async () => {
+    const down = (await chains.provider('down')).down(503);
+    const up = await chains.provider('up');
+    const tag = await chains.chain([chains.option(down), chains.option(up)]);
+
+    const sync = await library.fallback.runDetailed({ tag, input: { orderId: 'order-secret-42' } });
+    expect((await call(app, 'POST', `/v1/fallbacks/${tag}/run`, { input: {} })).status).toBe(200);
+    const reply = await call(app, 'POST', `/v1/fallbacks/${tag}/dispatch`, { input: {} });
+    const jobId: string = reply.body.id;
+    expect((await api.jobs.wait(jobId, { timeout: 15_000 })).state).toBe('completed');
+
+    await until(
+      async () => (await api.recentRuns.list({ product: 'my-product' })).length === 3,
+      15_000,
+      '3 runs',
+    );
+    const runs = await api.recentRuns.list({ product: 'my-product' });
+    expect(runs.map((r) => r.kind).sort()).toEqual(['job', 'sync', 'sync']);
+    for (const run of runs) {
+      expect(run).toMatchObject({ tag, env: 'prd', outcome: 'success', provider: up.name, attempts: 2 });
+      expect(run.timeline).toEqual([
+        expect.objectContaining({ provider: down.name, attempt: 1, outcome: 'failure', verdict: 'retry' }),
+        expect.objectContaining({ provider: up.name, attempt: 1, outcome: 'success' }),
+      ]);
+      expect(run.timeline[0]).toMatchObject({ code: 'BACKSTOP_PROVIDER_HTTP', status: 503 });
+    }
+    const job = runs.find((r) => r.kind === 'job')!;
+    expect(job).toMatchObject({ jobId, runId: jobId });
+    expect(job.lateMs).toBeGreaterThanOrEqual(0);
+    expect(runs.find((r) => r.runId === sync.runId)?.kind).toBe('sync');
+    // Newest first, and never an input, a result or an error message.
+    expect(runs.map((r) => r.at)).toEqual([...runs.map((r) => r.at)].sort((a, b) => b - a));
+    const stored = (await redis.lrange(keys.recentRuns('my-product'), 0, -1)).join('\n');
+    expect(stored).not.toContain('order-secret-42');
+    expect(stored).not.toMatch(/message|input|result/);
+
+    // Search by job id, run id or provider.
+    expect((await api.recentRuns.list({ product: 'my-product', search: jobId })).map((r) => r.jobId)).toEqual(
+      [jobId],
+    );
+    expect(await api.recentRuns.list({ product: 'my-product', search: 'no-such-run' })).toEqual([]);
+    expect(await api.recentRuns.products()).toContain('my-product');
+  });
+
+  it('keeps the list capped and within its window', async () => {
+    const up = await chains.provider('capped');
+    const tag = await chains.chain([chains.option(up)]);
+    // This library process caps the list at 5 on its writes.
+    for (let i = 0; i < 7; i++) await library.fallback.run({ tag, input: {} });
+    await library.recentRuns.stop(); // writes what is waiting
+    expect(await redis.llen(keys.recentRuns('my-product'))).toBe(5);
+    const ttl = await redis.pttl(keys.recentRuns('my-product'));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(86_400_000);
+    // A run older than the window is not shown, even while the list still holds it.
+    const old = {
+      runId: 'old-run',
+      kind: 'sync',
+      product: 'my-product',
+      env: 'prd',
+      tag,
+      outcome: 'success',
+      attempts: 1,
+      durationMs: 1,
+      at: Date.now() - 86_400_001,
+      timeline: [],
+    };
+    await redis.rpush(keys.recentRuns('my-product'), JSON.stringify(old));
+    const listed = await api.recentRuns.list({ product: 'my-product', limit: 1_000 });
+    expect(listed.map((r) => r.runId)).not.toContain('old-run');
+    expect(listed).toHaveLength(5);
+  });
+});
