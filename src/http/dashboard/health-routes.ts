@@ -5,21 +5,13 @@ import { healthPage } from './assets/health-page.js';
 import { HEALTH_SCRIPT } from './assets/health-script.js';
 import { HEALTH_STYLE } from './assets/health-style.js';
 import { type HealthReport, healthReport } from './health-report.js';
+import { PAGE_HEADERS } from './page-headers.js';
 
 /** Every open page polls; one snapshot a second serves them all. */
 const MAX_ENVS = 32;
 const ENV_PATTERN = /^[A-Za-z0-9_-]{0,64}$/;
 
 const SHARE_MS = 1_000;
-
-/** The page may run only its own script and style: no inline code, nothing from elsewhere. */
-const PAGE_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-};
 
 export interface HealthRoutesOptions {
   backstop: Backstop;

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Backstop } from '../../backstop.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { mountQueuesBoard } from './queues-board.js';
+import { registerRunsRoutes } from './runs-routes.js';
 
 export interface DashboardOptions {
   backstop: Backstop;
@@ -35,7 +36,9 @@ export interface DashboardOptions {
  * authenticated scope:
  * - `/admin/queues`: Bull Board over the fallback and healthcheck queues;
  * - `/dashboard/health`: provider health per fallback chain, refreshed every 2 s from
- *   `/dashboard/health.json`.
+ *   `/dashboard/health.json`;
+ * - `/dashboard/runs`: the latest runs, synchronous and dispatched, with who served and each
+ *   attempt, from `/dashboard/runs.json`.
  * Every route inherits the scope's auth hooks; nothing here authenticates on its own.
  */
 export function dashboardPlugin(options: DashboardOptions): (app: FastifyInstance) => Promise<void> {
@@ -49,6 +52,7 @@ export function dashboardPlugin(options: DashboardOptions): (app: FastifyInstanc
       publicPath: `${basePath}/admin/queues`,
     });
     registerHealthRoutes(app, { backstop: options.backstop, env: options.env, basePath });
+    registerRunsRoutes(app, { backstop: options.backstop });
   };
 }
 

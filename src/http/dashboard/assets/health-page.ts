@@ -17,6 +17,7 @@ export function healthPage(links: { queuesHref: string }): string {
     <span class="brand">Backstop</span>
     <nav>
       <a href="health" aria-current="page">Provider health</a>
+      <a href="runs">Runs</a>
       <a href="${escapeHtml(links.queuesHref)}" id="queues-link">Queues</a>
     </nav>
     <span class="live" id="live" data-state="connecting"><span class="dot"></span><span id="live-text">Connecting…</span></span>

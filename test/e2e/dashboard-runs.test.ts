@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backstop } from '../../src/index.js';
+import { option, PAY_ACTIONS } from '../helpers/health-kit.js';
+import { ProviderSimulator } from '../helpers/provider-simulator.js';
+import { testBackstop, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
+import { type HeadlessChromium, launchChromium, screenshotPath } from './browser.js';
+import { type DashboardServer, startDashboardServer } from './dashboard-server.js';
+
+const KEY = 'runs-read-key';
+const TAG = 'payment-fallback';
+const WAIT = { timeout: 15_000 };
+
+/**
+ * The runs view in headless Chromium: synchronous runs and dispatched jobs, one that failed over
+ * and one that failed, each with its outcome, serving provider, attempts, duration and lateness;
+ * a run's attempt timeline opens under its row; search finds a job by its id.
+ */
+describe('runs view in a browser', () => {
+  const prefix = uniquePrefix();
+  const sims = new Map<string, ProviderSimulator>();
+  let backstop: Backstop;
+  let server: DashboardServer;
+  let browser: HeadlessChromium;
+  let jobIds: string[] = [];
+  let failedOverJob = '';
+
+  beforeAll(async () => {
+    backstop = testBackstop({ prefix, circuit: false });
+    for (const name of ['stripe', 'paypal']) {
+      const sim = await ProviderSimulator.start(name);
+      sims.set(name, sim);
+      await backstop.app.define({ tag: name, envs: { prd: { baseUrl: sim.url } }, actions: PAY_ACTIONS });
+    }
+    await backstop.fallback.create({
+      name: 'Payments',
+      tag: TAG,
+      options: [option('stripe'), option('paypal')],
+    });
+    await backstop.worker({ healthchecks: false });
+
+    // Two jobs and a synchronous run served by stripe; then stripe answers 503: a job fails over
+    // to PayPal; then both are down: a synchronous run fails.
+    const first = await Promise.all([1, 2].map(() => backstop.fallback.dispatch({ tag: TAG, input: {} })));
+    for (const job of first) await backstop.jobs.wait(job.id, { timeout: 15_000 });
+    await backstop.fallback.run({ tag: TAG, input: {} });
+    sims.get('stripe')!.down();
+    const over = await backstop.fallback.dispatch({ tag: TAG, input: {} });
+    await backstop.jobs.wait(over.id, { timeout: 15_000 });
+    failedOverJob = over.id;
+    jobIds = [...first.map((j) => j.id), over.id];
+    sims.get('paypal')!.down();
+    await expect(backstop.fallback.run({ tag: TAG, input: {} })).rejects.toMatchObject({
+      code: 'BACKSTOP_FALLBACK_EXHAUSTED',
+    });
+    await until(
+      async () => (await backstop.recentRuns.list({ product: 'my-product' })).length === 5,
+      15_000,
+      '5 runs',
+    );
+
+    server = await startDashboardServer({
+      backstop,
+      prefix,
+      keys: [{ key: KEY, scope: 'read', name: 'operator' }],
+    });
+    browser = await launchChromium({
+      httpCredentials: { username: 'ops', password: KEY },
+      viewport: { width: 1440, height: 900 },
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.app.close();
+    await backstop?.close();
+    await Promise.all([...sims.values()].map((s) => s.close()));
+  });
+
+  it('lists every run with outcome, provider, attempts and lateness', { timeout: 60_000 }, async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/dashboard/runs`);
+    const rows = page.locator('tr[data-run]');
+    await rows.nth(4).waitFor(WAIT);
+    expect(await rows.count()).toBe(5);
+    const cells = async (i: number) => (await rows.nth(i).locator('td').allInnerTexts()).map((t) => t.trim());
+    // Newest first: the failed synchronous run, then the job that failed over.
+    const failed = await cells(0);
+    expect(failed.slice(1, 6)).toEqual([
+      'SYNC',
+      TAG,
+      'prd',
+      expect.stringMatching(/^FAILED\s+BACKSTOP_FALLBACK_EXHAUSTED$/),
+      '–',
+    ]);
+    expect(failed[6]).toMatch(/^2\s*timeline$/);
+    const over = await cells(1);
+    expect(over.slice(1, 6)).toEqual(['DISPATCHED', TAG, 'prd', 'SUCCESS', 'paypal']);
+    expect(over[6]).toMatch(/^2\s*timeline$/);
+    expect(over[8]).toMatch(/^\d+ m?s$/); // lateness, for jobs only
+    expect(over[9]).toBe(`job #${failedOverJob}`);
+    expect((await cells(2))[8]).toBe('–'); // a synchronous run is never late
+    expect(await page.locator('#summary').textContent()).toMatch(/4 succeeded\s*1 failed/);
+    await page.screenshot({ path: screenshotPath('runs-view'), fullPage: true });
+
+    // The attempt timeline of the job that failed over, without any JSON.
+    await rows.nth(1).getByRole('button', { name: 'timeline' }).click();
+    const detail = page.locator(`tr[data-detail]`);
+    await detail.waitFor(WAIT);
+    const lines = (await detail.locator('li').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^1\. stripe attempt 1 failure \d+ m?s BACKSTOP_PROVIDER_HTTP \(503\) → \w+$/);
+    expect(lines[1]).toMatch(/^2\. paypal attempt 1 success \d+ m?s$/);
+    // It stays open across polls (the page re-renders every 2 s).
+    await page.waitForResponse((res) => res.url().includes('runs.json'));
+    await page.waitForResponse((res) => res.url().includes('runs.json'));
+    expect(await detail.count()).toBe(1);
+    await page.screenshot({ path: screenshotPath('runs-attempt-timeline'), fullPage: true });
+
+    // The job's id links to its page in Bull Board.
+    const href = await rows.nth(1).locator('a.id').getAttribute('href');
+    expect(href).toBe(`../admin/queues/queue/fallback-jobs/${failedOverJob}`);
+    await page.close();
+  });
+
+  it('finds a job by its id, keeping the search in the address', { timeout: 60_000 }, async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/dashboard/runs`);
+    await page.locator('tr[data-run]').nth(4).waitFor(WAIT);
+    await page.locator('#search').fill(jobIds[0]!);
+    await page
+      .locator('tr[data-run]')
+      .nth(1)
+      .waitFor({ state: 'detached', ...WAIT });
+    const only = page.locator('tr[data-run]');
+    expect(await only.count()).toBe(1);
+    expect(await only.locator('a.id').textContent()).toBe(`job #${jobIds[0]}`);
+    expect(new URL(page.url()).searchParams.get('q')).toBe(jobIds[0]);
+    await page.screenshot({ path: screenshotPath('runs-search'), fullPage: true });
+    // By provider, and the product picker lists the product.
+    await page.locator('#search').fill('paypal');
+    await page.locator('tr[data-run]').nth(0).getByText('paypal').waitFor(WAIT);
+    expect(await page.locator('tr[data-run]').count()).toBe(1);
+    expect(await page.locator('#product-select option').allInnerTexts()).toEqual([
+      'All products',
+      'my-product',
+    ]);
+
+    const { request } = browser.context;
+    const bad = await request.get(`${server.url}/dashboard/runs.json?limit=0`);
+    expect(bad.status()).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'BACKSTOP_VALIDATION' });
+    const json = await (await request.get(`${server.url}/dashboard/runs.json?product=my-product`)).json();
+    expect(json).toMatchObject({ product: 'my-product', window_ms: 86_400_000, max_per_product: 1_000 });
+    expect(json.runs).toHaveLength(5);
+    await page.close();
+  });
+});
