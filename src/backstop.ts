@@ -14,7 +14,7 @@ import type { HealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
 import { BackstopMetrics } from './observability/backstop-metrics.js';
 import { queueTelemetry } from './observability/queue-telemetry.js';
-import { RecentRuns } from './observability/recent-runs.js';
+import { RecentRuns, recentRunsLimits } from './observability/recent-runs.js';
 import { within } from './observability/within.js';
 import { BackstopWorker } from './queue/backstop-worker.js';
 import { fallbackJob } from './queue/fallback-job.js';
@@ -98,11 +98,17 @@ export class Backstop {
       readQueue: () => within(this.#readQueue(), 2_000, 'Redis'),
       recordRuns: options.metrics ?? parts.config.BACKSTOP_METRICS,
     });
-    const recent = options.recentRuns === false ? { max: 0 } : (options.recentRuns ?? {});
-    this.recentRuns = new RecentRuns(parts.events, () => parts.stores.get(), parts.logger, {
-      max: recent.max ?? parts.config.BACKSTOP_RECENT_RUNS,
-      windowMs: recent.windowMs ?? parts.config.BACKSTOP_RECENT_RUNS_WINDOW_MS,
+    const limits = recentRunsLimits(options.recentRuns, {
+      max: parts.config.BACKSTOP_RECENT_RUNS,
+      windowMs: parts.config.BACKSTOP_RECENT_RUNS_WINDOW_MS,
     });
+    this.recentRuns = new RecentRuns(
+      parts.events,
+      () => parts.stores.get(),
+      () => parts.stores.connected,
+      parts.logger,
+      limits,
+    );
     this.logger = parts.logger;
     this.limits = Object.freeze({
       maxJsonDepth: parts.config.BACKSTOP_MAX_JSON_DEPTH,

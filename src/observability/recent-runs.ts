@@ -1,5 +1,6 @@
 import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
+import { ValidationError } from '../core/validation-error.js';
 import type { Stores } from '../store/redis-stores.js';
 import { type RecentRun, recentRunOf } from './recent-run-entry.js';
 
@@ -10,6 +11,21 @@ export interface RecentRunsLimits {
   max: number;
   /** How long a run is shown; the list itself expires this long after its last write. */
   windowMs: number;
+}
+
+/** The `recentRuns` option over the configuration's defaults; bad values name their field. */
+export function recentRunsLimits(
+  option: { max?: number; windowMs?: number } | false | undefined,
+  defaults: RecentRunsLimits,
+): RecentRunsLimits {
+  if (option === false) return { max: 0, windowMs: defaults.windowMs };
+  const max = option?.max ?? defaults.max;
+  const windowMs = option?.windowMs ?? defaults.windowMs;
+  if (!Number.isInteger(max) || max < 0 || max > 100_000)
+    throw ValidationError.field('recentRuns.max', 'expected a whole number from 0 to 100000');
+  if (!Number.isInteger(windowMs) || windowMs < 1)
+    throw ValidationError.field('recentRuns.windowMs', 'expected a positive whole number of ms');
+  return { max, windowMs };
 }
 
 export interface RecentRunsQuery {
@@ -31,7 +47,9 @@ const MAX_FOLLOWED = 10_000;
  * run, a worker's job) is summarised from its `run.ended` event and pushed onto its product's
  * list in Redis, capped at `max` entries and shown for `windowMs`. Every process writes its own
  * runs, so the list holds all of them. Writes are batched and never awaited by a run; a write
- * that fails logs one `BACKSTOP_RECENT_RUNS_FAILED` line per spell of trouble.
+ * that fails logs one `BACKSTOP_RECENT_RUNS_FAILED` line per spell of trouble. A process that
+ * has not connected to Redis (code-first chains with in-process handlers) keeps no runs: the view
+ * is no reason to open a connection, or start an embedded redis-server.
  */
 export class RecentRuns {
   private readonly offs: (() => void)[] = [];
@@ -44,6 +62,8 @@ export class RecentRuns {
   constructor(
     events: EventBus,
     private readonly stores: () => Promise<Stores>,
+    /** Whether this process is connected to Redis already: the view never opens a connection itself. */
+    private readonly connected: () => boolean,
     private readonly logger: Logger,
     readonly limits: RecentRunsLimits,
   ) {
@@ -107,6 +127,7 @@ export class RecentRuns {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    if (!this.connected()) return;
     try {
       const { redis, keys } = await this.stores();
       const byProduct = new Map<string, string[]>();

@@ -110,4 +110,31 @@ describe('recent runs from every process', () => {
     expect(listed.map((r) => r.runId)).not.toContain('old-run');
     expect(listed).toHaveLength(5);
   });
+
+  it('opens no Redis connection for it: in-process chains without Redis keep no runs', async () => {
+    const other = uniquePrefix();
+    const local = testBackstop({ prefix: other });
+    local.handlers.register('local', 'go', async () => ({ ok: true }));
+    await local.fallback.define({
+      tag: 'in-process',
+      name: 'In process',
+      handler: (ctx) => {
+        ctx.primary('local').app('local').action('go');
+      },
+    });
+    await local.fallback.run({ tag: 'in-process' });
+    await local.recentRuns.stop();
+    expect(await redis.exists(new Keys(other).recentRuns('my-product'))).toBe(0);
+    await local.close();
+  });
+
+  it('refuses bad limits, naming the field', () => {
+    expect(() => testBackstop({ prefix, recentRuns: { max: -1 } })).toThrow(
+      expect.objectContaining({
+        code: 'BACKSTOP_VALIDATION',
+        message: expect.stringContaining('recentRuns.max'),
+      }),
+    );
+    expect(() => testBackstop({ prefix, recentRuns: { windowMs: 0 } })).toThrow(/recentRuns\.windowMs/);
+  });
 });
