@@ -30,6 +30,11 @@ export interface RecentRun {
   kind: 'sync' | 'job';
   /** The job's id, for a dispatched run (its run id too). */
   jobId?: string;
+  /**
+   * The run's idempotency key (a dispatch's `idempotencyKey`, else the run id): each provider saw
+   * it as `<key>:<provider>`. Absent when no provider was called.
+   */
+  idempotencyKey?: string;
   product: string;
   env: string;
   tag: string;
@@ -68,12 +73,22 @@ export function recentRunOf(
     timeline: event.attempts.slice(0, MAX_TIMELINE).map(attemptOf),
   };
   if (event.provider) entry.provider = name(event.provider);
+  const key = runKeyOf(event.attempts);
+  if (key !== undefined) entry.idempotencyKey = name(key);
   if (job) {
     entry.jobId = name(job.jobId);
     entry.lateMs = Math.round(job.lateMs);
   }
   if (event.attempts.length > MAX_TIMELINE) entry.omitted = event.attempts.length - MAX_TIMELINE;
   return entry;
+}
+
+/** The run's key, from the key its first called provider saw (`<run key>:<provider>`). */
+function runKeyOf(attempts: readonly AttemptRecord[]): string | undefined {
+  const called = attempts.find((a) => a.outcome !== 'skipped' && a.idempotencyKey);
+  const suffix = called ? `:${called.provider}` : '';
+  if (!called?.idempotencyKey.endsWith(suffix)) return undefined;
+  return called.idempotencyKey.slice(0, -suffix.length);
 }
 
 function attemptOf(record: AttemptRecord): RecentAttempt {

@@ -32,7 +32,7 @@ export interface RecentRunsQuery {
   product: string;
   /** At most this many, newest first. Default 100. */
   limit?: number;
-  /** Only the run with this run id or job id, or runs whose tag, env, provider or outcome contains this (any case). */
+  /** Only the run with this run id, job id or idempotency key, or runs whose tag, env, provider or outcome contains this (any case). */
   search?: string;
 }
 
@@ -174,6 +174,6 @@ function parse(text: string): RecentRun | undefined {
 
 function matches(run: RecentRun, needle: string): boolean {
   // Ids match whole (job id `1` is not every id with a 1 in it); names match in part.
-  if (run.runId.toLowerCase() === needle || run.jobId?.toLowerCase() === needle) return true;
+  for (const id of [run.runId, run.jobId, run.idempotencyKey]) if (id?.toLowerCase() === needle) return true;
   return [run.tag, run.env, run.provider, run.outcome].some((field) => field?.toLowerCase().includes(needle));
 }

@@ -111,6 +111,7 @@ describe('runs view in a browser', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^1\. stripe attempt 1 failure \d+ m?s BACKSTOP_PROVIDER_HTTP \(503\) → \w+$/);
     expect(lines[1]).toMatch(/^2\. paypal attempt 1 success \d+ m?s$/);
+    expect(await detail.locator('p').first().textContent()).toMatch(/^Idempotency key [0-9a-f-]{36} /);
     // It stays open across polls (the page re-renders every 2 s).
     await page.waitForResponse((res) => res.url().includes('runs.json'));
     await page.waitForResponse((res) => res.url().includes('runs.json'));
@@ -153,6 +154,38 @@ describe('runs view in a browser', () => {
     const json = await (await request.get(`${server.url}/dashboard/runs.json?product=my-product`)).json();
     expect(json).toMatchObject({ product: 'my-product', window_ms: 86_400_000, max_per_product: 1_000 });
     expect(json.runs).toHaveLength(5);
+    await page.close();
+  });
+
+  it("tells in Bull Board's job list who served, in how many calls, how late", {
+    timeout: 60_000,
+  }, async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/admin/queues/queue/fallback-jobs?status=completed`);
+    // The job's title links to its page (with or without a ?status= tail).
+    const job = (id: string) =>
+      page.locator(`a[href$="/queue/fallback-jobs/${id}"], a[href*="/queue/fallback-jobs/${id}?"]`).first();
+    await job(failedOverJob).waitFor(WAIT);
+    const name = (id: string) => job(id).textContent();
+    expect(await name(failedOverJob)).toMatch(
+      new RegExp(`^#${failedOverJob}\\s*${TAG} · served by paypal · 2 attempts · started \\d+ m?s late$`),
+    );
+    expect(await name(jobIds[0]!)).toMatch(/ · served by stripe · 1 attempt · started \d+ m?s late$/);
+    await page.screenshot({ path: screenshotPath('queue-job-list-served-by'), fullPage: true });
+
+    // A job's page (its Data tab): the attempts as lines at the top of its return value, and a
+    // link to its run.
+    await page.goto(`${server.url}/admin/queues/queue/fallback-jobs/${failedOverJob}`);
+    await page
+      .getByText(/1\. stripe attempt 1: failure BACKSTOP_PROVIDER_HTTP \(503\) in \d+ m?s → \w+/)
+      .waitFor(WAIT);
+    await page.getByText(/2\. paypal attempt 1: success in \d+ m?s/).waitFor(WAIT);
+    const link = page.getByRole('link', { name: /runs view/i });
+    expect(await link.getAttribute('href')).toBe(`/dashboard/runs?q=${failedOverJob}`);
+    await page.screenshot({ path: screenshotPath('queue-job-attempt-lines'), fullPage: true });
+    await page.goto(`${server.url}/dashboard/runs?q=${failedOverJob}`); // the link opens a new tab
+    await page.locator('tr[data-run]').first().waitFor(WAIT);
+    expect(await page.locator('tr[data-run]').count()).toBe(1);
     await page.close();
   });
 });

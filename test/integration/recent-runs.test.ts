@@ -79,6 +79,18 @@ describe('recent runs from every process', () => {
       [jobId],
     );
     expect(await api.recentRuns.list({ product: 'my-product', search: 'no-such-run' })).toEqual([]);
+    // By idempotency key: the one a dispatch named, each provider saw as `<key>:<provider>`.
+    const keyed = await api.fallback.dispatch({ tag, input: {}, idempotencyKey: 'order-7-charge' });
+    expect((await api.jobs.wait(keyed.id, { timeout: 15_000 })).state).toBe('completed');
+    await until(
+      async () =>
+        (await api.recentRuns.list({ product: 'my-product', search: 'order-7-charge' })).length === 1,
+      15_000,
+      'the keyed job to be listed',
+    );
+    const [found] = await api.recentRuns.list({ product: 'my-product', search: 'ORDER-7-charge' });
+    expect(found).toMatchObject({ jobId: keyed.id, idempotencyKey: 'order-7-charge' });
+    expect(runs.find((r) => r.runId === sync.runId)?.idempotencyKey).toBe(sync.runId);
     expect(await api.recentRuns.products()).toContain('my-product');
   });
 

@@ -50,6 +50,7 @@ export function dashboardPlugin(options: DashboardOptions): (app: FastifyInstanc
       prefix: options.prefix,
       readOnly: options.readOnly !== false,
       publicPath: `${basePath}/admin/queues`,
+      runsPath: `${basePath}/dashboard/runs`,
     });
     registerHealthRoutes(app, { backstop: options.backstop, env: options.env, basePath });
     registerRunsRoutes(app, { backstop: options.backstop });

@@ -10,6 +10,7 @@ import { JOB_QUEUE } from '../../queue/job-data.js';
 import { redisOptionsFromUrl } from '../../redis/connection.js';
 import { rejectCrossSiteWrites } from '../cross-site.js';
 import { readOnlyViewForReadKeys, refuseReadKeyWrites } from './board-key-scope.js';
+import { jobListName, readableReturnValue } from './job-summary.js';
 
 /** Where Bull Board is mounted, relative to the registering scope. */
 export const QUEUES_PATH = '/admin/queues';
@@ -26,6 +27,8 @@ export interface QueuesBoardOptions {
   readOnly: boolean;
   /** The board's path as the browser sees it, for its `<base href>`. */
   publicPath: string;
+  /** The runs view's path as the browser sees it: each job links to its run there. */
+  runsPath: string;
 }
 
 /**
@@ -58,7 +61,26 @@ export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoar
     attached ??= openQueues(options).then((opened) => {
       for (const queue of opened.queues) {
         const description = QUEUES.find((q) => q.name === queue.name)?.description ?? '';
-        board.addQueue(new BullMQAdapter(queue, { readOnlyMode: options.readOnly, description }));
+        const adapter = new BullMQAdapter(queue, {
+          readOnlyMode: options.readOnly,
+          description,
+          // Bull Board's link from a job to elsewhere: the job's run in the runs view.
+          ...(queue.name === JOB_QUEUE
+            ? {
+                externalJobUrl: (job: { id?: string | number | null | undefined }) => ({
+                  displayText: 'Run in the runs view',
+                  href: `${options.runsPath}?q=${encodeURIComponent(String(job.id ?? ''))}`,
+                }),
+              }
+            : {}),
+        });
+        if (queue.name === JOB_QUEUE) {
+          // The job list and a job's header tell who served, in how many calls, how late; the
+          // return value starts with the attempts as lines. Display only: job data is untouched.
+          adapter.setFormatter('name', jobListName);
+          adapter.setFormatter('returnValue', readableReturnValue);
+        }
+        board.addQueue(adapter);
       }
       return opened;
     });

@@ -31,7 +31,7 @@ export function runsPage(links: { queuesHref: string }): string {
     </div>
     <div class="filters">
       <select id="product-select" aria-label="Product"><option value="">All products</option></select>
-      <input id="search" type="search" placeholder="Search: job id, run id, chain, provider or outcome" aria-label="Search" maxlength="200">
+      <input id="search" type="search" placeholder="Search: job id, run id, idempotency key, chain, provider or outcome" aria-label="Search" maxlength="200">
     </div>
     <div class="banner" id="banner" role="alert" hidden></div>
     <div class="card"><div class="table-wrap"><table id="runs">

@@ -65,6 +65,7 @@ export const RUNS_SCRIPT = `'use strict';
     var list = el('ol', 'attempts');
     run.timeline.forEach(function (a, i) { list.append(attemptLine(a, i)); });
     cell.append(list);
+    if (run.idempotencyKey) cell.append(el('p', 'muted small', 'Idempotency key ' + run.idempotencyKey + ' (each provider saw <key>:<provider>)'));
     if (run.omitted) cell.append(el('p', 'muted small', run.omitted + ' more attempts not shown'));
     if (run.timeline.length === 0) cell.append(el('p', 'muted small', 'No provider was called.'));
     tr.append(cell);
