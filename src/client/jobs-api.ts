@@ -21,6 +21,12 @@ export interface ListJobsOptions {
   tag?: string;
   /** At most this many (default 50, at most 1000). */
   limit?: number;
+  /**
+   * Only jobs whose input has these values, by field (a dotted path for nested fields):
+   * `{ orderId: 'A-42' }`, `{ 'customer.id': 7 }`. Values compare as text. Read pages of the
+   * newest jobs like a tag filter.
+   */
+  input?: Record<string, string | number | boolean>;
 }
 
 const stateSchema = z.enum(JOB_STATES, { error: () => `expected one of ${JOB_STATES.join(', ')}` });
@@ -33,6 +39,17 @@ const listOptionsSchema = z.strictObject({
     .optional(),
   tag: tagSchema.optional(),
   limit: z.number().int().min(1).max(1000).default(50),
+  input: z
+    .record(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_$-]{1,64}(\.[A-Za-z0-9_$-]{1,64}){0,7}$/, 'expected a field name or dotted path'),
+      z.union([z.string().max(200), z.number(), z.boolean()]),
+    )
+    .refine((fields) => Object.keys(fields).length >= 1 && Object.keys(fields).length <= 8, {
+      error: 'expected 1 to 8 fields',
+    })
+    .optional(),
 });
 
 /** `backstop.jobs`: look at, list, wait for, cancel and retry dispatched fallback and feature jobs. */
@@ -86,7 +103,13 @@ export class JobsApi {
       state: states,
       tag,
       limit,
+      input,
     } = parseOrThrow(listOptionsSchema, options, 'invalid jobs.list options');
+    const fields =
+      input === undefined
+        ? []
+        : Object.entries(input).map(([path, value]) => ({ path: path.split('.'), text: String(value) }));
+    const inputMatches = (data: unknown) => fields.every(({ path, text }) => textAt(data, path) === text);
     const queue = await this.queues.jobQueue();
     const found: JobView[] = [];
     for (const state of states ?? JOB_STATES) {
@@ -95,6 +118,7 @@ export class JobsApi {
         const page = await queue.getJobs([state], start, start + LIST_PAGE - 1, false);
         for (const job of page) {
           if (!job || (tag !== undefined && job.data.tag !== tag) || matched >= limit) continue;
+          if (fields.length > 0 && !inputMatches(job.data.input)) continue;
           found.push(viewOf(job, state));
           matched++;
         }
@@ -165,4 +189,16 @@ export class JobsApi {
     if (!job) throw new NotFoundError('job', id);
     return job;
   }
+}
+
+/** The primitive at `path` in a job's input, as text; undefined when there is none. */
+function textAt(input: unknown, path: string[]): string | undefined {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : undefined;
 }

@@ -24,6 +24,7 @@ describe('runs view in a browser', () => {
   let browser: HeadlessChromium;
   let jobIds: string[] = [];
   let failedOverJob = '';
+  let laterJob = '';
 
   beforeAll(async () => {
     backstop = testBackstop({ prefix, circuit: false });
@@ -45,9 +46,17 @@ describe('runs view in a browser', () => {
     for (const job of first) await backstop.jobs.wait(job.id, { timeout: 15_000 });
     await backstop.fallback.run({ tag: TAG, input: {} });
     sims.get('stripe')!.down();
-    const over = await backstop.fallback.dispatch({ tag: TAG, input: {} });
+    const over = await backstop.fallback.dispatch({ tag: TAG, input: { orderId: 'A-42' } });
     await backstop.jobs.wait(over.id, { timeout: 15_000 });
     failedOverJob = over.id;
+    // The same order again, for tomorrow: a job that has not run, found by its input all the same.
+    laterJob = (
+      await backstop.fallback.dispatch({
+        tag: TAG,
+        input: { orderId: 'A-42' },
+        schedule: { delay: 86_400_000 },
+      })
+    ).id;
     jobIds = [...first.map((j) => j.id), over.id];
     sims.get('paypal')!.down();
     await expect(backstop.fallback.run({ tag: TAG, input: {} })).rejects.toMatchObject({
@@ -146,6 +155,30 @@ describe('runs view in a browser', () => {
       'All products',
       'my-product',
     ]);
+
+    // By an input field: jobs in every state (the one that ran, the one not yet due), and the run.
+    await page.locator('#search').fill('orderId=A-42');
+    const jobs = page.locator('#jobs tr[data-job]');
+    await jobs.nth(1).waitFor(WAIT);
+    expect(await page.locator('#jobs-title').textContent()).toBe('2 jobs whose input has orderId = A-42');
+    const jobRows = await Promise.all(
+      [0, 1].map(async (i) => (await jobs.nth(i).locator('td').allInnerTexts()).map((t) => t.trim())),
+    );
+    expect(jobRows.map((cells) => cells.slice(0, 6)).sort()).toEqual(
+      [
+        [`job #${failedOverJob}`, 'COMPLETED', TAG, 'prd', 'paypal', '2'],
+        [`job #${laterJob}`, 'DELAYED', TAG, 'prd', '–', '0'],
+      ].sort(),
+    );
+    await page
+      .locator('tr[data-run]')
+      .nth(1)
+      .waitFor({ state: 'detached', ...WAIT });
+    expect(await page.locator('tr[data-run] a.id').textContent()).toBe(`job #${failedOverJob}`);
+    await page.screenshot({ path: screenshotPath('runs-search-input-field'), fullPage: true });
+    await expect(backstop.jobs.list({ input: { 'no spaces': 1 } })).rejects.toMatchObject({
+      code: 'BACKSTOP_VALIDATION',
+    });
 
     const { request } = browser.context;
     const bad = await request.get(`${server.url}/dashboard/runs.json?limit=0`);

@@ -12,12 +12,34 @@ const MAX_SEARCH = 200;
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 500;
 
+/** `orderId=A-42`, `customer.id=7`: a search by an input field. */
+const INPUT_SEARCH = /^([A-Za-z0-9_$-]{1,64}(?:\.[A-Za-z0-9_$-]{1,64}){0,7})=(.+)$/;
+const MAX_INPUT_MATCHES = 50;
+
+/** A job found by an input field: its state and how it ran, never its input or result. */
+export interface JobMatch {
+  id: string;
+  state: string;
+  tag: string;
+  env: string;
+  provider: string | null;
+  /** Provider calls so far. */
+  attempts: number;
+  run_at: string;
+  started_at: string | null;
+  /** Its start minus its intended time, once started. */
+  late_ms: number | null;
+  error_code: string | null;
+}
+
 export interface RunsReport {
   generated_at: string;
   /** The product shown, or null for every product. */
   product: string | null;
   products: string[];
   search: string | null;
+  /** For a search by an input field (`orderId=A-42`): the newest jobs whose input matches. */
+  jobs: JobMatch[] | null;
   window_ms: number;
   max_per_product: number;
   runs: RecentRun[];
@@ -56,9 +78,19 @@ export function registerRunsRoutes(app: FastifyInstance, options: { backstop: Ba
 
     const products = await recentRuns.products();
     const shown = product === undefined ? products : [product];
-    const lists = await Promise.all(shown.map((p) => recentRuns.list({ product: p, limit, search })));
+    const byInput = search === undefined ? null : INPUT_SEARCH.exec(search.trim());
+    const jobs = byInput
+      ? await jobsByInput(options.backstop, byInput[1]!, byInput[2]!.trim(), product)
+      : null;
+    const ids = jobs && new Set(jobs.map((job) => job.id));
+    const lists = await Promise.all(
+      shown.map((p) =>
+        recentRuns.list(ids ? { product: p, limit: MAX_LIMIT } : { product: p, limit, search }),
+      ),
+    );
     const runs = lists
       .flat()
+      .filter((run) => !ids || (run.jobId !== undefined && ids.has(run.jobId)))
       .sort((a, b) => b.at - a.at)
       .slice(0, limit);
     const body: RunsReport = {
@@ -66,6 +98,7 @@ export function registerRunsRoutes(app: FastifyInstance, options: { backstop: Ba
       product: product ?? null,
       products,
       search: search ?? null,
+      jobs,
       window_ms: recentRuns.limits.windowMs,
       max_per_product: recentRuns.limits.max,
       runs,
@@ -78,4 +111,31 @@ function optionalString(value: unknown, field: string): string | undefined {
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') throw ValidationError.field(field, 'expected one value');
   return value;
+}
+
+/** The newest jobs (of every state) whose input has `value` at `field`, as the page shows them. */
+async function jobsByInput(
+  backstop: Backstop,
+  field: string,
+  value: string,
+  product: string | undefined,
+): Promise<JobMatch[]> {
+  const found = await backstop.jobs.list({ input: { [field]: value }, limit: MAX_INPUT_MATCHES });
+  return found
+    .filter((job) => product === undefined || job.product === product)
+    .map((job) => {
+      const started = job.startedAt === undefined ? undefined : Date.parse(job.startedAt);
+      return {
+        id: job.id,
+        state: job.state,
+        tag: job.tag,
+        env: job.env,
+        provider: job.provider ?? null,
+        attempts: job.attempts.filter((a) => a.outcome === 'success' || a.outcome === 'failure').length,
+        run_at: job.runAt,
+        started_at: job.startedAt ?? null,
+        late_ms: started === undefined ? null : Math.max(0, started - Date.parse(job.runAt)),
+        error_code: job.error?.code ?? null,
+      };
+    });
 }

@@ -31,9 +31,15 @@ export function runsPage(links: { queuesHref: string }): string {
     </div>
     <div class="filters">
       <select id="product-select" aria-label="Product"><option value="">All products</option></select>
-      <input id="search" type="search" placeholder="Search: job id, run id, idempotency key, chain, provider or outcome" aria-label="Search" maxlength="200">
+      <input id="search" type="search" placeholder="Search: job id, run id, idempotency key, chain, provider, outcome, or an input field: orderId=A-42" aria-label="Search" maxlength="200">
     </div>
     <div class="banner" id="banner" role="alert" hidden></div>
+    <div class="card" id="jobs" hidden><div class="card-head"><h2 id="jobs-title">Jobs</h2></div>
+      <div class="table-wrap"><table>
+        <thead><tr><th>Job</th><th>State</th><th>Chain</th><th>Env</th><th>Served by</th>
+          <th class="num">Attempts</th><th class="num">Late</th><th>Error</th></tr></thead>
+        <tbody id="job-rows"></tbody>
+      </table></div></div>
     <div class="card"><div class="table-wrap"><table id="runs">
       <thead><tr><th>Ended</th><th>Kind</th><th>Chain</th><th>Env</th><th>Outcome</th><th>Served by</th>
         <th class="num">Attempts</th><th class="num">Duration</th><th class="num">Late</th><th>Run</th></tr></thead>

@@ -100,9 +100,7 @@ export const RUNS_SCRIPT = `'use strict';
     tr.append(td(run.lateMs === undefined ? '–' : ms(run.lateMs), 'num'));
     var id = td();
     if (run.jobId) {
-      var link = el('a', 'id', 'job #' + run.jobId);
-      link.href = $('queues-link').getAttribute('href') + '/queue/fallback-jobs/' + encodeURIComponent(run.jobId);
-      id.append(link);
+      id.append(jobLink(run.jobId));
     } else {
       id.append(el('span', 'id muted', run.runId.slice(0, 8)));
       id.title = run.runId;
@@ -111,8 +109,34 @@ export const RUNS_SCRIPT = `'use strict';
     return tr;
   }
 
+  function jobLink(id) {
+    var link = el('a', 'id', 'job #' + id);
+    link.href = $('queues-link').getAttribute('href') + '/queue/fallback-jobs/' + encodeURIComponent(id);
+    return link;
+  }
+
+  // A search by an input field (orderId=A-42) finds jobs in every state, run or not yet.
+  function renderJobs(report) {
+    var card = $('jobs');
+    card.hidden = !report.jobs;
+    if (!report.jobs) return;
+    $('jobs-title').textContent = report.jobs.length + ' job' + (report.jobs.length === 1 ? '' : 's') +
+      ' whose input has ' + report.search.replace('=', ' = ');
+    var rows = report.jobs.map(function (job) {
+      var tr = el('tr');
+      tr.dataset.job = job.id;
+      var id = td();
+      id.append(jobLink(job.id));
+      tr.append(id, td(job.state, 'kind'), td(job.tag, 'name'), td(job.env), td(job.provider || '–', job.provider ? 'name' : 'muted'),
+        td(job.attempts, 'num'), td(job.late_ms === null ? '–' : ms(job.late_ms), 'num'), td(job.error_code || '', 'error small'));
+      return tr;
+    });
+    $('job-rows').replaceChildren.apply($('job-rows'), rows);
+  }
+
   function render(report) {
     if (!report) return;
+    renderJobs(report);
     var now = Date.now();
     $('updated').textContent = new Date(report.generated_at).toLocaleTimeString();
     $('window').textContent = span(report.window_ms) + ', up to ' + report.max_per_product + ' per product';
