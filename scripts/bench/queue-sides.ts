@@ -49,6 +49,8 @@ export interface SideOptions {
   onStart?: (jobId: string) => void;
   /** `new Backstop({ metrics })`: record runs for /metrics (default true, as users get it). */
   metrics?: boolean;
+  /** `new Backstop({ recentRuns: false })` when false: no run kept for the runs view (default on). */
+  recentRuns?: boolean;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function backstopSide(
     env: ENV,
     logger: silentLogger,
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.recentRuns === false ? { recentRuns: false as const } : {}),
   });
   const calls: Calls = { primary: 0, fallback: 0 };
   const { onStart, primaryFails } = options;

@@ -8,17 +8,18 @@ import { type Drainable, drain, SCENARIO_TITLES, type WorkerScenario } from './q
 import { formatOps, formatRatio, formatTable } from './table.js';
 
 /**
- * Worker throughput with telemetry off, with metrics, and with metrics and job logs (the default),
+ * Worker throughput with telemetry off, with metrics, and with metrics, job logs and the runs view (the default),
  * side by side on the same Redis, in rotating order, each drain on a fresh prefix with a fresh
  * Backstop. Tracing is off on every side (no tracer provider registered): with none, Backstop adds
  * no listener, so that side is the same as `off`.
  */
-export type TelemetryMode = 'off' | 'metrics' | 'metrics+logs';
-export const TELEMETRY_MODES: readonly TelemetryMode[] = ['off', 'metrics', 'metrics+logs'];
+export type TelemetryMode = 'off' | 'metrics' | 'metrics+logs' | 'default';
+export const TELEMETRY_MODES: readonly TelemetryMode[] = ['off', 'metrics', 'metrics+logs', 'default'];
 const LABELS: Record<TelemetryMode, string> = {
   off: 'telemetry off',
   metrics: 'metrics on',
-  'metrics+logs': 'metrics + job logs (default)',
+  'metrics+logs': 'metrics + job logs',
+  default: 'metrics + job logs + runs view (default)',
 };
 
 export interface TelemetryPlan {
@@ -40,10 +41,11 @@ const CHUNK = 500;
 export function describeTelemetry(plan: TelemetryPlan): string[] {
   return [
     `The code-first two-provider chain, ${plan.jobs} dispatchBulk jobs drained at concurrency ${plan.concurrency}:`,
-    '  telemetry off: new Backstop({ metrics: false }), worker({ jobLogs: false }); no tracer provider, so no',
-    '  listener at all and runs build no events. metrics on: the default registry records every run and',
-    '  attempt. metrics + job logs: the default, each attempt, failover and the outcome also written to the',
-    "  job's log (one RPUSH per job when it ends, not awaited).",
+    '  telemetry off: new Backstop({ metrics: false, recentRuns: false }), worker({ jobLogs: false }); no tracer',
+    '  provider, so no listener at all and runs build no events. metrics on: the default registry records every',
+    "  run and attempt. metrics + job logs: each attempt, failover and the outcome also written to the job's",
+    "  log. + runs view: the default, each run's summary also pushed to the runs view's list (both batched,",
+    '  one pipeline per 25 ms, not awaited).',
   ];
 }
 
@@ -57,6 +59,7 @@ async function telemetryDrainable(
   const side = await backstopSide(env.main.url, prefix, 'code', {
     primaryFails: scenario === 'primary-fails',
     metrics: mode !== 'off',
+    recentRuns: mode === 'default',
   });
   return {
     name: LABELS[mode],
@@ -69,7 +72,11 @@ async function telemetryDrainable(
         );
       }
     },
-    start: () => side.backstop.worker({ concurrency: plan.concurrency, jobLogs: mode === 'metrics+logs' }),
+    start: () =>
+      side.backstop.worker({
+        concurrency: plan.concurrency,
+        jobLogs: mode === 'metrics+logs' || mode === 'default',
+      }),
     async check(count) {
       const want = { primary: count, fallback: scenario === 'primary-fails' ? count : 0 };
       const { primary, fallback } = side.calls;
