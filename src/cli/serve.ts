@@ -18,7 +18,7 @@ export interface ServeOptions {
   readOnly: boolean;
 }
 
-/** The HTTP API with the dashboard (/admin/queues, /dashboard/health) mounted behind its auth. */
+/** The HTTP API with the dashboard (/admin/queues, /dashboard/health, /dashboard/runs) mounted behind its auth. */
 export function startServing(options: ServeOptions): ReturnType<typeof startApiServer> {
   const { backstop, config, redisUrl, keys, readOnly } = options;
   return startApiServer({
@@ -35,12 +35,13 @@ export function startServing(options: ServeOptions): ReturnType<typeof startApiS
 /** The URLs a person opens, from the server's base URL. */
 export function serviceUrls(
   base: string,
-): Record<'api' | 'queues' | 'health' | 'openapi' | 'metrics', string> {
+): Record<'api' | 'queues' | 'health' | 'runs' | 'openapi' | 'metrics', string> {
   const root = base.replace(/\/$/, '');
   return {
     api: root,
     queues: `${root}/admin/queues`,
     health: `${root}/dashboard/health`,
+    runs: `${root}/dashboard/runs`,
     openapi: `${root}/openapi.json`,
     metrics: `${root}/metrics`,
   };

@@ -113,6 +113,7 @@ function banner(base: string, redisUrl: string, redisNote: string, generatedKey:
     `  API        ${urls.api}`,
     `  Queues     ${urls.queues}`,
     `  Health     ${urls.health}`,
+    `  Runs       ${urls.runs}`,
     `  OpenAPI    ${urls.openapi}`,
     `  Metrics    ${urls.metrics}   (the API's and this worker's runs: one process)`,
     `  Redis      ${redact(redisUrl)}  (${redisNote})`,
