@@ -69,6 +69,13 @@ export {
   type ValidationIssue,
 } from './core/validation-error.js';
 export type { FallbackDescription, FallbackOptionDescription } from './definitions/describe-fallback.js';
+export type {
+  RecentAttempt,
+  RecentRun,
+  RecentRuns,
+  RecentRunsLimits,
+  RecentRunsQuery,
+} from './observability/recent-runs.js';
 export type { BackstopWorker } from './queue/backstop-worker.js';
 export type { FallbackJobResult, FeatureJobResult, JobResult } from './queue/job-data.js';
 export type { JobHandle, ScheduleHandle } from './queue/job-handle.js';
