@@ -18,6 +18,7 @@ import type { Logger } from './core/logger.js';
 import type { EngineDeps } from './core/run-chain.js';
 import { ValidationError } from './core/validation-error.js';
 import { parseOrThrow } from './core/zod-issues.js';
+import { QUOTA_KIND } from './definitions/chain-kind.js';
 import { CodeRegistry } from './definitions/code-registry.js';
 import { DefinitionResolver } from './definitions/definition-resolver.js';
 import { FallbackCatalog } from './definitions/fallback-catalog.js';
@@ -36,6 +37,7 @@ import { redactingLogger } from './security/redacting-logger.js';
 import { redactor } from './security/redactor.js';
 import { SecretStore, type SecretValue } from './security/secret-store.js';
 import { SessionRegistry } from './session/session-registry.js';
+import { QuotaUses } from './store/quota-uses.js';
 import { RedisStores } from './store/redis-stores.js';
 import { HandlerRegistry } from './targets/handler-registry.js';
 import { registerBuiltInTargets } from './targets/register-targets.js';
@@ -71,6 +73,12 @@ export interface BackstopOptions {
   checkReferences?: boolean;
   /** Injected time, for tests. */
   clock?: Clock;
+  /**
+   * The engine's random source, a function returning [0, 1) (default Math.random): a quota's
+   * weighted picks, backoff jitter and the panic share draw from it. A seeded one makes them
+   * repeatable in tests.
+   */
+  random?: () => number;
   /** Environment to read configuration from (default `process.env`). */
   processEnv?: NodeJS.ProcessEnv;
   /**
@@ -102,6 +110,10 @@ export interface BackstopParts {
   engine: EngineDeps;
   runs: Runs;
   catalog: FallbackCatalog;
+  /** Quota definitions: the same catalog, of the quota kind. */
+  quotaCatalog: FallbackCatalog;
+  /** Which provider served each quota run, counted across processes. */
+  quotaUses: QuotaUses;
   references: ReferenceCheck;
   queues: JobQueues;
   producer: Producer;
@@ -168,7 +180,9 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const handlers = new HandlerRegistry();
   const targets = new TargetRegistry();
   const engine: EngineDeps = { clock, health: healthView, targets, logger, events };
-  const runs = new Runs({ engine, definitions, sessions, caches, stores, defaults, logger });
+  if (options.random) engine.random = options.random;
+  const quotaUses = new QuotaUses(stores, logger);
+  const runs = new Runs({ engine, definitions, sessions, caches, stores, defaults, logger, quotaUses });
   registerBuiltInTargets(targets, {
     stores,
     handlers,
@@ -182,7 +196,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
   });
   const strict = options.checkReferences ?? config.BACKSTOP_CHECK_REFERENCES;
   const references = new ReferenceCheck(stores, code, handlers, strict, logger);
-  const catalog = new FallbackCatalog({
+  const catalogDeps = {
     code,
     stores,
     definitions,
@@ -191,7 +205,9 @@ export function assemble(options: BackstopOptions): BackstopParts {
     defaults,
     references,
     compile,
-  });
+  };
+  const catalog = new FallbackCatalog(catalogDeps);
+  const quotaCatalog = new FallbackCatalog(catalogDeps, QUOTA_KIND);
   const retention = retentionOf(config);
   const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, retention, logger);
   const producer = new Producer(queues, {
@@ -220,6 +236,8 @@ export function assemble(options: BackstopOptions): BackstopParts {
     engine,
     runs,
     catalog,
+    quotaCatalog,
+    quotaUses,
     references,
     queues,
     producer,

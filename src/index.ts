@@ -3,6 +3,7 @@ export type { CacheDefinition, StoredCacheType } from './cache/cache-definition.
 export type { CacheInfo } from './cache/cached-run.js';
 export { JOB_STATES, type JobState, type ListJobsOptions } from './client/jobs-api.js';
 export type { OperatorInput, ResetResult, UpdateResult } from './client/operator-api.js';
+export type { QuotaProviderStatus, QuotaStatus } from './client/quota-api.js';
 export type { ScheduleView } from './client/schedules-api.js';
 export { type Config, loadConfig } from './config.js';
 export type { AttemptErrorInfo, AttemptRecord } from './core/attempt.js';
@@ -12,8 +13,10 @@ export { type DataType, DataTypes, type FeatureEventType, FeatureEventTypes } fr
 export type { AppDefinition } from './core/definition/app-definition.js';
 export type { MapContext, ProviderBuilder } from './core/definition/builder.js';
 export type { ChainBuilderContext } from './core/definition/builder-context.js';
-export type { CodeFirstDefinition } from './core/definition/code-first.js';
+export type { CodeFirstDefinition, CodeFirstQuotaDefinition } from './core/definition/code-first.js';
+export type { DeclarativeQuota } from './core/definition/declarative-quota.js';
 export type { DeclarativeDefinition, FallbackOption } from './core/definition/declarative-schema.js';
+export type { QuotaBuilderContext } from './core/definition/quota-builder-context.js';
 export { BackstopError, type ErrorCode, ErrorCodes, isBackstopError } from './core/errors.js';
 export type {
   AttemptEndedEvent,

@@ -168,6 +168,11 @@ export class RunState {
     return this.deps.health.admit(this.healthKey(provider));
   }
 
+  /** Whether the provider is out of rotation, as a plain read (no trial call taken). */
+  peekUnhealthy(provider: ProviderSpec): boolean {
+    return this.deps.health.peek(this.healthKey(provider))?.provider_status === 'unhealthy';
+  }
+
   /**
    * Under `whenAllUnhealthy: 'panic'` (the default), whether this run ignores health: decided once,
    * when health would first skip a provider, from the share of the chain's providers in rotation.
@@ -179,9 +184,7 @@ export class RunState {
       this.panicking = false;
       return false;
     }
-    const healthy = chain.providers.filter(
-      (p) => this.deps.health.peek(this.healthKey(p))?.provider_status !== 'unhealthy',
-    ).length;
+    const healthy = chain.providers.filter((p) => !this.peekUnhealthy(p)).length;
     const draw = (this.deps.random ?? Math.random)();
     this.panicking = panics(healthy, chain.providers.length, chain.panic ?? DEFAULT_PANIC, draw);
     if (this.panicking)

@@ -11,7 +11,7 @@ import type { SealedSession } from '../core/session.js';
 export const JOB_QUEUE = 'fallback-jobs';
 
 /** What a job runs. */
-export type JobKind = 'fallback' | 'feature';
+export type JobKind = 'fallback' | 'quota' | 'feature';
 
 /** What a dispatched job carries. Versioned, so a newer worker can still read older jobs. */
 export interface JobData {
@@ -36,7 +36,7 @@ export interface JobData {
   progress?: { startAt: number; attempts: AttemptRecord[] } | undefined;
   /** Why the chain failed, written before the job is failed. */
   failure?: { code: string; message: string } | undefined;
-  /** Absent for fallback jobs; `feature` for `features.dispatch`. */
+  /** Absent for fallback jobs; `quota` for `quota.dispatch`, `feature` for `features.dispatch`. */
   kind?: Exclude<JobKind, 'fallback'> | undefined;
   /** The session token, sealed (AES-256-GCM) at dispatch: never in clear. The worker verifies it again. */
   session?: SealedSession | undefined;

@@ -133,7 +133,8 @@ export class Producer {
 
   private resolve(product: string, tag: string, kind: JobKind): Promise<JobDefinition> {
     const { definitions } = this.deps;
-    return kind === 'feature' ? definitions.feature(product, tag) : definitions.fallback(product, tag);
+    if (kind === 'feature') return definitions.feature(product, tag);
+    return kind === 'quota' ? definitions.quota(product, tag) : definitions.fallback(product, tag);
   }
 
   private async prepare(
@@ -167,7 +168,7 @@ export class Producer {
       runAt: schedule.kind === 'once' ? schedule.runAt : now,
       version: chain.version,
     };
-    if (kind === 'feature') data.kind = 'feature';
+    if (kind !== 'fallback') data.kind = kind;
     if (cache) {
       await withRootAsync(root, () => this.deps.caches.check(cache));
       data.cache = cache;

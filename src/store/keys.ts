@@ -11,6 +11,16 @@ export class Keys {
   fallbackIndex(product: string): string {
     return `${this.prefix}:fallbacks:${product}`;
   }
+  quota(product: string, tag: string): string {
+    return `${this.prefix}:quota:${product}:${tag}`;
+  }
+  quotaIndex(product: string): string {
+    return `${this.prefix}:quotas:${product}`;
+  }
+  /** Runs each provider of one quota served, per env (a hash: provider → count), summed across processes. */
+  quotaUses(product: string, env: string, tag: string): string {
+    return `${this.prefix}:quota-uses:${product}:${env}:${tag}`;
+  }
   products(): string {
     return `${this.prefix}:products`;
   }

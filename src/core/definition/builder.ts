@@ -16,6 +16,7 @@ import {
   positiveMs,
   retriesSchema,
   tagSchema,
+  weightSchema,
 } from './common-schema.js';
 
 /** What a code-first `mapInput` gets besides the input: the previous provider's failure, the session, the key. */
@@ -134,6 +135,11 @@ export class ProviderBuilder {
   verify(fn: Verifier): this {
     if (typeof fn !== 'function') throw this.error('verify', 'expected a function');
     this.spec.verify = fn;
+    return this;
+  }
+  /** A quota provider's share of traffic, relative to the others' (default 1; 0 drains it). */
+  weight(value: number): this {
+    this.spec.weight = this.check('weight', weightSchema, value);
     return this;
   }
   retries(count: number): this {
