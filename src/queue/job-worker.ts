@@ -137,13 +137,15 @@ export async function startJobWorker(
  * The caller's input is kept as it was sent: the job needs it to run again.
  */
 function redacting(
-  processor: (job: Job<JobData, JobResult>) => Promise<JobResult>,
-): (job: Job<JobData, JobResult>) => Promise<JobResult> {
-  return async (job) => {
+  processor: (job: Job<JobData, JobResult>, token?: string) => Promise<JobResult>,
+): (job: Job<JobData, JobResult>, token?: string) => Promise<JobResult> {
+  // The token must reach the processor: the fence compares it with the job's lock (job-fence.ts),
+  // and without it every progress write reads as a lost lock and abandons the run.
+  return async (job, token) => {
     const updateData = job.updateData.bind(job);
     job.updateData = (data) => updateData({ ...redactor.scrubValue(data), input: data.input });
     try {
-      return redactor.scrubValue(await processor(job));
+      return redactor.scrubValue(await processor(job, token));
     } catch (error) {
       throw redactor.scrubError(error);
     }
