@@ -29,6 +29,7 @@ import { healthcheckRoutes } from './routes/healthchecks.js';
 import { jobRoutes } from './routes/jobs.js';
 import { operationRoutes } from './routes/operations.js';
 import { probeRoutes } from './routes/probes.js';
+import { quotaRoutes } from './routes/quotas.js';
 import { runRoutes } from './routes/runs.js';
 
 export type { ApiKey } from './api-keys.js';
@@ -148,6 +149,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     });
     fallbackRoutes(scope, deps);
     runRoutes(scope, deps);
+    quotaRoutes(scope, deps);
     appRoutes(scope, deps);
     healthcheckRoutes(scope, deps);
     jobRoutes(scope, deps);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { cacheDefinitionSchema } from '../cache/cache-definition.js';
 import { appDefinitionSchema } from '../core/definition/app-definition.js';
 import { tagSchema } from '../core/definition/common-schema.js';
+import { declarativeQuotaSchema } from '../core/definition/declarative-quota.js';
 import { declarativeDefinitionSchema } from '../core/definition/declarative-schema.js';
 import { featureDefinitionSchema } from '../core/feature/feature-schema.js';
 import { healthcheckSchema } from '../core/health/healthcheck-schema.js';
@@ -83,6 +84,9 @@ export const featureDispatchBodySchema = dispatchBodySchema.omit({ cache: true }
 
 export const fallbackCreateSchema = declarativeDefinitionSchema;
 export const fallbackPatchSchema = declarativeDefinitionSchema.partial();
+export const quotaCreateSchema = declarativeQuotaSchema;
+export const quotaPatchSchema = declarativeQuotaSchema.partial();
+export const quotaStatusQuery = z.strictObject({ product, env });
 export const appCreateSchema = appDefinitionSchema;
 export const appPatchSchema = appDefinitionSchema.partial();
 export const healthcheckCreateSchema = healthcheckSchema;

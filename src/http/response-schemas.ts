@@ -119,6 +119,25 @@ export const fallbackSchema = z.looseObject({
   updatedAt: iso.optional(),
 });
 
+/** A quota as fetched: a fallback's fields, each option with its share (`quota` or `weight`). */
+export const quotaSchema = fallbackSchema;
+
+export const quotaStatusSchema = z.object({
+  tag: z.string(),
+  product: z.string(),
+  env: z.string(),
+  providers: z.array(
+    z.object({
+      name: z.string(),
+      weight: z.number(),
+      expected: z.number().describe('the share its weight asks for (0 to 1)'),
+      uses: z.number().int().describe('runs it served, in every process'),
+      share: z.number().describe('its share of the served runs (0 to 1)'),
+      status: z.string().describe('healthy, unhealthy, unknown, or drained (weight 0)'),
+    }),
+  ),
+});
+
 export const appSchema = z.object({
   definition: appDefinitionSchema,
   version: z.number().int(),
