@@ -5,7 +5,7 @@ import { whole } from './parse.js';
 const JOB_STATES_HELP = 'active, waiting, prioritized, delayed, failed, completed';
 
 /**
- * The operator's commands: jobs, schedules, fallbacks, health, status. One-shot: each opens a
+ * The operator's commands: jobs, schedules, fallbacks, quotas, health, status. One-shot: each opens a
  * Backstop on the Redis, does its one thing and exits with `oneShot(code)`. Every read takes --json.
  */
 export function addOperatorCommands(program: Command, io: Io, oneShot: (code: number) => void): void {
@@ -95,6 +95,29 @@ export function addOperatorCommands(program: Command, io: Io, oneShot: (code: nu
     .action(async (tag: string, options) => {
       const { runFallbacksShow } = await import('./commands/fallbacks.js');
       oneShot(await runFallbacksShow(tag, options, io));
+    });
+
+  const quotas = program
+    .command('quotas')
+    .description('weighted distribution: `quotas list`, `quotas status <tag>`');
+  quotas
+    .command('list')
+    .description('every quota and its providers’ weights')
+    .option('--product <product>', 'only this product')
+    .option('--json', 'print as JSON')
+    .action(async (options) => {
+      const { runQuotasList } = await import('./commands/quotas.js');
+      oneShot(await runQuotasList(options, io));
+    });
+  quotas
+    .command('status <tag>')
+    .description('each provider’s weight against the share of runs it served, in every process')
+    .option('--product <product>', 'its product (default BACKSTOP_PRODUCT)')
+    .option('--env <env>', 'the env counted (default BACKSTOP_ENV)')
+    .option('--json', 'print as JSON')
+    .action(async (tag: string, options) => {
+      const { runQuotasStatus } = await import('./commands/quotas.js');
+      oneShot(await runQuotasStatus(tag, options, io));
     });
 
   program
