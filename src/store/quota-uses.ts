@@ -47,8 +47,8 @@ export class QuotaUses {
 
   /** Every provider's uses of one quota in one env, this process's pending ones included. */
   async read(product: string, env: string, tag: string): Promise<Record<string, number>> {
-    await this.flush();
     const { redis, keys } = await this.stores.get();
+    await this.flush();
     const raw = await redis.hgetall(keys.quotaUses(product, env, tag));
     return Object.fromEntries(Object.entries(raw).map(([provider, n]) => [provider, Number(n)]));
   }
@@ -60,12 +60,16 @@ export class QuotaUses {
     await redis.del(keys.quotaUses(product, env, tag));
   }
 
-  /** Writes the pending counts; a failure is logged once and the counts are kept for the next try. */
+  /**
+   * Writes the pending counts; a failure is logged once and the counts are kept for the next try.
+   * A process that has not connected to Redis keeps them until it does (the next count or `read`
+   * writes them): counting alone never opens a connection, nor starts an embedded server.
+   */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.pending;
-    if (batch.size === 0) return this.writing;
+    if (batch.size === 0 || !this.stores.connected) return this.writing;
     this.pending = new Map();
     this.writing = this.writing.then(() => this.write(batch));
     return this.writing;
