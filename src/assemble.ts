@@ -23,6 +23,7 @@ import { CodeRegistry } from './definitions/code-registry.js';
 import { DefinitionResolver } from './definitions/definition-resolver.js';
 import { FallbackCatalog } from './definitions/fallback-catalog.js';
 import { ReferenceCheck } from './definitions/reference-check.js';
+import { DrillBoard } from './health/drill-board.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { createLogger, scrubsItsLines } from './logger.js';
 import type { JobRetention } from './queue/job-options.js';
@@ -114,6 +115,8 @@ export interface BackstopParts {
   quotaCatalog: FallbackCatalog;
   /** Which provider served each quota run, counted across processes. */
   quotaUses: QuotaUses;
+  /** Failover drills in force, seen by every connected process. */
+  drills: DrillBoard;
   references: ReferenceCheck;
   queues: JobQueues;
   producer: Producer;
@@ -181,6 +184,8 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const targets = new TargetRegistry();
   const engine: EngineDeps = { clock, health: healthView, targets, logger, events };
   if (options.random) engine.random = options.random;
+  const drills = new DrillBoard(stores, clock, defaults, logger);
+  engine.drills = drills;
   const quotaUses = new QuotaUses(stores, logger);
   const runs = new Runs({ engine, definitions, sessions, caches, stores, defaults, logger, quotaUses });
   registerBuiltInTargets(targets, {
@@ -238,6 +243,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
     catalog,
     quotaCatalog,
     quotaUses,
+    drills,
     references,
     queues,
     producer,

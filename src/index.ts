@@ -17,6 +17,7 @@ export type { CodeFirstDefinition, CodeFirstQuotaDefinition } from './core/defin
 export type { DeclarativeQuota } from './core/definition/declarative-quota.js';
 export type { DeclarativeDefinition, FallbackOption } from './core/definition/declarative-schema.js';
 export type { QuotaBuilderContext } from './core/definition/quota-builder-context.js';
+export type { Drill, DrillMode, DrillRequest } from './core/drill.js';
 export { BackstopError, type ErrorCode, ErrorCodes, isBackstopError } from './core/errors.js';
 export type {
   AttemptEndedEvent,

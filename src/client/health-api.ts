@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Defaults } from '../core/defaults.js';
 import type { CompileContext } from '../core/definition/compile-context.js';
+import type { Drill, DrillRequest } from '../core/drill.js';
 import type { HealthcheckDefinition, HealthcheckInput } from '../core/health/healthcheck-schema.js';
 import { windowTotals } from '../core/health/outcome-window.js';
 import { type HealthPhase, phaseAt } from '../core/health/phase.js';
@@ -11,6 +12,7 @@ import { NotFoundError, ValidationError } from '../core/validation-error.js';
 import type { CodeRegistry } from '../definitions/code-registry.js';
 import type { DefinitionResolver } from '../definitions/definition-resolver.js';
 import type { ReferenceCheck } from '../definitions/reference-check.js';
+import type { DrillBoard } from '../health/drill-board.js';
 import type { HealthMonitor } from '../health/health-monitor.js';
 import type { HistoryBucket } from '../health/history.js';
 import type { ProbeHandler } from '../health/probe-runner.js';
@@ -92,11 +94,31 @@ export interface HealthApiDeps {
   defaults: Defaults;
   clock: Clock;
   references: ReferenceCheck;
+  drills: DrillBoard;
 }
 
 /** `backstop.health`: healthchecks, provider state and history. */
 export class HealthApi {
   constructor(private readonly deps: HealthApiDeps) {}
+
+  /**
+   * A failover drill: for `duration` ms, runs in every connected process treat the provider (by
+   * name) or the providers of a healthcheck (`tag`) as failing in `env`: `down`, `error-rate` with
+   * `rate`, or `slow` by `latencyMs`. Attempts it decided say `drill: true`. Ends by itself.
+   */
+  drill(request: DrillRequest): Promise<Drill> {
+    return this.deps.drills.start(request);
+  }
+
+  /** The drills in force (of one product when given). */
+  drills(product?: string): Promise<Drill[]> {
+    return this.deps.drills.list(product);
+  }
+
+  /** Ends a drill now, everywhere; false when none of that id is in force. */
+  cancelDrill(id: string): Promise<boolean> {
+    return this.deps.drills.cancel(id);
+  }
 
   /** A stored healthcheck, probed on schedule by healthcheck workers. */
   async create(definition: HealthcheckInput): Promise<HealthcheckDescription>;

@@ -1,6 +1,7 @@
 import type { AttemptRecord } from './attempt.js';
 import type { Chain, ProviderSpec } from './chain.js';
 import type { Clock } from './clock.js';
+import type { DrillView } from './drill.js';
 import { type EngineEvents, NO_EVENTS, type RunInfo } from './events.js';
 import type { AttemptFailure } from './failure.js';
 import { DEFAULT_PANIC, panics } from './health/panic.js';
@@ -19,6 +20,8 @@ export interface EngineDeps {
   /** Where runs tell what they do (metrics, traces, job logs subscribe). None by default. */
   events?: EngineEvents | undefined;
   random?: () => number;
+  /** Failover drills in force (health.drill): consulted before each attempt. None by default. */
+  drills?: DrillView | undefined;
 }
 
 export interface RunRequest {

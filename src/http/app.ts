@@ -22,6 +22,7 @@ import { queueDepths } from './redis-probes.js';
 import { ApiDoc, type RouteDeps } from './route.js';
 import { appRoutes } from './routes/apps.js';
 import { cacheAndSessionRoutes } from './routes/caches.js';
+import { drillRoutes } from './routes/drills.js';
 import { fallbackRoutes } from './routes/fallbacks.js';
 import { featureRoutes } from './routes/features.js';
 import { healthRoutes } from './routes/health.js';
@@ -154,6 +155,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     healthcheckRoutes(scope, deps);
     jobRoutes(scope, deps);
     healthRoutes(scope, deps);
+    drillRoutes(scope, deps);
     operationRoutes(scope, deps);
     featureRoutes(scope, deps);
     cacheAndSessionRoutes(scope, deps);

@@ -22,6 +22,7 @@ const NAMED = new Map<z.ZodType, string>([
   [requests.quotaCreateSchema, 'QuotaDefinition'],
   [requests.quotaPatchSchema, 'QuotaPatch'],
   [responses.quotaStatusSchema, 'QuotaStatus'],
+  [responses.drillSchema, 'Drill'],
   [requests.appCreateSchema, 'AppDefinition'],
   [requests.appPatchSchema, 'AppPatch'],
   [requests.healthcheckCreateSchema, 'HealthcheckDefinition'],

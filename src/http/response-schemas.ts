@@ -138,6 +138,19 @@ export const quotaStatusSchema = z.object({
   ),
 });
 
+export const drillSchema = z.object({
+  id: z.string(),
+  product: z.string(),
+  env: z.string(),
+  tag: z.string().optional(),
+  provider: z.string().optional(),
+  mode: z.enum(['down', 'slow', 'error-rate']),
+  rate: z.number().optional(),
+  latencyMs: z.number().optional(),
+  startedAt: z.number().describe('epoch ms'),
+  endsAt: z.number().describe('epoch ms: the drill ends by itself then'),
+});
+
 export const appSchema = z.object({
   definition: appDefinitionSchema,
   version: z.number().int(),

@@ -21,6 +21,14 @@ export class Keys {
   quotaUses(product: string, env: string, tag: string): string {
     return `${this.prefix}:quota-uses:${product}:${env}:${tag}`;
   }
+  /** Failover drills in force (a hash: id → drill as JSON). */
+  drills(): string {
+    return `${this.prefix}:drills`;
+  }
+  /** Pub/sub channel of drills started and cancelled (the drill, or its id). */
+  drillEvents(): string {
+    return `${this.prefix}:drill-events`;
+  }
   products(): string {
     return `${this.prefix}:products`;
   }
