@@ -16,10 +16,19 @@ describe('/v1/drills', () => {
         { type: 'action', app: 'backup', event: 'go' },
       ],
     });
-    const started = await call('POST', '/v1/drills', { provider: 'primary', mode: 'down', duration: 600_000 });
+    const started = await call('POST', '/v1/drills', {
+      provider: 'primary',
+      mode: 'down',
+      duration: 600_000,
+    });
     expect(started.status).toBe(201);
     expect(started.headers.location).toBe(`/v1/drills/${started.body.id}`);
-    expect(started.body).toMatchObject({ provider: 'primary', mode: 'down', env: 'prd', product: 'my-product' });
+    expect(started.body).toMatchObject({
+      provider: 'primary',
+      mode: 'down',
+      env: 'prd',
+      product: 'my-product',
+    });
     expect(started.body.endsAt - started.body.startedAt).toBe(600_000);
 
     const listed = await call('GET', '/v1/drills');
