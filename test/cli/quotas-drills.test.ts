@@ -42,3 +42,30 @@ describe('backstop quotas', () => {
     expect(text.stdout).toContain('100.0 %');
   }, 180_000);
 });
+
+describe('backstop drills', () => {
+  it('starts a drill, lists it and cancels it', async () => {
+    const started = await cli([
+      'drills',
+      'start',
+      '--provider',
+      'a',
+      '--mode',
+      'down',
+      '--duration',
+      '600000',
+      '--json',
+    ]);
+    expect(started.stderr).toBe('');
+    const drill = JSON.parse(started.stdout) as { id: string; provider: string };
+    expect(drill.provider).toBe('a');
+    expect((await backstop.health.drills()).map((d) => d.id)).toEqual([drill.id]);
+    expect((await cli(['drills', 'list'])).stdout).toContain(drill.id);
+    const cancelled = await cli(['drills', 'cancel', drill.id]);
+    expect(cancelled.code).toBe(0);
+    expect(await backstop.health.drills()).toEqual([]);
+    const bad = await cli(['drills', 'start', '--provider', 'a', '--mode', 'slow', '--duration', '1000']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('latencyMs');
+  }, 180_000);
+});
