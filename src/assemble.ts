@@ -24,6 +24,7 @@ import { DefinitionResolver } from './definitions/definition-resolver.js';
 import { FallbackCatalog } from './definitions/fallback-catalog.js';
 import { ReferenceCheck } from './definitions/reference-check.js';
 import { DrillBoard } from './health/drill-board.js';
+import { HealthAlerts } from './health/health-alerts.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { createLogger, scrubsItsLines } from './logger.js';
 import type { JobRetention } from './queue/job-options.js';
@@ -38,6 +39,7 @@ import { redactingLogger } from './security/redacting-logger.js';
 import { redactor } from './security/redactor.js';
 import { SecretStore, type SecretValue } from './security/secret-store.js';
 import { SessionRegistry } from './session/session-registry.js';
+import { Broadcast } from './store/broadcast.js';
 import { QuotaUses } from './store/quota-uses.js';
 import { RedisStores } from './store/redis-stores.js';
 import { HandlerRegistry } from './targets/handler-registry.js';
@@ -159,7 +161,19 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const events = new EventBus((error, event) =>
     logger.warn({ err: error, event: event.type }, 'an engine event listener threw; the run goes on'),
   );
+  const broadcast = new Broadcast(stores);
+  const alerts = new HealthAlerts({
+    stores,
+    broadcast,
+    clock,
+    logger,
+    healthchecks: (product, tag) => definitions.healthcheck(product, tag),
+    fetch: (url, init) => fetch(url, init),
+    secret: config.BACKSTOP_ALERT_SECRET,
+    events,
+  });
   const monitor = new HealthMonitor({
+    onStateWritten: (product, env, key, before, after) => alerts.written(product, env, key, before, after),
     stores,
     prefix: config.BACKSTOP_PREFIX,
     logger,
@@ -184,7 +198,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const targets = new TargetRegistry();
   const engine: EngineDeps = { clock, health: healthView, targets, logger, events };
   if (options.random) engine.random = options.random;
-  const drills = new DrillBoard(stores, clock, defaults, logger);
+  const drills = new DrillBoard(stores, broadcast, clock, defaults, logger);
   engine.drills = drills;
   const quotaUses = new QuotaUses(stores, logger);
   const runs = new Runs({ engine, definitions, sessions, caches, stores, defaults, logger, quotaUses });

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Defaults } from '../core/defaults.js';
 import type { CompileContext } from '../core/definition/compile-context.js';
 import type { Drill, DrillRequest } from '../core/drill.js';
+import { AlertBuilderContext } from '../core/health/alert-builder.js';
 import type { HealthcheckDefinition, HealthcheckInput } from '../core/health/healthcheck-schema.js';
 import { windowTotals } from '../core/health/outcome-window.js';
 import { type HealthPhase, phaseAt } from '../core/health/phase.js';
@@ -135,11 +136,21 @@ export class HealthApi {
   }
 
   /** Code-first: the probe is your function (throw when the provider is down). Workers need it too (BACKSTOP_DEFINITIONS). */
-  async define(definition: HealthcheckInput & { handler: ProbeHandler }): Promise<HealthcheckDescription> {
+  async define(
+    definition: HealthcheckInput & { handler: ProbeHandler; alerts?: (ctx: AlertBuilderContext) => void },
+  ): Promise<HealthcheckDescription> {
     const handler = definition?.handler;
     if (typeof handler !== 'function')
       throw ValidationError.field('handler', 'expected a function that probes the provider');
-    const { handler: _h, ...rest } = definition;
+    const { handler: _h, alerts, ...rest } = definition;
+    if (alerts !== undefined) {
+      if (typeof alerts !== 'function')
+        throw ValidationError.field('alerts', 'expected a function: (ctx) => ctx.onFailure().webhook(…)');
+      const ctx = new AlertBuilderContext();
+      alerts(ctx);
+      const onFailure = ctx.build();
+      if (onFailure) rest.onFailure = onFailure;
+    }
     const product = this.deps.defaults.requireProduct(rest.product);
     const parsed = this.checked(parseHealthcheck(this.shallow(rest), true));
     await this.deps.references.healthcheck(parsed);
@@ -157,6 +168,11 @@ export class HealthApi {
   /** A URL probe must be allowed by the outbound policy. */
   private checked(definition: HealthcheckDefinition): HealthcheckDefinition {
     this.deps.outbound.checkUrl(definition.url, 'url', 'invalid healthcheck');
+    this.deps.outbound.checkUrl(
+      definition.onFailure?.webhook?.url,
+      'onFailure.webhook.url',
+      'invalid healthcheck',
+    );
     return definition;
   }
 

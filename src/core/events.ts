@@ -98,6 +98,23 @@ export interface HealthChangedEvent {
   alert?: boolean | undefined;
 }
 
+/**
+ * A healthcheck with `onFailure.emit` saw its provider go out of rotation or come back: once per
+ * transition, in every process (whichever process made the transition tells the others).
+ */
+export interface HealthAlertEvent {
+  type: 'health.alert';
+  /** The name `onFailure.emit.event` gives. */
+  event: string;
+  id: string;
+  transition: 'unhealthy' | 'recovered';
+  product: string;
+  env: string;
+  healthcheck: string;
+  reason: string;
+  at: string;
+}
+
 export type EngineEvent =
   | RunStartedEvent
   | RunEndedEvent
@@ -106,7 +123,8 @@ export type EngineEvent =
   | ProviderSkippedEvent
   | FailoverEvent
   | AmbiguousEvent
-  | HealthChangedEvent;
+  | HealthChangedEvent
+  | HealthAlertEvent;
 
 export type EngineEventType = EngineEvent['type'];
 export type EventOf<T extends EngineEventType> = Extract<EngineEvent, { type: T }>;

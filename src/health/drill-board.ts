@@ -13,6 +13,7 @@ import {
 import { ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { parseOrThrow } from '../core/zod-issues.js';
+import type { Broadcast } from '../store/broadcast.js';
 import type { RedisStores, Stores } from '../store/redis-stores.js';
 
 /** A drill message: one started, or one cancelled. */
@@ -30,22 +31,26 @@ const RELOAD_EVERY_MS = 5_000;
  */
 export class DrillBoard implements DrillView {
   private drills = new Map<string, Drill>();
-  private subscriber: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Messages that arrived while a reload was reading Redis: replayed over what it read. */
   private during: DrillMessage[] | undefined;
 
   constructor(
     private readonly stores: RedisStores,
+    broadcast: Broadcast,
     private readonly clock: Clock,
     private readonly defaults: Defaults,
     private readonly logger: Logger,
   ) {
+    broadcast.on(
+      (s) => s.keys.drillEvents(),
+      (message) => this.receive(message),
+    );
+    broadcast.onReconnect(() => void this.stores.get().then((s) => this.reload(s.redis, s)));
     stores.hook(
       (s) => this.connect(s),
       async () => {
         if (this.timer) clearInterval(this.timer);
-        this.subscriber?.disconnect();
       },
     );
   }
@@ -102,11 +107,6 @@ export class DrillBoard implements DrillView {
   }
 
   private async connect(stores: Stores): Promise<void> {
-    const subscriber = stores.blocking();
-    this.subscriber = subscriber;
-    subscriber.on('message', (_channel: string, message: string) => this.receive(message));
-    subscriber.on('ready', () => void this.reload(stores.redis, stores));
-    await subscriber.subscribe(stores.keys.drillEvents());
     await this.reload(stores.redis, stores);
     this.timer = setInterval(() => void this.reload(stores.redis, stores), RELOAD_EVERY_MS);
     this.timer.unref();

@@ -29,6 +29,10 @@ export class Keys {
   drillEvents(): string {
     return `${this.prefix}:drill-events`;
   }
+  /** Pub/sub channel of healthcheck alerts raised (`onFailure.emit`), for every process's event bus. */
+  alertEvents(): string {
+    return `${this.prefix}:alert-events`;
+  }
   products(): string {
     return `${this.prefix}:products`;
   }
