@@ -8,6 +8,7 @@ export type { ScheduleView } from './client/schedules-api.js';
 export { type Config, loadConfig } from './config.js';
 export type { AttemptErrorInfo, AttemptRecord } from './core/attempt.js';
 export type { BackoffSpec } from './core/backoff.js';
+export type { BatchItemResult, BatchOutcome } from './core/batch/batch-result.js';
 export type { ErrorPolicy, Verdict } from './core/classify.js';
 export { type DataType, DataTypes, type FeatureEventType, FeatureEventTypes } from './core/data-types.js';
 export type { AppDefinition } from './core/definition/app-definition.js';
@@ -24,7 +25,9 @@ export type {
   AttemptStartedEvent,
   EngineEvent,
   EngineEventType,
+  EventOf,
   FailoverEvent,
+  HealthAlertEvent,
   HealthChangedEvent,
   ProviderSkippedEvent,
   RunEndedEvent,
@@ -80,6 +83,7 @@ export type { JobView } from './queue/job-view.js';
 export type { JobWorker, WorkerOptions } from './queue/job-worker.js';
 export type { DispatchParams } from './queue/producer.js';
 export { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded-redis.js';
+export type { BatchParams } from './runs/batch-runs.js';
 export type { FeatureReport } from './runs/feature-report.js';
 export type { RunReport } from './runs/run-report.js';
 export type { SessionDefinition, SessionDescription } from './session/session-definition.js';

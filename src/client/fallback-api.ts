@@ -1,3 +1,4 @@
+import type { BatchOutcome } from '../core/batch/batch-result.js';
 import type { Defaults } from '../core/defaults.js';
 import type { CodeFirstDefinition } from '../core/definition/code-first.js';
 import type { DeclarativeDefinition } from '../core/definition/declarative-schema.js';
@@ -8,6 +9,7 @@ import type { FallbackDescription } from '../definitions/describe-fallback.js';
 import type { FallbackCatalog } from '../definitions/fallback-catalog.js';
 import type { JobHandle, ScheduleHandle } from '../queue/job-handle.js';
 import type { DispatchParams, Producer } from '../queue/producer.js';
+import type { BatchParams } from '../runs/batch-runs.js';
 import type { RunReport } from '../runs/run-report.js';
 import type { Runs } from '../runs/runs.js';
 
@@ -97,6 +99,17 @@ export class FallbackApi {
   /** Runs the chain; resolves with `{ provider, ...mappedOutput }` or rejects with a FallbackRunError. */
   async run<T = Record<string, unknown>>(params: RunParams): Promise<T & { provider: string }> {
     return (await this.runs.fallback<T>(params)).result;
+  }
+
+  /**
+   * Many items through the chain, tier by tier: a provider with `batch: { maxSize }` gets them in
+   * calls of up to `maxSize` and answers per item; the items it failed (or all of a call it could
+   * not attribute) go to the next provider, the ones it served stop there; others get items one by
+   * one, `concurrency` at a time. Resolves with every item's provider and output, or its error, in
+   * input order (an item that no provider served is not a rejection).
+   */
+  runBatch(params: BatchParams): Promise<BatchOutcome> {
+    return this.runs.batch(params);
   }
 
   /** Like `run`, with the run id and the attempt record of every provider tried or skipped. */

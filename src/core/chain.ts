@@ -46,6 +46,11 @@ export interface ProviderSpec {
    * it: kept for status, never picked. Ordered chains ignore it.
    */
   weight?: number | undefined;
+  /**
+   * Takes many items of a batch run in one call (`{ items: [each item's request] }`), answering
+   * `{ results: [...] }` (or an array) in the same order; a result with an `error` field failed.
+   */
+  batch?: { maxSize: number } | undefined;
 }
 
 /** A compiled fallback chain, ready to run. */

@@ -38,6 +38,8 @@ export interface RunRequest {
   session?: Readonly<Record<string, unknown>> | undefined;
   /** Outputs of a feature's earlier steps, when this run is one of its steps (`$Sequence{}`). */
   sequence?: Readonly<Record<string, unknown>> | undefined;
+  /** An earlier tier's failure, as `$Fallback{}` sees it (a batch item handed to the next provider). */
+  fallback?: TemplateScope['fallback'];
   /** Start at this provider index (a resumed job skips providers it already exhausted). */
   startAt?: number;
   /** Attempts of earlier runs of the same job, kept at the head of this run's record. */
@@ -81,6 +83,7 @@ export class RunState {
   ) {
     this.attempts = req.previousAttempts ? [...req.previousAttempts] : [];
     this.scope = { input: req.input, session: req.session, sequence: req.sequence };
+    if (req.fallback) this.scope.fallback = req.fallback;
     const { chain } = req;
     this.identity = {
       runId: req.runId,

@@ -74,6 +74,7 @@ export function describeChain(chain: Chain, health: HealthView, env: string): Fa
       timeout: p.timeoutMs,
       backoff: p.backoff,
       hedge: p.hedge,
+      batch: p.batch,
       onAmbiguous: p.onAmbiguous,
       ...(chain.selection === 'weighted' ? { weight: p.weight ?? 1 } : {}),
       ...healthOf(health, chain.product, env, p.healthcheck ?? p.name),

@@ -3,6 +3,7 @@ import { featuresAreNotCached } from '../cache/cache-definition.js';
 import { cacheScopeOf } from '../cache/cache-key.js';
 import { runThroughCache } from '../cache/cached-run.js';
 import type { Caches } from '../cache/caches.js';
+import type { BatchOutcome } from '../core/batch/batch-result.js';
 import type { Defaults } from '../core/defaults.js';
 import { type FeatureDeps, runFeature } from '../core/feature/run-feature.js';
 import type { Logger } from '../core/logger.js';
@@ -14,6 +15,7 @@ import type { DefinitionResolver } from '../definitions/definition-resolver.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { QuotaUses } from '../store/quota-uses.js';
 import type { RedisStores } from '../store/redis-stores.js';
+import { type BatchParams, runBatchHere } from './batch-runs.js';
 import type { FeatureReport } from './feature-report.js';
 import { nestedParams } from './nested-runs.js';
 import type { RunReport } from './run-report.js';
@@ -123,6 +125,11 @@ export class Runs {
       durationMs: performance.now() - started,
       cache,
     };
+  }
+
+  /** A batch run of a fallback: tier by tier, only the unserved items go on (batch-runs.ts). */
+  batch(params: BatchParams): Promise<BatchOutcome> {
+    return runBatchHere(this.deps, params);
   }
 
   /** A feature run; rejects with a FeatureStepFailedError naming the failed step. */

@@ -8,6 +8,7 @@ import { ValidationError } from '../validation-error.js';
 import type { AmbiguityPolicy, Verifier } from '../verify.js';
 import {
   backoffSchema,
+  batchSchema,
   DEFAULT_BACKOFF,
   DEFAULT_TIMEOUT_MS,
   HEDGE_UNSAFE,
@@ -140,6 +141,11 @@ export class ProviderBuilder {
   /** A quota provider's share of traffic, relative to the others' (default 1; 0 drains it). */
   weight(value: number): this {
     this.spec.weight = this.check('weight', weightSchema, value);
+    return this;
+  }
+  /** Takes up to `maxSize` items of a batch run in one call (`fallback.runBatch`). */
+  batch(spec: { maxSize: number }): this {
+    this.spec.batch = this.check('batch', batchSchema, spec);
     return this;
   }
   retries(count: number): this {
