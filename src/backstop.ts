@@ -14,6 +14,7 @@ import type { EngineEventType, EventOf } from './core/events.js';
 import type { HealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
 import { BackstopWorker } from './queue/backstop-worker.js';
+import { batchJob } from './queue/batch-job.js';
 import { fallbackJob } from './queue/fallback-job.js';
 import { featureJob } from './queue/feature-job.js';
 import type { JobQueue } from './queue/job-queues.js';
@@ -126,10 +127,11 @@ export class Backstop {
             strategies: {
               fallback: fallbackJob({ engine, definitions, caches }),
               quota: fallbackJob({ engine, definitions, caches, quotaUses: parts.quotaUses }, 'quota'),
+              batch: batchJob({ engine, definitions }),
               feature: featureJob({ definitions, nested: runs.nested }),
             },
             openSession: (sealed, associated) => sessions.openAndVerify(sealed, associated),
-            knownTags: (product, kind) => definitions.tags(product, kind),
+            knownTags: (product, kind) => definitions.tags(product, kind === 'batch' ? 'fallback' : kind),
             logger: parts.logger,
           },
           stores.blocking(),

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { BatchOutcome } from '../core/batch/batch-result.js';
 import type { Defaults } from '../core/defaults.js';
 import type { CodeFirstDefinition } from '../core/definition/code-first.js';
@@ -5,15 +6,26 @@ import type { DeclarativeDefinition } from '../core/definition/declarative-schem
 import type { RunParams } from '../core/run-target.js';
 import type { OneOffSchedule, RecurringSchedule } from '../core/schedule.js';
 import { ValidationError } from '../core/validation-error.js';
+import { parseOrThrow } from '../core/zod-issues.js';
 import type { FallbackDescription } from '../definitions/describe-fallback.js';
 import type { FallbackCatalog } from '../definitions/fallback-catalog.js';
 import type { JobHandle, ScheduleHandle } from '../queue/job-handle.js';
+import { jobIdSchema } from '../queue/job-id.js';
 import type { DispatchParams, Producer } from '../queue/producer.js';
-import type { BatchParams } from '../runs/batch-runs.js';
+import { type BatchParams, batchParamsShape } from '../runs/batch-runs.js';
 import type { RunReport } from '../runs/run-report.js';
 import type { Runs } from '../runs/runs.js';
 
 type Patch = Partial<DeclarativeDefinition> | Partial<CodeFirstDefinition>;
+
+const batchDispatchSchema = z.strictObject({
+  ...batchParamsShape,
+  schedule: z.unknown().optional(),
+  jobId: jobIdSchema.optional(),
+});
+
+/** `fallback.dispatchBatch({ tag, items, env, product, session, idempotencyKey, concurrency, schedule, jobId })`. */
+export type BatchDispatchParams = z.input<typeof batchDispatchSchema> & { schedule?: OneOffSchedule };
 
 /** `backstop.fallback`: define, store, run and dispatch fallback chains. */
 export class FallbackApi {
@@ -110,6 +122,17 @@ export class FallbackApi {
    */
   runBatch(params: BatchParams): Promise<BatchOutcome> {
     return this.runs.batch(params);
+  }
+
+  /**
+   * A batch run queued for a worker (now, after `schedule.delay` or at `schedule.at`): the job
+   * completes with what `runBatch` resolves with, every item's result in input order.
+   */
+  async dispatchBatch(params: BatchDispatchParams): Promise<JobHandle> {
+    const parsed = parseOrThrow(batchDispatchSchema, params, 'invalid batch dispatch parameters');
+    const { items, concurrency, ...rest } = parsed;
+    const input = concurrency ? { items, concurrency } : { items };
+    return this.producer.dispatch({ ...rest, input } as DispatchParams, 'batch') as Promise<JobHandle>;
   }
 
   /** Like `run`, with the run id and the attempt record of every provider tried or skipped. */

@@ -14,6 +14,7 @@ export interface LifecycleDeps {
   strategies: {
     fallback: JobStrategy<JobDefinition>;
     quota: JobStrategy<JobDefinition>;
+    batch: JobStrategy<JobDefinition>;
     feature: JobStrategy<JobDefinition>;
   };
   /** Opens a job's sealed session token and verifies it again (it may have expired meanwhile). */

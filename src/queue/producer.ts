@@ -11,6 +11,7 @@ import { ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
 import type { DefinitionResolver } from '../definitions/definition-resolver.js';
 import type { SessionRegistry } from '../session/session-registry.js';
+import { batchDefinition } from './batch-job.js';
 import type { JobData, JobKind } from './job-data.js';
 import { handleOf, type JobHandle, type ScheduleHandle } from './job-handle.js';
 import { jobIdSchema } from './job-id.js';
@@ -134,6 +135,7 @@ export class Producer {
   private resolve(product: string, tag: string, kind: JobKind): Promise<JobDefinition> {
     const { definitions } = this.deps;
     if (kind === 'feature') return definitions.feature(product, tag);
+    if (kind === 'batch') return definitions.fallback(product, tag).then(batchDefinition);
     return kind === 'quota' ? definitions.quota(product, tag) : definitions.fallback(product, tag);
   }
 
@@ -150,6 +152,8 @@ export class Producer {
     if (cache && kind === 'feature') {
       throw featuresAreNotCached();
     }
+    if (cache && kind === 'batch')
+      throw ValidationError.field('cache', 'batch runs are not cached; name a cache on single runs');
     const chain = await resolve(product, parsed.tag, kind);
     const input = withRoot(root, () => chain.validateInput(parsed.input ?? {}));
     const now = this.deps.clock.now();

@@ -122,6 +122,28 @@ describe('batch runs: only the failed items fall through to the next tier', () =
     ]);
   });
 
+  it('dispatches a batch as a job whose result lists every item', async () => {
+    sims.single.up();
+    const worker = await backstop.worker({ healthchecks: false });
+    const handle = await backstop.fallback.dispatchBatch({
+      tag: 'notify',
+      items: [{ n: 3 }, { n: 21 }, { n: 5 }],
+    });
+    const job = await backstop.jobs.wait(handle.id, { timeout: 15_000 });
+    await worker.close();
+    expect(job).toMatchObject({ state: 'completed', kind: 'batch' });
+    const { items } = job.result as { items: { index: number; ok: boolean; provider?: string }[] };
+    expect(items.map((i) => [i.index, i.provider])).toEqual([
+      [0, 'bulk'],
+      [1, 'single'],
+      [2, 'bulk'],
+    ]);
+    await expect(backstop.fallback.dispatchBatch({ tag: 'notify', items: [] })).rejects.toMatchObject({
+      code: 'BACKSTOP_VALIDATION',
+      message: expect.stringContaining('items'),
+    });
+  });
+
   it('names a bad item by its index', async () => {
     await expect(
       backstop.fallback.runBatch({ tag: 'notify', items: [{ n: 1 }, { n: 'two' }] }),
