@@ -13,6 +13,7 @@ import {
   bareSubject,
   cockatielSubject,
   DESCRIPTIONS,
+  quotaSubject,
   type Subject,
 } from './bench/subjects.js';
 import { formatBytes, formatOps, formatRatio, formatTable } from './bench/table.js';
@@ -25,7 +26,7 @@ const MEMORY_RUNS = 10_000;
 const MEMORY_LANES = 100;
 
 type Name = Subject['name'];
-const NAMES: readonly Name[] = ['backstop', 'cockatiel', 'bare'];
+const NAMES: readonly Name[] = ['backstop', 'quota', 'cockatiel', 'bare'];
 
 interface Cell {
   scenario: Scenario;
@@ -43,12 +44,13 @@ async function main(): Promise<void> {
   for (const scenario of SCENARIOS) {
     const providers = providersFor(scenario.id);
     const backstop = await backstopSubject(providers, `bench-${scenario.id}`);
-    const subjects: Subject[] = [backstop, cockatielSubject(providers), bareSubject(providers)];
+    const quota = await quotaSubject(providers, `bench-quota-${scenario.id}`);
+    const subjects: Subject[] = [backstop, quota, cockatielSubject(providers), bareSubject(providers)];
     for (const subject of subjects) await checkPath(subject, scenario, providers);
 
     for (const mode of MODES) {
       for (const subject of subjects) await opsPerSecond(subject.run, mode, WARMUP_MS);
-      const rounds: Record<Name, number[]> = { backstop: [], cockatiel: [], bare: [] };
+      const rounds: Record<Name, number[]> = { backstop: [], quota: [], cockatiel: [], bare: [] };
       for (let round = 0; round < ROUNDS; round++) {
         // Rotate who goes first, so no side always runs right after another's garbage.
         for (let i = 0; i < subjects.length; i++) {
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
       });
     }
     await backstop.close();
+    await quota.close();
   }
   probe.close();
 
@@ -124,14 +127,17 @@ function printThroughput(cells: readonly Cell[]): void {
     'scenario',
     'mode',
     'backstop ops/s',
+    'quota ops/s',
     'cockatiel ops/s',
     'bare ops/s',
+    'quota/backstop',
     'backstop/cockatiel',
     'backstop/bare',
-    'spread b/c/bare',
+    'spread b/q/c/bare',
   ];
   const rows = cells.map(({ scenario, mode, rounds }) => {
     const b = median(rounds.backstop);
+    const q = median(rounds.quota);
     const c = median(rounds.cockatiel);
     const f = median(rounds.bare);
     const spread = NAMES.map((n) => `${spreadPct(rounds[n]).toFixed(0)}%`).join('/');
@@ -139,15 +145,18 @@ function printThroughput(cells: readonly Cell[]): void {
       scenario.title,
       modeLabel(mode),
       formatOps(b),
+      formatOps(q),
       formatOps(c),
       formatOps(f),
+      formatRatio(q / b),
       formatRatio(b / c),
       formatRatio(b / f),
       spread,
     ];
   });
   console.log(
-    '\nThroughput (median of rounds; ratio > 1 means Backstop is faster; spread = (max-min)/median)',
+    '\nThroughput (median of rounds; ratio > 1 means Backstop is faster; quota/backstop: a quota run\n' +
+      'against a fallback run of the same providers, aim >= 0.9; spread = (max-min)/median)',
   );
   console.log(formatTable(header, rows));
   console.log(

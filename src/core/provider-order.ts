@@ -1,5 +1,5 @@
 import type { RunState } from './run-state.js';
-import { pickWeighted, type WeightedCandidate, weightOf } from './weighted-pick.js';
+import { pickWeighted, weightOf } from './weighted-pick.js';
 
 /**
  * The order a run tries providers in, the one thing fallbacks and quotas do differently; the rest
@@ -25,31 +25,31 @@ function* ordered(from: number, to: number): Generator<number> {
 function* weighted(run: RunState, ignoreHealth: boolean): Generator<number> {
   const { chain, startAt, previousAttempts } = run.req;
   const providers = chain.providers;
-  const tried = new Set<number>();
+  // Plain arrays, no per-pick objects: this runs on every quota run.
+  const tried: boolean[] = new Array(providers.length).fill(false);
+  const down: boolean[] = new Array(providers.length).fill(false);
   if (previousAttempts?.length) {
-    const byName = new Map(providers.map((p, i) => [p.name, i]));
     for (const a of previousAttempts) {
-      const index = byName.get(a.provider);
-      if (index !== undefined && a.outcome !== 'skipped') tried.add(index);
+      const index = providers.findIndex((p) => p.name === a.provider);
+      if (index >= 0 && a.outcome !== 'skipped') tried[index] = true;
     }
   }
   if (startAt !== undefined && providers[startAt] && weightOf(providers[startAt]) > 0) {
-    tried.add(startAt);
+    tried[startAt] = true;
     yield startAt;
   }
   const random = run.deps.random ?? Math.random;
+  const weights = providers.map(weightOf);
+  const healthy = (i: number) => !tried[i] && !down[i];
+  const unhealthy = (i: number) => !tried[i] && down[i]!;
   for (;;) {
-    const healthy: WeightedCandidate[] = [];
-    const unhealthy: WeightedCandidate[] = [];
-    for (const [index, provider] of providers.entries()) {
-      const weight = weightOf(provider);
-      if (weight <= 0 || tried.has(index)) continue;
-      const down = !ignoreHealth && run.peekUnhealthy(provider);
-      (down ? unhealthy : healthy).push({ index, weight });
-    }
-    const next = pickWeighted(healthy.length > 0 ? healthy : unhealthy, random());
+    for (let i = 0; i < providers.length; i++)
+      if (!tried[i] && weights[i]! > 0) down[i] = !ignoreHealth && run.peekUnhealthy(providers[i]!);
+    // The healthy ones share all the traffic while there are any; the unhealthy ones come last.
+    const draw = random();
+    const next = pickWeighted(weights, healthy, draw) ?? pickWeighted(weights, unhealthy, draw);
     if (next === undefined) return;
-    tried.add(next);
+    tried[next] = true;
     yield next;
   }
 }
