@@ -1,3 +1,4 @@
+import type { Chain } from './chain.js';
 import type { RunState } from './run-state.js';
 import { pickWeighted, weightOf } from './weighted-pick.js';
 
@@ -22,34 +23,57 @@ function* ordered(from: number, to: number): Generator<number> {
   for (let index = from; index < to; index++) yield index;
 }
 
+/** Each chain's weights, worked out once (a compiled chain never changes). */
+const WEIGHTS = new WeakMap<Chain, number[]>();
+
+function weightsOf(chain: Chain): number[] {
+  let weights = WEIGHTS.get(chain);
+  if (!weights) {
+    weights = chain.providers.map(weightOf);
+    WEIGHTS.set(chain, weights);
+  }
+  return weights;
+}
+
+/**
+ * Draws by weight among the providers not yet tried; a draw that lands on an unhealthy one sets it
+ * aside and draws again. That is rejection sampling: the healthy ones get exactly their share of
+ * the weight among themselves, and a run reads the health of the providers it draws, not of all.
+ */
 function* weighted(run: RunState, ignoreHealth: boolean): Generator<number> {
   const { chain, startAt, previousAttempts } = run.req;
   const providers = chain.providers;
-  // Plain arrays, no per-pick objects: this runs on every quota run.
-  const tried: boolean[] = new Array(providers.length).fill(false);
+  const weights = weightsOf(chain);
+  // Tried, or found unhealthy: out of the next draw. Plain arrays: this runs on every quota run.
+  const leftOut: boolean[] = new Array(providers.length).fill(false);
   const down: boolean[] = new Array(providers.length).fill(false);
   if (previousAttempts?.length) {
     for (const a of previousAttempts) {
       const index = providers.findIndex((p) => p.name === a.provider);
-      if (index >= 0 && a.outcome !== 'skipped') tried[index] = true;
+      if (index >= 0 && a.outcome !== 'skipped') leftOut[index] = true;
     }
   }
-  if (startAt !== undefined && providers[startAt] && weightOf(providers[startAt]) > 0) {
-    tried[startAt] = true;
+  if (startAt !== undefined && providers[startAt] && weights[startAt]! > 0) {
+    leftOut[startAt] = true;
     yield startAt;
   }
   const random = run.deps.random ?? Math.random;
-  const weights = providers.map(weightOf);
-  const healthy = (i: number) => !tried[i] && !down[i];
-  const unhealthy = (i: number) => !tried[i] && down[i]!;
   for (;;) {
-    for (let i = 0; i < providers.length; i++)
-      if (!tried[i] && weights[i]! > 0) down[i] = !ignoreHealth && run.peekUnhealthy(providers[i]!);
-    // The healthy ones share all the traffic while there are any; the unhealthy ones come last.
-    const draw = random();
-    const next = pickWeighted(weights, healthy, draw) ?? pickWeighted(weights, unhealthy, draw);
+    const next = pickWeighted(weights, random(), leftOut);
+    if (next === undefined) break;
+    leftOut[next] = true;
+    if (!ignoreHealth && run.peekUnhealthy(providers[next]!)) {
+      down[next] = true;
+      continue;
+    }
+    yield next;
+  }
+  // Only unhealthy ones are left: they come last, by weight (try-provider skips them unless the run panics).
+  const notDown = down.map((d) => !d);
+  for (;;) {
+    const next = pickWeighted(weights, random(), notDown);
     if (next === undefined) return;
-    tried[next] = true;
+    notDown[next] = true;
     yield next;
   }
 }
