@@ -138,6 +138,22 @@ export const quotaStatusSchema = z.object({
   ),
 });
 
+export const batchOutcomeSchema = z.object({
+  runId: z.string(),
+  items: z.array(
+    z.looseObject({
+      index: z.number().int(),
+      ok: z.boolean(),
+      provider: z.string().optional(),
+      output: z.record(z.string(), z.unknown()).optional(),
+      error: z.object({ code: z.string(), message: z.string(), provider: z.string().optional() }).optional(),
+    }),
+  ),
+  calls: z.array(
+    z.object({ provider: z.string(), items: z.number(), served: z.number(), batch: z.boolean() }),
+  ),
+});
+
 export const drillSchema = z.object({
   id: z.string(),
   product: z.string(),

@@ -88,3 +88,38 @@ describe('/v1/quotas', () => {
     expect(doc.body.components.schemas.QuotaStatus).toBeDefined();
   });
 });
+
+describe('/v1/fallbacks/:tag/run-batch and dispatch-batch', () => {
+  const api = useApi();
+
+  it('runs items tier by tier and queues a batch job', async () => {
+    const { call, backstop } = api();
+    backstop.handlers.register('first', 'go', async (request: { n: number }) => {
+      if (request.n % 2 === 0) throw new Error('even refused');
+      return { id: `first-${request.n}` };
+    });
+    backstop.handlers.register('second', 'go', async (request: { n: number }) => ({
+      id: `second-${request.n}`,
+    }));
+    await call('POST', '/v1/fallbacks', {
+      name: 'Go',
+      tag: 'go-batch',
+      input: { n: { type: 'number' } },
+      options: [
+        { type: 'action', app: 'first', event: 'go' },
+        { type: 'action', app: 'second', event: 'go' },
+      ],
+    });
+    const ran = await call('POST', '/v1/fallbacks/go-batch/run-batch', {
+      items: [{ n: 1 }, { n: 2 }, { n: 3 }],
+    });
+    expect(ran.status).toBe(200);
+    expect(ran.body.items.map((i: { provider: string }) => i.provider)).toEqual(['first', 'second', 'first']);
+    const queued = await call('POST', '/v1/fallbacks/go-batch/dispatch-batch', { items: [{ n: 4 }] });
+    expect(queued.status).toBe(202);
+    expect(queued.headers.location).toBe(`/v1/jobs/${queued.body.id}`);
+    const bad = await call('POST', '/v1/fallbacks/go-batch/run-batch', { items: [{ n: 'x' }] });
+    expect(bad.status).toBe(400);
+    expect(pathsOf(bad)).toContain('items[0].n');
+  });
+});
