@@ -26,7 +26,7 @@ const MEMORY_RUNS = 10_000;
 const MEMORY_LANES = 100;
 
 type Name = Subject['name'];
-const NAMES: readonly Name[] = ['backstop', 'quota', 'cockatiel', 'bare'];
+const NAMES: readonly Name[] = ['backstop', 'quota', 'metrics off', 'cockatiel', 'bare'];
 
 interface Cell {
   scenario: Scenario;
@@ -44,13 +44,20 @@ async function main(): Promise<void> {
   for (const scenario of SCENARIOS) {
     const providers = providersFor(scenario.id);
     const backstop = await backstopSubject(providers, `bench-${scenario.id}`);
+    const quiet = await backstopSubject(providers, `bench-${scenario.id}`, false);
     const quota = await quotaSubject(providers, `bench-quota-${scenario.id}`);
-    const subjects: Subject[] = [backstop, quota, cockatielSubject(providers), bareSubject(providers)];
+    const subjects: Subject[] = [backstop, quota, quiet, cockatielSubject(providers), bareSubject(providers)];
     for (const subject of subjects) await checkPath(subject, scenario, providers);
 
     for (const mode of MODES) {
       for (const subject of subjects) await opsPerSecond(subject.run, mode, WARMUP_MS);
-      const rounds: Record<Name, number[]> = { backstop: [], quota: [], cockatiel: [], bare: [] };
+      const rounds: Record<Name, number[]> = {
+        backstop: [],
+        quota: [],
+        'metrics off': [],
+        cockatiel: [],
+        bare: [],
+      };
       for (let round = 0; round < ROUNDS; round++) {
         // Rotate who goes first, so no side always runs right after another's garbage.
         for (let i = 0; i < subjects.length; i++) {
@@ -70,6 +77,7 @@ async function main(): Promise<void> {
       });
     }
     await backstop.close();
+    await quiet.close();
     await quota.close();
   }
   probe.close();
@@ -131,16 +139,19 @@ function printThroughput(cells: readonly Cell[]): void {
     'cockatiel ops/s',
     'bare ops/s',
     'quota/backstop',
+    'metrics on/off',
     'backstop/cockatiel',
     'backstop/bare',
-    'spread b/q/c/bare',
+    'spread b/q/off/c/bare',
   ];
   const rows = cells.map(({ scenario, mode, rounds }) => {
     const b = median(rounds.backstop);
     const q = median(rounds.quota);
     const c = median(rounds.cockatiel);
     const f = median(rounds.bare);
+    const off = median(rounds['metrics off']);
     const spread = NAMES.map((n) => `${spreadPct(rounds[n]).toFixed(0)}%`).join('/');
+    // (metrics off is the same Backstop with no listener: its ratio is what recording metrics costs)
     return [
       scenario.title,
       modeLabel(mode),
@@ -149,6 +160,7 @@ function printThroughput(cells: readonly Cell[]): void {
       formatOps(c),
       formatOps(f),
       formatRatio(q / b),
+      formatRatio(b / off),
       formatRatio(b / c),
       formatRatio(b / f),
       spread,

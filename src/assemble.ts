@@ -27,6 +27,8 @@ import { DrillBoard } from './health/drill-board.js';
 import { HealthAlerts } from './health/health-alerts.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { createLogger, scrubsItsLines } from './logger.js';
+import { queueTelemetry } from './observability/queue-telemetry.js';
+import { Tracing } from './observability/tracing.js';
 import type { JobRetention } from './queue/job-options.js';
 import { JobQueues } from './queue/job-queues.js';
 import { Producer } from './queue/producer.js';
@@ -92,6 +94,11 @@ export interface BackstopOptions {
   secrets?: Record<string, SecretValue>;
   /** Where apps, URL healthchecks and JWKS URLs may call (default: BACKSTOP_OUTBOUND_ALLOW / _LOOPBACK). */
   outbound?: OutboundOptions;
+  /**
+   * Record runs, attempts and job lateness in `backstop.metrics` (default true, or BACKSTOP_METRICS).
+   * `false` leaves only the gauges read at scrape time (queue, provider state).
+   */
+  metrics?: boolean;
 }
 
 /** The parts of a Backstop, each named, made in the order they depend on one another. */
@@ -110,6 +117,8 @@ export interface BackstopParts {
   handlers: HandlerRegistry;
   targets: TargetRegistry;
   events: EventBus;
+  /** Spans of runs and attempts, once the application registered a tracer provider. */
+  tracing: Tracing;
   engine: EngineDeps;
   runs: Runs;
   catalog: FallbackCatalog;
@@ -201,6 +210,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const drills = new DrillBoard(stores, broadcast, clock, defaults, logger);
   engine.drills = drills;
   const quotaUses = new QuotaUses(stores, logger);
+  const tracing = new Tracing(events);
   const runs = new Runs({ engine, definitions, sessions, caches, stores, defaults, logger, quotaUses });
   registerBuiltInTargets(targets, {
     stores,
@@ -212,6 +222,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
       (await runs.nested.runFallback(tag, input, nestedContextOf(ctx))).result,
     runFeature: async (tag, input, ctx) =>
       (await runs.nested.runFeature(tag, input, nestedContextOf(ctx))).output,
+    propagate: (ctx) => tracing.headers(ctx),
   });
   const strict = options.checkReferences ?? config.BACKSTOP_CHECK_REFERENCES;
   const references = new ReferenceCheck(stores, code, handlers, strict, logger);
@@ -228,7 +239,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const catalog = new FallbackCatalog(catalogDeps);
   const quotaCatalog = new FallbackCatalog(catalogDeps, QUOTA_KIND);
   const retention = retentionOf(config);
-  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, retention, logger);
+  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, retention, logger, queueTelemetry);
   const producer = new Producer(queues, {
     definitions,
     sessions,
@@ -252,6 +263,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
     handlers,
     targets,
     events,
+    tracing,
     engine,
     runs,
     catalog,

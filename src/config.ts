@@ -32,6 +32,11 @@ const configSchema = z.object({
   // Seals session tokens in job data (32 bytes, hex or base64); else a key kept in Redis.
   BACKSTOP_SESSION_KEY: z.string().min(1).optional(),
   BACKSTOP_CONCURRENCY: count.optional(),
+  // Record runs, attempts and job lateness for /metrics (the library's `metrics` option overrides it).
+  BACKSTOP_METRICS: z.stringbool().default(true),
+  // A worker process (workers/*.worker.ts) serves GET /healthz and GET /metrics on this port; none when unset.
+  BACKSTOP_WORKER_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  BACKSTOP_WORKER_HOST: z.string().min(1).default('127.0.0.1'),
   BACKSTOP_SHUTDOWN_GRACE_MS: count.optional(),
   BACKSTOP_LOCK_DURATION_MS: count.optional(),
   BACKSTOP_STALLED_INTERVAL_MS: count.optional(),

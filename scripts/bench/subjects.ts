@@ -6,7 +6,7 @@ import type { Providers } from './providers.js';
 
 /** One side of the comparison: a chain over the same two provider functions. */
 export interface Subject {
-  name: 'backstop' | 'quota' | 'cockatiel' | 'bare';
+  name: 'backstop' | 'quota' | 'metrics off' | 'cockatiel' | 'bare';
   run: () => Promise<{ provider: string }>;
 }
 
@@ -15,11 +15,13 @@ export const ATTEMPT_TIMEOUT_MS = 30_000;
 
 export const DESCRIPTIONS: Record<Subject['name'], string> = {
   quota: [
-    'backstop.quota.run({ tag, input: {} }) on a code-first quota of the same two providers:',
+    'backstop.quota.run({ tag, input: {} }) on a code-first quota of the same two providers (metrics on):',
     "provider('a').weight(1).retries(1), provider('b').weight(0.000001): a weighted pick (a is drawn",
     'first but once in a million runs) instead of the fixed order, the rest the same machinery, and',
     'the served provider counted for quota.status (in memory; this process never connects to Redis).',
   ].join('\n    '),
+  'metrics off':
+    'the same Backstop run with new Backstop({ metrics: false }): no event listener, so runs build no events.',
   backstop: [
     "backstop.fallback.run({ tag, input: {} }) on a code-first chain: primary('a').handler(fn).retries(1)",
     ".backoff({ type: 'fixed', delay: 0 }), fallback('b').handler(fn), default per-attempt timeout 30 s.",
@@ -46,8 +48,9 @@ export const DESCRIPTIONS: Record<Subject['name'], string> = {
 export async function backstopSubject(
   providers: Providers,
   tag: string,
+  metrics = true,
 ): Promise<Subject & { close(): Promise<void> }> {
-  const backstop = new Backstop({ product: 'bench', env: 'prd', logger: silentLogger });
+  const backstop = new Backstop({ product: 'bench', env: 'prd', logger: silentLogger, metrics });
   await backstop.fallback.define({
     tag,
     name: `bench ${tag}`,
@@ -61,7 +64,7 @@ export async function backstopSubject(
     },
   });
   return {
-    name: 'backstop',
+    name: metrics ? 'backstop' : 'metrics off',
     run: () => backstop.fallback.run({ tag, input: {} }),
     close: () => backstop.close(),
   };

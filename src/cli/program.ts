@@ -74,8 +74,8 @@ export function buildProgram(io: Io): { program: Command; state: ProgramState } 
         whole('--concurrency'),
       ),
     )
-    .addOption(portOption('serve GET /healthz (liveness) on this port; none by default'))
-    .option('--host <host>', 'interface of the liveness endpoint', '127.0.0.1')
+    .addOption(portOption('serve GET /healthz (liveness) and GET /metrics on this port; none by default'))
+    .option('--host <host>', 'interface of the liveness and metrics endpoint', '127.0.0.1')
     .action(async (options) => {
       state.serving = true;
       const { runWorker } = await import('./commands/worker.js');

@@ -9,4 +9,5 @@ export const backstopOptionsSchema = z.looseObject({
   prefix: z.string().min(1).optional(),
   checkReferences: z.boolean().optional(),
   random: z.function().optional(),
+  metrics: z.boolean().optional(),
 });

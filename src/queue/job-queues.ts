@@ -1,4 +1,4 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import { ErrorLog } from '../redis/error-log.js';
@@ -25,6 +25,8 @@ export class JobQueues {
     readonly prefix: string,
     readonly retention: JobRetention,
     logger?: Logger,
+    /** BullMQ telemetry for the Queue when it is made (tracing), if any. */
+    private readonly telemetry: () => Telemetry | undefined = () => undefined,
   ) {
     this.log = logger ? new ErrorLog(logger) : undefined;
   }
@@ -32,10 +34,12 @@ export class JobQueues {
   /** Made once: concurrent first callers share the same promise (and the one error listener). */
   jobQueue(): Promise<JobQueue> {
     this.queue ??= this.stores().then(({ redis }) => {
+      const telemetry = this.telemetry();
       const queue = new Queue<JobData, JobResult, string>(JOB_QUEUE, {
         connection: redis,
         prefix: this.prefix,
         defaultJobOptions: defaultJobOptions(this.retention),
+        ...(telemetry ? { telemetry } : {}),
       });
       // BullMQ re-emits connection errors; unheard, they print as unhandled. Calls still reject.
       queue.on('error', (error) => this.log?.error(error, 'job queue error'));

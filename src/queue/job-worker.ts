@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
-import { type Job, Worker } from 'bullmq';
+import { type Job, type Telemetry, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
 import { guardWorker, type WorkerGuard } from '../redis/worker-guard.js';
@@ -8,6 +9,7 @@ import { redactor } from '../security/redactor.js';
 import { JOB_QUEUE, type JobData, type JobResult } from './job-data.js';
 import { JobFence } from './job-fence.js';
 import { jobProcessor, type LifecycleDeps } from './job-lifecycle.js';
+import { JobLogs } from './job-log.js';
 import type { JobRetention } from './job-options.js';
 import { WorkerHeartbeat } from './worker-heartbeat.js';
 
@@ -25,6 +27,13 @@ export interface WorkerOptions {
    * again; one more and BullMQ fails it ("job stalled more than allowable limit").
    */
   maxStalled?: number;
+  /** Write each job's attempts, skips and failovers to its log (Bull Board's Logs tab); default true. */
+  jobLogs?: boolean;
+}
+
+/** What the worker gets besides its options: BullMQ telemetry when tracing is on. */
+export interface WorkerTelemetry {
+  telemetry?: Telemetry | undefined;
 }
 
 /**
@@ -54,6 +63,7 @@ export class JobWorker {
     private readonly logger: Logger,
     private readonly guard: WorkerGuard,
     private readonly heartbeat: WorkerHeartbeat,
+    private readonly jobLogs: JobLogs | undefined,
   ) {}
 
   /**
@@ -71,6 +81,7 @@ export class JobWorker {
         await this.worker.close();
         await this.heartbeat.stop();
       } finally {
+        this.jobLogs?.stop();
         clearTimeout(timer);
         this.connection.disconnect();
       }
@@ -85,14 +96,16 @@ export class JobWorker {
 }
 
 export async function startJobWorker(
-  deps: Omit<LifecycleDeps, 'shutdown' | 'fence'>,
+  deps: Omit<LifecycleDeps, 'shutdown' | 'fence' | 'jobLogs' | 'events'> & { events?: EventBus },
   connection: Redis,
   prefix: string,
   heartbeatKey: string,
   retention: JobRetention,
   options: WorkerOptions = {},
+  { telemetry }: WorkerTelemetry = {},
 ): Promise<JobWorker> {
-  const settings = { ...WORKER_DEFAULTS, ...definedOnly(options) };
+  const { jobLogs: logJobs = true, ...workerOptions } = options;
+  const settings = { ...WORKER_DEFAULTS, ...definedOnly(workerOptions) };
   for (const [field, value] of Object.entries(settings)) {
     if (
       field === 'maxStalled' ? !Number.isInteger(value) || value < 0 : !Number.isInteger(value) || value <= 0
@@ -107,9 +120,18 @@ export async function startJobWorker(
   // at once, not a leak; Node's default of ten would warn as soon as eleven run.
   setMaxListeners(0, shutdown.signal);
   const logger = deps.logger.child({ component: 'job-worker' });
+  const jobLogs = logJobs && deps.events ? new JobLogs(deps.events, connection, logger) : undefined;
   const worker = new Worker<JobData, JobResult>(
     JOB_QUEUE,
-    redacting(jobProcessor({ ...deps, logger, shutdown: shutdown.signal, fence: new JobFence(connection) })),
+    redacting(
+      jobProcessor({
+        ...deps,
+        logger,
+        shutdown: shutdown.signal,
+        fence: new JobFence(connection),
+        jobLogs,
+      }),
+    ),
     {
       connection,
       prefix,
@@ -120,6 +142,7 @@ export async function startJobWorker(
       removeOnComplete: { age: retention.completedAge, count: retention.completedCount },
       removeOnFail: { age: retention.failedAge, count: retention.failedCount },
       autorun: true,
+      ...(telemetry ? { telemetry } : {}),
     },
   );
   // Without a listener an 'error' event would crash the process; BullMQ reconnects by itself.
@@ -127,23 +150,28 @@ export async function startJobWorker(
   await worker.waitUntilReady();
   const heartbeat = new WorkerHeartbeat(connection, heartbeatKey, WorkerHeartbeat.idFor(worker.id), logger);
   await heartbeat.start();
-  return new JobWorker(worker, shutdown, connection, settings.shutdownGraceMs, logger, guard, heartbeat);
+  return new JobWorker(
+    worker,
+    shutdown,
+    connection,
+    settings.shutdownGraceMs,
+    logger,
+    guard,
+    heartbeat,
+    jobLogs,
+  );
 }
 
 /**
- * What a job writes to Redis (its progress, steps and failure through `updateData`, its return
- * value, its failure message and stack) scrubbed of every secret value first: a provider that
- * echoed a request back must not leave a key in job data that Bull Board and `jobs.get` show.
- * The caller's input is kept as it was sent: the job needs it to run again.
+ * What a job returns and how it fails (its return value, failure message and stack) scrubbed of
+ * every secret value first: a provider that echoed a request back must not leave a key where Bull
+ * Board and `jobs.get` show it. Job data is scrubbed where it is written (JobFence).
  */
 function redacting(
   processor: (job: Job<JobData, JobResult>, token?: string) => Promise<JobResult>,
 ): (job: Job<JobData, JobResult>, token?: string) => Promise<JobResult> {
-  // The token must reach the processor: the fence compares it with the job's lock (job-fence.ts),
-  // and without it every progress write reads as a lost lock and abandons the run.
+  // Two parameters, as the processor's: the token is the job's lock, which fenced writes check.
   return async (job, token) => {
-    const updateData = job.updateData.bind(job);
-    job.updateData = (data) => updateData({ ...redactor.scrubValue(data), input: data.input });
     try {
       return redactor.scrubValue(await processor(job, token));
     } catch (error) {

@@ -37,6 +37,8 @@ export class HttpAppTarget implements TargetAdapter<AppTarget> {
     private readonly clock: Clock,
     private readonly fetch: OutboundFetch,
     private readonly redactor: Redactor,
+    /** Headers that carry the run's trace to the provider (`traceparent`), when tracing is on. */
+    private readonly propagate?: (ctx: TargetContext) => Record<string, string> | undefined,
   ) {}
 
   async call(target: AppTarget, request: unknown, ctx: TargetContext): Promise<unknown> {
@@ -67,6 +69,7 @@ export class HttpAppTarget implements TargetAdapter<AppTarget> {
     for (const [name, value] of Object.entries(parts.headers ?? {}))
       headers[name.toLowerCase()] = String(value);
     if (key.header) headers[key.header] = ctx.idempotencyKey;
+    for (const [name, value] of Object.entries(this.propagate?.(ctx) ?? {})) headers[name] ??= value;
     let body: string | undefined;
     if (parts.body !== undefined) {
       body = typeof parts.body === 'string' ? parts.body : JSON.stringify(parts.body);

@@ -22,6 +22,8 @@ export interface BuiltInTargets {
   runFallback: NestedRun;
   /** Runs a feature, one level deeper. */
   runFeature: (tag: string, input: unknown, ctx: TargetContext) => Promise<unknown>;
+  /** Headers that carry the run's trace to HTTP providers, when tracing is on. */
+  propagate?: (ctx: TargetContext) => Record<string, string> | undefined;
 }
 
 /** The targets every Backstop has: app actions (in-process handler or HTTP), handlers, nested chains and features. */
@@ -29,7 +31,10 @@ export function registerBuiltInTargets(targets: TargetRegistry, deps: BuiltInTar
   const apps = async (tag: string) => (await deps.stores.get()).apps.compiled(tag);
   targets.register(
     'app',
-    new AppTargetAdapter(deps.handlers, new HttpAppTarget(apps, deps.clock, deps.fetch, deps.redactor)),
+    new AppTargetAdapter(
+      deps.handlers,
+      new HttpAppTarget(apps, deps.clock, deps.fetch, deps.redactor, deps.propagate),
+    ),
   );
   targets.register('handler', { call: async (target, request, ctx) => target.fn(request, ctx) });
   targets.register('workflow', new NestedFallbackTarget(deps.runFallback));

@@ -26,7 +26,7 @@ import { type RouteDeps, route } from '../route.js';
 const group = 'quotas';
 
 /** Quotas (weighted distribution): the fallback routes' shapes under /v1/quotas, and their status. */
-export function quotaRoutes(app: FastifyInstance, { backstop, doc, metrics }: RouteDeps): void {
+export function quotaRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): void {
   const quota = backstop.quota;
   const request = (tag: string, product: string | undefined, body: unknown) =>
     withField(withField(objectBody(body, false), 'tag', tag), 'product', product);
@@ -129,17 +129,11 @@ export function quotaRoutes(app: FastifyInstance, { backstop, doc, metrics }: Ro
       502: { description: 'no provider served', schema: runErrorSchema },
     },
     handler: async ({ params, query, body }) => {
-      try {
-        const report = await quota.runDetailed(
-          request(params.tag, query.product, body) as unknown as RunParams,
-        );
-        metrics.recordRun(report, params.tag);
-        const { runId, provider, result, attempts, durationMs, cache } = report;
-        return { runId, provider, result, attempts, durationMs, ...(cache ? { cache } : {}) };
-      } catch (error) {
-        metrics.recordRun(error);
-        throw error;
-      }
+      const report = await quota.runDetailed(
+        request(params.tag, query.product, body) as unknown as RunParams,
+      );
+      const { runId, provider, result, attempts, durationMs, cache } = report;
+      return { runId, provider, result, attempts, durationMs, ...(cache ? { cache } : {}) };
     },
   });
 
