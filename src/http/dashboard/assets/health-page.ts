@@ -29,6 +29,7 @@ export function healthPage(links: { queuesHref: string }): string {
     </div>
     <div class="banner" id="banner" role="alert" hidden></div>
     <div id="fallbacks" aria-live="polite"><p class="empty">Loading…</p></div>
+    <div id="quotas" aria-live="polite"></div>
     <noscript><p class="empty">This page needs JavaScript to load provider state.</p></noscript>
   </main>
 </body>

@@ -130,7 +130,56 @@ export const HEALTH_SCRIPT = `'use strict';
     return card;
   }
 
+  var QUOTA_HEADINGS = ['Provider', 'Weight', 'Asks for', 'Served', 'Uses', 'Status'];
+
+  function pct(share) { return (share * 100).toFixed(1) + ' %'; }
+
+  /** A quota: each provider's weight and the share it asks for, against the share it actually served. */
+  function quotaCard(q) {
+    var card = el('section', 'card');
+    card.dataset.quota = q.product + '/' + q.tag;
+    var head = el('div', 'card-head');
+    var title = el('div');
+    title.append(el('h2', null, q.name));
+    title.append(el('p', 'muted small', 'Quota: weighted distribution'));
+    head.append(title);
+    var chips = el('div', 'chips');
+    chips.append(el('span', 'chip', q.tag), el('span', 'chip', 'product ' + q.product));
+    head.append(chips);
+    card.append(head);
+    if (q.error) {
+      card.append(el('p', 'muted small', q.error));
+      return card;
+    }
+    var table = el('table');
+    var tr = el('tr');
+    QUOTA_HEADINGS.forEach(function (h) { tr.append(el('th', h === 'Provider' || h === 'Status' ? null : 'num', h)); });
+    var thead = el('thead');
+    thead.append(tr);
+    table.append(thead);
+    var body = el('tbody');
+    q.providers.forEach(function (p) {
+      var row = el('tr');
+      row.dataset.provider = p.name;
+      row.append(el('td', null, p.name));
+      row.append(el('td', 'num', p.weight));
+      row.append(el('td', 'num', pct(p.expected)));
+      var served = el('td', 'num', pct(p.share));
+      served.dataset.share = String(p.share);
+      row.append(served);
+      row.append(el('td', 'num', p.uses));
+      row.append(el('td', null, p.status));
+      body.append(row);
+    });
+    table.append(body);
+    var wrap = el('div', 'table-wrap');
+    wrap.append(table);
+    card.append(wrap);
+    return card;
+  }
+
   function render(report) {
+    $('quotas').replaceChildren.apply($('quotas'), (report.quotas || []).map(quotaCard));
     var now = Date.now();
     $('env').textContent = report.env || '(default)';
     var updated = $('updated');
