@@ -36,6 +36,9 @@ describe('/v1/drills', () => {
     const run = await call('POST', '/v1/fallbacks/go/run', { input: {} });
     expect(run.body.provider).toBe('backup');
     expect(run.body.attempts[0]).toMatchObject({ provider: 'primary', drill: true });
+    // Metrics tell drilled attempts from outages.
+    const metrics = await call('GET', '/metrics');
+    expect(metrics.text).toContain('backstop_drill_attempts_total{provider="primary",outcome="failure"} 1');
 
     expect((await call('DELETE', `/v1/drills/${started.body.id}`)).status).toBe(204);
     expect((await call('DELETE', `/v1/drills/${started.body.id}`)).status).toBe(404);
