@@ -64,6 +64,12 @@ describe('quotas on the health page', () => {
     }
     expect(status.providers.map((p) => p.uses).reduce((a, n) => a + n, 0)).toBe(40);
     expect(await card.locator('tr[data-provider="sinch"] td').last().textContent()).toBe('drained');
+    // A drill in force is marked on the page as a drill, not left to look like an outage.
+    await backstop.health.drill({ provider: 'twilio', mode: 'down', duration: 600_000 });
+    await page
+      .locator('#drills [data-drill="twilio"]')
+      .getByText(/Drill in force: provider twilio down in prd/)
+      .waitFor(WAIT);
     await page.screenshot({ path: screenshotPath('health-quota'), fullPage: true });
     await page.close();
   });

@@ -1,5 +1,6 @@
 import type { Backstop } from '../../backstop.js';
 import type { QuotaProviderStatus } from '../../client/quota-api.js';
+import type { Drill } from '../../core/drill.js';
 import type { ProviderStatus } from '../../core/health-view.js';
 import type { FallbackDescription, FallbackOptionDescription } from '../../definitions/describe-fallback.js';
 import { summarize, type WindowStats } from './latency-summary.js';
@@ -15,6 +16,8 @@ export interface HealthReport {
   fallbacks: FallbackHealth[];
   /** Each quota's providers: weight and the share it asks for against the share they served. */
   quotas: QuotaShares[];
+  /** Failover drills in force: what the page marks as a drill rather than an outage. */
+  drills: Drill[];
 }
 
 export interface QuotaShares {
@@ -68,7 +71,11 @@ export interface ProviderRow {
  */
 export async function healthReport(backstop: Backstop, env: string | undefined): Promise<HealthReport> {
   const now = Date.now();
-  const [fallbacks, quotas] = await Promise.all([backstop.fallback.fetchAll(), quotaShares(backstop, env)]);
+  const [fallbacks, quotas, drills] = await Promise.all([
+    backstop.fallback.fetchAll(),
+    quotaShares(backstop, env),
+    backstop.health.drills().catch(() => [] as Drill[]),
+  ]);
   let resolvedEnv: string | null = env ?? null;
   const rows = await Promise.all(
     fallbacks.map((fallback) =>
@@ -97,6 +104,7 @@ export async function healthReport(backstop: Backstop, env: string | undefined):
       }))
       .sort((a, b) => a.product.localeCompare(b.product) || a.tag.localeCompare(b.tag)),
     quotas,
+    drills,
   };
 }
 

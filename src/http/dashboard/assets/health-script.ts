@@ -178,7 +178,22 @@ export const HEALTH_SCRIPT = `'use strict';
     return card;
   }
 
+  /** Drills in force: a failing provider the operator made fail, not an outage. */
+  function renderDrills(drills, now) {
+    var box = $('drills');
+    box.hidden = drills.length === 0;
+    box.replaceChildren.apply(box, drills.map(function (d) {
+      var line = el('div', 'drill');
+      line.dataset.drill = d.provider || d.tag;
+      var target = d.provider ? 'provider ' + d.provider : 'healthcheck ' + d.tag;
+      var left = Math.max(0, Math.round((d.endsAt - now) / 1000));
+      line.textContent = 'Drill in force: ' + target + ' ' + d.mode + ' in ' + d.env + ', ' + left + ' s left';
+      return line;
+    }));
+  }
+
   function render(report) {
+    renderDrills(report.drills || [], Date.now());
     $('quotas').replaceChildren.apply($('quotas'), (report.quotas || []).map(quotaCard));
     var now = Date.now();
     $('env').textContent = report.env || '(default)';
