@@ -206,9 +206,11 @@ async function failBeforeRun(
 async function missingDefinitionHint(deps: LifecycleDeps, data: JobData, kind: JobKind) {
   const known = await deps.knownTags(data.product, kind).catch(() => [] as string[]);
   const list = known.length ? known.join(', ') : 'none';
+  // A batch job runs a fallback.
+  const what = kind === 'batch' ? 'fallback' : kind;
   return kind !== 'feature'
-    ? `; this worker knows ${kind}s: ${list}. Code-first ${kind}s must be defined in the worker process too (BACKSTOP_DEFINITIONS=./definitions.ts)`
-    : `; this installation has ${kind}s: ${list}`;
+    ? `; this worker knows ${what}s: ${list}. Code-first ${what}s must be defined in the worker process too (BACKSTOP_DEFINITIONS=./definitions.ts)`
+    : `; this installation has ${what}s: ${list}`;
 }
 
 /** The common case, checked without building a zod result; anything else gets the full parse. */
