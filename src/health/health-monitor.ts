@@ -1,4 +1,4 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, type Telemetry, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ProviderSpec } from '../core/chain.js';
 import type { Clock } from '../core/clock.js';
@@ -54,6 +54,8 @@ export interface HealthMonitorDeps {
   events?: EngineEvents | undefined;
   /** Told of every provider state this process writes (healthcheck alerts). */
   onStateWritten?: StateWritten | undefined;
+  /** BullMQ telemetry for the healthcheck queue and worker when they are made (tracing), if any. */
+  telemetry?: () => Telemetry | undefined;
 }
 
 /** The healthcheck worker keeps a slot per probe schedule (and one spare), at least this many. */
@@ -187,7 +189,7 @@ export class HealthMonitor {
         clock: this.deps.clock,
         logger,
       }),
-      { connection, prefix: this.deps.prefix, concurrency: floor },
+      { connection, prefix: this.deps.prefix, concurrency: floor, ...this.telemetry() },
     );
     const guard = guardWorker(worker, logger, 'healthcheck worker error');
     const fitSlots = async () => {
@@ -206,11 +208,21 @@ export class HealthMonitor {
     return worker;
   }
 
+  /** `{ telemetry }` for a BullMQ Queue or Worker, when tracing is on. */
+  private telemetry(): { telemetry?: Telemetry } {
+    const telemetry = this.deps.telemetry?.();
+    return telemetry ? { telemetry } : {};
+  }
+
   private async start(stores: Stores): Promise<void> {
     const { redis, keys } = stores;
     const now = () => this.deps.clock.now();
     const history = new HistoryRecorder(redis, keys, DEFAULT_HISTORY, this.deps.logger, now);
-    const queue = new Queue<ProbeJobData>(HEALTHCHECK_QUEUE, { connection: redis, prefix: this.deps.prefix });
+    const queue = new Queue<ProbeJobData>(HEALTHCHECK_QUEUE, {
+      connection: redis,
+      prefix: this.deps.prefix,
+      ...this.telemetry(),
+    });
     queue.on('error', () => {}); // connection errors surface on the calls that fail
     const parts: HealthParts = {
       redis,

@@ -4,6 +4,8 @@
  * innerHTML, since provider names and error messages are user data.
  * Plain ES2020 for the browser; kept as a string so the build ships it without a bundler.
  */
+import { QUOTA_AND_DRILL_SCRIPT } from './quota-script.js';
+
 export const HEALTH_SCRIPT = `'use strict';
 (function () {
   var POLL_MS = 2000;
@@ -12,6 +14,8 @@ export const HEALTH_SCRIPT = `'use strict';
   var last = null;
   var failures = 0;
   var $ = function (id) { return document.getElementById(id); };
+  // The env shown: from the address (?env=prd), so a link or a reload keeps it; else the server's.
+  var env = new URLSearchParams(location.search).get('env') || '';
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -54,6 +58,19 @@ export const HEALTH_SCRIPT = `'use strict';
     return td;
   }
 
+  // The last hour, a cell a minute: green all calls succeeded, amber some failed, red many, grey
+  // only skipped, pale no traffic.
+  function timelineStrip(minutes) {
+    var strip = el('div', 'timeline');
+    strip.title = 'last hour, a cell a minute (oldest left)';
+    minutes.forEach(function (m) {
+      var cell = el('span', 'minute minute-' + m);
+      cell.dataset.minute = m;
+      strip.append(cell);
+    });
+    return strip;
+  }
+
   function providerRow(p, now) {
     var tr = el('tr');
     tr.dataset.provider = p.provider;
@@ -63,6 +80,7 @@ export const HEALTH_SCRIPT = `'use strict';
     who.append(el('div', 'name', p.provider));
     var meta = [p.target, p.healthcheck ? 'healthcheck ' + p.healthcheck : 'no healthcheck'].filter(Boolean);
     who.append(el('div', 'muted small', meta.join(' · ')));
+    if (p.timeline && p.timeline.length) who.append(timelineStrip(p.timeline));
     tr.append(who);
     var status = el('td', 'status');
     status.append(badge(p.provider_status));
@@ -130,73 +148,13 @@ export const HEALTH_SCRIPT = `'use strict';
     return card;
   }
 
-  var QUOTA_HEADINGS = ['Provider', 'Weight', 'Asks for', 'Served', 'Uses', 'Status'];
-
-  function pct(share) { return (share * 100).toFixed(1) + ' %'; }
-
-  /** A quota: each provider's weight and the share it asks for, against the share it actually served. */
-  function quotaCard(q) {
-    var card = el('section', 'card');
-    card.dataset.quota = q.product + '/' + q.tag;
-    var head = el('div', 'card-head');
-    var title = el('div');
-    title.append(el('h2', null, q.name));
-    title.append(el('p', 'muted small', 'Quota: weighted distribution'));
-    head.append(title);
-    var chips = el('div', 'chips');
-    chips.append(el('span', 'chip', q.tag), el('span', 'chip', 'product ' + q.product));
-    head.append(chips);
-    card.append(head);
-    if (q.error) {
-      card.append(el('p', 'muted small', q.error));
-      return card;
-    }
-    var table = el('table');
-    var tr = el('tr');
-    QUOTA_HEADINGS.forEach(function (h) { tr.append(el('th', h === 'Provider' || h === 'Status' ? null : 'num', h)); });
-    var thead = el('thead');
-    thead.append(tr);
-    table.append(thead);
-    var body = el('tbody');
-    q.providers.forEach(function (p) {
-      var row = el('tr');
-      row.dataset.provider = p.name;
-      row.append(el('td', null, p.name));
-      row.append(el('td', 'num', p.weight));
-      row.append(el('td', 'num', pct(p.expected)));
-      var served = el('td', 'num', pct(p.share));
-      served.dataset.share = String(p.share);
-      row.append(served);
-      row.append(el('td', 'num', p.uses));
-      row.append(el('td', null, p.status));
-      body.append(row);
-    });
-    table.append(body);
-    var wrap = el('div', 'table-wrap');
-    wrap.append(table);
-    card.append(wrap);
-    return card;
-  }
-
-  /** Drills in force: a failing provider the operator made fail, not an outage. */
-  function renderDrills(drills, now) {
-    var box = $('drills');
-    box.hidden = drills.length === 0;
-    box.replaceChildren.apply(box, drills.map(function (d) {
-      var line = el('div', 'drill');
-      line.dataset.drill = d.provider || d.tag;
-      var target = d.provider ? 'provider ' + d.provider : 'healthcheck ' + d.tag;
-      var left = Math.max(0, Math.round((d.endsAt - now) / 1000));
-      line.textContent = 'Drill in force: ' + target + ' ' + d.mode + ' in ' + d.env + ', ' + left + ' s left';
-      return line;
-    }));
-  }
-
+${QUOTA_AND_DRILL_SCRIPT}
   function render(report) {
     renderDrills(report.drills || [], Date.now());
     $('quotas').replaceChildren.apply($('quotas'), (report.quotas || []).map(quotaCard));
     var now = Date.now();
     $('env').textContent = report.env || '(default)';
+    renderEnvs(report);
     var updated = $('updated');
     updated.textContent = new Date(report.generated_at).toLocaleTimeString();
     updated.dateTime = report.generated_at;
@@ -219,6 +177,29 @@ export const HEALTH_SCRIPT = `'use strict';
     list.replaceChildren.apply(list, report.fallbacks.map(function (f) { return fallbackCard(f, now); }));
   }
 
+  function renderEnvs(report) {
+    var select = $('env-select');
+    var envs = report.envs || [];
+    select.hidden = envs.length < 2;
+    if (select.dataset.envs === envs.join(',') && select.value === (report.env || '')) return;
+    select.dataset.envs = envs.join(',');
+    select.replaceChildren.apply(select, envs.map(function (name) {
+      var option = el('option', null, name);
+      option.value = name;
+      return option;
+    }));
+    select.value = report.env || '';
+  }
+
+  function switchEnv(next) {
+    env = next;
+    var url = new URL(location.href);
+    url.searchParams.set('env', next);
+    history.replaceState(null, '', url);
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (!busy) poll();
+  }
+
   function setLive(state, text) {
     $('live').dataset.state = state;
     $('live-text').textContent = text;
@@ -233,15 +214,20 @@ export const HEALTH_SCRIPT = `'use strict';
   async function poll() {
     timer = null;
     busy = true;
+    var asked = env;
     try {
-      var res = await fetch('health.json', { cache: 'no-store', headers: { accept: 'application/json' } });
+      var res = await fetch('health.json' + (asked ? '?env=' + encodeURIComponent(asked) : ''), { cache: 'no-store', headers: { accept: 'application/json' } });
       if (res.status === 401 || res.status === 403) throw new Error('Not signed in any more: reload the page to sign in.');
       if (!res.ok) throw new Error('The server answered ' + res.status + ' ' + (await res.text()).slice(0, 200));
-      last = await res.json();
+      var report = await res.json();
       failures = 0;
-      render(last);
-      setLive('live', 'Live');
-      showBanner(null);
+      // Switched meanwhile: this answer is about the other env (the next poll asks for the new one).
+      if (asked === env) {
+        last = report;
+        render(last);
+        setLive('live', 'Live');
+        showBanner(null);
+      }
     } catch (error) {
       failures += 1;
       setLive('down', 'Disconnected, retrying');
@@ -250,7 +236,8 @@ export const HEALTH_SCRIPT = `'use strict';
     } finally {
       busy = false;
     }
-    schedule();
+    if (asked !== env) poll();
+    else schedule();
   }
 
   function schedule() {
@@ -258,6 +245,7 @@ export const HEALTH_SCRIPT = `'use strict';
     timer = setTimeout(poll, failures > 3 ? POLL_MS * 2 : POLL_MS);
   }
 
+  $('env-select').addEventListener('change', function (event) { switchEnv(event.target.value); });
   document.addEventListener('visibilitychange', function () {
     if (!document.hidden && !timer && !busy) poll();
   });
