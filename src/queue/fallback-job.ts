@@ -69,7 +69,11 @@ async function runFallbackJob(
   const { outcome, cache } = data.cache
     ? await runThroughCache(
         await deps.caches.resultCache(),
-        { cacheTag: data.cache, ...cacheScopeOf(chain, data.env, input, session) },
+        {
+          cacheTag: data.cache,
+          ...cacheScopeOf(chain, data.env, input, session),
+          quota: kind === 'quota' || undefined,
+        },
         job.id!,
         () => runChain(deps.engine, request),
         r.signal,

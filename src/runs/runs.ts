@@ -101,7 +101,11 @@ export class Runs {
     const { outcome, cache } = cacheTag
       ? await runThroughCache(
           await deps.caches.resultCache(),
-          { cacheTag, ...cacheScopeOf(chain, resolved.env, input, session) },
+          {
+            cacheTag,
+            ...cacheScopeOf(chain, resolved.env, input, session),
+            quota: kind === 'quota' || undefined,
+          },
           runId,
           () => runChain(deps.engine, request),
           resolved.signal,

@@ -131,3 +131,35 @@ describe('quotas: weighted distribution over loopback providers', () => {
     ).rejects.toMatchObject({ code: 'BACKSTOP_VALIDATION', message: expect.stringContaining('weight') });
   });
 });
+
+describe('quotas and the result cache', () => {
+  const backstop = testBackstop();
+  afterAll(() => backstop.close());
+
+  it("never serves a fallback's cached result to a quota of the same tag, and does not count a cached result as a use", async () => {
+    backstop.handlers.register('f', 'go', async () => ({ id: 'from-fallback' }));
+    backstop.handlers.register('q', 'go', async () => ({ id: 'from-quota' }));
+    await backstop.cache.define({ tag: 'short', ttl: 60_000 });
+    await backstop.fallback.define({
+      tag: 'dup',
+      name: 'dup',
+      handler: (ctx) => void ctx.primary('f').app('f').action('go'),
+    });
+    await backstop.quota.define({
+      tag: 'dup',
+      name: 'dup',
+      handler: (ctx) => void ctx.provider('q').app('q').action('go'),
+    });
+    expect((await backstop.fallback.run({ tag: 'dup', input: { a: 1 }, cache: 'short' })).id).toBe(
+      'from-fallback',
+    );
+    const first = await backstop.quota.runDetailed({ tag: 'dup', input: { a: 1 }, cache: 'short' });
+    expect(first.result.id).toBe('from-quota');
+    expect(first.cache?.hit).toBe(false);
+    const again = await backstop.quota.runDetailed({ tag: 'dup', input: { a: 1 }, cache: 'short' });
+    expect(again.cache?.hit).toBe(true);
+    expect(again.result.id).toBe('from-quota');
+    const status = await backstop.quota.status({ tag: 'dup' });
+    expect(status.providers[0]!.uses).toBe(1);
+  });
+});
