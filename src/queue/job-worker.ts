@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { type Job, type Telemetry, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EventBus } from '../core/event-bus.js';
@@ -81,7 +82,8 @@ export class JobWorker {
         await this.worker.close();
         await this.heartbeat.stop();
       } finally {
-        this.jobLogs?.stop();
+        // The last job logs, unless Redis does not answer: closing never waits long on them.
+        if (this.jobLogs) await Promise.race([this.jobLogs.stop(), delay(1_000, undefined, { ref: false })]);
         clearTimeout(timer);
         this.connection.disconnect();
       }
