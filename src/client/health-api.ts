@@ -1,8 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Defaults } from '../core/defaults.js';
 import type { CompileContext } from '../core/definition/compile-context.js';
-import type { Drill, DrillRequest } from '../core/drill.js';
-import { AlertBuilderContext } from '../core/health/alert-builder.js';
+import { type AlertBuilderContext, onFailureOf } from '../core/health/alert-builder.js';
 import type { HealthcheckDefinition, HealthcheckInput } from '../core/health/healthcheck-schema.js';
 import { windowTotals } from '../core/health/outcome-window.js';
 import { type HealthPhase, phaseAt } from '../core/health/phase.js';
@@ -19,6 +18,7 @@ import type { HistoryBucket } from '../health/history.js';
 import type { ProbeHandler } from '../health/probe-runner.js';
 import type { OutboundPolicy } from '../security/outbound-policy.js';
 import { parseHealthcheck } from '../store/healthcheck-store.js';
+import { DrillControls } from './drill-controls.js';
 
 export type HealthcheckDescription = HealthcheckDefinition & {
   product: string;
@@ -101,26 +101,9 @@ export interface HealthApiDeps {
 }
 
 /** `backstop.health`: healthchecks, provider state and history. */
-export class HealthApi {
-  constructor(private readonly deps: HealthApiDeps) {}
-
-  /**
-   * A failover drill: for `duration` ms, runs in every connected process treat the provider (by
-   * name) or the providers of a healthcheck (`tag`) as failing in `env`: `down`, `error-rate` with
-   * `rate`, or `slow` by `latencyMs`. Attempts it decided say `drill: true`. Ends by itself.
-   */
-  drill(request: DrillRequest): Promise<Drill> {
-    return this.deps.drills.start(request);
-  }
-
-  /** The drills in force (of one product when given). */
-  drills(product?: string): Promise<Drill[]> {
-    return this.deps.drills.list(product);
-  }
-
-  /** Ends a drill now, everywhere; false when none of that id is in force. */
-  cancelDrill(id: string): Promise<boolean> {
-    return this.deps.drills.cancel(id);
+export class HealthApi extends DrillControls {
+  constructor(private readonly deps: HealthApiDeps) {
+    super(deps.drills);
   }
 
   /** A stored healthcheck, probed on schedule by healthcheck workers. */
@@ -145,14 +128,8 @@ export class HealthApi {
     if (typeof handler !== 'function')
       throw ValidationError.field('handler', 'expected a function that probes the provider');
     const { handler: _h, alerts, ...rest } = definition;
-    if (alerts !== undefined) {
-      if (typeof alerts !== 'function')
-        throw ValidationError.field('alerts', 'expected a function: (ctx) => ctx.onFailure().webhook(…)');
-      const ctx = new AlertBuilderContext();
-      alerts(ctx);
-      const onFailure = ctx.build();
-      if (onFailure) rest.onFailure = onFailure;
-    }
+    const onFailure = onFailureOf(alerts);
+    if (onFailure) rest.onFailure = onFailure;
     const product = this.deps.defaults.requireProduct(rest.product);
     const parsed = this.checked(parseHealthcheck(this.shallow(rest), true));
     await this.deps.references.healthcheck(parsed);

@@ -1,3 +1,4 @@
+import { ValidationError } from '../validation-error.js';
 import type { OnFailureInput } from './healthcheck-schema.js';
 
 type Webhook = NonNullable<OnFailureInput['webhook']>;
@@ -37,4 +38,14 @@ export class AlertBuilderContext {
   build(): OnFailureInput | undefined {
     return this.builder?.build();
   }
+}
+
+/** What a code-first healthcheck's `alerts` function builds, if it is given one. */
+export function onFailureOf(alerts: unknown): OnFailureInput | undefined {
+  if (alerts === undefined) return undefined;
+  if (typeof alerts !== 'function')
+    throw ValidationError.field('alerts', 'expected a function: (ctx) => ctx.onFailure().webhook(…)');
+  const ctx = new AlertBuilderContext();
+  (alerts as (ctx: AlertBuilderContext) => void)(ctx);
+  return ctx.build();
 }
