@@ -7,6 +7,7 @@ import { FeaturesApi } from './client/features-api.js';
 import { HealthApi } from './client/health-api.js';
 import { JobsApi } from './client/jobs-api.js';
 import { OperatorApi } from './client/operator-api.js';
+import { QuotaApi } from './client/quota-api.js';
 import { SchedulesApi } from './client/schedules-api.js';
 import { SessionApi } from './client/session-api.js';
 import type { EngineEventType, EventOf } from './core/events.js';
@@ -16,6 +17,7 @@ import { BackstopMetrics } from './observability/backstop-metrics.js';
 import { queueTelemetry } from './observability/queue-telemetry.js';
 import { within } from './observability/within.js';
 import { BackstopWorker } from './queue/backstop-worker.js';
+import { batchJob } from './queue/batch-job.js';
 import { fallbackJob } from './queue/fallback-job.js';
 import { featureJob } from './queue/feature-job.js';
 import type { JobQueue } from './queue/job-queues.js';
@@ -29,6 +31,8 @@ export type { BackstopOptions } from './assemble.js';
 /** The entry point: `new Backstop({ redis, product, env })`. */
 export class Backstop {
   readonly fallback: FallbackApi;
+  /** Quotas: weighted distribution over providers, with the same targets and run machinery as fallbacks. */
+  readonly quota: QuotaApi;
   readonly app: AppApi;
   /** Dispatched jobs: `get`, `wait`, `cancel`. */
   readonly jobs: JobsApi;
@@ -71,6 +75,17 @@ export class Backstop {
     const { defaults, stores, runs, producer, catalog, handlers, targets } = parts;
     // Every call that fails because Redis is unreachable or full says so with our codes.
     this.fallback = withRedisErrors(new FallbackApi(catalog, runs, producer, defaults));
+    this.quota = withRedisErrors(
+      new QuotaApi({
+        catalog: parts.quotaCatalog,
+        runs,
+        producer,
+        defaults,
+        uses: parts.quotaUses,
+        healthView: parts.healthView,
+        stores: parts.stores,
+      }),
+    );
     this.features = withRedisErrors(new FeaturesApi(stores, runs, producer, defaults, parts.references));
     this.app = withRedisErrors(new AppApi(stores, parts.outbound));
     this.jobs = withRedisErrors(new JobsApi(parts.queues));
@@ -127,10 +142,12 @@ export class Backstop {
           {
             strategies: {
               fallback: fallbackJob({ engine, definitions, caches }),
+              quota: fallbackJob({ engine, definitions, caches, quotaUses: parts.quotaUses }, 'quota'),
+              batch: batchJob({ engine, definitions }),
               feature: featureJob({ definitions, nested: runs.nested }),
             },
             openSession: (sealed, associated) => sessions.openAndVerify(sealed, associated),
-            knownTags: (product, kind) => definitions.tags(product, kind),
+            knownTags: (product, kind) => definitions.tags(product, kind === 'batch' ? 'fallback' : kind),
             logger: parts.logger,
             events: parts.events,
           },

@@ -52,6 +52,8 @@ const configSchema = z.object({
   BACKSTOP_TRUST_PROXY: z.string().min(1).optional(),
   // Security (docs/security.md). Names `$Secret{}` may read, besides BACKSTOP_SECRET_<NAME> variables.
   BACKSTOP_SECRETS: z.string().optional(),
+  // Signs healthcheck alert webhooks (HMAC-SHA256); without it no alert webhook is called.
+  BACKSTOP_ALERT_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
   // The shortest interval a recurring schedule may have (every, cron), in ms.
   BACKSTOP_MIN_SCHEDULE_INTERVAL_MS: count.default(1_000),
   // How deep JSON (bodies, inputs, templates) may nest.

@@ -16,6 +16,8 @@ export interface AttemptRecord {
   skipped?: 'unhealthy' | 'deadline' | undefined;
   idempotencyKey: string;
   error?: AttemptErrorInfo | undefined;
+  /** Set when a failover drill decided this attempt (failed it without a call, or slowed it). */
+  drill?: boolean | undefined;
   /** Hedged calls made besides this attempt's first (same provider, same idempotency key). */
   hedged?: number | undefined;
   /** On a `verify` line: what the provider said of the key. */

@@ -41,6 +41,16 @@ export interface ProviderSpec {
   onAmbiguous?: AmbiguityPolicy | undefined;
   /** Asks the provider what became of an idempotency key (`onAmbiguous: 'verify'`). */
   verify?: Verifier | undefined;
+  /**
+   * A quota's share of traffic for this provider, relative to the others' (1 when unset); 0 drains
+   * it: kept for status, never picked. Ordered chains ignore it.
+   */
+  weight?: number | undefined;
+  /**
+   * Takes many items of a batch run in one call (`{ items: [each item's request] }`), answering
+   * `{ results: [...] }` (or an array) in the same order; a result with an `error` field failed.
+   */
+  batch?: { maxSize: number } | undefined;
 }
 
 /** A compiled fallback chain, ready to run. */
@@ -66,4 +76,9 @@ export interface Chain {
   panic?: PanicPolicy | undefined;
   /** The chain's `onAmbiguous`, for providers that do not set their own. */
   onAmbiguous?: AmbiguityPolicy | undefined;
+  /**
+   * How a run picks its next provider: `ordered` (a fallback: in the order written) or `weighted`
+   * (a quota: by weight among the healthy providers not yet tried; provider-order.ts).
+   */
+  selection?: 'ordered' | 'weighted' | undefined;
 }

@@ -6,6 +6,7 @@ import { type CallResult, callOnce } from './call-attempt.js';
 import type { ProviderSpec } from './chain.js';
 import type { Verdict } from './classify.js';
 import { sleep } from './clock.js';
+import { callUnderDrill } from './drill-call.js';
 import { type AttemptFailure, toFailure } from './failure.js';
 import { callHedged } from './hedge.js';
 import { idempotencyKeyFor } from './idempotency.js';
@@ -71,9 +72,15 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
       deadlineAt: run.deadlineAt,
       identity: run.identity,
     };
-    const call: CallResult & { hedges?: number } = provider.hedge
-      ? await callHedged(attemptCall, provider.hedge)
-      : await callOnce(attemptCall);
+    // A drill on this provider (rare) decides the attempt; otherwise the plain call, no closure.
+    const drill = deps.drills?.find(run.identity.product, run.identity.env, provider, attemptStart);
+    let call: CallResult & { hedges?: number };
+    let drilled = false;
+    if (drill) {
+      const plain = () => (provider.hedge ? callHedged(attemptCall, provider.hedge) : callOnce(attemptCall));
+      ({ call, drilled } = await callUnderDrill(drill, attemptCall, deps.random ?? Math.random, plain));
+    } else
+      call = provider.hedge ? await callHedged(attemptCall, provider.hedge) : await callOnce(attemptCall);
     const durationMs = clock.now() - attemptStart;
     const hedged = call.hedges ? call.hedges : undefined;
 
@@ -82,6 +89,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
         withHedges(
           succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs, call.warnings),
           hedged,
+          drilled,
         ),
       );
       run.report(provider, 'success', durationMs, undefined, inFlight);
@@ -106,6 +114,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
       withHedges(
         failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict, call.warnings),
         hedged,
+        drilled,
       ),
     );
     run.failed(provider, failure.code);
@@ -154,8 +163,11 @@ function retryDelay(
   return delay;
 }
 
-function withHedges(record: AttemptRecord, hedged: number | undefined): AttemptRecord {
-  return hedged === undefined ? record : { ...record, hedged };
+/** Marks what the record must say beyond the basics: hedged calls, and a drill's hand in the attempt. */
+function withHedges(record: AttemptRecord, hedged: number | undefined, drilled = false): AttemptRecord {
+  if (hedged !== undefined) record.hedged = hedged;
+  if (drilled) record.drill = true;
+  return record;
 }
 
 function fallbackInfo(provider: ProviderSpec, failure: AttemptFailure): TemplateScope['fallback'] {

@@ -25,7 +25,7 @@ import { DEFAULT_HISTORY, HistoryRecorder } from './history.js';
 import { LiveRecorder } from './live-recorder.js';
 import { phaseEvents } from './phase-events.js';
 import type { ProbeFetch } from './probe-runner.js';
-import { ProviderStateStore } from './provider-state-store.js';
+import { ProviderStateStore, type StateWritten } from './provider-state-store.js';
 import { RedisHealthView } from './redis-health-view.js';
 import { TRIAL_LEASE_MS, TrialGate } from './trial-gate.js';
 
@@ -52,6 +52,8 @@ export interface HealthMonitorDeps {
   fetch?: ProbeFetch | undefined;
   /** Where `health.changed` goes (the Backstop's event bus). */
   events?: EngineEvents | undefined;
+  /** Told of every provider state this process writes (healthcheck alerts). */
+  onStateWritten?: StateWritten | undefined;
   /** BullMQ telemetry for the healthcheck queue and worker when they are made (tracing), if any. */
   telemetry?: () => Telemetry | undefined;
 }
@@ -226,7 +228,7 @@ export class HealthMonitor {
       redis,
       keys,
       healthchecks: stores.healthchecks,
-      states: new ProviderStateStore(redis, keys),
+      states: new ProviderStateStore(redis, keys, this.deps.onStateWritten),
       history,
       queue,
     };

@@ -11,6 +11,7 @@ import { ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
 import type { DefinitionResolver } from '../definitions/definition-resolver.js';
 import type { SessionRegistry } from '../session/session-registry.js';
+import { batchDefinition } from './batch-job.js';
 import type { JobData, JobKind } from './job-data.js';
 import { handleOf, type JobHandle, type ScheduleHandle } from './job-handle.js';
 import { jobIdSchema } from './job-id.js';
@@ -133,7 +134,9 @@ export class Producer {
 
   private resolve(product: string, tag: string, kind: JobKind): Promise<JobDefinition> {
     const { definitions } = this.deps;
-    return kind === 'feature' ? definitions.feature(product, tag) : definitions.fallback(product, tag);
+    if (kind === 'feature') return definitions.feature(product, tag);
+    if (kind === 'batch') return definitions.fallback(product, tag).then(batchDefinition);
+    return kind === 'quota' ? definitions.quota(product, tag) : definitions.fallback(product, tag);
   }
 
   private async prepare(
@@ -149,6 +152,8 @@ export class Producer {
     if (cache && kind === 'feature') {
       throw featuresAreNotCached();
     }
+    if (cache && kind === 'batch')
+      throw ValidationError.field('cache', 'batch runs are not cached; name a cache on single runs');
     const chain = await resolve(product, parsed.tag, kind);
     const input = withRoot(root, () => chain.validateInput(parsed.input ?? {}));
     const now = this.deps.clock.now();
@@ -167,7 +172,7 @@ export class Producer {
       runAt: schedule.kind === 'once' ? schedule.runAt : now,
       version: chain.version,
     };
-    if (kind === 'feature') data.kind = 'feature';
+    if (kind !== 'fallback') data.kind = kind;
     if (cache) {
       await withRootAsync(root, () => this.deps.caches.check(cache));
       data.cache = cache;

@@ -15,6 +15,7 @@ export function registerConfigSecrets(config: Config, redactor: Redactor): void 
     }
   }
   redactor.add(config.BACKSTOP_SESSION_KEY);
+  redactor.add(config.BACKSTOP_ALERT_SECRET);
   for (const entry of (config.BACKSTOP_API_KEYS ?? '').split(',')) {
     const first = entry.indexOf(':');
     const last = entry.lastIndexOf(':');

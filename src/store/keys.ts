@@ -11,6 +11,28 @@ export class Keys {
   fallbackIndex(product: string): string {
     return `${this.prefix}:fallbacks:${product}`;
   }
+  quota(product: string, tag: string): string {
+    return `${this.prefix}:quota:${product}:${tag}`;
+  }
+  quotaIndex(product: string): string {
+    return `${this.prefix}:quotas:${product}`;
+  }
+  /** Runs each provider of one quota served, per env (a hash: provider → count), summed across processes. */
+  quotaUses(product: string, env: string, tag: string): string {
+    return `${this.prefix}:quota-uses:${product}:${env}:${tag}`;
+  }
+  /** Failover drills in force (a hash: id → drill as JSON). */
+  drills(): string {
+    return `${this.prefix}:drills`;
+  }
+  /** Pub/sub channel of drills started and cancelled (the drill, or its id). */
+  drillEvents(): string {
+    return `${this.prefix}:drill-events`;
+  }
+  /** Pub/sub channel of healthcheck alerts raised (`onFailure.emit`), for every process's event bus. */
+  alertEvents(): string {
+    return `${this.prefix}:alert-events`;
+  }
   products(): string {
     return `${this.prefix}:products`;
   }

@@ -10,6 +10,7 @@ import { FallbackStore } from './fallback-store.js';
 import { FeatureStore } from './feature-store.js';
 import { HealthcheckStore } from './healthcheck-store.js';
 import { Keys } from './keys.js';
+import { QuotaStore } from './quota-store.js';
 
 /** Definitions in Redis and the connections to reach them. */
 export interface Stores {
@@ -19,6 +20,7 @@ export interface Stores {
   /** Called with the key of every definition any process changes (to drop compiled copies). */
   onDefinitionChange(listener: (key: string) => void): void;
   fallbacks: FallbackStore;
+  quotas: QuotaStore;
   apps: AppStore;
   features: FeatureStore;
   healthchecks: HealthcheckStore;
@@ -112,12 +114,13 @@ export class RedisStores {
       blocking: () => blockingClient(source),
       onDefinitionChange: (listener) => void listeners.push(listener),
       fallbacks: new FallbackStore(client, keys, this.compile),
+      quotas: new QuotaStore(client, keys, this.compile),
       apps: new AppStore(client, keys, this.compile),
       features: new FeatureStore(client, keys, this.compile),
       healthchecks: new HealthcheckStore(client, keys),
       keys,
     };
-    for (const store of [stores.fallbacks, stores.apps, stores.features, stores.healthchecks])
+    for (const store of [stores.fallbacks, stores.quotas, stores.apps, stores.features, stores.healthchecks])
       stores.onDefinitionChange((key) => store.invalidate(key));
     this.subscriber = stores.blocking();
     this.subscriber.on('message', (_channel: string, key: string) => {

@@ -8,6 +8,7 @@ import { ValidationError } from '../validation-error.js';
 import type { AmbiguityPolicy, Verifier } from '../verify.js';
 import {
   backoffSchema,
+  batchSchema,
   DEFAULT_BACKOFF,
   DEFAULT_TIMEOUT_MS,
   HEDGE_UNSAFE,
@@ -16,6 +17,7 @@ import {
   positiveMs,
   retriesSchema,
   tagSchema,
+  weightSchema,
 } from './common-schema.js';
 
 /** What a code-first `mapInput` gets besides the input: the previous provider's failure, the session, the key. */
@@ -134,6 +136,16 @@ export class ProviderBuilder {
   verify(fn: Verifier): this {
     if (typeof fn !== 'function') throw this.error('verify', 'expected a function');
     this.spec.verify = fn;
+    return this;
+  }
+  /** A quota provider's share of traffic, relative to the others' (default 1; 0 drains it). */
+  weight(value: number): this {
+    this.spec.weight = this.check('weight', weightSchema, value);
+    return this;
+  }
+  /** Takes up to `maxSize` items of a batch run in one call (`fallback.runBatch`). */
+  batch(spec: { maxSize: number }): this {
+    this.spec.batch = this.check('batch', batchSchema, spec);
     return this;
   }
   retries(count: number): this {

@@ -4,6 +4,7 @@ import { healthPolicySchema } from '../health/health-policy-schema.js';
 import { inputSchemaSchema } from '../input-schema.js';
 import {
   backoffSchema,
+  batchSchema,
   chainOptionsShape,
   hedgeSchema,
   onAmbiguousSchema,
@@ -43,6 +44,8 @@ export const fallbackOptionSchema = z.strictObject({
   backoff: backoffSchema.optional(),
   /** Health settings of this provider, over the chain's `health`. */
   health: healthPolicySchema.optional(),
+  /** Takes many items of a batch run in one call: `{ maxSize }`. */
+  batch: batchSchema.optional(),
   /** Hedged calls to this provider when it is slow: `{ delay, maxAttempts, safe }`. */
   hedge: hedgeSchema.optional(),
   onAmbiguous: onAmbiguousSchema.optional(),
