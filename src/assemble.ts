@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { Caches } from './cache/caches.js';
 import { backstopOptionsSchema } from './client/options-schema.js';
 import { type Config, loadConfig } from './config.js';
@@ -27,6 +26,7 @@ import { createLogger, scrubsItsLines } from './logger.js';
 import type { JobRetention } from './queue/job-options.js';
 import { JobQueues } from './queue/job-queues.js';
 import { Producer } from './queue/producer.js';
+import type { RedisClient } from './redis/redis-client.js';
 import { nestedContextOf } from './runs/nested-runs.js';
 import { Runs } from './runs/runs.js';
 import { registerConfigSecrets } from './security/config-secrets.js';
@@ -43,7 +43,7 @@ import { TargetRegistry } from './targets/target-registry.js';
 
 export interface BackstopOptions {
   /** A Redis URL or client. Default: `REDIS_URL`, else a private `redis-server` for this process. */
-  redis?: string | Redis | undefined;
+  redis?: string | RedisClient | undefined;
   /** Default product for calls that do not name one (as `product.init(tag)` sets it). */
   product?: string | undefined;
   /** Default env for runs that do not name one. */

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { assemble, type BackstopOptions, type BackstopParts } from './assemble.js';
 import { AppApi } from './client/app-api.js';
 import { CacheApi } from './client/cache-api.js';
@@ -17,6 +16,7 @@ import { fallbackJob } from './queue/fallback-job.js';
 import { featureJob } from './queue/feature-job.js';
 import type { JobQueue } from './queue/job-queues.js';
 import { startJobWorker, type WorkerOptions } from './queue/job-worker.js';
+import type { RedisClient } from './redis/redis-client.js';
 import { asRedisError, withRedisErrors } from './redis/redis-errors.js';
 import type { ActionHandler } from './targets/handler-registry.js';
 import type { TargetRegistry } from './targets/target-registry.js';
@@ -133,7 +133,7 @@ export class Backstop {
   }
 
   /** The Redis connection definitions and state use (connecting on first use), for probes such as readiness. */
-  async redis(): Promise<Redis> {
+  async redis(): Promise<RedisClient> {
     try {
       return (await this.#parts.stores.get()).redis;
     } catch (error) {

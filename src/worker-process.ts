@@ -41,7 +41,8 @@ export async function startWorkerProcess(
   if (!config.REDIS_URL) {
     throw ValidationError.field(
       'env.REDIS_URL',
-      'a worker process needs the Redis its producers use, e.g. REDIS_URL=redis://127.0.0.1:6379',
+      'a worker process needs the Redis its producers use, e.g. REDIS_URL=redis://127.0.0.1:6379 ' +
+        '(or redis+cluster://…, redis+sentinel://…, BACKSTOP_REDIS_CLUSTER_NODES)',
     );
   }
   const backstop = new Backstop({ redis: config.REDIS_URL });

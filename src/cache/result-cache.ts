@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { AttemptRecord } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { RunOutcome } from '../core/run-chain.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { redactor } from '../security/redactor.js';
 import type { Keys } from '../store/keys.js';
 import { noSuchCache, type StoredCacheType } from './cache-definition.js';
@@ -55,13 +55,13 @@ const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('
 export class ResultCache {
   private readonly inflight = new Map<string, Promise<CachedEntry | undefined>>();
   private readonly waiters = new Map<string, Set<() => void>>();
-  private subscriber: Promise<Redis> | undefined;
+  private subscriber: Promise<RedisClient> | undefined;
   private closed = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
-    private readonly blocking: () => Redis,
+    private readonly blocking: () => RedisClient,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
@@ -169,7 +169,7 @@ export class ResultCache {
       const outcome = await run();
       if (outcome.ok) {
         stored = toEntry(outcome, this.clock);
-        // Stored scrubbed of secret values: Redis is outside the process (a later hit serves it so).
+        // Stored scrubbed of secret values: RedisClient is outside the process (a later hit serves it so).
         finish = finish.set(key, redactor.scrubValue(JSON.stringify(stored)), 'PX', ttl);
       }
       return { kind: 'ran', outcome, stored };
@@ -214,7 +214,7 @@ export class ResultCache {
     });
   }
 
-  private subscribe(): Promise<Redis> {
+  private subscribe(): Promise<RedisClient> {
     if (this.closed) return Promise.reject(new Error('the result cache was closed'));
     this.subscriber ??= (async () => {
       const subscriber = this.blocking();

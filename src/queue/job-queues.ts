@@ -1,7 +1,7 @@
 import { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import { ErrorLog } from '../redis/error-log.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Stores } from '../store/redis-stores.js';
 import { JOB_QUEUE, type JobData, type JobResult } from './job-data.js';
 import { defaultJobOptions, type JobRetention } from './job-options.js';
@@ -16,7 +16,7 @@ export type JobQueue = Queue<JobData, JobResult, string>;
 export class JobQueues {
   private queue: Promise<JobQueue> | undefined;
   private events: Promise<QueueEvents> | undefined;
-  private eventsConnection: Redis | undefined;
+  private eventsConnection: RedisClient | undefined;
 
   private readonly log: ErrorLog | undefined;
 

@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { type Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { guardWorker, type WorkerGuard } from '../redis/worker-guard.js';
 import { redactor } from '../security/redactor.js';
 import { JOB_QUEUE, type JobData, type JobResult } from './job-data.js';
@@ -49,7 +49,7 @@ export class JobWorker {
   constructor(
     private readonly worker: Worker<JobData, JobResult>,
     private readonly shutdown: AbortController,
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly graceMs: number,
     private readonly logger: Logger,
     private readonly guard: WorkerGuard,
@@ -86,7 +86,7 @@ export class JobWorker {
 
 export async function startJobWorker(
   deps: Omit<LifecycleDeps, 'shutdown' | 'fence'>,
-  connection: Redis,
+  connection: RedisClient,
   prefix: string,
   heartbeatKey: string,
   retention: JobRetention,

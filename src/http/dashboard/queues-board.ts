@@ -3,11 +3,12 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Redis } from 'ioredis';
 import type { Backstop } from '../../backstop.js';
 import { HEALTHCHECK_QUEUE } from '../../health/healthcheck-scheduler.js';
 import { JOB_QUEUE } from '../../queue/job-data.js';
-import { redisOptionsFromUrl } from '../../redis/connection.js';
+import { clientFor } from '../../redis/connection.js';
+import type { RedisClient } from '../../redis/redis-client.js';
+import { parseRedisUrl } from '../../redis/redis-url.js';
 import { rejectCrossSiteWrites } from '../cross-site.js';
 
 /** Where Bull Board is mounted, relative to the registering scope. */
@@ -20,7 +21,7 @@ const QUEUES: { name: string; description: string }[] = [
 
 export interface QueuesBoardOptions {
   backstop: Backstop;
-  redis: string | Redis | undefined;
+  redis: string | RedisClient | undefined;
   prefix: string;
   readOnly: boolean;
   /** The board's path as the browser sees it, for its `<base href>`. */
@@ -110,13 +111,16 @@ async function openQueues(
  * is down), reached through the one place in src/http that reaches into a Backstop; or the
  * `redis` option: a client, shared, or a URL, which gets a connection of its own.
  */
-async function connectionFor(options: QueuesBoardOptions): Promise<{ connection: Redis; owned: boolean }> {
+async function connectionFor(
+  options: QueuesBoardOptions,
+): Promise<{ connection: RedisClient; owned: boolean }> {
   const { redis } = options;
   if (redis === undefined) return { connection: await options.backstop.redis(), owned: false };
   if (typeof redis !== 'string') return { connection: redis, owned: false };
-  const { url: href, ...rest } = redisOptionsFromUrl(redis);
-  const settings = { ...rest, maxRetriesPerRequest: 1, connectTimeout: 5_000 };
-  const connection = href ? new Redis(href, settings) : new Redis(settings);
+  const connection = clientFor(parseRedisUrl(redis, 'redis'), {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+  });
   connection.on('error', () => {}); // reconnects on its own; without a listener Node would crash
   return { connection, owned: true };
 }
