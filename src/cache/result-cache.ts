@@ -3,7 +3,7 @@ import type { AttemptRecord } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { RunOutcome } from '../core/run-chain.js';
-import type { RedisClient } from '../redis/redis-client.js';
+import { type RedisClient, scanKeys } from '../redis/redis-client.js';
 import { redactor } from '../security/redactor.js';
 import type { Keys } from '../store/keys.js';
 import { noSuchCache, type StoredCacheType } from './cache-definition.js';
@@ -94,23 +94,15 @@ export class ResultCache {
     }
   }
 
-  /** Deletes every cached result of one fallback (or feature) in one env; returns how many. */
+  /**
+   * Deletes every cached result of one fallback (or feature) in one env; returns how many. Searched
+   * on every master of a Cluster, and deleted key by key: entries need not share a slot.
+   */
   async clear(product: string, env: string, tag: string): Promise<number> {
-    let cursor = '0';
-    let removed = 0;
-    do {
-      const [next, found] = await this.redis.scan(
-        cursor,
-        'MATCH',
-        this.keys.cacheEntriesOf(product, env, tag),
-        'COUNT',
-        500,
-      );
-      cursor = next;
-      const entries = found.filter((k) => !k.endsWith(':lock'));
-      if (entries.length > 0) removed += await this.redis.unlink(...entries);
-    } while (cursor !== '0');
-    return removed;
+    const found = await scanKeys(this.redis, this.keys.cacheEntriesOf(product, env, tag));
+    const entries = found.filter((k) => !k.endsWith(':lock'));
+    const removed = await Promise.all(entries.map((key) => this.redis.unlink(key)));
+    return removed.reduce((sum, n) => sum + n, 0);
   }
 
   async close(): Promise<void> {
