@@ -29,15 +29,13 @@ export const LOCK_MS = 10_000;
 const POLL_MS = 250;
 
 /**
- * KEYS: cache types, entry, lock. ARGV: cache tag, token, lock ms.
- * → {-1} no such cache; {0, entry} a stored result; {1, type} the lock is ours; {2} someone holds it.
+ * KEYS: entry, lock. ARGV: token, lock ms.
+ * → {0, entry} a stored result; {1} the lock is ours; {2} someone holds it.
  */
 const LOOK_OR_LOCK = `
-local cacheType = redis.call('HGET', KEYS[1], ARGV[1])
-if not cacheType then return {-1} end
-local hit = redis.call('GET', KEYS[2])
+local hit = redis.call('GET', KEYS[1])
 if hit then return {0, hit} end
-if redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3], 'NX') then return {1, cacheType} end
+if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return {1} end
 return {2}`;
 /** Releases the lock only if we still hold it. KEYS: lock. ARGV: token. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -119,24 +117,18 @@ export class ResultCache {
   ): Promise<CacheOutcome> {
     const lock = `${key}:lock`;
     for (;;) {
-      // One round trip: is the cache defined, is there a result, else take the lock.
+      // The cache type is a definition, in another slot than the entry (a Cluster spreads them):
+      // read first, then one script looks for a result or takes the lock.
+      const cacheType = await this.redis.hget(this.keys.cacheTypes(), cacheTag);
+      if (!cacheType) throw noSuchCache(cacheTag);
       const token = randomUUID();
-      const [state, value] = (await this.redis.eval(
-        LOOK_OR_LOCK,
-        3,
-        this.keys.cacheTypes(),
-        key,
-        lock,
-        cacheTag,
-        token,
-        LOCK_MS,
-      )) as [number, string | undefined];
-      if (state === -1) {
-        throw noSuchCache(cacheTag);
-      }
+      const [state, value] = (await this.redis.eval(LOOK_OR_LOCK, 2, key, lock, token, LOCK_MS)) as [
+        number,
+        string | undefined,
+      ];
       if (state === 0) return { kind: 'cached', entry: JSON.parse(value!) as CachedEntry };
       if (state === 1) {
-        return this.runHoldingLock(key, lock, token, (JSON.parse(value!) as StoredCacheType).ttl, run);
+        return this.runHoldingLock(key, lock, token, (JSON.parse(cacheType) as StoredCacheType).ttl, run);
       }
       await this.waitFor(key, signal);
     }

@@ -35,6 +35,10 @@ export function clientFor(target: RedisTarget, settings: RedisOptions): RedisCli
         ...authOf(target),
         sentinels: target.sentinels,
         name: target.name,
+        // Told of a failover by the sentinels (+switch-master), not only when the old master drops us.
+        failoverDetector: true,
+        // A demoted master answers writes with READONLY: reconnect (to the new one) and resend.
+        reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
       };
       if (target.db !== undefined) options.db = target.db;
       if (target.sentinelPassword) options.sentinelPassword = target.sentinelPassword;
