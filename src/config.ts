@@ -9,7 +9,7 @@ const count = z.coerce.number().int().positive();
 const configSchema = z.object({
   // Where Redis is: redis://, rediss://, unix://, redis+cluster://host:port,… or redis+sentinel://host:port,…/master.
   REDIS_URL: z.string().min(1).optional(),
-  // A Redis Cluster's seed nodes, host:port,host:port (instead of a redis+cluster:// REDIS_URL).
+  // A Redis Cluster's startup nodes, host:port,host:port (instead of a redis+cluster:// REDIS_URL).
   BACKSTOP_REDIS_CLUSTER_NODES: z.string().min(1).optional(),
   BACKSTOP_PREFIX: z.string().min(1).default('{backstop}'),
   BACKSTOP_PRODUCT: z.string().min(1).optional(),

@@ -101,7 +101,7 @@ const BLOCKING: RedisOptions = { maxRetriesPerRequest: null, enableOfflineQueue:
 /**
  * A connection for BullMQ workers, queue events and subscribers: blocking commands, so
  * `maxRetriesPerRequest: null` as BullMQ requires, and commands queue while reconnecting instead of
- * failing the worker. Made for the source's topology: a Cluster's copy keeps its seed nodes and
+ * failing the worker. Made for the source's topology: a Cluster's copy keeps its startup nodes and
  * node settings (its `duplicate` takes nodes first, then options).
  */
 export function blockingClient(source: string | RedisClient): RedisClient {

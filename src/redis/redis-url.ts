@@ -14,7 +14,7 @@ interface Auth {
   db?: number;
 }
 
-/** Where Redis is: one node, a Cluster (seed nodes), or a Sentinel group (sentinels and a master name). */
+/** Where Redis is: one node, a Cluster (startup nodes), or a Sentinel group (sentinels and a master name). */
 export type RedisTarget =
   | { kind: 'single'; url: string }
   | { kind: 'socket'; path: string }
@@ -26,7 +26,7 @@ const SCHEMES = /^(rediss?)(\+(cluster|sentinel))?:\/\//;
 /**
  * Parses the one Redis address every entry point takes:
  * - `redis://[user:pass@]host:port[/db]`, `rediss://…` (TLS), `unix:///path/to/redis.sock`;
- * - `redis+cluster://[user:pass@]host:port,host:port` (seed nodes; the rest are discovered);
+ * - `redis+cluster://[user:pass@]host:port,host:port` (startup nodes; the rest are discovered);
  * - `redis+sentinel://[user:pass@]host:port,host:port/master-name[/db][?sentinelPassword=…]`.
  * `rediss+cluster://` and `rediss+sentinel://` use TLS. `field` names the variable in errors.
  */
