@@ -36,6 +36,8 @@ const configSchema = z.object({
   // Seals session tokens in job data (32 bytes, hex or base64); else a key kept in Redis.
   BACKSTOP_SESSION_KEY: z.string().min(1).optional(),
   BACKSTOP_CONCURRENCY: count.optional(),
+  // The named job queues a worker process takes (payments,sms); every queue when unset.
+  BACKSTOP_QUEUES: z.string().min(1).optional(),
   BACKSTOP_SHUTDOWN_GRACE_MS: count.optional(),
   BACKSTOP_LOCK_DURATION_MS: count.optional(),
   BACKSTOP_STALLED_INTERVAL_MS: count.optional(),

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import { ValidationError } from './core/validation-error.js';
 import type { BackstopWorker } from './queue/backstop-worker.js';
 import type { WorkerOptions } from './queue/job-worker.js';
+import { parseQueueList } from './queue/queue-names.js';
 
 /** What a definitions module exports: a function that defines chains, apps and handlers. */
 export type DefinitionsModule = (backstop: Backstop) => void | Promise<void>;
@@ -55,12 +56,16 @@ export async function startWorkerProcess(
   return { backstop, worker };
 }
 
-/** The worker settings of the environment (BACKSTOP_CONCURRENCY, …), a flag overriding concurrency. */
+/** The worker settings of the environment (BACKSTOP_CONCURRENCY, BACKSTOP_QUEUES, …), flags overriding them. */
 export function workerSettings(
   config: Config,
   concurrency?: number,
-): WorkerOptions & { healthConcurrency?: number } {
-  const settings: WorkerOptions & { healthConcurrency?: number } = {};
+  queues?: string,
+): WorkerOptions & { healthConcurrency?: number; queues?: string[] } {
+  const settings: WorkerOptions & { healthConcurrency?: number; queues?: string[] } = {};
+  if (queues !== undefined) settings.queues = parseQueueList(queues, '--queues');
+  else if (config.BACKSTOP_QUEUES !== undefined)
+    settings.queues = parseQueueList(config.BACKSTOP_QUEUES, 'env.BACKSTOP_QUEUES');
   const jobs = concurrency ?? config.BACKSTOP_CONCURRENCY;
   if (jobs !== undefined) {
     settings.concurrency = jobs;

@@ -66,4 +66,6 @@ export interface Chain {
   panic?: PanicPolicy | undefined;
   /** The chain's `onAmbiguous`, for providers that do not set their own. */
   onAmbiguous?: AmbiguityPolicy | undefined;
+  /** The named job queue its dispatched runs go to (default: its product's). */
+  queue?: string | undefined;
 }

@@ -13,13 +13,16 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 export function queueDepths(backstop: Backstop, timeoutMs = 2_000): QueueDepths {
   return async () => {
     const read = async () => {
-      const queue = await backstop.jobQueue();
-      const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
+      // Summed over every named queue.
+      const all = await Promise.all(
+        (await backstop.jobQueues()).map((q) => q.getJobCounts('waiting', 'delayed', 'active', 'failed')),
+      );
+      const sum = (state: string) => all.reduce((total, counts) => total + (counts[state] ?? 0), 0);
       return {
-        waiting: counts.waiting ?? 0,
-        delayed: counts.delayed ?? 0,
-        active: counts.active ?? 0,
-        failed: counts.failed ?? 0,
+        waiting: sum('waiting'),
+        delayed: sum('delayed'),
+        active: sum('active'),
+        failed: sum('failed'),
       };
     };
     return within(read(), timeoutMs, 'Redis');

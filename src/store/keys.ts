@@ -92,6 +92,18 @@ export class Keys {
   definitionEvents(): string {
     return `${this.prefix}:definition-events`;
   }
+  /** The named job queues there are (a set), for workers that take every queue and for listings. */
+  jobQueues(): string {
+    return `${this.prefix}:job-queues`;
+  }
+  /** Pub/sub channel of job queues used for the first time (the name). */
+  jobQueueEvents(): string {
+    return `${this.prefix}:job-queue-events`;
+  }
+  /** BullMQ prefix of one named job queue: a hash tag of its own, so a Cluster spreads queues. */
+  jobQueuePrefix(queue: string): string {
+    return areaOf(this.prefix, `jobs:${queue}`);
+  }
   /** Sorted set of fallback workers by their last heartbeat (ms, Redis time). */
   workerHeartbeats(): string {
     return `${this.prefix}:workers`;

@@ -32,6 +32,8 @@ export interface CodeFirstDefinition {
   onAmbiguous?: AmbiguityPolicy;
   /** Every field of every provider's mapped output must be present (default false). */
   strictOutput?: boolean;
+  /** The named job queue its dispatched runs go to (default: its product's). */
+  queue?: string;
 }
 
 const definitionSchema = z.strictObject({
@@ -80,5 +82,6 @@ export async function compileCodeFirst(
     panic: health.panic,
     onAmbiguous: parsed.onAmbiguous,
     classify: classifierFor(parsed.errors),
+    queue: parsed.queue,
   };
 }

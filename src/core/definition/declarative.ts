@@ -104,6 +104,7 @@ export function compileDeclarative(
     panic: health.panic,
     onAmbiguous: definition.onAmbiguous,
     classify: classifierFor(definition.errors),
+    queue: definition.queue,
   };
 }
 

@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Backstop } from '../../backstop.js';
 import { HEALTHCHECK_QUEUE } from '../../health/healthcheck-scheduler.js';
-import { JOB_QUEUE } from '../../queue/job-data.js';
+import { listJobQueues } from '../../queue/queue-registry.js';
 import { clientFor } from '../../redis/connection.js';
 import type { RedisClient } from '../../redis/redis-client.js';
 import { parseRedisUrl } from '../../redis/redis-url.js';
@@ -14,10 +14,10 @@ import { rejectCrossSiteWrites } from '../cross-site.js';
 /** Where Bull Board is mounted, relative to the registering scope. */
 export const QUEUES_PATH = '/admin/queues';
 
-const QUEUES: { name: string; description: string }[] = [
-  { name: JOB_QUEUE, description: 'Dispatched fallback runs (fallback.dispatch)' },
-  { name: HEALTHCHECK_QUEUE, description: 'Healthcheck probes: one job scheduler per healthcheck and env' },
-];
+const HEALTH_DESCRIPTION = 'Healthcheck probes: one job scheduler per healthcheck and env';
+const JOBS_DESCRIPTION = 'Dispatched fallback and feature runs (a queue per product, or as definitions name)';
+/** A queue first used after the board opened is shown from the next request at most this late. */
+const RELIST_MS = 5_000;
 
 export interface QueuesBoardOptions {
   backstop: Backstop;
@@ -53,20 +53,24 @@ export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoar
     throw error;
   });
 
-  let attached: Promise<{ queues: Queue[]; close: () => Promise<void> }> | undefined;
+  let attached: Promise<OpenedQueues> | undefined;
+  let listedAt = 0;
   const attach = () => {
-    attached ??= openQueues(options).then((opened) => {
-      for (const queue of opened.queues) {
-        const description = QUEUES.find((q) => q.name === queue.name)?.description ?? '';
-        board.addQueue(new BullMQAdapter(queue, { readOnlyMode: options.readOnly, description }));
-      }
-      return opened;
-    });
+    attached ??= openQueues(options);
     // A failure (Redis down) is not kept: the next request tries again.
     attached.catch(() => {
       attached = undefined;
     });
-    return attached;
+    return attached.then(async (opened) => {
+      // Named queues appear as producers first use them: list again now and then.
+      if (Date.now() - listedAt < RELIST_MS) return opened;
+      listedAt = Date.now();
+      for (const queue of await opened.addNew()) {
+        const description = queue.name === HEALTHCHECK_QUEUE ? HEALTH_DESCRIPTION : JOBS_DESCRIPTION;
+        board.addQueue(new BullMQAdapter(queue, { readOnlyMode: options.readOnly, description }));
+      }
+      return opened;
+    });
   };
   app.addHook('onClose', async () => {
     const opened = await attached?.catch(() => undefined);
@@ -89,18 +93,33 @@ export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoar
   );
 }
 
-async function openQueues(
-  options: QueuesBoardOptions,
-): Promise<{ queues: Queue[]; close: () => Promise<void> }> {
+interface OpenedQueues {
+  /** Opens the queues not shown yet (the healthcheck queue, then every named job queue); returns them. */
+  addNew(): Promise<Queue[]>;
+  close(): Promise<void>;
+}
+
+async function openQueues(options: QueuesBoardOptions): Promise<OpenedQueues> {
   const { connection, owned } = await connectionFor(options);
-  const queues = QUEUES.map(({ name }) => new Queue(name, { connection, prefix: options.prefix }));
-  // Connection errors would print as unhandled; the board's own requests report them.
-  for (const queue of queues) queue.on('error', () => {});
+  const queues = new Map<string, Queue>();
+  const open = (name: string, prefix: string) => {
+    const queue = new Queue(name, { connection, prefix });
+    // Connection errors would print as unhandled; the board's own requests report them.
+    queue.on('error', () => {});
+    queues.set(name, queue);
+    return queue;
+  };
   return {
-    queues,
+    async addNew() {
+      const wanted = [
+        ...(await listJobQueues(connection, options.prefix)),
+        { name: HEALTHCHECK_QUEUE, prefix: options.prefix },
+      ];
+      return wanted.filter((q) => !queues.has(q.name)).map((q) => open(q.name, q.prefix));
+    },
     close: async () => {
       // Queues first (they share the connection), then the connection, only when it is ours.
-      await Promise.allSettled(queues.map((queue) => queue.close()));
+      await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
       if (owned) await connection.quit().catch(() => connection.disconnect());
     },
   };
