@@ -176,7 +176,7 @@ describe('backstop dev', () => {
       queues: { queue: string; counts: Record<string, number> }[];
       providers: Record<string, unknown>[];
     };
-    expect(report.queues.find((q) => q.queue === 'fallback-jobs')?.counts.completed).toBe(3);
+    expect(report.queues.find((q) => q.queue === 'cli')?.counts.completed).toBe(3);
     expect(report.providers).toEqual([
       expect.objectContaining({
         product: 'cli',
@@ -188,7 +188,7 @@ describe('backstop dev', () => {
       }),
     ]);
     const table = await runCli(['status'], { REDIS_URL: redisUrl, BACKSTOP_PREFIX: '{cli-dev}' });
-    expect(table.stdout).toMatch(/^\s+fallback-jobs\s+0\s+0\s+0\s+0\s+3\s+0$/m);
+    expect(table.stdout).toMatch(/^\s+cli\s+0\s+0\s+0\s+0\s+3\s+0$/m);
     expect(table.stdout).toMatch(/^\s+cli\s+payments\s+1\s+acme\s+-/m);
   }, 30_000);
 

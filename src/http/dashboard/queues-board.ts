@@ -54,6 +54,7 @@ export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoar
   });
 
   let attached: Promise<OpenedQueues> | undefined;
+  let listed: Promise<unknown> = Promise.resolve();
   let listedAt = 0;
   const attach = () => {
     attached ??= openQueues(options);
@@ -62,13 +63,21 @@ export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoar
       attached = undefined;
     });
     return attached.then(async (opened) => {
-      // Named queues appear as producers first use them: list again now and then.
-      if (Date.now() - listedAt < RELIST_MS) return opened;
-      listedAt = Date.now();
-      for (const queue of await opened.addNew()) {
-        const description = queue.name === HEALTHCHECK_QUEUE ? HEALTH_DESCRIPTION : JOBS_DESCRIPTION;
-        board.addQueue(new BullMQAdapter(queue, { readOnlyMode: options.readOnly, description }));
+      // Named queues appear as producers first use them: list again now and then, one listing at
+      // a time (requests arrive together, and a queue must be added to the board once).
+      if (Date.now() - listedAt >= RELIST_MS) {
+        listedAt = Date.now();
+        listed = listed.then(async () => {
+          for (const queue of await opened.addNew()) {
+            const description = queue.name === HEALTHCHECK_QUEUE ? HEALTH_DESCRIPTION : JOBS_DESCRIPTION;
+            board.addQueue(new BullMQAdapter(queue, { readOnlyMode: options.readOnly, description }));
+          }
+        });
+        listed.catch(() => {
+          listedAt = 0; // Redis down: list again on the next request
+        });
       }
+      await listed;
       return opened;
     });
   };
