@@ -36,6 +36,7 @@ import { redactingLogger } from './security/redacting-logger.js';
 import { redactor } from './security/redactor.js';
 import { SecretStore, type SecretValue } from './security/secret-store.js';
 import { SessionRegistry } from './session/session-registry.js';
+import { RedisRateLimiter } from './store/redis-rate-limiter.js';
 import { RedisStores } from './store/redis-stores.js';
 import { HandlerRegistry } from './targets/handler-registry.js';
 import { registerBuiltInTargets } from './targets/register-targets.js';
@@ -167,7 +168,14 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const caches = new Caches(stores, clock, logger);
   const handlers = new HandlerRegistry();
   const targets = new TargetRegistry();
-  const engine: EngineDeps = { clock, health: healthView, targets, logger, events };
+  const engine: EngineDeps = {
+    clock,
+    health: healthView,
+    targets,
+    logger,
+    events,
+    rateLimits: new RedisRateLimiter(() => stores.get()),
+  };
   const runs = new Runs({ engine, definitions, sessions, caches, stores, defaults, logger });
   registerBuiltInTargets(targets, {
     stores,

@@ -13,7 +13,9 @@ export interface AttemptRecord {
    */
   outcome: 'success' | 'failure' | 'skipped' | 'verify';
   /** Why a provider was not called. */
-  skipped?: 'unhealthy' | 'deadline' | undefined;
+  skipped?: 'unhealthy' | 'deadline' | 'rate-limited' | undefined;
+  /** How long this attempt waited for a slot of the provider's rate limit (ms), when it had to. */
+  rateLimitedMs?: number | undefined;
   idempotencyKey: string;
   error?: AttemptErrorInfo | undefined;
   /** Hedged calls made besides this attempt's first (same provider, same idempotency key). */

@@ -6,6 +6,7 @@ import type { AttemptFailure } from './failure.js';
 import { DEFAULT_PANIC, panics } from './health/panic.js';
 import type { CallOutcome, HealthKey, HealthView, InFlightCall } from './health-view.js';
 import type { Logger } from './logger.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { RunErrorData } from './run-errors.js';
 import type { TargetResolver } from './target.js';
 import type { TemplateScope } from './template/scope.js';
@@ -19,6 +20,8 @@ export interface EngineDeps {
   /** Where runs tell what they do (metrics, traces, job logs subscribe). None by default. */
   events?: EngineEvents | undefined;
   random?: () => number;
+  /** Provider rate limits shared across processes; without one, `rateLimit` is not enforced. */
+  rateLimits?: RateLimiter | undefined;
 }
 
 export interface RunRequest {

@@ -6,10 +6,12 @@ import { type CallResult, callOnce } from './call-attempt.js';
 import type { ProviderSpec } from './chain.js';
 import type { Verdict } from './classify.js';
 import { sleep } from './clock.js';
+import { ErrorCodes } from './errors.js';
 import { type AttemptFailure, toFailure } from './failure.js';
 import { callHedged } from './hedge.js';
 import { idempotencyKeyFor } from './idempotency.js';
 import { normalize } from './normalize.js';
+import { takeRateSlot } from './rate-gate.js';
 import type { RunOutcome } from './run-chain.js';
 import { FallbackStoppedError, MappingFailedError } from './run-errors.js';
 import type { RunState } from './run-state.js';
@@ -56,6 +58,17 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
   let unsettled: Unsettled | undefined;
   for (let attempt = 1; attempt <= provider.retries + 1; attempt++) {
     if (run.signal.aborted) return 'next';
+    // Over the provider's shared rate limit: wait for a slot within the deadline, else fail over.
+    const slot = await takeRateSlot(run, provider, deps.rateLimits);
+    if (slot === 'limited') {
+      const failure = rateLimited(provider);
+      run.providerErrors[provider.name] = failure;
+      run.record(skipped(provider, idempotencyKey, clock.now(), 'rate-limited'));
+      run.report(provider, 'skipped', 0);
+      scope.fallback = fallbackInfo(provider, failure);
+      return 'next';
+    }
+    const waited = typeof slot === 'number' && slot > 0 ? slot : undefined;
     const attemptStart = clock.now();
     run.calling(provider, attempt, attemptStart);
     const inFlight = run.startCall(provider);
@@ -82,6 +95,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
         withHedges(
           succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs, call.warnings),
           hedged,
+          waited,
         ),
       );
       run.report(provider, 'success', durationMs, undefined, inFlight);
@@ -106,6 +120,7 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
       withHedges(
         failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict, call.warnings),
         hedged,
+        waited,
       ),
     );
     run.failed(provider, failure.code);
@@ -154,8 +169,19 @@ function retryDelay(
   return delay;
 }
 
-function withHedges(record: AttemptRecord, hedged: number | undefined): AttemptRecord {
-  return hedged === undefined ? record : { ...record, hedged };
+function withHedges(record: AttemptRecord, hedged: number | undefined, waited?: number): AttemptRecord {
+  const line = hedged === undefined ? record : { ...record, hedged };
+  return waited === undefined ? line : { ...line, rateLimitedMs: waited };
+}
+
+function rateLimited(provider: ProviderSpec): AttemptFailure {
+  const limit = provider.rateLimit!;
+  return {
+    code: ErrorCodes.RATE_LIMITED,
+    message: `over its rate limit of ${limit.max} calls per ${limit.perMs} ms, with no slot free in time`,
+    sent: false,
+    cause: undefined,
+  };
 }
 
 function fallbackInfo(provider: ProviderSpec, failure: AttemptFailure): TemplateScope['fallback'] {

@@ -104,6 +104,10 @@ export class Keys {
   jobQueuePrefix(queue: string): string {
     return areaOf(this.prefix, `jobs:${queue}`);
   }
+  /** One provider's rate-limit window (a sorted set of call times), in a slot of its own. */
+  rateWindow(key: string): string {
+    return `${areaOf(this.prefix, `rate:${key}`)}:window`;
+  }
   /** Sorted set of fallback workers by their last heartbeat (ms, Redis time). */
   workerHeartbeats(): string {
     return `${this.prefix}:workers`;

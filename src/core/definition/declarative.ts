@@ -83,6 +83,7 @@ export function compileDeclarative(
       checkInterval: option.check_interval,
       health: overlay(health.providers, option.health as HealthPolicyInput | undefined),
       hedge: option.hedge,
+      rateLimit: option.rateLimit,
       mapInput: input && ((value, scope) => input({ ...scope, input: value })),
       mapOutput: output && ((response, scope) => output({ ...scope, response })),
       strictOutput: option.strictOutput ?? definition.strictOutput,
