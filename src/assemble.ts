@@ -168,14 +168,8 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const caches = new Caches(stores, clock, logger);
   const handlers = new HandlerRegistry();
   const targets = new TargetRegistry();
-  const engine: EngineDeps = {
-    clock,
-    health: healthView,
-    targets,
-    logger,
-    events,
-    rateLimits: new RedisRateLimiter(() => stores.get()),
-  };
+  const rateLimits = new RedisRateLimiter(() => stores.get());
+  const engine: EngineDeps = { clock, health: healthView, targets, logger, events, rateLimits };
   const runs = new Runs({ engine, definitions, sessions, caches, stores, defaults, logger });
   registerBuiltInTargets(targets, {
     stores,
@@ -183,6 +177,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
     clock,
     fetch,
     redactor,
+    rateLimits,
     runFallback: async (tag, input, ctx) =>
       (await runs.nested.runFallback(tag, input, nestedContextOf(ctx))).result,
     runFeature: async (tag, input, ctx) =>

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { RateLimiter } from '../core/rate-limit.js';
 import type { TargetContext } from '../core/target.js';
 import type { OutboundFetch } from '../security/outbound-fetch.js';
 import type { Redactor } from '../security/redactor.js';
@@ -18,6 +19,8 @@ export interface BuiltInTargets {
   fetch: OutboundFetch;
   /** Scrubs secret values from what providers answer in errors. */
   redactor: Redactor;
+  /** Enforces app actions' `rateLimit` across processes. */
+  rateLimits?: RateLimiter;
   /** Runs another chain, one level deeper. */
   runFallback: NestedRun;
   /** Runs a feature, one level deeper. */
@@ -29,7 +32,10 @@ export function registerBuiltInTargets(targets: TargetRegistry, deps: BuiltInTar
   const apps = async (tag: string) => (await deps.stores.get()).apps.compiled(tag);
   targets.register(
     'app',
-    new AppTargetAdapter(deps.handlers, new HttpAppTarget(apps, deps.clock, deps.fetch, deps.redactor)),
+    new AppTargetAdapter(
+      deps.handlers,
+      new HttpAppTarget(apps, deps.clock, deps.fetch, deps.redactor, deps.rateLimits),
+    ),
   );
   targets.register('handler', { call: async (target, request, ctx) => target.fn(request, ctx) });
   targets.register('workflow', new NestedFallbackTarget(deps.runFallback));

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Backstop } from '../../src/index.js';
 import { ValidationError } from '../../src/index.js';
 import { rejection } from '../helpers/http-chains.js';
+import { ProviderSimulator } from '../helpers/provider-simulator.js';
 import { testBackstop, uniquePrefix } from '../helpers/redis.js';
 
 /**
@@ -66,6 +67,44 @@ describe('provider rate limits shared by every process', () => {
     const waited = reports.map((r) => r.attempts[0]?.rateLimitedMs).filter((ms) => ms !== undefined);
     expect(waited).toHaveLength(1);
     expect(waited[0]).toBeGreaterThan(0);
+  });
+
+  it('counts an app action’s limit across chains: over it, the attempt is refused unsent and the run fails over', async () => {
+    const prefix = uniquePrefix();
+    const stripe = await ProviderSimulator.start('stripe');
+    try {
+      const [a, b] = [testBackstop({ prefix }), testBackstop({ prefix })];
+      opened.push(a, b);
+      await a.app.define({
+        tag: 'stripe',
+        envs: { prd: { baseUrl: stripe.url } },
+        actions: { charge: { method: 'POST', path: '/charge', rateLimit: { max: 1, per: '1h' } } },
+      });
+      a.handlers.register('backup-app', 'send', async () => ({ id: 'backup' }));
+      b.handlers.register('backup-app', 'send', async () => ({ id: 'backup' }));
+      for (const tag of ['pay', 'refund']) {
+        await a.fallback.create({
+          name: tag,
+          tag,
+          deadline: 5_000,
+          options: [
+            { type: 'action', app: 'stripe', event: 'charge', retries: 0 },
+            { type: 'action', app: 'backup-app', event: 'send', retries: 0 },
+          ],
+        });
+      }
+      expect(await a.fallback.runDetailed({ tag: 'pay' })).toMatchObject({ provider: 'stripe' });
+      const limited = await b.fallback.runDetailed({ tag: 'refund' });
+      expect(limited.provider).toBe('backup-app');
+      expect(limited.attempts[0]).toMatchObject({
+        provider: 'stripe',
+        outcome: 'failure',
+        error: { code: 'BACKSTOP_RATE_LIMITED', verdict: 'failover', sent: false },
+      });
+      expect(stripe.calls).toHaveLength(1);
+    } finally {
+      await stripe.close();
+    }
   });
 
   it('refuses a bad limit, naming the field', async () => {
