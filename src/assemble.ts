@@ -196,7 +196,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
     compile,
   });
   const retention = retentionOf(config);
-  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, retention, logger);
+  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, logger);
   const producer = new Producer(queues, {
     definitions,
     sessions,

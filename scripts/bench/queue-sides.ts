@@ -117,7 +117,7 @@ export function rawSide(url: string, prefix: string): RawSide {
   const queue = new Queue(JOB_QUEUE, {
     connection,
     prefix,
-    defaultJobOptions: defaultJobOptions(DEFAULT_RETENTION),
+    defaultJobOptions: defaultJobOptions(),
   });
   return {
     queue,

@@ -4,7 +4,7 @@ import { ErrorLog } from '../redis/error-log.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Stores } from '../store/redis-stores.js';
 import type { JobData, JobResult } from './job-data.js';
-import { defaultJobOptions, type JobRetention } from './job-options.js';
+import { defaultJobOptions } from './job-options.js';
 import { LEGACY_QUEUE, queueOfJobId } from './queue-names.js';
 import { listJobQueues, queuePrefix } from './queue-registry.js';
 import { liveWorkers } from './worker-heartbeat.js';
@@ -26,7 +26,6 @@ export class JobQueues {
   constructor(
     private readonly stores: () => Promise<Stores>,
     readonly prefix: string,
-    readonly retention: JobRetention,
     logger?: Logger,
   ) {
     this.log = logger ? new ErrorLog(logger) : undefined;
@@ -45,7 +44,7 @@ export class JobQueues {
         const made = new Queue<JobData, JobResult, string>(name, {
           connection: redis,
           prefix: await this.prefixOf(name),
-          defaultJobOptions: defaultJobOptions(this.retention),
+          defaultJobOptions: defaultJobOptions(),
         });
         // BullMQ re-emits connection errors; unheard, they print as unhandled. Calls still reject.
         made.on('error', (error) => this.log?.error(error, 'job queue error'));
