@@ -6,13 +6,17 @@
  * Prints tables and whether each aim is met; asserts nothing. Every Redis here is started by the
  * script and stopped at the end.
  */
+
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startEmbeddedRedis } from '../src/redis/embedded-redis.js';
+import { Keys } from '../src/store/keys.js';
 import { startLocalCluster } from '../test/helpers/redis-topologies.js';
 import { commandsPerProbe } from './bench/scale-probes.js';
+import { SCALE_PRODUCTS } from './bench/scale-products.js';
 import { drainSide, type ScaleSide } from './bench/scale-throughput.js';
 
 const JOBS = Number(process.env.BENCH_SCALE_JOBS ?? 3_000);
@@ -49,13 +53,16 @@ async function probes(url: string): Promise<void> {
 }
 
 async function clusterShare(): Promise<void> {
-  console.log('\n3. Commands per master on a local 3-master Redis Cluster (backstop, 2 worker processes)');
+  console.log(
+    '\n3. Commands per master on a local 3-master Redis Cluster (backstop, 2 worker processes, one product queue per master)',
+  );
   const cluster = await startLocalCluster();
   try {
     const nodes = cluster.ports.map((port) => new Redis({ port, host: '127.0.0.1' }));
     const read = () => Promise.all(nodes.map(async (n) => commandsOf(await n.info('stats'))));
+    const prefix = await spreadPrefix(nodes[0]!, cluster.ports);
     const before = await read();
-    await drainSide('backstop', cluster.url, 2, Math.min(JOBS, 1_500));
+    await drainSide('backstop', cluster.url, 2, Math.min(JOBS, 1_500), prefix);
     const after = await read();
     const deltas = after.map((n, i) => n - (before[i] ?? 0));
     const total = deltas.reduce((a, b) => a + b, 0);
@@ -69,6 +76,25 @@ async function clusterShare(): Promise<void> {
     for (const n of nodes) n.disconnect();
   } finally {
     await cluster.stop();
+  }
+}
+
+/**
+ * A key prefix whose three product queues hash to three different masters: the deployment the aim
+ * describes (an operator names queues, or moves slots, so that each master serves one product).
+ */
+async function spreadPrefix(node: Redis, ports: number[]): Promise<string> {
+  const slots = (await node.cluster('SLOTS')) as unknown as [number, number, [string, number]][];
+  const masterOf = (slot: number) => slots.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
+  for (;;) {
+    const prefix = `bench-${randomUUID().slice(0, 8)}`;
+    const keys = new Keys(`{${prefix}}`);
+    const owners = await Promise.all(
+      SCALE_PRODUCTS.map(async (p) =>
+        masterOf(Number(await node.cluster('KEYSLOT', `${keys.jobQueuePrefix(p)}:x`))),
+      ),
+    );
+    if (new Set(owners).size === ports.length) return prefix;
   }
 }
 
