@@ -19,8 +19,8 @@ export async function drainSide(
   url: string,
   processes: number,
   jobs: number,
+  prefix = `bench-${randomUUID().slice(0, 8)}`,
 ): Promise<number> {
-  const prefix = `bench-${randomUUID().slice(0, 8)}`;
   const children = await Promise.all(Array.from({ length: processes }, () => startWorker(side, url, prefix)));
   try {
     const producer = side === 'raw' ? rawProducer(url, prefix) : await backstopProducer(url, prefix);
