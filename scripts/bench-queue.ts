@@ -39,6 +39,13 @@ import {
 } from './bench/queue-report.js';
 import { FORM_LABELS, RAW } from './bench/queue-sides.js';
 import {
+  describeTelemetry,
+  measureTelemetry,
+  printTelemetry,
+  type TelemetryCell,
+  type TelemetryPlan,
+} from './bench/queue-telemetry.js';
+import {
   describeWorker,
   measureWorker,
   SCENARIO_TITLES,
@@ -76,8 +83,21 @@ const HEALTH: HealthPlan = {
   idleMs: 2_000,
 };
 const HEALTH_SCENARIOS: readonly HealthScenario[] = ['primary-ok', 'primary-throws'];
+const TELEMETRY: TelemetryPlan = {
+  jobs: 1000,
+  concurrency: 10,
+  warmupRounds: 1,
+  rounds: 6,
+  timeoutMs: 20_000,
+};
 const THROUGHPUT_AIM = 0.9;
+/** Worker throughput against raw BullMQ: the primary serving, and failing over to the second. */
+const WORKER_AIMS: Record<WorkerScenario, number> = { 'primary-ok': 0.85, 'primary-fails': 0.8 };
+const TELEMETRY_AIM = 0.95;
 const LATENESS_AIM_MS = 10;
+
+/** `BENCH_ONLY=worker` (or dispatch, health, lateness, telemetry; comma-separated) measures only those parts. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'dispatch,worker,health,lateness,telemetry').split(','));
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
@@ -87,7 +107,7 @@ async function main(): Promise<void> {
   try {
     printHeader(env);
     const dispatch: ThroughputRow[] = [];
-    for (const kind of DISPATCH_KINDS) {
+    for (const kind of ONLY.has('dispatch') ? DISPATCH_KINDS : []) {
       collectGarbage();
       const cell = await measureDispatch(env, stats, kind, DISPATCH);
       dispatch.push({ label: cell.label, sides: cell.sides });
@@ -95,22 +115,27 @@ async function main(): Promise<void> {
     }
     const workers: ThroughputRow[] = [];
     const problems: string[] = [];
-    for (const scenario of WORKER_SCENARIOS) {
+    for (const scenario of ONLY.has('worker') ? WORKER_SCENARIOS : []) {
       collectGarbage();
       const cell = await measureWorker(env, stats, scenario, WORKER);
-      workers.push({ label: `${SCENARIO_TITLES[scenario]}, c=${WORKER.concurrency}`, sides: cell.sides });
+      workers.push({
+        label: `${SCENARIO_TITLES[scenario]}, c=${WORKER.concurrency}`,
+        sides: cell.sides,
+        aim: WORKER_AIMS[scenario],
+      });
       problems.push(...cell.problems.map((p) => `${SCENARIO_TITLES[scenario]}: ${p}`));
       progress(`worker, ${SCENARIO_TITLES[scenario]}`);
     }
     const health: HealthCell[] = [];
-    for (const scenario of HEALTH_SCENARIOS) {
+    for (const scenario of ONLY.has('health') ? HEALTH_SCENARIOS : []) {
       collectGarbage();
       health.push(await measureHealth(env, stats, scenario, HEALTH));
       progress(`worker with healthchecks on/off, ${HEALTH_TITLES[scenario]}`);
     }
-    const idle = await measureIdle(env, HEALTH);
-    progress('idle worker with healthchecks on/off');
-    const lateness = await measureLateness(env);
+    const idle = ONLY.has('health') ? await measureIdle(env, HEALTH) : undefined;
+    if (idle) progress('idle worker with healthchecks on/off');
+    const lateness = ONLY.has('lateness') ? await measureLateness(env) : [];
+    const telemetry = ONLY.has('telemetry') ? await telemetryVerdicts(env, stats) : [];
 
     const verdicts = [
       ...printThroughput('dispatch', dispatch, THROUGHPUT_AIM, [
@@ -125,15 +150,27 @@ async function main(): Promise<void> {
     for (const problem of problems)
       console.log(`  CHECK FAILED: ${problem}; that number measures another path.`);
     printCosts([...dispatch, ...workers]);
-    verdicts.push(...printHealth(health, idle, HEALTH));
-    verdicts.push(...printLateness(lateness, LATENESS_AIM_MS, !process.env.REDIS_URL));
-    printSummary(verdicts, THROUGHPUT_AIM, LATENESS_AIM_MS);
+    if (idle) verdicts.push(...printHealth(health, idle, HEALTH));
+    if (lateness.length) verdicts.push(...printLateness(lateness, LATENESS_AIM_MS, !process.env.REDIS_URL));
+    printSummary([...verdicts, ...telemetry], THROUGHPUT_AIM, LATENESS_AIM_MS);
   } finally {
     stats.disconnect();
     await env.close();
   }
   console.log(`\nload average at the end: ${loadAverage()} (${os.cpus().length} CPUs)`);
   console.log(`done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+}
+
+/** Worker throughput with telemetry off, metrics on, and metrics with job logs, for both scenarios. */
+async function telemetryVerdicts(env: BenchEnv, stats: Redis) {
+  for (const line of describeTelemetry(TELEMETRY)) console.log(`  ${line}`);
+  const cells: TelemetryCell[] = [];
+  for (const scenario of WORKER_SCENARIOS) {
+    collectGarbage();
+    cells.push(await measureTelemetry(env, stats, scenario, TELEMETRY));
+    progress(`worker with telemetry off/on, ${SCENARIO_TITLES[scenario]}`);
+  }
+  return printTelemetry(cells, TELEMETRY_AIM);
 }
 
 async function measureLateness(env: BenchEnv): Promise<LatenessRow[]> {

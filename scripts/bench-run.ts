@@ -25,7 +25,7 @@ const MEMORY_RUNS = 10_000;
 const MEMORY_LANES = 100;
 
 type Name = Subject['name'];
-const NAMES: readonly Name[] = ['backstop', 'cockatiel', 'bare'];
+const NAMES: readonly Name[] = ['backstop', 'metrics off', 'cockatiel', 'bare'];
 
 interface Cell {
   scenario: Scenario;
@@ -43,12 +43,13 @@ async function main(): Promise<void> {
   for (const scenario of SCENARIOS) {
     const providers = providersFor(scenario.id);
     const backstop = await backstopSubject(providers, `bench-${scenario.id}`);
-    const subjects: Subject[] = [backstop, cockatielSubject(providers), bareSubject(providers)];
+    const quiet = await backstopSubject(providers, `bench-${scenario.id}`, false);
+    const subjects: Subject[] = [backstop, quiet, cockatielSubject(providers), bareSubject(providers)];
     for (const subject of subjects) await checkPath(subject, scenario, providers);
 
     for (const mode of MODES) {
       for (const subject of subjects) await opsPerSecond(subject.run, mode, WARMUP_MS);
-      const rounds: Record<Name, number[]> = { backstop: [], cockatiel: [], bare: [] };
+      const rounds: Record<Name, number[]> = { backstop: [], 'metrics off': [], cockatiel: [], bare: [] };
       for (let round = 0; round < ROUNDS; round++) {
         // Rotate who goes first, so no side always runs right after another's garbage.
         for (let i = 0; i < subjects.length; i++) {
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
       });
     }
     await backstop.close();
+    await quiet.close();
   }
   probe.close();
 
@@ -126,21 +128,25 @@ function printThroughput(cells: readonly Cell[]): void {
     'backstop ops/s',
     'cockatiel ops/s',
     'bare ops/s',
+    'metrics on/off',
     'backstop/cockatiel',
     'backstop/bare',
-    'spread b/c/bare',
+    'spread b/off/c/bare',
   ];
   const rows = cells.map(({ scenario, mode, rounds }) => {
     const b = median(rounds.backstop);
     const c = median(rounds.cockatiel);
     const f = median(rounds.bare);
+    const off = median(rounds['metrics off']);
     const spread = NAMES.map((n) => `${spreadPct(rounds[n]).toFixed(0)}%`).join('/');
+    // (metrics off is the same Backstop with no listener: its ratio is what recording metrics costs)
     return [
       scenario.title,
       modeLabel(mode),
       formatOps(b),
       formatOps(c),
       formatOps(f),
+      formatRatio(b / off),
       formatRatio(b / c),
       formatRatio(b / f),
       spread,

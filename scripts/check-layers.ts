@@ -16,6 +16,7 @@ const LAYERS: string[][] = [
   ['src/runs'],
   ['src/queue'],
   ['src/client'],
+  ['src/observability'],
   ['src/assemble.ts', 'src/backstop.ts'],
   ['src/index.ts', 'src/worker-process.ts', 'src/http', 'src/server.ts'],
   ['src/cli'],

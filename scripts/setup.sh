@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Backstop needs on a fresh Debian machine that has only Node 20:
 # the npm packages (when missing or stale) and redis-server (unless REDIS_URL points elsewhere);
-# with --with-browser also Debian's chromium, for the dashboard's browser tests.
+# with --with-browser (what the tests need) also Debian's chromium, for the dashboard's browser
+# tests, and Debian's prometheus, whose promtool checks every metrics exposition and alert rule.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 with_browser=false
@@ -56,6 +57,14 @@ if $with_browser && [ ! -x /usr/bin/chromium ]; then
   echo "setup: installing Debian's chromium for the dashboard's browser tests"
   if ! apt_install chromium; then
     echo "setup: cannot install chromium without root. Run: sudo apt-get update && sudo apt-get install -y chromium" >&2
+    exit 1
+  fi
+fi
+
+if $with_browser && ! command -v promtool >/dev/null 2>&1; then
+  echo "setup: installing Debian's prometheus (promtool) for the metrics and alert-rule tests"
+  if ! apt_install prometheus; then
+    echo "setup: cannot install prometheus without root. Run: sudo apt-get update && sudo apt-get install -y prometheus" >&2
     exit 1
   fi
 fi

@@ -23,6 +23,8 @@ import { FallbackCatalog } from './definitions/fallback-catalog.js';
 import { ReferenceCheck } from './definitions/reference-check.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { createLogger, scrubsItsLines } from './logger.js';
+import { queueTelemetry } from './observability/queue-telemetry.js';
+import { Tracing } from './observability/tracing.js';
 import type { JobRetention } from './queue/job-options.js';
 import { JobQueues } from './queue/job-queues.js';
 import { Producer } from './queue/producer.js';
@@ -82,6 +84,11 @@ export interface BackstopOptions {
   secrets?: Record<string, SecretValue>;
   /** Where apps, URL healthchecks and JWKS URLs may call (default: BACKSTOP_OUTBOUND_ALLOW / _LOOPBACK). */
   outbound?: OutboundOptions;
+  /**
+   * Record runs, attempts and job lateness in `backstop.metrics` (default true, or BACKSTOP_METRICS).
+   * `false` leaves only the gauges read at scrape time (queue, provider state).
+   */
+  metrics?: boolean;
 }
 
 /** The parts of a Backstop, each named, made in the order they depend on one another. */
@@ -100,6 +107,8 @@ export interface BackstopParts {
   handlers: HandlerRegistry;
   targets: TargetRegistry;
   events: EventBus;
+  /** Spans of runs and attempts, once the application registered a tracer provider. */
+  tracing: Tracing;
   engine: EngineDeps;
   runs: Runs;
   catalog: FallbackCatalog;
@@ -170,6 +179,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const targets = new TargetRegistry();
   const rateLimits = new RedisRateLimiter(() => stores.get());
   const engine: EngineDeps = { clock, health: healthView, targets, logger, events, rateLimits };
+  const tracing = new Tracing(events);
   const runs = new Runs({ engine, definitions, sessions, caches, stores, defaults, logger });
   registerBuiltInTargets(targets, {
     stores,
@@ -182,6 +192,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
       (await runs.nested.runFallback(tag, input, nestedContextOf(ctx))).result,
     runFeature: async (tag, input, ctx) =>
       (await runs.nested.runFeature(tag, input, nestedContextOf(ctx))).output,
+    propagate: (ctx) => tracing.headers(ctx),
   });
   const strict = options.checkReferences ?? config.BACKSTOP_CHECK_REFERENCES;
   const references = new ReferenceCheck(stores, code, handlers, strict, logger);
@@ -196,7 +207,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
     compile,
   });
   const retention = retentionOf(config);
-  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, logger);
+  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, logger, queueTelemetry);
   const producer = new Producer(queues, {
     definitions,
     sessions,
@@ -220,6 +231,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
     handlers,
     targets,
     events,
+    tracing,
     engine,
     runs,
     catalog,

@@ -11,6 +11,9 @@ import { SessionApi } from './client/session-api.js';
 import type { EngineEventType, EventOf } from './core/events.js';
 import type { HealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
+import { BackstopMetrics } from './observability/backstop-metrics.js';
+import { queueTelemetry } from './observability/queue-telemetry.js';
+import { within } from './observability/within.js';
 import { BackstopWorker } from './queue/backstop-worker.js';
 import { fallbackJob } from './queue/fallback-job.js';
 import { featureJob } from './queue/feature-job.js';
@@ -74,6 +77,11 @@ export class Backstop {
   readonly logger: Logger;
   /** What the operator allows (BACKSTOP_MAX_JSON_DEPTH, BACKSTOP_MIN_SCHEDULE_INTERVAL_MS): the API applies them too. */
   readonly limits: Readonly<{ maxJsonDepth: number; minScheduleIntervalMs: number }>;
+  /**
+   * Prometheus metrics of what this process runs (library calls, its workers, the API it serves),
+   * recorded from the engine's events: `await metrics.text()` is the exposition.
+   */
+  readonly metrics: BackstopMetrics;
   readonly #parts: BackstopParts;
   readonly #workers = new Set<BackstopWorker>();
 
@@ -98,6 +106,12 @@ export class Backstop {
     this.targets = { register: targets.register.bind(targets), has: targets.has.bind(targets) };
     this.product = { init: (tag: string) => defaults.setProduct(tag) };
     this.healthView = parts.healthView;
+    this.metrics = new BackstopMetrics({
+      events: parts.events,
+      tracked: () => this.health.tracked(),
+      readQueue: () => within(this.#readQueue(), 2_000, 'Redis'),
+      recordRuns: options.metrics ?? parts.config.BACKSTOP_METRICS,
+    });
     this.logger = parts.logger;
     this.limits = Object.freeze({
       maxJsonDepth: parts.config.BACKSTOP_MAX_JSON_DEPTH,
@@ -133,6 +147,8 @@ export class Backstop {
     const parts = this.#parts;
     const stores = await parts.stores.get().catch((error) => Promise.reject(asRedisError(error)));
     const { definitions, engine, caches, runs, sessions } = parts;
+    // A worker process may register its tracer provider after the Backstop was made.
+    parts.tracing.refresh();
     const jobWorker = fallbacks
       ? await startJobWorker(
           {
@@ -143,12 +159,14 @@ export class Backstop {
             openSession: (sealed, associated) => sessions.openAndVerify(sealed, associated),
             knownTags: (product, kind) => definitions.tags(product, kind),
             logger: parts.logger,
+            events: parts.events,
           },
           stores.blocking(),
           workerQueues(parts.queues, stores, queues),
           stores.keys.workerHeartbeats(),
           parts.retention,
           jobOptions,
+          { telemetry: queueTelemetry() },
         )
       : undefined;
     const healthWorker = healthchecks
@@ -183,6 +201,23 @@ export class Backstop {
     return this.#parts.queues.all().catch((error) => Promise.reject(asRedisError(error)));
   }
 
+  async #readQueue() {
+    // Summed over every named queue.
+    const queues = await this.jobQueues();
+    const [all, workers] = await Promise.all([
+      Promise.all(queues.map((q) => q.getJobCounts('waiting', 'delayed', 'active', 'failed'))),
+      this.jobs.workers(),
+    ]);
+    const sum = (state: string) => all.reduce((total, counts) => total + (counts[state] ?? 0), 0);
+    const depths = {
+      waiting: sum('waiting'),
+      delayed: sum('delayed'),
+      active: sum('active'),
+      failed: sum('failed'),
+    };
+    return { depths, workers: workers.length };
+  }
+
   /**
    * Stops what this Backstop started, in reverse order: workers (gracefully), the queue, the Redis
    * connection, and the embedded redis-server if this process started one.
@@ -191,5 +226,7 @@ export class Backstop {
     for (const worker of [...this.#workers].reverse()) await worker.close();
     await this.#parts.queues.close();
     await this.#parts.stores.close();
+    this.metrics.stop();
+    this.#parts.tracing.stop();
   }
 }

@@ -38,6 +38,11 @@ const configSchema = z.object({
   BACKSTOP_CONCURRENCY: count.optional(),
   // The named job queues a worker process takes (payments,sms); every queue when unset.
   BACKSTOP_QUEUES: z.string().min(1).optional(),
+  // Record runs, attempts and job lateness for /metrics (the library's `metrics` option overrides it).
+  BACKSTOP_METRICS: z.stringbool().default(true),
+  // A worker process (workers/*.worker.ts) serves GET /healthz and GET /metrics on this port; none when unset.
+  BACKSTOP_WORKER_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  BACKSTOP_WORKER_HOST: z.string().min(1).default('127.0.0.1'),
   BACKSTOP_SHUTDOWN_GRACE_MS: count.optional(),
   BACKSTOP_LOCK_DURATION_MS: count.optional(),
   BACKSTOP_STALLED_INTERVAL_MS: count.optional(),

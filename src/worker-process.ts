@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { Backstop } from './backstop.js';
 import type { Config } from './config.js';
 import { ValidationError } from './core/validation-error.js';
+import { startWorkerEndpoint } from './observability/worker-endpoint.js';
 import type { BackstopWorker } from './queue/backstop-worker.js';
 import type { WorkerOptions } from './queue/job-worker.js';
 import { parseQueueList } from './queue/queue-names.js';
@@ -33,12 +34,17 @@ export async function loadDefinitions(backstop: Backstop, path: string | undefin
 /**
  * Starts a Backstop and a worker from the environment, as the worker processes do: `fallbacks`
  * runs dispatched fallback jobs (workers/fallback.worker.ts), `healthchecks` runs probes
- * (workers/healthcheck.worker.ts).
+ * (workers/healthcheck.worker.ts). With BACKSTOP_WORKER_PORT, `GET /healthz` and `GET /metrics`
+ * are served there (`endpoint`; the caller closes it).
  */
 export async function startWorkerProcess(
   config: Config,
   role: 'fallbacks' | 'healthchecks',
-): Promise<{ backstop: Backstop; worker: BackstopWorker }> {
+): Promise<{
+  backstop: Backstop;
+  worker: BackstopWorker;
+  endpoint: { url: string; close(): Promise<void> } | undefined;
+}> {
   if (!config.REDIS_URL) {
     throw ValidationError.field(
       'env.REDIS_URL',
@@ -53,7 +59,17 @@ export async function startWorkerProcess(
     fallbacks: role === 'fallbacks',
     healthchecks: role === 'healthchecks',
   });
-  return { backstop, worker };
+  const port = config.BACKSTOP_WORKER_PORT;
+  const endpoint =
+    port === undefined
+      ? undefined
+      : await startWorkerEndpoint(config.BACKSTOP_WORKER_HOST, port, () => worker.running, backstop.metrics);
+  if (endpoint)
+    backstop.logger.info(
+      { url: `${endpoint.url}/healthz`, metrics: `${endpoint.url}/metrics` },
+      'liveness endpoint',
+    );
+  return { backstop, worker, endpoint };
 }
 
 /** The worker settings of the environment (BACKSTOP_CONCURRENCY, BACKSTOP_QUEUES, …), flags overriding them. */

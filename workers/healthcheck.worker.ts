@@ -7,9 +7,10 @@ import { loadConfig } from '../src/config.js';
 import { Cleanup, exitOnSignals, logReport } from '../src/shutdown.js';
 import { startWorkerProcess } from '../src/worker-process.js';
 
-const { backstop, worker } = await startWorkerProcess(loadConfig(), 'healthchecks');
+const { backstop, worker, endpoint } = await startWorkerProcess(loadConfig(), 'healthchecks');
 const cleanup = new Cleanup();
 cleanup.add('backstop', () => backstop.close());
 cleanup.add('worker', () => worker.close());
+if (endpoint) cleanup.add('endpoint', () => endpoint.close());
 backstop.logger.info({ pid: process.pid }, 'worker ready');
 exitOnSignals(cleanup, logReport(backstop.logger, 'shutting down: finishing running jobs', 'worker stopped'));

@@ -47,6 +47,8 @@ export interface SideOptions {
   primaryFails?: boolean;
   /** Called with the job id when a job's first provider is entered (lateness). */
   onStart?: (jobId: string) => void;
+  /** `new Backstop({ metrics })`: record runs for /metrics (default true, as users get it). */
+  metrics?: boolean;
 }
 
 /**
@@ -60,7 +62,14 @@ export async function backstopSide(
   form: ChainForm,
   options: SideOptions = {},
 ): Promise<BackstopSide> {
-  const backstop = new Backstop({ redis: url, prefix, product: PRODUCT, env: ENV, logger: silentLogger });
+  const backstop = new Backstop({
+    redis: url,
+    prefix,
+    product: PRODUCT,
+    env: ENV,
+    logger: silentLogger,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+  });
   const calls: Calls = { primary: 0, fallback: 0 };
   const { onStart, primaryFails } = options;
   const primary = async (_request: unknown, ctx: TargetContext) => {

@@ -6,7 +6,7 @@ import type { Providers } from './providers.js';
 
 /** One side of the comparison: a chain over the same two provider functions. */
 export interface Subject {
-  name: 'backstop' | 'cockatiel' | 'bare';
+  name: 'backstop' | 'metrics off' | 'cockatiel' | 'bare';
   run: () => Promise<{ provider: string }>;
 }
 
@@ -14,6 +14,8 @@ export interface Subject {
 export const ATTEMPT_TIMEOUT_MS = 30_000;
 
 export const DESCRIPTIONS: Record<Subject['name'], string> = {
+  'metrics off':
+    'the same Backstop run with new Backstop({ metrics: false }): no event listener, so runs build no events.',
   backstop: [
     "backstop.fallback.run({ tag, input: {} }) on a code-first chain: primary('a').handler(fn).retries(1)",
     ".backoff({ type: 'fixed', delay: 0 }), fallback('b').handler(fn), default per-attempt timeout 30 s.",
@@ -40,8 +42,9 @@ export const DESCRIPTIONS: Record<Subject['name'], string> = {
 export async function backstopSubject(
   providers: Providers,
   tag: string,
+  metrics = true,
 ): Promise<Subject & { close(): Promise<void> }> {
-  const backstop = new Backstop({ product: 'bench', env: 'prd', logger: silentLogger });
+  const backstop = new Backstop({ product: 'bench', env: 'prd', logger: silentLogger, metrics });
   await backstop.fallback.define({
     tag,
     name: `bench ${tag}`,
@@ -55,7 +58,7 @@ export async function backstopSubject(
     },
   });
   return {
-    name: 'backstop',
+    name: metrics ? 'backstop' : 'metrics off',
     run: () => backstop.fallback.run({ tag, input: {} }),
     close: () => backstop.close(),
   };

@@ -78,8 +78,8 @@ export function buildProgram(io: Io): { program: Command; state: ProgramState } 
       '--queues <names>',
       'take jobs from these named queues only, e.g. payments,sms (default BACKSTOP_QUEUES, else every queue)',
     )
-    .addOption(portOption('serve GET /healthz (liveness) on this port; none by default'))
-    .option('--host <host>', 'interface of the liveness endpoint', '127.0.0.1')
+    .addOption(portOption('serve GET /healthz (liveness) and GET /metrics on this port; none by default'))
+    .option('--host <host>', 'interface of the liveness and metrics endpoint', '127.0.0.1')
     .action(async (options) => {
       state.serving = true;
       const { runWorker } = await import('./commands/worker.js');

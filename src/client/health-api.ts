@@ -54,6 +54,8 @@ export interface HealthStatus {
   live: { streak: number; window_calls: number; window_failures: number };
   /** The last change, and why. */
   changed: { at: string; reason: string } | null;
+  /** The last failed probe: when, and what went wrong (secret values scrubbed). */
+  last_probe_error: { at: string; error: string } | null;
   /** The same as a circuit breaker would show it: open while ejected or cooling, half-open on trial. */
   circuit: { state: 'closed' | 'open' | 'half-open'; failures: number; open_until: string | null };
 }
@@ -212,7 +214,8 @@ export class HealthApi {
     const { states } = await this.deps.monitor.parts();
     const now = this.deps.clock.now();
     // A pending ejection whose confirmation window is over is in force, written or not.
-    const state = settled((await states.read(p, e, tag))?.state ?? INITIAL_STATE, now);
+    const [read, probeError] = await Promise.all([states.read(p, e, tag), states.lastProbeError(p, e, tag)]);
+    const state = settled(read?.state ?? INITIAL_STATE, now);
     const view = phaseAt(state, now);
     const { probe, live } = state;
     const totals = windowTotals(live.window, this.deps.monitor.policy.failureRate.windowMs, now);
@@ -245,6 +248,7 @@ export class HealthApi {
       changed: state.change
         ? { at: new Date(state.change.at).toISOString(), reason: state.change.reason }
         : null,
+      last_probe_error: probeError && { at: new Date(probeError.at).toISOString(), error: probeError.error },
       circuit: {
         state: open ? 'open' : view.phase === 'trial' ? 'half-open' : 'closed',
         failures: streak,

@@ -8,4 +8,5 @@ export const backstopOptionsSchema = z.looseObject({
   env: tagSchema.optional(),
   prefix: z.string().min(1).optional(),
   checkReferences: z.boolean().optional(),
+  metrics: z.boolean().optional(),
 });

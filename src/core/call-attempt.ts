@@ -80,22 +80,28 @@ function startTimeout(clock: Clock, timeoutMs: number, end: AttemptEnd, ctx: Att
 
 /** How an attempt ends early: rejects the race, and aborts the signal if the target asked for one. */
 class AttemptEnd {
+  /** Aborted: by the timeout or the run's end. */
   ended = false;
   reason: unknown;
+  /** Over, however it ended: nothing aborts it any more. */
+  private finished = false;
   private controller: AbortController | undefined;
   private reject: (reason: unknown) => void = noop;
 
   abort(reason: unknown): void {
-    if (this.ended) return;
+    if (this.ended || this.finished) return;
     this.ended = true;
     this.reason = reason;
     this.controller?.abort(reason);
     this.reject(reason);
   }
 
-  /** The attempt is over: a timeout deferred past its end changes nothing. */
+  /**
+   * The attempt is over: a timeout deferred past its end changes nothing, and a signal first read
+   * afterwards (by a target still cleaning up) is aborted only if the attempt was.
+   */
   finish(): void {
-    this.ended = true;
+    this.finished = true;
   }
 
   get signal(): AbortSignal {

@@ -16,6 +16,10 @@ export class EventBus implements EngineEvents {
     return this.count > 0;
   }
 
+  listens(type: EngineEventType): boolean {
+    return (this.listeners.get(type)?.size ?? 0) > 0;
+  }
+
   /** Subscribes; returns the function that unsubscribes. */
   on<T extends EngineEventType>(type: T, listener: (event: EventOf<T>) => void): () => void {
     let set = this.listeners.get(type);

@@ -98,7 +98,24 @@ export interface HealthChangedEvent {
   alert?: boolean | undefined;
 }
 
+/**
+ * A worker took a dispatched job (each time it does: a job re-run after a crash starts again).
+ * Emitted by the queue layer through the same events, so that lateness is measured where jobs run.
+ */
+export interface JobStartedEvent {
+  type: 'job.started';
+  kind: 'fallback' | 'feature';
+  jobId: string;
+  product: string;
+  env: string;
+  tag: string;
+  at: number;
+  /** How long after its intended time (dispatch plus delay, or its `at`) the job started; 0 if early. */
+  lateMs: number;
+}
+
 export type EngineEvent =
+  | JobStartedEvent
   | RunStartedEvent
   | RunEndedEvent
   | AttemptStartedEvent
@@ -118,7 +135,9 @@ export type EventOf<T extends EngineEventType> = Extract<EngineEvent, { type: T 
  */
 export interface EngineEvents {
   readonly active: boolean;
+  /** Whether anyone listens to this type: an event nobody hears is not built. */
+  listens(type: EngineEventType): boolean;
   emit(event: EngineEvent): void;
 }
 
-export const NO_EVENTS: EngineEvents = Object.freeze({ active: false, emit() {} });
+export const NO_EVENTS: EngineEvents = Object.freeze({ active: false, listens: () => false, emit() {} });

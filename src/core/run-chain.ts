@@ -35,7 +35,7 @@ export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOu
     tag: req.chain.tag,
     depth: req.depth ?? 0,
   };
-  events.emit({ type: 'run.started', run, at: started });
+  if (events.listens('run.started')) events.emit({ type: 'run.started', run, at: started });
   const outcome = await failover(deps, req);
   const at = deps.clock.now();
   events.emit({

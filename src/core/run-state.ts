@@ -113,20 +113,22 @@ export class RunState {
     this.attempts.push(entry);
     if (!this.events.active) return;
     if (entry.outcome === 'skipped') {
+      if (!this.events.listens('provider.skipped')) return;
       this.events.emit({
         type: 'provider.skipped',
         run: this.info,
         provider: entry.provider,
         reason: entry.skipped ?? 'unhealthy',
       });
-    } else this.events.emit({ type: 'attempt.ended', run: this.info, record: entry });
+    } else if (this.events.listens('attempt.ended'))
+      this.events.emit({ type: 'attempt.ended', run: this.info, record: entry });
   }
 
   /** A provider is about to be called: after another one failed, that is a failover. */
   calling(provider: ProviderSpec, attempt: number, at: number): void {
     if (!this.events.active) return;
     const failed = this.failedProvider;
-    if (attempt === 1 && failed && failed.name !== provider.name) {
+    if (attempt === 1 && failed && failed.name !== provider.name && this.events.listens('failover')) {
       const event = {
         type: 'failover',
         run: this.info,
@@ -136,12 +138,13 @@ export class RunState {
       } as const;
       this.events.emit(event);
     }
-    this.events.emit({ type: 'attempt.started', run: this.info, provider: provider.name, attempt, at });
+    if (this.events.listens('attempt.started'))
+      this.events.emit({ type: 'attempt.started', run: this.info, provider: provider.name, attempt, at });
   }
 
   /** A provider's retries are used up while it may have acted: tells the listeners what the chain does. */
   ambiguous(provider: ProviderSpec, idempotencyKey: string, code: string, decision: AmbiguityPolicy): void {
-    if (!this.events.active) return;
+    if (!this.events.listens('ambiguous')) return;
     this.events.emit({
       type: 'ambiguous',
       run: this.info,

@@ -3,7 +3,7 @@ import type { TargetRef } from './target-ref.js';
 
 /**
  * What happens when a provider's retries are used up and it may have acted on the last call:
- * - `failover`: call the next provider anyway (the seeds' behaviour; a payment may be made twice);
+ * - `failover`: call the next provider anyway (the documented default; a payment may be made twice);
  * - `stop`: end the chain with BACKSTOP_FALLBACK_AMBIGUOUS, naming the provider and the key;
  * - `verify`: ask the provider what became of the key first: it succeeded (that is the result),
  *   it never happened (fail over safely), or it cannot tell (stop).

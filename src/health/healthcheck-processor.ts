@@ -6,6 +6,7 @@ import type { HealthcheckDefinition } from '../core/health/healthcheck-schema.js
 import { phaseAt } from '../core/health/phase.js';
 import type { Logger } from '../core/logger.js';
 import type { TargetResolver } from '../core/target.js';
+import { redactor } from '../security/redactor.js';
 import type { HealthSnapshot } from './health-snapshot.js';
 import type { ProbeJobData } from './healthcheck-scheduler.js';
 import { type ProbeFetch, type ProbeHandler, probeTimeout, runProbe } from './probe-runner.js';
@@ -67,6 +68,16 @@ export function healthcheckProcessor(deps: HealthProcessorDeps) {
         deps.snapshot.get(key) ?? null,
       );
       if (current) deps.snapshot.put(key, current.version, current.state);
+      // Why it failed, for the health page and `health.status` (scrubbed: an error may echo a header).
+      if (!result.ok && result.error)
+        await deps.states
+          .recordProbeError(product, env, tag, probe.at, redactor.scrub(result.error).slice(0, 500))
+          .catch((error: unknown) =>
+            deps.logger.warn(
+              { code: 'BACKSTOP_PROBE_ERROR_NOT_KEPT', healthcheck: tag, reason: (error as Error).message },
+              'could not keep the probe error',
+            ),
+          );
       const view = current ? phaseAt(current.state, probe.at) : undefined;
       const log = result.ok ? deps.logger.debug.bind(deps.logger) : deps.logger.info.bind(deps.logger);
       log(

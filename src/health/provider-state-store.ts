@@ -38,6 +38,38 @@ export class ProviderStateStore {
     private readonly keys: Keys,
   ) {}
 
+  /**
+   * Keeps the last failed probe's error beside the state (field `e` of the same hash, outside the
+   * compare-and-set: it is what an operator reads, not what the rules decide on).
+   */
+  async recordProbeError(
+    product: string,
+    env: string,
+    key: string,
+    at: number,
+    error: string,
+  ): Promise<void> {
+    await this.redis.hset(this.keys.providerState(product, env, key), 'e', JSON.stringify({ at, error }));
+  }
+
+  /** The last failed probe's error and when it failed, if a probe ever failed. */
+  async lastProbeError(
+    product: string,
+    env: string,
+    key: string,
+  ): Promise<{ at: number; error: string } | null> {
+    const raw = await this.redis.hget(this.keys.providerState(product, env, key), 'e');
+    if (!raw) return null;
+    try {
+      const parsed = JSON.parse(raw) as { at?: unknown; error?: unknown };
+      return typeof parsed.at === 'number' && typeof parsed.error === 'string'
+        ? { at: parsed.at, error: parsed.error }
+        : null;
+    } catch {
+      return null;
+    }
+  }
+
   async read(product: string, env: string, key: string): Promise<VersionedState | undefined> {
     const [v, s] = await this.redis.hmget(this.keys.providerState(product, env, key), 'v', 's');
     return v && s ? { version: Number(v), state: JSON.parse(s) as ProviderState } : undefined;

@@ -52,7 +52,7 @@ export class RedisHealthView implements HealthView {
   }
 }
 
-/** A state as `fetch` shows it on every option: the seed's three fields and where the provider stands. */
+/** A state as `fetch` shows it on every option: its three documented fields (provider_status, last_available, last_checked) and where the provider stands. */
 export function describeHealth(
   state: import('../core/health/provider-state.js').ProviderState,
   now: number,

@@ -17,8 +17,7 @@ import { jsonBodies } from './body.js';
 import { rejectCrossSiteWrites } from './cross-site.js';
 import { clientErrorHandler, errorHandler, MAX_PARAM_LENGTH } from './error-handler.js';
 import { HttpError, HttpErrorCodes } from './http-error.js';
-import { ApiMetrics } from './metrics.js';
-import { queueDepths } from './redis-probes.js';
+import { traceRequests } from './request-tracing.js';
 import { ApiDoc, type RouteDeps } from './route.js';
 import { appRoutes } from './routes/apps.js';
 import { cacheAndSessionRoutes } from './routes/caches.js';
@@ -64,8 +63,6 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The Backstop this API serves. */
     backstop: Backstop;
-    /** This app's Prometheus metrics; `recordRun(report | error, tag)` counts a run made elsewhere. */
-    backstopMetrics: ApiMetrics;
   }
 }
 
@@ -101,22 +98,9 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   };
   const app: FastifyInstance = Fastify(serverOptions);
   const doc = new ApiDoc();
-  const unsubscribe: (() => void)[] = [];
-  const metrics = new ApiMetrics(queueDepths(backstop), {
-    tracked: () => backstop.health.tracked(),
-    onChange: (listener) => {
-      const off = backstop.on('health.changed', listener);
-      unsubscribe.push(off);
-      return off;
-    },
-  });
-  const deps: RouteDeps = { backstop, doc, metrics };
+  const deps: RouteDeps = { backstop, doc };
 
   app.decorate('backstop', backstop);
-  app.decorate('backstopMetrics', metrics);
-  app.addHook('onClose', async () => {
-    for (const off of unsubscribe) off();
-  });
   app.decorateRequest('apiKey', null);
   app.setErrorHandler(handleError);
   // Nothing of the request is echoed: not even its path.
@@ -127,6 +111,7 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
   app.addHook('onSend', async (_request, reply, payload) =>
     scrubbed(reply.getHeader('content-type'), payload),
   );
+  traceRequests(app);
   jsonBodies(app, backstop.limits.maxJsonDepth);
   probeRoutes(app, deps);
 

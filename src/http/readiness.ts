@@ -1,5 +1,5 @@
 import type { Backstop } from '../backstop.js';
-import { within } from './redis-probes.js';
+import { within } from '../observability/within.js';
 
 export interface Readiness {
   status: 'ready' | 'not ready';

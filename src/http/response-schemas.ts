@@ -194,6 +194,7 @@ export const healthStatusSchema = z.object({
   traffic_share: z.number(),
   live: z.object({ streak: z.number(), window_calls: z.number(), window_failures: z.number() }),
   changed: z.object({ at: iso, reason: z.string() }).nullable(),
+  last_probe_error: z.object({ at: iso, error: z.string() }).nullable(),
   circuit: z.object({
     state: z.enum(['closed', 'open', 'half-open']),
     failures: z.number(),

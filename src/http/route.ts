@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Backstop } from '../backstop.js';
 import { parseOrThrow } from '../core/zod-issues.js';
-import type { ApiMetrics } from './metrics.js';
 import { noParams } from './request-schemas.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -84,5 +83,4 @@ export function route<P extends z.ZodObject = typeof noParams, Q extends z.ZodOb
 export interface RouteDeps {
   backstop: Backstop;
   doc: ApiDoc;
-  metrics: ApiMetrics;
 }

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { RedisClient } from '../redis/redis-client.js';
+import { redactor } from '../security/redactor.js';
 import type { JobData, JobResult } from './job-data.js';
 
 /**
@@ -46,8 +47,13 @@ export class JobFence {
     this.redis = redis as FencedRedis;
   }
 
-  /** Replaces the job's data if `token` still holds its lock; throws LockLostError otherwise. */
-  async write(job: Job<JobData, JobResult>, token: string | undefined, data: JobData): Promise<void> {
+  /**
+   * Replaces the job's data if `token` still holds its lock; throws LockLostError otherwise.
+   * Progress, steps and failures are scrubbed of secret values first (a provider may echo one
+   * back); the caller's input is kept as sent: the job needs it to run again.
+   */
+  async write(job: Job<JobData, JobResult>, token: string | undefined, next: JobData): Promise<void> {
+    const data = { ...redactor.scrubValue(next), input: next.input };
     const jobKey = `${job.queueQualifiedName}:${job.id}`;
     const result = await this.redis.backstopFencedUpdate(
       jobKey,

@@ -1,11 +1,13 @@
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import { ErrorCodes, isBackstopError } from '../core/errors.js';
+import type { EngineEvents } from '../core/events.js';
 import { type Logger, lazyChild } from '../core/logger.js';
 import type { Claims, SealedSession } from '../core/session.js';
 import { SessionInvalidError } from '../core/session-errors.js';
 import { NotFoundError } from '../core/validation-error.js';
 import { type JobData, type JobResult, jobDataSchema } from './job-data.js';
 import { type JobFence, LockLostError } from './job-fence.js';
+import type { JobLogs } from './job-log.js';
 import type { JobDefinition, JobOutcome, JobStrategy } from './job-strategy.js';
 import { sealedFor } from './sealed-for.js';
 
@@ -21,6 +23,10 @@ export interface LifecycleDeps {
   shutdown: AbortSignal;
   /** Job data writes made only while this worker holds the job's lock. */
   fence: JobFence;
+  /** Where a job's start (and its lateness) is told; the run's own events follow from the engine. */
+  events?: EngineEvents | undefined;
+  /** Writes each job's story to its log (Bull Board's Logs tab); none when off. */
+  jobLogs?: JobLogs | undefined;
 }
 
 /**
@@ -45,46 +51,73 @@ export function jobProcessor(deps: LifecycleDeps) {
       throw new UnrecoverableError(`${ErrorCodes.VALIDATION}: job ${job.id} carries invalid data`);
     }
     const kind = data.kind ?? 'fallback';
-    const logger = lazyChild(deps.logger, {
-      jobId: job.id,
-      kind,
-      tag: data.tag,
-      product: data.product,
-      env: data.env,
-    });
-    const strategy = deps.strategies[kind];
-    let definition: JobDefinition;
-    let input = data.input;
-    let session: Claims | undefined;
-    try {
-      definition = await strategy.resolve(data);
-      // Validated at dispatch; again only if the definition changed since.
-      if (definition.version !== data.version) input = definition.validateInput(data.input);
-      // Most jobs have no session: no extra await on the worker's hot path for them.
-      if (data.session) session = await openJobSession(deps, data);
-    } catch (error) {
-      return failBeforeRun(deps, job, token, kind, error, logger);
+    const lateMs = lateness(job, Date.now());
+    if (deps.events?.listens('job.started')) {
+      const { product, env, tag } = data;
+      const at = job.processedOn ?? Date.now();
+      deps.events.emit({ type: 'job.started', kind, jobId: job.id ?? '', product, env, tag, at, lateMs });
     }
-    const save = (next: JobData) => deps.fence.write(job, token, next);
+    const unfollow = deps.jobLogs?.follow(job, lateMs);
     try {
-      const outcome = await strategy.run({
-        job,
-        data,
-        definition,
-        input,
-        session,
-        // A recurring schedule's occurrences each get keys of their own.
-        runKey: data.schedulerId ? `${data.idempotencyKey}:${job.id}` : data.idempotencyKey,
-        signal: deps.shutdown,
-        logger,
-        save,
-      });
-      return await settle(job, token, outcome, save, logger);
-    } catch (error) {
-      if (error instanceof LockLostError) abandon(error, logger);
-      throw error;
+      return await processJob(deps, job, token, kind);
+    } finally {
+      unfollow?.();
     }
   };
+}
+
+/** How long after its intended time (created plus delay) the job started; 0 when it was not late. */
+export function lateness(job: Pick<Job, 'timestamp' | 'opts' | 'processedOn'>, now: number): number {
+  const intended = job.timestamp + (job.opts.delay ?? 0);
+  return Math.max(0, (job.processedOn ?? now) - intended);
+}
+
+async function processJob(
+  deps: LifecycleDeps,
+  job: Job<JobData, JobResult>,
+  token: string | undefined,
+  kind: 'fallback' | 'feature',
+): Promise<JobResult> {
+  const data = job.data;
+  const logger = lazyChild(deps.logger, {
+    jobId: job.id,
+    kind,
+    tag: data.tag,
+    product: data.product,
+    env: data.env,
+  });
+  const strategy = deps.strategies[kind];
+  let definition: JobDefinition;
+  let input = data.input;
+  let session: Claims | undefined;
+  try {
+    definition = await strategy.resolve(data);
+    // Validated at dispatch; again only if the definition changed since.
+    if (definition.version !== data.version) input = definition.validateInput(data.input);
+    // Most jobs have no session: no extra await on the worker's hot path for them.
+    if (data.session) session = await openJobSession(deps, data);
+  } catch (error) {
+    return failBeforeRun(deps, job, token, kind, error, logger);
+  }
+  const save = (next: JobData) => deps.fence.write(job, token, next);
+  try {
+    const outcome = await strategy.run({
+      job,
+      data,
+      definition,
+      input,
+      session,
+      // A recurring schedule's occurrences each get keys of their own.
+      runKey: data.schedulerId ? `${data.idempotencyKey}:${job.id}` : data.idempotencyKey,
+      signal: deps.shutdown,
+      logger,
+      save,
+    });
+    return await settle(job, token, outcome, save, logger);
+  } catch (error) {
+    if (error instanceof LockLostError) abandon(error, logger);
+    throw error;
+  }
 }
 
 /** Maps how a run ended to what BullMQ does next. */

@@ -1,4 +1,4 @@
-import { type Job, Queue, QueueEvents } from 'bullmq';
+import { type Job, Queue, QueueEvents, type Telemetry } from 'bullmq';
 import type { Logger } from '../core/logger.js';
 import { ErrorLog } from '../redis/error-log.js';
 import type { RedisClient } from '../redis/redis-client.js';
@@ -27,6 +27,8 @@ export class JobQueues {
     private readonly stores: () => Promise<Stores>,
     readonly prefix: string,
     logger?: Logger,
+    /** BullMQ telemetry for each Queue when it is made (tracing), if any. */
+    private readonly telemetry: () => Telemetry | undefined = () => undefined,
   ) {
     this.log = logger ? new ErrorLog(logger) : undefined;
   }
@@ -41,10 +43,12 @@ export class JobQueues {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = this.stores().then(async ({ redis, keys }) => {
+        const telemetry = this.telemetry();
         const made = new Queue<JobData, JobResult, string>(name, {
           connection: redis,
           prefix: await this.prefixOf(name),
           defaultJobOptions: defaultJobOptions(),
+          ...(telemetry ? { telemetry } : {}),
         });
         // BullMQ re-emits connection errors; unheard, they print as unhandled. Calls still reject.
         made.on('error', (error) => this.log?.error(error, 'job queue error'));

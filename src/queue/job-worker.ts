@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { type Job, Worker } from 'bullmq';
+import { type Job, type Telemetry, Worker } from 'bullmq';
+import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
 import type { RedisClient } from '../redis/redis-client.js';
@@ -9,6 +10,7 @@ import { redactor } from '../security/redactor.js';
 import type { JobData, JobResult } from './job-data.js';
 import { JobFence } from './job-fence.js';
 import { jobProcessor, type LifecycleDeps } from './job-lifecycle.js';
+import { JobLogs } from './job-log.js';
 import type { JobRetention } from './job-options.js';
 import { WorkerHeartbeat } from './worker-heartbeat.js';
 
@@ -26,6 +28,13 @@ export interface WorkerOptions {
    * again; one more and BullMQ fails it ("job stalled more than allowable limit").
    */
   maxStalled?: number;
+  /** Write each job's attempts, skips and failovers to its log (Bull Board's Logs tab); default true. */
+  jobLogs?: boolean;
+}
+
+/** What the worker gets besides its options: BullMQ telemetry when tracing is on. */
+export interface WorkerTelemetry {
+  telemetry?: Telemetry | undefined;
 }
 
 /**
@@ -71,6 +80,7 @@ export class JobWorker {
     private readonly graceMs: number,
     private readonly logger: Logger,
     private readonly heartbeat: WorkerHeartbeat,
+    private readonly jobLogs: JobLogs | undefined,
   ) {}
 
   /** Starts taking jobs from `name` (once). */
@@ -111,6 +121,7 @@ export class JobWorker {
         await Promise.all(all.map((w) => w?.worker.close()));
         await this.heartbeat.stop();
       } finally {
+        this.jobLogs?.stop();
         clearTimeout(timer);
         this.connection.disconnect();
       }
@@ -132,14 +143,16 @@ export class JobWorker {
 }
 
 export async function startJobWorker(
-  deps: Omit<LifecycleDeps, 'shutdown' | 'fence'>,
+  deps: Omit<LifecycleDeps, 'shutdown' | 'fence' | 'jobLogs' | 'events'> & { events?: EventBus },
   connection: RedisClient,
   queues: WorkerQueues,
   heartbeatKey: string,
   retention: JobRetention,
   options: WorkerOptions = {},
+  { telemetry }: WorkerTelemetry = {},
 ): Promise<JobWorker> {
-  const settings = { ...WORKER_DEFAULTS, ...definedOnly(options) };
+  const { jobLogs: logJobs = true, ...workerOptions } = options;
+  const settings = { ...WORKER_DEFAULTS, ...definedOnly(workerOptions) };
   for (const [field, value] of Object.entries(settings)) {
     if (
       field === 'maxStalled' ? !Number.isInteger(value) || value < 0 : !Number.isInteger(value) || value <= 0
@@ -154,8 +167,9 @@ export async function startJobWorker(
   // at once, not a leak; Node's default of ten would warn as soon as eleven run.
   setMaxListeners(0, shutdown.signal);
   const logger = deps.logger.child({ component: 'job-worker' });
+  const jobLogs = logJobs && deps.events ? new JobLogs(deps.events, connection, logger) : undefined;
   const processor = redacting(
-    jobProcessor({ ...deps, logger, shutdown: shutdown.signal, fence: new JobFence(connection) }),
+    jobProcessor({ ...deps, logger, shutdown: shutdown.signal, fence: new JobFence(connection), jobLogs }),
   );
   const heartbeat = new WorkerHeartbeat(
     connection,
@@ -175,6 +189,7 @@ export async function startJobWorker(
       removeOnComplete: { age: retention.completedAge, count: retention.completedCount },
       removeOnFail: { age: retention.failedAge, count: retention.failedCount },
       autorun: true,
+      ...(telemetry ? { telemetry } : {}),
     });
     // Without a listener an 'error' event would crash the process; BullMQ reconnects by itself.
     const guard = guardWorker(worker, logger.child({ queue: name }), 'worker error');
@@ -183,7 +198,7 @@ export async function startJobWorker(
     handle?.started(entry);
     return entry;
   };
-  handle = new JobWorker(make, shutdown, connection, settings.shutdownGraceMs, logger, heartbeat);
+  handle = new JobWorker(make, shutdown, connection, settings.shutdownGraceMs, logger, heartbeat, jobLogs);
   const worker = handle;
   if (queues.watch) {
     worker.watching(
@@ -198,19 +213,17 @@ export async function startJobWorker(
 }
 
 /**
- * What a job writes to Redis (its progress, steps and failure through `updateData`, its return
- * value, its failure message and stack) scrubbed of every secret value first: a provider that
- * echoed a request back must not leave a key in job data that Bull Board and `jobs.get` show.
- * The caller's input is kept as it was sent: the job needs it to run again.
+ * What a job returns and how it fails (its return value, failure message and stack) scrubbed of
+ * every secret value first: a provider that echoed a request back must not leave a key where Bull
+ * Board and `jobs.get` show it. Job data is scrubbed where it is written (JobFence).
  */
 function redacting(
-  processor: (job: Job<JobData, JobResult>) => Promise<JobResult>,
-): (job: Job<JobData, JobResult>) => Promise<JobResult> {
-  return async (job) => {
-    const updateData = job.updateData.bind(job);
-    job.updateData = (data) => updateData({ ...redactor.scrubValue(data), input: data.input });
+  processor: (job: Job<JobData, JobResult>, token?: string) => Promise<JobResult>,
+): (job: Job<JobData, JobResult>, token?: string) => Promise<JobResult> {
+  // Two parameters, as the processor's: the token is the job's lock, which fenced writes check.
+  return async (job, token) => {
     try {
-      return redactor.scrubValue(await processor(job));
+      return redactor.scrubValue(await processor(job, token));
     } catch (error) {
       throw redactor.scrubError(error);
     }

@@ -1,4 +1,4 @@
-import type { Logger } from '../core/logger.js';
+import { type Logger, silentLogger } from '../core/logger.js';
 import type { Redactor } from './redactor.js';
 
 /**
@@ -7,21 +7,45 @@ import type { Redactor } from './redactor.js';
  * (src/logger.ts), which also covers what its serializers add.
  */
 export function redactingLogger(logger: Logger, redactor: Redactor): Logger {
-  const scrubbed = (obj: object): object => {
-    if (redactor.empty) return obj;
+  // Nothing is written: nothing to scrub, and no wrapper on every child a job or attempt makes.
+  return logger === silentLogger ? logger : new RedactingLogger(logger, redactor);
+}
+
+class RedactingLogger implements Logger {
+  constructor(
+    private readonly logger: Logger,
+    private readonly redactor: Redactor,
+  ) {}
+
+  debug(obj: object, msg?: string): void {
+    this.logger.debug(this.scrubbed(obj), this.text(msg));
+  }
+  info(obj: object, msg?: string): void {
+    this.logger.info(this.scrubbed(obj), this.text(msg));
+  }
+  warn(obj: object, msg?: string): void {
+    this.logger.warn(this.scrubbed(obj), this.text(msg));
+  }
+  error(obj: object, msg?: string): void {
+    this.logger.error(this.scrubbed(obj), this.text(msg));
+  }
+  child(bindings: Record<string, unknown>): Logger {
+    return new RedactingLogger(this.logger.child(bindings), this.redactor);
+  }
+  isLevelEnabled(level: string): boolean {
+    return this.logger.isLevelEnabled?.(level) !== false;
+  }
+
+  private scrubbed(obj: object): object {
+    if (this.redactor.empty) return obj;
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(obj)) {
-      out[key] = value instanceof Error ? redactor.scrubError(value) : redactor.scrubValue(value);
+      out[key] = value instanceof Error ? this.redactor.scrubError(value) : this.redactor.scrubValue(value);
     }
     return out;
-  };
-  const text = (msg: string | undefined) => (msg === undefined ? msg : redactor.scrub(msg));
-  return {
-    debug: (obj, msg) => logger.debug(scrubbed(obj), text(msg)),
-    info: (obj, msg) => logger.info(scrubbed(obj), text(msg)),
-    warn: (obj, msg) => logger.warn(scrubbed(obj), text(msg)),
-    error: (obj, msg) => logger.error(scrubbed(obj), text(msg)),
-    child: (bindings) => redactingLogger(logger.child(bindings), redactor),
-    ...(logger.isLevelEnabled ? { isLevelEnabled: (level: string) => logger.isLevelEnabled!(level) } : {}),
-  };
+  }
+
+  private text(msg: string | undefined): string | undefined {
+    return msg === undefined ? msg : this.redactor.scrub(msg);
+  }
 }

@@ -41,6 +41,8 @@ export class HttpAppTarget implements TargetAdapter<AppTarget> {
     private readonly clock: Clock,
     private readonly fetch: OutboundFetch,
     private readonly redactor: Redactor,
+    /** Headers that carry the run's trace to the provider (`traceparent`), when tracing is on. */
+    private readonly propagate?: (ctx: TargetContext) => Record<string, string> | undefined,
     /** Counts calls of actions with a `rateLimit` across processes; none: limits are not enforced. */
     private readonly rateLimits?: RateLimiter,
   ) {}
@@ -90,6 +92,7 @@ export class HttpAppTarget implements TargetAdapter<AppTarget> {
     for (const [name, value] of Object.entries(parts.headers ?? {}))
       headers[name.toLowerCase()] = String(value);
     if (key.header) headers[key.header] = ctx.idempotencyKey;
+    for (const [name, value] of Object.entries(this.propagate?.(ctx) ?? {})) headers[name] ??= value;
     let body: string | undefined;
     if (parts.body !== undefined) {
       body = typeof parts.body === 'string' ? parts.body : JSON.stringify(parts.body);

@@ -25,6 +25,8 @@ export interface BuiltInTargets {
   runFallback: NestedRun;
   /** Runs a feature, one level deeper. */
   runFeature: (tag: string, input: unknown, ctx: TargetContext) => Promise<unknown>;
+  /** Headers that carry the run's trace to HTTP providers, when tracing is on. */
+  propagate?: (ctx: TargetContext) => Record<string, string> | undefined;
 }
 
 /** The targets every Backstop has: app actions (in-process handler or HTTP), handlers, nested chains and features. */
@@ -34,7 +36,7 @@ export function registerBuiltInTargets(targets: TargetRegistry, deps: BuiltInTar
     'app',
     new AppTargetAdapter(
       deps.handlers,
-      new HttpAppTarget(apps, deps.clock, deps.fetch, deps.redactor, deps.rateLimits),
+      new HttpAppTarget(apps, deps.clock, deps.fetch, deps.redactor, deps.propagate, deps.rateLimits),
     ),
   );
   targets.register('handler', { call: async (target, request, ctx) => target.fn(request, ctx) });

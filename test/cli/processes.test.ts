@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promtoolCheckMetrics } from '../helpers/promtool.js';
 import { ProviderSimulator } from '../helpers/provider-simulator.js';
 import { redisUrl } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
@@ -46,6 +47,7 @@ describe('backstop api and backstop worker, as docker-compose runs them', () => 
   const processes: CliProcess[] = [];
   let sim: ProviderSimulator;
   let base = '';
+  let workerMetrics = '';
   let workerHealth = '';
 
   beforeAll(async () => {
@@ -55,7 +57,9 @@ describe('backstop api and backstop worker, as docker-compose runs them', () => 
     const probes = spawnCli(['worker', '--healthchecks-only'], env);
     processes.push(apiProcess, worker, probes);
     base = String((await readyLine(apiProcess, 'api ready')).api);
-    workerHealth = String((await readyLine(worker, 'liveness endpoint')).url);
+    const endpoint = await readyLine(worker, 'liveness endpoint');
+    workerHealth = String(endpoint.url);
+    workerMetrics = String(endpoint.metrics);
     await readyLine(worker, 'worker ready');
     expect(await readyLine(probes, 'worker ready')).toMatchObject({ fallbacks: false, healthchecks: true });
   }, 240_000);
@@ -105,6 +109,12 @@ describe('backstop api and backstop worker, as docker-compose runs them', () => 
       'the probe to mark acme healthy',
     );
     expect(sim.calls.some((c) => c.path === '/ping')).toBe(true);
+    // The worker process counted the run it made, on its own liveness port.
+    const metrics = await (await fetch(workerMetrics)).text();
+    expect(metrics).toContain(
+      'backstop_runs_total{product="ops",tag="charge",outcome="success",provider="acme"} 1',
+    );
+    expect(promtoolCheckMetrics(metrics)).toBe('');
   }, 60_000);
 
   it('stops each process on SIGTERM with exit 0; the worker liveness check then fails', async () => {

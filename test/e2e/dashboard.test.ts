@@ -138,6 +138,21 @@ describe('dashboard in a browser', () => {
     for (const id of delayedIds) expect((await backstop.jobs.get(id)).state).toBe('delayed');
   });
 
+  it("tells a completed job's run in its Logs tab", { timeout: 60_000 }, async () => {
+    const page = await browser.context.newPage();
+    const [done] = await backstop.jobs.list({ state: 'completed' });
+    await page.goto(`${server.url}/admin/queues/queue/fallback-jobs/${done!.id}`);
+    await page
+      .getByRole('button', { name: 'Logs' })
+      .or(page.getByText('Logs', { exact: true }))
+      .first()
+      .click();
+    await page.getByText(/served by stripe after 1 attempt in/).waitFor(WAIT);
+    await page.getByText(/stripe attempt 1: success in/).waitFor(WAIT);
+    await page.screenshot({ path: screenshotPath('job-logs'), fullPage: true });
+    await page.close();
+  });
+
   it('shows provider health and turns the primary unhealthy live, without a reload', {
     timeout: 60_000,
   }, async () => {
@@ -175,7 +190,10 @@ describe('dashboard in a browser', () => {
     // The page polls: take stripe down and watch its badge change in place.
     sims.get('stripe')!.down();
     await status('stripe', 'unhealthy').waitFor(WAIT);
-    expect(await row('stripe').textContent()).toMatch(/last probe failed/);
+    // Why: the failed probe's own error, read from Redis (kept by the probe that failed).
+    await row('stripe')
+      .getByText(/last probe failed: HTTP 503/)
+      .waitFor(WAIT);
     await page.locator('[data-count="unhealthy"]').getByText('1 unhealthy').waitFor(WAIT);
 
     // Live traffic now skips stripe and PayPal serves; its calls show up on the page too.

@@ -39,7 +39,9 @@ describe('fault suite: the key where each provider reads it', () => {
       tag: 'three-places',
       input: { amount: { type: 'number' } },
       onAmbiguous: 'stop',
-      options: [chargeOption(stripe), chargeOption(paypal), chargeOption(square, { timeout: 5_000 })],
+      // Timeouts far above the providers' latency: this is about where keys go, and an attempt that
+      // timed out (a worker slow to warm up) would stop its job as ambiguous under 'stop'.
+      options: [stripe, paypal, square].map((p) => chargeOption(p, { timeout: 5_000 })),
     });
     const env = { BACKSTOP_CONCURRENCY: '4' };
     const alive: WorkerProcess[] = [await worker(env)];

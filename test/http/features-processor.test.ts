@@ -131,7 +131,7 @@ describe('features, caches, sessions and the processor over HTTP', () => {
     expect(reply.text).not.toContain('s'.repeat(40));
   });
 
-  it('runs the seed 000 processor: trigger, update, reset', async () => {
+  it('runs the processor API: trigger, update, reset', async () => {
     const { call, chains } = api();
     const a = await chains.provider('a');
     const b = await chains.provider('b');

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/app.js';
 import { type Backstop, InMemoryHealthView } from '../../src/index.js';
+import { promtoolCheckMetrics } from '../helpers/promtool.js';
 import { testBackstop } from '../helpers/redis.js';
 import { call, KEYS, READ_KEY, useApi } from './api-kit.js';
 
@@ -110,7 +111,7 @@ describe('/metrics', () => {
   const api = useApi({}, { health });
 
   it('counts runs, attempts, failovers, skips, latency and queue depths', async () => {
-    const { call, chains, app } = api();
+    const { call, chains } = api();
     const down = (await chains.provider('down')).down(503);
     const up = await chains.provider('up');
     const skipped = await chains.provider('skipped');
@@ -127,25 +128,21 @@ describe('/metrics', () => {
     expect(
       (await call('POST', `/v1/fallbacks/${failover}/dispatch`, { schedule: { delay: '1h' } })).status,
     ).toBe(202);
-    app.backstopMetrics.recordRun(
-      { runId: 'r', provider: up.name, result: { provider: up.name }, attempts: [] },
-      'from-a-job',
-    );
-
     const reply = await call('GET', '/metrics', undefined, READ_KEY);
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toMatch(/^text\/plain/);
     const lines = reply.text.split('\n');
     expect(lines).toEqual(
       expect.arrayContaining([
-        `backstop_runs_total{tag="${failover}",outcome="success"} 2`,
-        `backstop_runs_total{tag="${exhausted}",outcome="exhausted"} 1`,
-        'backstop_runs_total{tag="from-a-job",outcome="success"} 1',
-        `backstop_attempts_total{provider="${down.name}",outcome="failure"} 5`,
-        `backstop_attempts_total{provider="${up.name}",outcome="success"} 2`,
-        `backstop_failovers_total{tag="${failover}",from="${down.name}"} 2`,
+        `backstop_runs_total{product="my-product",tag="${failover}",outcome="success",provider="${up.name}"} 2`,
+        `backstop_runs_total{product="my-product",tag="${exhausted}",outcome="exhausted",provider="none"} 1`,
+        `backstop_run_duration_seconds_count{product="my-product",tag="${failover}",outcome="success"} 2`,
+        `backstop_attempts_total{provider="${down.name}",outcome="failure",verdict="retry",code="BACKSTOP_PROVIDER_HTTP"} 5`,
+        `backstop_attempts_total{provider="${up.name}",outcome="success",verdict="none",code="none"} 2`,
+        `backstop_failovers_total{tag="${failover}",from="${down.name}",to="${up.name}"} 2`,
         `backstop_provider_skips_total{provider="${skipped.name}",reason="unhealthy"} 2`,
-        `backstop_attempt_duration_seconds_count{provider="${down.name}",outcome="failure"} 5`,
+        `backstop_attempt_duration_seconds_count{provider="${down.name}",outcome="failure",attempt="1"} 3`,
+        `backstop_attempt_duration_seconds_count{provider="${down.name}",outcome="failure",attempt="2"} 2`,
         'backstop_queue_jobs{state="delayed"} 1',
         'backstop_queue_jobs{state="waiting"} 0',
         'backstop_queue_jobs{state="active"} 0',
@@ -154,6 +151,7 @@ describe('/metrics', () => {
       ]),
     );
     expect(lines.some((l) => l.startsWith(`backstop_failovers_total{tag="${exhausted}"`))).toBe(false);
+    expect(promtoolCheckMetrics(reply.text)).toBe('');
     expect(skipped.calls).toHaveLength(0);
   });
 });

@@ -121,6 +121,11 @@ describe('the project redis-server', () => {
     const a = make();
     const b = make();
     try {
+      await a.app.define({
+        tag: 'app',
+        envs: { prd: { baseUrl: 'http://127.0.0.1:9' } },
+        actions: { go: { method: 'POST', path: '/go' } },
+      });
       await a.fallback.create({
         name: 'x',
         tag: 'x',

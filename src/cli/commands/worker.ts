@@ -2,10 +2,10 @@ import { Backstop } from '../../backstop.js';
 import { loadConfig } from '../../config.js';
 import { ValidationError } from '../../core/validation-error.js';
 import { createLogger } from '../../logger.js';
+import { startWorkerEndpoint } from '../../observability/worker-endpoint.js';
 import { loadDefinitions, workerSettings } from '../../worker-process.js';
 import { commandRedis } from '../client.js';
 import type { Io } from '../io.js';
-import { startLiveness } from '../liveness.js';
 import { formatError } from '../output.js';
 import { Cleanup, exitOnSignals, stopAndExit } from '../shutdown.js';
 
@@ -16,7 +16,7 @@ export interface WorkerCommandOptions {
   concurrency?: number;
   /** `--queues payments,sms`: these named queues only. */
   queues?: string;
-  /** Serve `GET /healthz` (liveness) on this port; none when unset. */
+  /** Serve `GET /healthz` (liveness) and `GET /metrics` on this port; none when unset. */
   port?: number;
   host: string;
 }
@@ -50,9 +50,17 @@ export async function runWorker(options: WorkerCommandOptions, io: Io): Promise<
     });
     cleanup.add('worker', () => worker.close());
     if (options.port !== undefined) {
-      const liveness = await startLiveness(options.host, options.port, () => worker.running);
-      cleanup.add('liveness', () => liveness.close());
-      logger.info({ url: `${liveness.url}/healthz` }, 'liveness endpoint');
+      const endpoint = await startWorkerEndpoint(
+        options.host,
+        options.port,
+        () => worker.running,
+        backstop.metrics,
+      );
+      cleanup.add('liveness', () => endpoint.close());
+      logger.info(
+        { url: `${endpoint.url}/healthz`, metrics: `${endpoint.url}/metrics` },
+        'liveness endpoint',
+      );
     }
     logger.info(
       { pid: process.pid, fallbacks, healthchecks: options.healthchecks, queues: worker.queues ?? 'none' },

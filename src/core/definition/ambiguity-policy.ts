@@ -4,7 +4,7 @@ import type { AmbiguityPolicy } from '../verify.js';
 
 /**
  * Fills in each provider's `onAmbiguous` from the chain's: a provider's own setting wins, then the
- * chain's, then `verify` for a provider that has a verify, then `failover` (the seeds' behaviour).
+ * chain's, then `verify` for a provider that has a verify, then `failover` (the documented default).
  * A provider left with `verify` and nothing to verify with is refused here, naming it, rather than
  * stopping runs later.
  */

@@ -42,6 +42,8 @@ export interface ProviderRow {
   time_left_ms: number | null;
   /** Credentials refused: an operator must act. */
   alert: boolean;
+  /** The last failed probe's error and when (what "last probe failed" was about). */
+  last_probe_error: { at: string; error: string } | null;
   window: WindowStats | null;
   /** Why state or history could not be read for this provider. */
   error: string | null;
@@ -107,6 +109,7 @@ async function providerRow(
     reason: option.health_reason ?? null,
     time_left_ms: option.time_left_ms ?? null,
     alert: false,
+    last_probe_error: null,
     window: null,
     error: null,
   };
@@ -130,6 +133,7 @@ async function providerRow(
     row.reason = status.reason;
     row.time_left_ms = status.time_left_ms;
     row.alert = status.alert;
+    row.last_probe_error = status.last_probe_error;
     row.window = summarize(history.buckets);
     return { row, env: status.env };
   } catch (error) {

@@ -6,18 +6,19 @@ import { type RouteDeps, route } from '../route.js';
 export const API_VERSION = '1.0.0';
 
 /** Prometheus metrics and the OpenAPI document (both need an API key). */
-export function operationRoutes(app: FastifyInstance, { doc, metrics }: RouteDeps): void {
+export function operationRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): void {
   let document: Record<string, unknown> | undefined;
   route(app, doc, {
     method: 'GET',
     url: '/metrics',
     group: 'operations',
-    summary: 'Prometheus metrics: runs, attempts, failovers, skips, attempt latency, queue depths',
+    summary:
+      'Prometheus metrics of this process: runs, attempts, failovers, skips, durations, provider state, queue depths, job lateness (docs/observability.md)',
     responses: {
       200: { description: 'Prometheus text format', schema: z.string(), contentType: 'text/plain' },
     },
     handler: async ({ reply }) =>
-      reply.header('content-type', metrics.contentType).send(await metrics.metrics()),
+      reply.header('content-type', backstop.metrics.contentType).send(await backstop.metrics.text()),
   });
 
   route(app, doc, {

@@ -1,34 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import type { Backstop } from '../../backstop.js';
 import type { RunParams } from '../../core/run-target.js';
 import type { DispatchParams } from '../../queue/producer.js';
-import type { RunReport } from '../../runs/run-report.js';
 import { objectBody, withField } from '../body.js';
-import type { ApiMetrics } from '../metrics.js';
 import { dispatchBodySchema, productQuery, runBodySchema, tagParams } from '../request-schemas.js';
 import { jobHandleSchema, runErrorSchema, runResponseSchema } from '../response-schemas.js';
 import { type RouteDeps, route } from '../route.js';
 
 const group = 'runs';
 
-/** `fallback.runDetailed`, counted in the metrics whichever way it ends. */
-export async function runAndRecord(
-  backstop: Backstop,
-  metrics: ApiMetrics,
-  params: RunParams,
-): Promise<RunReport> {
-  try {
-    const report = await backstop.fallback.runDetailed(params);
-    metrics.recordRun(report, params.tag);
-    return report;
-  } catch (error) {
-    metrics.recordRun(error);
-    throw error;
-  }
-}
-
 /** Runs now (and waits for the result), or dispatches a job for a worker. */
-export function runRoutes(app: FastifyInstance, { backstop, doc, metrics }: RouteDeps): void {
+export function runRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): void {
   route(app, doc, {
     method: 'POST',
     url: '/v1/fallbacks/:tag/run',
@@ -49,7 +30,7 @@ export function runRoutes(app: FastifyInstance, { backstop, doc, metrics }: Rout
         'product',
         query.product,
       );
-      const report = await runAndRecord(backstop, metrics, request as unknown as RunParams);
+      const report = await backstop.fallback.runDetailed(request as unknown as RunParams);
       return {
         runId: report.runId,
         provider: report.provider,

@@ -79,7 +79,12 @@ export const HEALTH_SCRIPT = `'use strict';
       ? el('td', 'checked', ago(p.last_checked, now))
       : el('td', 'checked muted', 'not probed');
     if (p.last_checked) checked.title = p.last_checked;
-    if (p.last_available === false) checked.append(el('div', 'small error', 'last probe failed'));
+    if (p.last_available === false) {
+      var failed = el('div', 'small error', 'last probe failed' + (p.last_probe_error ? ': ' + p.last_probe_error.error : ''));
+      failed.dataset.probeError = '';
+      if (p.last_probe_error) failed.title = p.last_probe_error.at;
+      checked.append(failed);
+    }
     tr.append(checked);
     var w = p.window;
     var calls = el('td', 'num', w ? w.calls : '–');
