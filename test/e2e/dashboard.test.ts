@@ -111,9 +111,10 @@ describe('dashboard in a browser', () => {
     await tab('completed').getByText('3', { exact: true }).waitFor(WAIT);
     const jobs = page.locator('a[href*="/queue/my-product/"]');
     await jobs.nth(1).waitFor(WAIT);
-    expect((await jobs.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ')).sort()).toEqual(
-      delayedIds.map((id) => `#${id} ${TAG}`).sort(),
-    );
+    // Ids name their queue (`my-product.<uuid>`); Bull Board shows such an id alone on the card.
+    const texts = (await jobs.allInnerTexts()).map((t) => t.replace(/\s+/g, ' '));
+    expect(texts).toHaveLength(2);
+    for (const id of delayedIds) expect(texts.some((t) => t.includes(id))).toBe(true);
     await page.getByText('Will run at').first().waitFor(WAIT);
     // Read-only: no action buttons for the delayed jobs.
     expect(await page.getByRole('button', { name: /promote|retry|clean|remove/i }).count()).toBe(0);
@@ -141,7 +142,7 @@ describe('dashboard in a browser', () => {
   it("tells a completed job's run in its Logs tab", { timeout: 60_000 }, async () => {
     const page = await browser.context.newPage();
     const [done] = await backstop.jobs.list({ state: 'completed' });
-    await page.goto(`${server.url}/admin/queues/queue/fallback-jobs/${done!.id}`);
+    await page.goto(`${server.url}/admin/queues/queue/my-product/${done!.id}`);
     await page
       .getByRole('button', { name: 'Logs' })
       .or(page.getByText('Logs', { exact: true }))
