@@ -163,6 +163,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
     healthchecks: (product, tag) => definitions.healthcheck(product, tag),
     fetch,
     events,
+    telemetry: queueTelemetry,
   });
   const healthView = options.health ?? monitor.view;
   const sessions = new SessionRegistry(

@@ -43,7 +43,7 @@ export function describeTelemetry(plan: TelemetryPlan): string[] {
     '  telemetry off: new Backstop({ metrics: false }), worker({ jobLogs: false }); no tracer provider, so no',
     '  listener at all and runs build no events. metrics on: the default registry records every run and',
     '  attempt. metrics + job logs: the default, each attempt, failover and the outcome also written to the',
-    "  job's log (one LPUSH each, not awaited).",
+    "  job's log (one RPUSH per job when it ends, not awaited).",
   ];
 }
 

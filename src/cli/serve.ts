@@ -33,12 +33,15 @@ export function startServing(options: ServeOptions): ReturnType<typeof startApiS
 }
 
 /** The URLs a person opens, from the server's base URL. */
-export function serviceUrls(base: string): Record<'api' | 'queues' | 'health' | 'openapi', string> {
+export function serviceUrls(
+  base: string,
+): Record<'api' | 'queues' | 'health' | 'openapi' | 'metrics', string> {
   const root = base.replace(/\/$/, '');
   return {
     api: root,
     queues: `${root}/admin/queues`,
     health: `${root}/dashboard/health`,
     openapi: `${root}/openapi.json`,
+    metrics: `${root}/metrics`,
   };
 }

@@ -36,7 +36,26 @@ export async function runChain(deps: EngineDeps, req: RunRequest): Promise<RunOu
     depth: req.depth ?? 0,
   };
   if (events.listens('run.started')) events.emit({ type: 'run.started', run, at: started });
-  const outcome = await failover(deps, req);
+  let outcome: RunOutcome;
+  try {
+    outcome = await failover(deps, req);
+  } catch (error) {
+    // Not ours (a bug, or an error a listener must not swallow): re-thrown untouched, but the run
+    // still ends for those who count and trace it.
+    const at = deps.clock.now();
+    const code = (error as { code?: unknown } | null)?.code;
+    const outcome = typeof code === 'string' ? code : 'error';
+    events.emit({
+      type: 'run.ended',
+      run,
+      at,
+      durationMs: at - started,
+      outcome,
+      provider: undefined,
+      attempts: [],
+    });
+    throw error;
+  }
   const at = deps.clock.now();
   events.emit({
     type: 'run.ended',

@@ -1,4 +1,4 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, type Telemetry, Worker } from 'bullmq';
 import type { ProviderSpec } from '../core/chain.js';
 import type { Clock } from '../core/clock.js';
 import type { EngineEvents } from '../core/events.js';
@@ -52,6 +52,8 @@ export interface HealthMonitorDeps {
   fetch?: ProbeFetch | undefined;
   /** Where `health.changed` goes (the Backstop's event bus). */
   events?: EngineEvents | undefined;
+  /** BullMQ telemetry for the healthcheck queue and worker when they are made (tracing), if any. */
+  telemetry?: () => Telemetry | undefined;
 }
 
 /** The healthcheck worker keeps a slot per probe schedule (and one spare), at least this many. */
@@ -185,7 +187,7 @@ export class HealthMonitor {
         clock: this.deps.clock,
         logger,
       }),
-      { connection, prefix: this.deps.prefix, concurrency: floor },
+      { connection, prefix: this.deps.prefix, concurrency: floor, ...this.telemetry() },
     );
     const guard = guardWorker(worker, logger, 'healthcheck worker error');
     const fitSlots = async () => {
@@ -204,11 +206,21 @@ export class HealthMonitor {
     return worker;
   }
 
+  /** `{ telemetry }` for a BullMQ Queue or Worker, when tracing is on. */
+  private telemetry(): { telemetry?: Telemetry } {
+    const telemetry = this.deps.telemetry?.();
+    return telemetry ? { telemetry } : {};
+  }
+
   private async start(stores: Stores): Promise<void> {
     const { redis, keys } = stores;
     const now = () => this.deps.clock.now();
     const history = new HistoryRecorder(redis, keys, DEFAULT_HISTORY, this.deps.logger, now);
-    const queue = new Queue<ProbeJobData>(HEALTHCHECK_QUEUE, { connection: redis, prefix: this.deps.prefix });
+    const queue = new Queue<ProbeJobData>(HEALTHCHECK_QUEUE, {
+      connection: redis,
+      prefix: this.deps.prefix,
+      ...this.telemetry(),
+    });
     queue.on('error', () => {}); // connection errors surface on the calls that fail
     const parts: HealthParts = {
       redis,

@@ -8,18 +8,8 @@ import type { RedisClient } from '../redis/redis-client.js';
 /** What a job's log needs of a job: where BullMQ keeps it (`<prefix>:<queue>:<id>:logs`). */
 export type LoggedJob = Pick<Job, 'id' | 'queueQualifiedName'>;
 
-/** BullMQ's addLog, for many lines at once: appended only while the job exists. */
-const APPEND_LOG = `
-if redis.call("EXISTS", KEYS[1]) == 0 then return -1 end
-return redis.call("RPUSH", KEYS[2], unpack(ARGV))
-`;
-
 /** A run with more lines than this (a chain of hundreds of retries) keeps its first ones. */
 const MAX_LINES = 500;
-
-type LogRedis = RedisClient & {
-  backstopAppendJobLog(jobKey: string, logKey: string, ...lines: string[]): Promise<number>;
-};
 
 /**
  * Writes the story of each running job to its log (BullMQ's job log, Bull Board's Logs tab): when
@@ -31,16 +21,13 @@ type LogRedis = RedisClient & {
 export class JobLogs {
   private readonly running = new Map<string, string[]>();
   private readonly offs: (() => void)[];
-  private readonly redis: LogRedis;
   private failing = false;
 
   constructor(
     events: EventBus,
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly logger: Logger,
   ) {
-    redis.defineCommand('backstopAppendJobLog', { numberOfKeys: 2, lua: APPEND_LOG });
-    this.redis = redis as LogRedis;
     const write = (event: EngineEvent & { run: { runId: string } }) => {
       const lines = this.running.get(event.run.runId);
       if (lines && lines.length < MAX_LINES) lines.push(describe(event));
@@ -71,9 +58,12 @@ export class JobLogs {
     this.running.clear();
   }
 
+  /**
+   * BullMQ's addLog for many lines at once, as a plain RPUSH: it is sent before the processor
+   * returns, while this worker holds the job, so the job exists (addLog's own check is not needed).
+   */
   private append(job: LoggedJob, lines: string[]): void {
-    const jobKey = `${job.queueQualifiedName}:${job.id}`;
-    this.redis.backstopAppendJobLog(jobKey, `${jobKey}:logs`, ...lines).then(
+    this.redis.rpush(`${job.queueQualifiedName}:${job.id}:logs`, ...lines).then(
       () => {
         this.failing = false;
       },

@@ -45,6 +45,7 @@ describe('backstop dev', () => {
     expect(out).toContain(`${base}/admin/queues`);
     expect(out).toContain(`${base}/dashboard/health`);
     expect(out).toContain(`${base}/openapi.json`);
+    expect(out).toContain(`${base}/metrics`);
     expect(out).not.toMatch(/API key\s+dev_/); // configured keys are used, none generated
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/openapi.json`)).status).toBe(401); // everything else needs a key
@@ -93,6 +94,11 @@ describe('backstop dev', () => {
       provider: 'acme',
       result: { chargeId: 'ch_1', provider: 'acme' },
     });
+    // `backstop dev` is one process: its /metrics counts the job its worker ran.
+    const metrics = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${KEY}` } });
+    expect(await metrics.text()).toContain(
+      'backstop_runs_total{product="cli",tag="payments",outcome="success",provider="acme"} 1',
+    );
 
     // A delayed one, followed from the CLI: it prints each state it passes through. Delayed for an
     // hour, then promoted once the CLI has seen it waiting: however slowly the CLI starts.

@@ -201,13 +201,44 @@ describe('dashboard in a browser', () => {
     expect((await backstop.fallback.run({ tag: TAG })).provider).toBe('paypal');
     await row('paypal').locator('td').nth(4).getByText('1', { exact: true }).waitFor(WAIT);
     expect(await row('stripe').locator('td').nth(4).textContent()).toContain('1 skipped');
+    // The last hour minute by minute: PayPal's call shows in the current minute.
+    await row('paypal').locator('.minute').last().and(page.locator('[data-minute="good"]')).waitFor(WAIT);
+    expect(await row('paypal').locator('.minute').count()).toBe(60);
     expect(loads).toHaveLength(1); // one page load: every change arrived by polling
     await page.screenshot({ path: screenshotPath('health-unhealthy'), fullPage: true });
 
     // The Queues link leads to Bull Board.
     await page.getByRole('link', { name: 'Queues' }).click();
-    await page.locator('a[title="my-product"]').waitFor(WAIT);
+    // The overview's card and (once rendered) the sidebar both link the queue: either will do.
+    await page.locator('a[title="my-product"]').first().waitFor(WAIT);
     expect(new URL(page.url()).pathname).toBe('/admin/queues');
+    await page.close();
+  });
+
+  it('switches env from the page, keeping the choice in the address', { timeout: 60_000 }, async () => {
+    await backstop.health.define({
+      tag: 'ledger-health',
+      name: 'Ledger',
+      interval: 60_000,
+      envs: [{ slug: 'prd' }, { slug: 'stg' }],
+      handler: async () => {},
+    });
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/dashboard/health`);
+    const select = page.locator('#env-select');
+    await select.waitFor(WAIT); // shown once a healthcheck probes a second env
+    expect(await select.locator('option').allInnerTexts()).toEqual(['prd', 'stg']);
+    await select.selectOption('stg');
+    await page.locator('#env').getByText('stg', { exact: true }).waitFor(WAIT);
+    expect(new URL(page.url()).searchParams.get('env')).toBe('stg');
+    // Nothing has probed stripe in stg: unknown there, whatever it is in prd.
+    const stripe = page.locator(`section[data-fallback="my-product/${TAG}"] tr[data-provider="stripe"]`);
+    await stripe.locator('.badge').getByText('unknown', { exact: true }).waitFor(WAIT);
+    await page.screenshot({ path: screenshotPath('health-env-stg'), fullPage: true });
+    const bad = await browser.context.request.get(
+      `${server.url}/dashboard/health.json?env=${encodeURIComponent('x y')}`,
+    );
+    expect(bad.status()).toBe(400);
     await page.close();
   });
 });

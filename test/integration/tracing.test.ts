@@ -6,6 +6,7 @@ import { buildApp } from '../../src/http/app.js';
 import type { Backstop } from '../../src/index.js';
 import { httpChains } from '../helpers/http-chains.js';
 import { testBackstop } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
 import { KEYS } from '../http/api-kit.js';
 
 /** Tracing with the OpenTelemetry SDK's in-memory exporter, registered as an application would. */
@@ -113,6 +114,27 @@ describe('tracing', () => {
     } finally {
       await worker.close();
       await app.close();
+    }
+  });
+
+  it('probe jobs get BullMQ spans too: every queue and worker carries the telemetry', async () => {
+    await backstop.health.define({
+      tag: 'traced-health',
+      name: 'Traced',
+      interval: 1_000,
+      envs: [{ slug: 'prd' }],
+      handler: async () => {},
+    });
+    exporter.reset();
+    const probes = await backstop.worker({ fallbacks: false });
+    try {
+      await until(
+        () => exporter.getFinishedSpans().some((s) => s.name === 'process healthchecks'),
+        10_000,
+        'a probe job span',
+      );
+    } finally {
+      await probes.close();
     }
   });
 });

@@ -115,20 +115,21 @@ describe('worker process: shutdown', () => {
     const view = await waitState(handle.id, ['completed', 'failed'], 20_000);
     expect(view.state).toBe('completed');
     expect(view.provider).toBe(fallback.name);
-    expect(view.runs).toBe(2);
+    // Two runs, or three when a busy machine delays the new worker's 1 s lock renewal past its
+    // lock and the job stalls once more: either way one primary call, one key at the fallback.
+    expect(view.runs).toBeGreaterThanOrEqual(2);
     expect(primary.calls).toHaveLength(1); // resumed at the fallback
-    expect(fallback.calls).toHaveLength(2);
-    expect(fallback.idempotencyKeys[1]).toBe(fallback.idempotencyKeys[0]);
+    expect(fallback.calls.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(fallback.idempotencyKeys).size).toBe(1);
     expect(fallback.idempotencyKeys[0]).toBeDefined();
-    expect(view.attempts.map((a) => [a.provider, a.outcome])).toEqual([
+    const attempts = view.attempts.map((a) => [a.provider, a.outcome]);
+    expect(attempts.slice(0, 2)).toEqual([
       [primary.name, 'failure'],
       [fallback.name, 'failure'],
-      [fallback.name, 'success'],
     ]);
-    expect(view.attempts.slice(1).map((a) => a.idempotencyKey)).toEqual([
-      fallback.idempotencyKeys[0],
-      fallback.idempotencyKeys[0],
-    ]);
+    expect(attempts.at(-1)).toEqual([fallback.name, 'success']);
+    for (const attempt of view.attempts.slice(1))
+      expect(attempt.idempotencyKey).toBe(fallback.idempotencyKeys[0]);
   });
 
   it('a second signal forces exit; the abandoned job is picked up by another worker', {

@@ -93,4 +93,29 @@ describe('engine events', () => {
     off();
     expect(bus.active).toBe(false);
   });
+
+  it('end a run that throws (a hook that is not ours) before re-throwing it untouched', async () => {
+    const errors: unknown[] = [];
+    const { run, events } = engine({ onListenerError: (error) => errors.push(error) });
+    const ended: string[] = [];
+    events.on('run.ended', (e) => ended.push(e.outcome));
+    const lost = new Error('lock lost');
+    const c = chain([provider('a', down), provider('b', async () => ({}))]);
+    await expect(
+      run(c, {
+        beforeProvider: (index) => {
+          if (index === 1) throw lost;
+        },
+      }),
+    ).rejects.toBe(lost);
+    expect(ended).toEqual(['error']);
+    expect(errors).toEqual([]);
+  });
+
+  it('are built only for the types someone listens to', () => {
+    const bus = new EventBus();
+    bus.on('attempt.ended', () => {});
+    expect(bus.listens('attempt.ended')).toBe(true);
+    expect(bus.listens('attempt.started')).toBe(false);
+  });
 });

@@ -114,6 +114,7 @@ function banner(base: string, redisUrl: string, redisNote: string, generatedKey:
     `  Queues     ${urls.queues}`,
     `  Health     ${urls.health}`,
     `  OpenAPI    ${urls.openapi}`,
+    `  Metrics    ${urls.metrics}   (the API's and this worker's runs: one process)`,
     `  Redis      ${redactRedisUrl(redisUrl)}  (${redisNote})`,
     generatedKey
       ? `  API key    ${generatedKey}  (generated for this run; set BACKSTOP_API_KEYS=name:key:write to choose one)`

@@ -1,7 +1,7 @@
 import type { Backstop } from '../../backstop.js';
 import type { ProviderStatus } from '../../core/health-view.js';
 import type { FallbackDescription, FallbackOptionDescription } from '../../definitions/describe-fallback.js';
-import { summarize, type WindowStats } from './latency-summary.js';
+import { type Minute, summarize, timeline, type WindowStats } from './latency-summary.js';
 
 /** The window the page's success rate and latency cover. */
 export const WINDOW_MS = 3_600_000;
@@ -10,6 +10,8 @@ export const WINDOW_MS = 3_600_000;
 export interface HealthReport {
   generated_at: string;
   env: string | null;
+  /** Every env a healthcheck probes, and this one: what the page's env switcher offers. */
+  envs: string[];
   window_ms: number;
   fallbacks: FallbackHealth[];
 }
@@ -45,6 +47,8 @@ export interface ProviderRow {
   /** The last failed probe's error and when (what "last probe failed" was about). */
   last_probe_error: { at: string; error: string } | null;
   window: WindowStats | null;
+  /** The last hour of live traffic, minute by minute, oldest first. */
+  timeline: Minute[];
   /** Why state or history could not be read for this provider. */
   error: string | null;
 }
@@ -56,7 +60,10 @@ export interface ProviderRow {
  */
 export async function healthReport(backstop: Backstop, env: string | undefined): Promise<HealthReport> {
   const now = Date.now();
-  const fallbacks = await backstop.fallback.fetchAll();
+  const [fallbacks, healthchecks] = await Promise.all([
+    backstop.fallback.fetchAll(),
+    backstop.health.fetchAll().catch(() => []),
+  ]);
   let resolvedEnv: string | null = env ?? null;
   const rows = await Promise.all(
     fallbacks.map((fallback) =>
@@ -72,6 +79,12 @@ export async function healthReport(backstop: Backstop, env: string | undefined):
   return {
     generated_at: new Date(now).toISOString(),
     env: resolvedEnv,
+    envs: [
+      ...new Set([
+        ...(resolvedEnv ? [resolvedEnv] : []),
+        ...healthchecks.flatMap((h) => h.envs.map((e) => e.slug)),
+      ]),
+    ].sort(),
     window_ms: WINDOW_MS,
     fallbacks: fallbacks
       .map((f, i) => ({
@@ -111,6 +124,7 @@ async function providerRow(
     alert: false,
     last_probe_error: null,
     window: null,
+    timeline: [],
     error: null,
   };
   try {
@@ -135,6 +149,7 @@ async function providerRow(
     row.alert = status.alert;
     row.last_probe_error = status.last_probe_error;
     row.window = summarize(history.buckets);
+    row.timeline = timeline(history.buckets, now);
     return { row, env: status.env };
   } catch (error) {
     // One unreadable provider (no env configured, Redis hiccup) must not blank the whole page.

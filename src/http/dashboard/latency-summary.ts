@@ -62,3 +62,25 @@ export function weightedQuantile(samples: [value: number, weight: number][], q: 
 function finite(value: number | null): number | null {
   return value !== null && Number.isFinite(value) ? value : null;
 }
+
+/** One minute of a provider's live traffic on the page's timeline. */
+export type Minute = 'idle' | 'good' | 'warn' | 'bad' | 'skipped';
+
+/**
+ * The last hour minute by minute, oldest first: `good` when every call succeeded, `warn` under a
+ * tenth failed, `bad` beyond, `skipped` when runs only passed it over, `idle` without traffic.
+ */
+export function timeline(buckets: readonly HistoryBucket[], now: number, minutes = 60): Minute[] {
+  const byMinute = new Map(buckets.map((b) => [Math.floor(Date.parse(b.start) / 60_000), b]));
+  const last = Math.floor(now / 60_000);
+  const out: Minute[] = [];
+  for (let m = last - minutes + 1; m <= last; m++) {
+    const b = byMinute.get(m);
+    const calls = b ? b.success + b.failure : 0;
+    if (!b || (calls === 0 && b.skipped === 0)) out.push('idle');
+    else if (calls === 0) out.push('skipped');
+    else if (b.failure === 0) out.push('good');
+    else out.push(b.failure / calls < 0.1 ? 'warn' : 'bad');
+  }
+  return out;
+}

@@ -24,7 +24,8 @@ export function healthPage(links: { queuesHref: string }): string {
   <main>
     <div class="page-head">
       <div class="title-row"><h1>Provider health</h1><span class="summary" id="summary"></span></div>
-      <p class="sub">Env <strong id="env">–</strong> · calls, success rate and latency over the last hour ·
+      <p class="sub">Env <strong id="env">–</strong>
+        <select id="env-select" aria-label="Env" hidden></select> · calls, success rate and latency over the last hour ·
         updated <time id="updated">–</time></p>
     </div>
     <div class="banner" id="banner" role="alert" hidden></div>

@@ -12,6 +12,8 @@ export const HEALTH_SCRIPT = `'use strict';
   var last = null;
   var failures = 0;
   var $ = function (id) { return document.getElementById(id); };
+  // The env shown: from the address (?env=prd), so a link or a reload keeps it; else the server's.
+  var env = new URLSearchParams(location.search).get('env') || '';
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -54,6 +56,19 @@ export const HEALTH_SCRIPT = `'use strict';
     return td;
   }
 
+  // The last hour, a cell a minute: green all calls succeeded, amber some failed, red many, grey
+  // only skipped, pale no traffic.
+  function timelineStrip(minutes) {
+    var strip = el('div', 'timeline');
+    strip.title = 'last hour, a cell a minute (oldest left)';
+    minutes.forEach(function (m) {
+      var cell = el('span', 'minute minute-' + m);
+      cell.dataset.minute = m;
+      strip.append(cell);
+    });
+    return strip;
+  }
+
   function providerRow(p, now) {
     var tr = el('tr');
     tr.dataset.provider = p.provider;
@@ -63,6 +78,7 @@ export const HEALTH_SCRIPT = `'use strict';
     who.append(el('div', 'name', p.provider));
     var meta = [p.target, p.healthcheck ? 'healthcheck ' + p.healthcheck : 'no healthcheck'].filter(Boolean);
     who.append(el('div', 'muted small', meta.join(' · ')));
+    if (p.timeline && p.timeline.length) who.append(timelineStrip(p.timeline));
     tr.append(who);
     var status = el('td', 'status');
     status.append(badge(p.provider_status));
@@ -133,6 +149,7 @@ export const HEALTH_SCRIPT = `'use strict';
   function render(report) {
     var now = Date.now();
     $('env').textContent = report.env || '(default)';
+    renderEnvs(report);
     var updated = $('updated');
     updated.textContent = new Date(report.generated_at).toLocaleTimeString();
     updated.dateTime = report.generated_at;
@@ -155,6 +172,29 @@ export const HEALTH_SCRIPT = `'use strict';
     list.replaceChildren.apply(list, report.fallbacks.map(function (f) { return fallbackCard(f, now); }));
   }
 
+  function renderEnvs(report) {
+    var select = $('env-select');
+    var envs = report.envs || [];
+    select.hidden = envs.length < 2;
+    if (select.dataset.envs === envs.join(',') && select.value === (report.env || '')) return;
+    select.dataset.envs = envs.join(',');
+    select.replaceChildren.apply(select, envs.map(function (name) {
+      var option = el('option', null, name);
+      option.value = name;
+      return option;
+    }));
+    select.value = report.env || '';
+  }
+
+  function switchEnv(next) {
+    env = next;
+    var url = new URL(location.href);
+    url.searchParams.set('env', next);
+    history.replaceState(null, '', url);
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (!busy) poll();
+  }
+
   function setLive(state, text) {
     $('live').dataset.state = state;
     $('live-text').textContent = text;
@@ -169,15 +209,20 @@ export const HEALTH_SCRIPT = `'use strict';
   async function poll() {
     timer = null;
     busy = true;
+    var asked = env;
     try {
-      var res = await fetch('health.json', { cache: 'no-store', headers: { accept: 'application/json' } });
+      var res = await fetch('health.json' + (asked ? '?env=' + encodeURIComponent(asked) : ''), { cache: 'no-store', headers: { accept: 'application/json' } });
       if (res.status === 401 || res.status === 403) throw new Error('Not signed in any more: reload the page to sign in.');
       if (!res.ok) throw new Error('The server answered ' + res.status + ' ' + (await res.text()).slice(0, 200));
-      last = await res.json();
+      var report = await res.json();
       failures = 0;
-      render(last);
-      setLive('live', 'Live');
-      showBanner(null);
+      // Switched meanwhile: this answer is about the other env (the next poll asks for the new one).
+      if (asked === env) {
+        last = report;
+        render(last);
+        setLive('live', 'Live');
+        showBanner(null);
+      }
     } catch (error) {
       failures += 1;
       setLive('down', 'Disconnected, retrying');
@@ -186,7 +231,8 @@ export const HEALTH_SCRIPT = `'use strict';
     } finally {
       busy = false;
     }
-    schedule();
+    if (asked !== env) poll();
+    else schedule();
   }
 
   function schedule() {
@@ -194,6 +240,7 @@ export const HEALTH_SCRIPT = `'use strict';
     timer = setTimeout(poll, failures > 3 ? POLL_MS * 2 : POLL_MS);
   }
 
+  $('env-select').addEventListener('change', function (event) { switchEnv(event.target.value); });
   document.addEventListener('visibilitychange', function () {
     if (!document.hidden && !timer && !busy) poll();
   });

@@ -77,6 +77,10 @@ tbody tr:hover { background: var(--head); }
 .fill { display: block; height: 100%; }
 .rate-bg-good { background: var(--good); } .rate-bg-warn { background: var(--warn); }
 .rate-bg-bad { background: var(--bad); }
+.timeline { display: flex; gap: 1px; margin-top: 6px; height: 10px; max-width: 240px; }
+.minute { flex: 1; border-radius: 1px; background: var(--bar); }
+.minute-good { background: var(--good); } .minute-warn { background: var(--warn); }
+.minute-bad { background: var(--bad); } .minute-skipped { background: var(--unknown); }
 .circuit-open { color: var(--bad); font-weight: 600; }
 .circuit-half-open { color: var(--warn); font-weight: 600; }
 .circuit-closed, .circuit-none { color: var(--muted); }
