@@ -31,6 +31,15 @@ const dataDir = mkdtempSync(join(tmpdir(), 'backstop-profile-'));
 const redis = await startEmbeddedRedis({ dataDir, appendOnly: false });
 const stats = new Redis(redis.url);
 
+const RAW_RESULT = {
+  runId: 'x'.repeat(36),
+  provider: 'a',
+  result: { id: 'a-1' },
+  attempts: [
+    { provider: 'a', attempt: 1, startedAt: new Date().toISOString(), durationMs: 0, outcome: 'success' },
+  ],
+};
+
 /** Runs `drain` under the V8 profiler when `on`, writing `worker.cpuprofile`. */
 async function profiled<T>(on: boolean, drain: () => Promise<T>): Promise<T> {
   if (!on) return drain();
@@ -77,7 +86,9 @@ try {
   for (let i = 0; i < jobs; i += 500)
     await raw.queue.addBulk(Array.from({ length: 500 }, () => ({ name: TAG, data: rawData() })));
   const rawMs = await profiled(form === 'raw', async () => {
-    const rw = rawWorker(redis.url, 'raw', 10, async () => {});
+    // RAW_RESULT=1: the raw processor returns a result the size of Backstop's, to tell its cost apart.
+    const result = process.env.RAW_RESULT ? RAW_RESULT : undefined;
+    const rw = rawWorker(redis.url, 'raw', 10, async () => result);
     const ms = await perJob('raw', () => drained('raw'));
     await rw.close();
     return ms;

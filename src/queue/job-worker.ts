@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { type Job, type Telemetry, Worker } from 'bullmq';
 import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
@@ -121,7 +122,8 @@ export class JobWorker {
         await Promise.all(all.map((w) => w?.worker.close()));
         await this.heartbeat.stop();
       } finally {
-        this.jobLogs?.stop();
+        // The last job logs, unless Redis does not answer: closing never waits long on them.
+        if (this.jobLogs) await Promise.race([this.jobLogs.stop(), delay(1_000, undefined, { ref: false })]);
         clearTimeout(timer);
         this.connection.disconnect();
       }

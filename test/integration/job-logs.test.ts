@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InMemoryHealthView } from '../../src/index.js';
 import { httpChains } from '../helpers/http-chains.js';
 import { testBackstop } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
 
 /** Bull Board's Logs tab shows `job.log` lines: the story of the run, in words. */
 describe('job logs', () => {
@@ -28,7 +29,16 @@ describe('job logs', () => {
       const handle = await backstop.fallback.dispatch({ tag, input: { orderId: 'o-1' } });
       expect((await backstop.jobs.wait(handle.id, { timeout: 10_000 })).state).toBe('completed');
       const queue = await backstop.jobQueue();
-      const { logs } = await queue.getJobLogs(handle.id);
+      // Job logs are written in batches, at most a few tens of milliseconds after the job ends.
+      let logs: string[] = [];
+      await until(
+        async () => {
+          logs = (await queue.getJobLogs(handle.id)).logs;
+          return logs.length >= 7;
+        },
+        5_000,
+        'the job log',
+      );
       const story = logs.map((line) => line.replace(/\d+(\.\d+)? m?s\b/g, 'T'));
       expect(story).toEqual([
         'started T after its intended time',
