@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanKeys } from '../../src/redis/redis-client.js';
 import { type LocalCluster, startLocalCluster } from '../helpers/redis-topologies.js';
 import { type TopologyScenario, topologyScenario } from '../helpers/topology-scenario.js';
+import { until } from '../helpers/until.js';
 
 /**
  * The documented subset (docs/operations.md, "Redis Cluster") on a local 3-master Redis Cluster the
@@ -36,6 +37,28 @@ describe('on a 3-master Redis Cluster', () => {
 
   it("resets tracked state and cached results through the processor's reset", () =>
     scenario.processorResets());
+
+  it('runs two products’ queues (other slots) in one worker, each job with its log', async () => {
+    const b = scenario.backstop;
+    await b.fallback.create({
+      product: 'other',
+      name: 'Pay',
+      tag: 'pay',
+      options: [{ type: 'action', app: 'paypal', event: 'charge', retries: 0 }],
+    });
+    const [mine, other] = await Promise.all([
+      b.fallback.dispatch({ tag: 'pay' }),
+      b.fallback.dispatch({ product: 'other', tag: 'pay' }),
+    ]);
+    for (const job of [mine, other])
+      expect((await b.jobs.wait(job.id, { timeout: 20_000 })).state).toBe('completed');
+    const logs = async (queue: string, id: string) => (await (await b.jobQueue(queue)).getJobLogs(id)).logs;
+    await until(
+      async () =>
+        (await logs('other', other.id)).length > 0 && (await logs('my-product', mine.id)).length > 0,
+      10_000,
+    );
+  });
 
   it('keeps definitions, health and each product’s cache in slots of their own', async () => {
     const client = (await scenario.backstop.redis()) as Cluster;
