@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { Caches } from './cache/caches.js';
 import { backstopOptionsSchema } from './client/options-schema.js';
 import { type Config, loadConfig } from './config.js';
@@ -32,6 +31,7 @@ import { Tracing } from './observability/tracing.js';
 import type { JobRetention } from './queue/job-options.js';
 import { JobQueues } from './queue/job-queues.js';
 import { Producer } from './queue/producer.js';
+import type { RedisClient } from './redis/redis-client.js';
 import { nestedContextOf } from './runs/nested-runs.js';
 import { Runs } from './runs/runs.js';
 import { registerConfigSecrets } from './security/config-secrets.js';
@@ -43,6 +43,7 @@ import { SecretStore, type SecretValue } from './security/secret-store.js';
 import { SessionRegistry } from './session/session-registry.js';
 import { Broadcast } from './store/broadcast.js';
 import { QuotaUses } from './store/quota-uses.js';
+import { RedisRateLimiter } from './store/redis-rate-limiter.js';
 import { RedisStores } from './store/redis-stores.js';
 import { HandlerRegistry } from './targets/handler-registry.js';
 import { registerBuiltInTargets } from './targets/register-targets.js';
@@ -50,7 +51,7 @@ import { TargetRegistry } from './targets/target-registry.js';
 
 export interface BackstopOptions {
   /** A Redis URL or client. Default: `REDIS_URL`, else a private `redis-server` for this process. */
-  redis?: string | Redis | undefined;
+  redis?: string | RedisClient | undefined;
   /** Default product for calls that do not name one (as `product.init(tag)` sets it). */
   product?: string | undefined;
   /** Default env for runs that do not name one. */
@@ -206,7 +207,8 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const caches = new Caches(stores, clock, logger);
   const handlers = new HandlerRegistry();
   const targets = new TargetRegistry();
-  const engine: EngineDeps = { clock, health: healthView, targets, logger, events };
+  const rateLimits = new RedisRateLimiter(() => stores.get());
+  const engine: EngineDeps = { clock, health: healthView, targets, logger, events, rateLimits };
   if (options.random) engine.random = options.random;
   const drills = new DrillBoard(stores, broadcast, clock, defaults, logger);
   engine.drills = drills;
@@ -219,6 +221,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
     clock,
     fetch,
     redactor,
+    rateLimits,
     runFallback: async (tag, input, ctx) =>
       (await runs.nested.runFallback(tag, input, nestedContextOf(ctx))).result,
     runFeature: async (tag, input, ctx) =>
@@ -240,7 +243,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const catalog = new FallbackCatalog(catalogDeps);
   const quotaCatalog = new FallbackCatalog(catalogDeps, QUOTA_KIND);
   const retention = retentionOf(config);
-  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, retention, logger, queueTelemetry);
+  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, logger, queueTelemetry);
   const producer = new Producer(queues, {
     definitions,
     sessions,

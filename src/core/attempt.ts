@@ -13,7 +13,9 @@ export interface AttemptRecord {
    */
   outcome: 'success' | 'failure' | 'skipped' | 'verify';
   /** Why a provider was not called. */
-  skipped?: 'unhealthy' | 'deadline' | undefined;
+  skipped?: 'unhealthy' | 'deadline' | 'rate-limited' | undefined;
+  /** How long this attempt waited for a slot of the provider's rate limit (ms), when it had to. */
+  rateLimitedMs?: number | undefined;
   idempotencyKey: string;
   error?: AttemptErrorInfo | undefined;
   /** Set when a failover drill decided this attempt (failed it without a call, or slowed it). */

@@ -4,6 +4,7 @@ import type { HealthPolicyInput } from './health/health-policy.js';
 import type { PanicPolicy } from './health/panic.js';
 import type { HedgeSpec } from './hedge.js';
 import type { InputSchema, InputValidator } from './input-schema.js';
+import type { RateLimitSpec } from './rate-limit.js';
 import type { TargetRef } from './target-ref.js';
 import type { TemplateScope } from './template/scope.js';
 import type { AmbiguityPolicy, Verifier } from './verify.js';
@@ -29,6 +30,8 @@ export interface ProviderSpec {
   health?: HealthPolicyInput | undefined;
   /** Hedged calls to this provider when it is slow to answer. */
   hedge?: HedgeSpec | undefined;
+  /** At most `max` calls in any `perMs` window, across every process (rate-limit.ts). */
+  rateLimit?: RateLimitSpec | undefined;
   mapInput?: InputMapper | undefined;
   mapOutput?: OutputMapper | undefined;
   /** Every field of the mapped output must be present: a missing one fails the run (BACKSTOP_MAPPING_FAILED). */
@@ -81,4 +84,6 @@ export interface Chain {
    * (a quota: by weight among the healthy providers not yet tried; provider-order.ts).
    */
   selection?: 'ordered' | 'weighted' | undefined;
+  /** The named job queue its dispatched runs go to (default: its product's). */
+  queue?: string | undefined;
 }

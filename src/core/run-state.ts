@@ -7,6 +7,7 @@ import type { AttemptFailure } from './failure.js';
 import { DEFAULT_PANIC, panics } from './health/panic.js';
 import type { CallOutcome, HealthKey, HealthView, InFlightCall } from './health-view.js';
 import type { Logger } from './logger.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { RunErrorData } from './run-errors.js';
 import type { TargetResolver } from './target.js';
 import type { TemplateScope } from './template/scope.js';
@@ -22,6 +23,8 @@ export interface EngineDeps {
   random?: () => number;
   /** Failover drills in force (health.drill): consulted before each attempt. None by default. */
   drills?: DrillView | undefined;
+  /** Provider rate limits shared across processes; without one, `rateLimit` is not enforced. */
+  rateLimits?: RateLimiter | undefined;
 }
 
 export interface RunRequest {

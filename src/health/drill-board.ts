@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { ProviderSpec } from '../core/chain.js';
 import type { Clock } from '../core/clock.js';
 import type { Defaults } from '../core/defaults.js';
@@ -13,6 +12,7 @@ import {
 import { ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { parseOrThrow } from '../core/zod-issues.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Broadcast } from '../store/broadcast.js';
 import type { RedisStores, Stores } from '../store/redis-stores.js';
 
@@ -130,7 +130,7 @@ export class DrillBoard implements DrillView {
     else this.drills.delete(message.cancel);
   }
 
-  private async reload(redis: Redis, stores: Stores): Promise<void> {
+  private async reload(redis: RedisClient, stores: Stores): Promise<void> {
     const during: DrillMessage[] = [];
     this.during = during;
     try {
@@ -155,7 +155,7 @@ export class DrillBoard implements DrillView {
   }
 
   /** Drops ended drills from Redis and from here; returns the ones in force. */
-  private async prune(redis: Redis): Promise<Drill[]> {
+  private async prune(redis: RedisClient): Promise<Drill[]> {
     const stores = await this.stores.get();
     const raw = await redis.hgetall(stores.keys.drills());
     const now = this.clock.now();

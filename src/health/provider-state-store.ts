@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { INITIAL_STATE, type ProviderState, type VersionedState } from '../core/health/provider-state.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from '../store/keys.js';
 import { indexMember } from './health-event.js';
 
@@ -43,7 +43,7 @@ export type StateWritten = (
 
 export class ProviderStateStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly onWritten?: StateWritten | undefined,
   ) {}

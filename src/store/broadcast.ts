@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { RedisStores, Stores } from './redis-stores.js';
 
 type Handler = (message: string) => void;
@@ -12,7 +12,7 @@ type Handler = (message: string) => void;
 export class Broadcast {
   private readonly handlers = new Map<string, Handler[]>();
   private readonly reconnects: (() => void)[] = [];
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
 
   constructor(stores: RedisStores) {
     stores.hook(

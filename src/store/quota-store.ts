@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Chain } from '../core/chain.js';
 import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../core/definition/compile-context.js';
 import {
@@ -7,6 +6,7 @@ import {
   parseDeclarativeQuota,
 } from '../core/definition/declarative-quota.js';
 import { checkJsonDepth } from '../core/json-depth.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from './keys.js';
 import { ProductDefinitionStore, type StoredDefinition } from './product-definition-store.js';
 
@@ -14,7 +14,7 @@ export type StoredQuota = StoredDefinition<ParsedDeclarativeQuota>;
 
 /** Declarative quota definitions in Redis, versioned, compiled once per version. */
 export class QuotaStore extends ProductDefinitionStore<ParsedDeclarativeQuota, Chain> {
-  constructor(redis: Redis, keys: Keys, context: CompileContext = DEFAULT_COMPILE_CONTEXT) {
+  constructor(redis: RedisClient, keys: Keys, context: CompileContext = DEFAULT_COMPILE_CONTEXT) {
     super(redis, keys, {
       name: 'quota',
       updateCall: 'quota.update()',

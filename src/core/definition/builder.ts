@@ -2,6 +2,7 @@ import type { BackoffSpec } from '../backoff.js';
 import type { InputMapper, OutputMapper, ProviderSpec } from '../chain.js';
 import type { HealthPolicyInput } from '../health/health-policy.js';
 import { type HealthSettings, healthPolicySchema } from '../health/health-policy-schema.js';
+import { rateLimitSchema } from '../rate-limit.js';
 import type { InlineHandler, TargetRef } from '../target-ref.js';
 import type { TemplateScope } from '../template/scope.js';
 import { ValidationError } from '../validation-error.js';
@@ -167,6 +168,11 @@ export class ProviderBuilder {
   /** Hedged calls when it is slow to answer: `{ delay, maxAttempts, safe }` (hedge.ts). */
   hedge(spec: { delay: number; maxAttempts?: number; safe?: boolean }): this {
     this.spec.hedge = this.check('hedge', hedgeSchema, spec);
+    return this;
+  }
+  /** At most `max` calls per `per` (ms or '1s', '1m') to this provider, across every process. */
+  rateLimit(max: number, per: number | string): this {
+    this.spec.rateLimit = this.check('rateLimit', rateLimitSchema, { max, per });
     return this;
   }
   /** Health settings of this provider, over the chain's `health` (README, "Healthchecks"). */

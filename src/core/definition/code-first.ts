@@ -33,6 +33,8 @@ export interface CodeFirstDefinition<Ctx = ChainBuilderContext> {
   onAmbiguous?: AmbiguityPolicy;
   /** Every field of every provider's mapped output must be present (default false). */
   strictOutput?: boolean;
+  /** The named job queue its dispatched runs go to (default: its product's). */
+  queue?: string;
 }
 
 const definitionSchema = z.strictObject({
@@ -109,5 +111,6 @@ export async function compileCodeFirst<Ctx = ChainBuilderContext>(
     onAmbiguous: parsed.onAmbiguous,
     classify: classifierFor(parsed.errors),
     selection: form.selection,
+    queue: parsed.queue,
   };
 }

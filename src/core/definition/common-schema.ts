@@ -74,6 +74,13 @@ export const chainOptionsShape = {
   whenAllUnhealthy: z.enum(['panic', 'try-anyway', 'fail']).optional(),
   /** Health settings for every provider of the chain, and the panic threshold. */
   health: chainHealthSchema.optional(),
+  /** The named job queue its dispatched runs go to (default: its product's), for workers of its own. */
+  queue: tagSchema
+    .refine(
+      (name) => name !== 'healthchecks' && name !== 'fallback-jobs',
+      'is reserved; choose another queue name',
+    )
+    .optional(),
 };
 
 /** A chain's `health` split into what its providers inherit and its panic policy. */

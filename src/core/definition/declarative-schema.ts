@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type FeatureEventType, FeatureEventTypes } from '../data-types.js';
 import { healthPolicySchema } from '../health/health-policy-schema.js';
 import { inputSchemaSchema } from '../input-schema.js';
+import { rateLimitSchema } from '../rate-limit.js';
 import {
   backoffSchema,
   batchSchema,
@@ -48,6 +49,8 @@ export const fallbackOptionSchema = z.strictObject({
   batch: batchSchema.optional(),
   /** Hedged calls to this provider when it is slow: `{ delay, maxAttempts, safe }`. */
   hedge: hedgeSchema.optional(),
+  /** At most `max` calls per `per` window to this provider, shared by every process. */
+  rateLimit: rateLimitSchema.optional(),
   onAmbiguous: onAmbiguousSchema.optional(),
   verify: verifyOptionSchema.optional(),
   strictOutput: z.boolean().optional(),
