@@ -60,7 +60,8 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
   for (let attempt = 1; attempt <= provider.retries + 1; attempt++) {
     if (run.signal.aborted) return 'next';
     // Over the provider's shared rate limit: wait for a slot within the deadline, else fail over.
-    const slot = await takeRateSlot(run, provider, deps.rateLimits);
+    // No await at all for the common provider without a limit: this loop is every attempt's path.
+    const slot = provider.rateLimit ? await takeRateSlot(run, provider, deps.rateLimits) : 'free';
     if (slot === 'limited') {
       const failure = rateLimited(provider);
       run.providerErrors[provider.name] = failure;
