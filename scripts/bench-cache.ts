@@ -1,5 +1,5 @@
 /**
- * Result cache and sessions (issue 6): what a cached run costs against calling the vendor, what
+ * Result cache and sessions: what a cached run costs against calling the vendor, what
  * caching a miss adds, how many vendor calls a burst of identical runs makes (single flight, in one
  * process and across two), and what verifying a session token adds to a run. Each cell runs its
  * baseline side by side in the same run, in rounds with rotation, on a real Redis and a loopback
@@ -32,6 +32,7 @@ import {
   startInstallation,
 } from './bench/cache-sides.js';
 import { type HttpBenchEnv, startHttpBenchEnv } from './bench/http-env.js';
+import { loadAverage, machineLine, progress } from './bench/machine.js';
 import { type Mode, median, modeLabel } from './bench/measure.js';
 import { collectGarbage } from './bench/queue-env.js';
 import { formatRatio } from './bench/table.js';
@@ -246,13 +247,8 @@ function printRatios(cells: readonly ThroughputCell[], bursts: readonly BurstRes
 }
 
 function printHeader(env: HttpBenchEnv): void {
-  const cpus = os.cpus();
-  console.log(
-    'bench:cache - result cache and session verification (issue 6), with their baselines side by side',
-  );
-  console.log(
-    `node ${process.version}, ${cpus.length} x ${cpus[0]?.model.trim() ?? 'cpu'}; load average ${loadAverage()}`,
-  );
+  console.log('bench:cache - result cache and session verification, with their baselines side by side');
+  console.log(machineLine());
   console.log(
     `Redis: ${env.redis.label}, ${env.redis.url}, hz ${env.redis.hz}` +
       (process.env.REDIS_URL ? '' : " (startEmbeddedRedis's config: AOF everysec, noeviction)"),
@@ -298,17 +294,6 @@ function printHeader(env: HttpBenchEnv): void {
   );
   console.log("Backstop's src/ runs through tsx's transform.");
   console.log('');
-}
-
-function progress(what: string): void {
-  process.stdout.write(`  measured ${what}\n`);
-}
-
-function loadAverage(): string {
-  return os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 }
 
 await main();

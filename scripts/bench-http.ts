@@ -9,6 +9,7 @@ import os from 'node:os';
 import { type HttpBenchEnv, startHttpBenchEnv } from './bench/http-env.js';
 import { printChecks, printCosts, printSummary, printThroughput } from './bench/http-report.js';
 import { describeSides, type HttpCell, type HttpPlan, measureCell } from './bench/http-sides.js';
+import { loadAverage, machineLine } from './bench/machine.js';
 import { collectGarbage } from './bench/queue-env.js';
 
 const PLAN: HttpPlan = {
@@ -43,19 +44,9 @@ async function main(): Promise<void> {
   console.log(`done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
 }
 
-function loadAverage(): string {
-  return os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
-
 function printHeader(env: HttpBenchEnv): void {
-  const cpus = os.cpus();
   console.log('bench:http - dispatch through the HTTP API vs library dispatch (same process, same Redis)');
-  console.log(
-    `node ${process.version}, ${cpus.length} x ${cpus[0]?.model.trim() ?? 'cpu'}; load average ${loadAverage()}`,
-  );
+  console.log(machineLine());
   console.log(
     `Redis: ${env.redis.label}, ${env.redis.url}, hz ${env.redis.hz}` +
       (process.env.REDIS_URL ? '' : " (startEmbeddedRedis's config: AOF everysec, noeviction)"),

@@ -2,10 +2,11 @@
  * Queue throughput and delayed-job lateness: Backstop's producer and worker against raw BullMQ 6,
  * side by side in one run on the same Redis, each measurement on a fresh key prefix. Prints tables,
  * ratios, what each job costs, and the issue's aims; asserts nothing about speed. Also worker
- * throughput with healthchecks on vs off (issue 4). `npm run bench:queue`.
+ * throughput with healthchecks on vs off. `npm run bench:queue`.
  */
 import os from 'node:os';
 import { Redis } from 'ioredis';
+import { loadAverage, machineLine, progress } from './bench/machine.js';
 import {
   type DispatchKind,
   type DispatchPlan,
@@ -198,23 +199,9 @@ async function measureLateness(env: BenchEnv): Promise<LatenessRow[]> {
   return rows;
 }
 
-function progress(what: string): void {
-  process.stdout.write(`  measured ${what}\n`);
-}
-
-function loadAverage(): string {
-  return os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
-
 function printHeader(env: BenchEnv): void {
-  const cpus = os.cpus();
   console.log('bench:queue - Backstop producer and worker vs raw BullMQ 6.7 (same process, same Redis)');
-  console.log(
-    `node ${process.version}, ${cpus.length} x ${cpus[0]?.model.trim() ?? 'cpu'}; load average ${loadAverage()}`,
-  );
+  console.log(machineLine());
   console.log(
     `main Redis: ${env.main.label}, ${env.main.url}, hz ${env.main.hz}` +
       (process.env.REDIS_URL ? '' : " (startEmbeddedRedis's config: AOF everysec, noeviction)"),

@@ -13,6 +13,7 @@ import {
   bareSubject,
   cockatielSubject,
   DESCRIPTIONS,
+  quotaSubject,
   type Subject,
 } from './bench/subjects.js';
 import { formatBytes, formatOps, formatRatio, formatTable } from './bench/table.js';
@@ -25,7 +26,7 @@ const MEMORY_RUNS = 10_000;
 const MEMORY_LANES = 100;
 
 type Name = Subject['name'];
-const NAMES: readonly Name[] = ['backstop', 'metrics off', 'cockatiel', 'bare'];
+const NAMES: readonly Name[] = ['backstop', 'quota', 'metrics off', 'cockatiel', 'bare'];
 
 interface Cell {
   scenario: Scenario;
@@ -44,12 +45,19 @@ async function main(): Promise<void> {
     const providers = providersFor(scenario.id);
     const backstop = await backstopSubject(providers, `bench-${scenario.id}`);
     const quiet = await backstopSubject(providers, `bench-${scenario.id}`, false);
-    const subjects: Subject[] = [backstop, quiet, cockatielSubject(providers), bareSubject(providers)];
+    const quota = await quotaSubject(providers, `bench-quota-${scenario.id}`);
+    const subjects: Subject[] = [backstop, quota, quiet, cockatielSubject(providers), bareSubject(providers)];
     for (const subject of subjects) await checkPath(subject, scenario, providers);
 
     for (const mode of MODES) {
       for (const subject of subjects) await opsPerSecond(subject.run, mode, WARMUP_MS);
-      const rounds: Record<Name, number[]> = { backstop: [], 'metrics off': [], cockatiel: [], bare: [] };
+      const rounds: Record<Name, number[]> = {
+        backstop: [],
+        quota: [],
+        'metrics off': [],
+        cockatiel: [],
+        bare: [],
+      };
       for (let round = 0; round < ROUNDS; round++) {
         // Rotate who goes first, so no side always runs right after another's garbage.
         for (let i = 0; i < subjects.length; i++) {
@@ -70,6 +78,7 @@ async function main(): Promise<void> {
     }
     await backstop.close();
     await quiet.close();
+    await quota.close();
   }
   probe.close();
 
@@ -126,15 +135,18 @@ function printThroughput(cells: readonly Cell[]): void {
     'scenario',
     'mode',
     'backstop ops/s',
+    'quota ops/s',
     'cockatiel ops/s',
     'bare ops/s',
+    'quota/backstop',
     'metrics on/off',
     'backstop/cockatiel',
     'backstop/bare',
-    'spread b/off/c/bare',
+    'spread b/q/off/c/bare',
   ];
   const rows = cells.map(({ scenario, mode, rounds }) => {
     const b = median(rounds.backstop);
+    const q = median(rounds.quota);
     const c = median(rounds.cockatiel);
     const f = median(rounds.bare);
     const off = median(rounds['metrics off']);
@@ -144,8 +156,10 @@ function printThroughput(cells: readonly Cell[]): void {
       scenario.title,
       modeLabel(mode),
       formatOps(b),
+      formatOps(q),
       formatOps(c),
       formatOps(f),
+      formatRatio(q / b),
       formatRatio(b / off),
       formatRatio(b / c),
       formatRatio(b / f),
@@ -153,7 +167,8 @@ function printThroughput(cells: readonly Cell[]): void {
     ];
   });
   console.log(
-    '\nThroughput (median of rounds; ratio > 1 means Backstop is faster; spread = (max-min)/median)',
+    '\nThroughput (median of rounds; ratio > 1 means Backstop is faster; quota/backstop: a quota run\n' +
+      'against a fallback run of the same providers, aim >= 0.9; spread = (max-min)/median)',
   );
   console.log(formatTable(header, rows));
   console.log(

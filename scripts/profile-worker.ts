@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { JOB_QUEUE } from '../src/queue/job-data.js';
 import { startEmbeddedRedis } from '../src/redis/embedded-redis.js';
 import {
   backstopSide,
   type ChainForm,
   INPUT,
+  jobKeyBase,
   rawData,
   rawSide,
   rawWorker,
@@ -76,7 +76,8 @@ async function perJob(label: string, drain: () => Promise<number>): Promise<numb
 
 async function drained(prefix: string): Promise<number> {
   const started = performance.now();
-  while ((await stats.zcard(`${prefix}:${JOB_QUEUE}:completed`)) < jobs) await sleep(10);
+  const base = await jobKeyBase(stats, prefix);
+  while ((await stats.zcard(`${base}:completed`)) < jobs) await sleep(10);
   return performance.now() - started;
 }
 

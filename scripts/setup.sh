@@ -42,6 +42,17 @@ else
   fi
 fi
 
+# The Sentinel tests start sentinels with `redis-server --sentinel` (or `redis-sentinel`): Debian's
+# redis-server has sentinel mode built in; where a build lacks it, Debian's redis-sentinel adds it.
+if [ -z "${REDIS_URL:-}" ] && ! command -v redis-sentinel >/dev/null 2>&1 &&
+  ! { redis-server --sentinel 2>&1 || true; } | grep -qi sentinel; then
+  echo "setup: redis-server has no sentinel mode; installing Debian's redis-sentinel"
+  if ! apt_install redis-sentinel; then
+    echo "setup: cannot install redis-sentinel without root. Run: sudo apt-get install -y redis-sentinel" >&2
+    exit 1
+  fi
+fi
+
 if $with_browser && [ ! -x /usr/bin/chromium ]; then
   echo "setup: installing Debian's chromium for the dashboard's browser tests"
   if ! apt_install chromium; then

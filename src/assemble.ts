@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { Caches } from './cache/caches.js';
 import { backstopOptionsSchema } from './client/options-schema.js';
 import { type Config, loadConfig } from './config.js';
@@ -18,10 +17,13 @@ import type { Logger } from './core/logger.js';
 import type { EngineDeps } from './core/run-chain.js';
 import { ValidationError } from './core/validation-error.js';
 import { parseOrThrow } from './core/zod-issues.js';
+import { QUOTA_KIND } from './definitions/chain-kind.js';
 import { CodeRegistry } from './definitions/code-registry.js';
 import { DefinitionResolver } from './definitions/definition-resolver.js';
 import { FallbackCatalog } from './definitions/fallback-catalog.js';
 import { ReferenceCheck } from './definitions/reference-check.js';
+import { DrillBoard } from './health/drill-board.js';
+import { HealthAlerts } from './health/health-alerts.js';
 import { HealthMonitor } from './health/health-monitor.js';
 import { createLogger, scrubsItsLines } from './logger.js';
 import { queueTelemetry } from './observability/queue-telemetry.js';
@@ -29,6 +31,7 @@ import { Tracing } from './observability/tracing.js';
 import type { JobRetention } from './queue/job-options.js';
 import { JobQueues } from './queue/job-queues.js';
 import { Producer } from './queue/producer.js';
+import type { RedisClient } from './redis/redis-client.js';
 import { nestedContextOf } from './runs/nested-runs.js';
 import { Runs } from './runs/runs.js';
 import { registerConfigSecrets } from './security/config-secrets.js';
@@ -38,6 +41,9 @@ import { redactingLogger } from './security/redacting-logger.js';
 import { redactor } from './security/redactor.js';
 import { SecretStore, type SecretValue } from './security/secret-store.js';
 import { SessionRegistry } from './session/session-registry.js';
+import { Broadcast } from './store/broadcast.js';
+import { QuotaUses } from './store/quota-uses.js';
+import { RedisRateLimiter } from './store/redis-rate-limiter.js';
 import { RedisStores } from './store/redis-stores.js';
 import { HandlerRegistry } from './targets/handler-registry.js';
 import { registerBuiltInTargets } from './targets/register-targets.js';
@@ -45,7 +51,7 @@ import { TargetRegistry } from './targets/target-registry.js';
 
 export interface BackstopOptions {
   /** A Redis URL or client. Default: `REDIS_URL`, else a private `redis-server` for this process. */
-  redis?: string | Redis | undefined;
+  redis?: string | RedisClient | undefined;
   /** Default product for calls that do not name one (as `product.init(tag)` sets it). */
   product?: string | undefined;
   /** Default env for runs that do not name one. */
@@ -73,6 +79,12 @@ export interface BackstopOptions {
   checkReferences?: boolean;
   /** Injected time, for tests. */
   clock?: Clock;
+  /**
+   * The engine's random source, a function returning [0, 1) (default Math.random): a quota's
+   * weighted picks, backoff jitter and the panic share draw from it. A seeded one makes them
+   * repeatable in tests.
+   */
+  random?: () => number;
   /** Environment to read configuration from (default `process.env`). */
   processEnv?: NodeJS.ProcessEnv;
   /**
@@ -117,6 +129,12 @@ export interface BackstopParts {
   engine: EngineDeps;
   runs: Runs;
   catalog: FallbackCatalog;
+  /** Quota definitions: the same catalog, of the quota kind. */
+  quotaCatalog: FallbackCatalog;
+  /** Which provider served each quota run, counted across processes. */
+  quotaUses: QuotaUses;
+  /** Failover drills in force, seen by every connected process. */
+  drills: DrillBoard;
   references: ReferenceCheck;
   queues: JobQueues;
   producer: Producer;
@@ -159,7 +177,19 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const events = new EventBus((error, event) =>
     logger.warn({ err: error, event: event.type }, 'an engine event listener threw; the run goes on'),
   );
+  const broadcast = new Broadcast(stores);
+  const alerts = new HealthAlerts({
+    stores,
+    broadcast,
+    clock,
+    logger,
+    healthchecks: (product, tag) => definitions.healthcheck(product, tag),
+    fetch: (url, init) => fetch(url, init),
+    secret: config.BACKSTOP_ALERT_SECRET,
+    events,
+  });
   const monitor = new HealthMonitor({
+    onStateWritten: (product, env, key, before, after) => alerts.written(product, env, key, before, after),
     stores,
     prefix: config.BACKSTOP_PREFIX,
     logger,
@@ -183,15 +213,21 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const caches = new Caches(stores, clock, logger);
   const handlers = new HandlerRegistry();
   const targets = new TargetRegistry();
-  const engine: EngineDeps = { clock, health: healthView, targets, logger, events };
+  const rateLimits = new RedisRateLimiter(() => stores.get());
+  const engine: EngineDeps = { clock, health: healthView, targets, logger, events, rateLimits };
+  if (options.random) engine.random = options.random;
+  const drills = new DrillBoard(stores, broadcast, clock, defaults, logger);
+  engine.drills = drills;
+  const quotaUses = new QuotaUses(stores, logger);
   const tracing = new Tracing(events);
-  const runs = new Runs({ engine, definitions, sessions, caches, stores, defaults, logger });
+  const runs = new Runs({ engine, definitions, sessions, caches, stores, defaults, logger, quotaUses });
   registerBuiltInTargets(targets, {
     stores,
     handlers,
     clock,
     fetch,
     redactor,
+    rateLimits,
     runFallback: async (tag, input, ctx) =>
       (await runs.nested.runFallback(tag, input, nestedContextOf(ctx))).result,
     runFeature: async (tag, input, ctx) =>
@@ -200,7 +236,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
   });
   const strict = options.checkReferences ?? config.BACKSTOP_CHECK_REFERENCES;
   const references = new ReferenceCheck(stores, code, handlers, strict, logger);
-  const catalog = new FallbackCatalog({
+  const catalogDeps = {
     code,
     stores,
     definitions,
@@ -209,9 +245,11 @@ export function assemble(options: BackstopOptions): BackstopParts {
     defaults,
     references,
     compile,
-  });
+  };
+  const catalog = new FallbackCatalog(catalogDeps);
+  const quotaCatalog = new FallbackCatalog(catalogDeps, QUOTA_KIND);
   const retention = retentionOf(config);
-  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, retention, logger, queueTelemetry);
+  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, logger, queueTelemetry);
   const producer = new Producer(queues, {
     definitions,
     sessions,
@@ -239,6 +277,9 @@ export function assemble(options: BackstopOptions): BackstopParts {
     engine,
     runs,
     catalog,
+    quotaCatalog,
+    quotaUses,
+    drills,
     references,
     queues,
     producer,

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { assemble, type BackstopOptions, type BackstopParts } from './assemble.js';
 import { AppApi } from './client/app-api.js';
 import { CacheApi } from './client/cache-api.js';
@@ -7,6 +6,7 @@ import { FeaturesApi } from './client/features-api.js';
 import { HealthApi } from './client/health-api.js';
 import { JobsApi } from './client/jobs-api.js';
 import { OperatorApi } from './client/operator-api.js';
+import { QuotaApi } from './client/quota-api.js';
 import { SchedulesApi } from './client/schedules-api.js';
 import { SessionApi } from './client/session-api.js';
 import type { EngineEventType, EventOf } from './core/events.js';
@@ -17,19 +17,43 @@ import { queueTelemetry } from './observability/queue-telemetry.js';
 import { RecentRuns, recentRunsLimits } from './observability/recent-runs.js';
 import { within } from './observability/within.js';
 import { BackstopWorker } from './queue/backstop-worker.js';
+import { batchJob } from './queue/batch-job.js';
 import { fallbackJob } from './queue/fallback-job.js';
 import { featureJob } from './queue/feature-job.js';
-import type { JobQueue } from './queue/job-queues.js';
-import { startJobWorker, type WorkerOptions } from './queue/job-worker.js';
+import type { JobQueue, JobQueues } from './queue/job-queues.js';
+import { startJobWorker, type WorkerOptions, type WorkerQueues } from './queue/job-worker.js';
+import { parseQueueList } from './queue/queue-names.js';
+import type { RedisClient } from './redis/redis-client.js';
 import { asRedisError, withRedisErrors } from './redis/redis-errors.js';
+import type { Stores } from './store/redis-stores.js';
 import type { ActionHandler } from './targets/handler-registry.js';
 import type { TargetRegistry } from './targets/target-registry.js';
 
 export type { BackstopOptions } from './assemble.js';
 
+/**
+ * The queues a worker takes: the ones named, or every queue there is, and each new one as soon as
+ * a producer first uses it (announced on a channel the worker listens to before listing).
+ */
+function workerQueues(jobQueues: JobQueues, stores: Stores, names: string[] | undefined): WorkerQueues {
+  if (names) return { list: async () => names, prefixOf: (name) => jobQueues.prefixOf(name) };
+  return {
+    list: () => jobQueues.names(),
+    prefixOf: (name) => jobQueues.prefixOf(name),
+    watch: async (add) => {
+      const subscriber = stores.blocking();
+      subscriber.on('message', (_channel: string, name: string) => add(name));
+      await subscriber.subscribe(stores.keys.jobQueueEvents());
+      return async () => subscriber.disconnect();
+    },
+  };
+}
+
 /** The entry point: `new Backstop({ redis, product, env })`. */
 export class Backstop {
   readonly fallback: FallbackApi;
+  /** Quotas: weighted distribution over providers, with the same targets and run machinery as fallbacks. */
+  readonly quota: QuotaApi;
   readonly app: AppApi;
   /** Dispatched jobs: `get`, `wait`, `cancel`. */
   readonly jobs: JobsApi;
@@ -77,6 +101,17 @@ export class Backstop {
     const { defaults, stores, runs, producer, catalog, handlers, targets } = parts;
     // Every call that fails because Redis is unreachable or full says so with our codes.
     this.fallback = withRedisErrors(new FallbackApi(catalog, runs, producer, defaults));
+    this.quota = withRedisErrors(
+      new QuotaApi({
+        catalog: parts.quotaCatalog,
+        runs,
+        producer,
+        defaults,
+        uses: parts.quotaUses,
+        healthView: parts.healthView,
+        stores: parts.stores,
+      }),
+    );
     this.features = withRedisErrors(new FeaturesApi(stores, runs, producer, defaults, parts.references));
     this.app = withRedisErrors(new AppApi(stores, parts.outbound));
     this.jobs = withRedisErrors(new JobsApi(parts.queues));
@@ -131,9 +166,16 @@ export class Backstop {
    * healthcheck worker processes). `close()` on the handle (or on the Backstop) stops them.
    */
   async worker(
-    options: WorkerOptions & { fallbacks?: boolean; healthchecks?: boolean; healthConcurrency?: number } = {},
+    options: WorkerOptions & {
+      fallbacks?: boolean;
+      healthchecks?: boolean;
+      healthConcurrency?: number;
+      /** Take jobs from these named queues only (`['payments', 'sms']`); every queue by default. */
+      queues?: string[];
+    } = {},
   ): Promise<BackstopWorker> {
-    const { fallbacks = true, healthchecks = true, healthConcurrency, ...jobOptions } = options;
+    const { fallbacks = true, healthchecks = true, healthConcurrency, queues, ...jobOptions } = options;
+    if (queues !== undefined) parseQueueList(Array.isArray(queues) ? queues.join(',') : '', 'queues');
     const parts = this.#parts;
     const stores = await parts.stores.get().catch((error) => Promise.reject(asRedisError(error)));
     const { definitions, engine, caches, runs, sessions } = parts;
@@ -144,15 +186,17 @@ export class Backstop {
           {
             strategies: {
               fallback: fallbackJob({ engine, definitions, caches }),
+              quota: fallbackJob({ engine, definitions, caches, quotaUses: parts.quotaUses }, 'quota'),
+              batch: batchJob({ engine, definitions }),
               feature: featureJob({ definitions, nested: runs.nested }),
             },
             openSession: (sealed, associated) => sessions.openAndVerify(sealed, associated),
-            knownTags: (product, kind) => definitions.tags(product, kind),
+            knownTags: (product, kind) => definitions.tags(product, kind === 'batch' ? 'fallback' : kind),
             logger: parts.logger,
             events: parts.events,
           },
           stores.blocking(),
-          parts.config.BACKSTOP_PREFIX,
+          workerQueues(parts.queues, stores, queues),
           stores.keys.workerHeartbeats(),
           parts.retention,
           jobOptions,
@@ -168,7 +212,7 @@ export class Backstop {
   }
 
   /** The Redis connection definitions and state use (connecting on first use), for probes such as readiness. */
-  async redis(): Promise<Redis> {
+  async redis(): Promise<RedisClient> {
     try {
       return (await this.#parts.stores.get()).redis;
     } catch (error) {
@@ -176,22 +220,34 @@ export class Backstop {
     }
   }
 
-  /** The BullMQ queue of dispatched jobs, for inspection (depths, workers, dashboards). */
-  jobQueue(): Promise<JobQueue> {
-    return this.#parts.queues.jobQueue().catch((error) => Promise.reject(asRedisError(error)));
+  /**
+   * One named BullMQ queue of dispatched jobs, for inspection (depths, dashboards): `name`, else the
+   * default product's queue (each product's jobs go to a queue named after it unless its
+   * definitions name another `queue`).
+   */
+  jobQueue(name?: string): Promise<JobQueue> {
+    const queue = name ?? this.#parts.defaults.requireProduct(undefined);
+    return this.#parts.queues.jobQueue(queue).catch((error) => Promise.reject(asRedisError(error)));
+  }
+
+  /** Every named job queue there is (and the queue of releases before named queues, while it holds jobs). */
+  jobQueues(): Promise<JobQueue[]> {
+    return this.#parts.queues.all().catch((error) => Promise.reject(asRedisError(error)));
   }
 
   async #readQueue() {
-    const queue = await this.jobQueue();
-    const [counts, workers] = await Promise.all([
-      queue.getJobCounts('waiting', 'delayed', 'active', 'failed'),
+    // Summed over every named queue.
+    const queues = await this.jobQueues();
+    const [all, workers] = await Promise.all([
+      Promise.all(queues.map((q) => q.getJobCounts('waiting', 'delayed', 'active', 'failed'))),
       this.jobs.workers(),
     ]);
+    const sum = (state: string) => all.reduce((total, counts) => total + (counts[state] ?? 0), 0);
     const depths = {
-      waiting: counts.waiting ?? 0,
-      delayed: counts.delayed ?? 0,
-      active: counts.active ?? 0,
-      failed: counts.failed ?? 0,
+      waiting: sum('waiting'),
+      delayed: sum('delayed'),
+      active: sum('active'),
+      failed: sum('failed'),
     };
     return { depths, workers: workers.length };
   }

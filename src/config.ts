@@ -2,11 +2,15 @@ import { z } from 'zod';
 import { DEFAULT_MAX_JSON_DEPTH } from './core/json-depth.js';
 import { ValidationError } from './core/validation-error.js';
 import { parseOrThrow } from './core/zod-issues.js';
+import { parseHosts, parseRedisUrl } from './redis/redis-url.js';
 
 const count = z.coerce.number().int().positive();
 
 const configSchema = z.object({
+  // Where Redis is: redis://, rediss://, unix://, redis+cluster://host:port,… or redis+sentinel://host:port,…/master.
   REDIS_URL: z.string().min(1).optional(),
+  // A Redis Cluster's startup nodes, host:port,host:port (instead of a redis+cluster:// REDIS_URL).
+  BACKSTOP_REDIS_CLUSTER_NODES: z.string().min(1).optional(),
   BACKSTOP_PREFIX: z.string().min(1).default('{backstop}'),
   BACKSTOP_PRODUCT: z.string().min(1).optional(),
   BACKSTOP_ENV: z.string().min(1).optional(),
@@ -32,6 +36,8 @@ const configSchema = z.object({
   // Seals session tokens in job data (32 bytes, hex or base64); else a key kept in Redis.
   BACKSTOP_SESSION_KEY: z.string().min(1).optional(),
   BACKSTOP_CONCURRENCY: count.optional(),
+  // The named job queues a worker process takes (payments,sms); every queue when unset.
+  BACKSTOP_QUEUES: z.string().min(1).optional(),
   // Record runs, attempts and job lateness for /metrics (the library's `metrics` option overrides it).
   BACKSTOP_METRICS: z.stringbool().default(true),
   // The runs view: top-level runs kept per product in Redis (0: none), and for how long (ms).
@@ -55,6 +61,8 @@ const configSchema = z.object({
   BACKSTOP_TRUST_PROXY: z.string().min(1).optional(),
   // Security (docs/security.md). Names `$Secret{}` may read, besides BACKSTOP_SECRET_<NAME> variables.
   BACKSTOP_SECRETS: z.string().optional(),
+  // Signs healthcheck alert webhooks (HMAC-SHA256); without it no alert webhook is called.
+  BACKSTOP_ALERT_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
   // The shortest interval a recurring schedule may have (every, cron), in ms.
   BACKSTOP_MIN_SCHEDULE_INTERVAL_MS: count.default(1_000),
   // How deep JSON (bodies, inputs, templates) may nest.
@@ -72,7 +80,29 @@ export type Config = Readonly<z.infer<typeof configSchema>>;
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  return Object.freeze(parseOrThrow(configSchema, set, 'invalid configuration', 'env'));
+  const config = parseOrThrow(configSchema, set, 'invalid configuration', 'env');
+  return Object.freeze({ ...config, REDIS_URL: redisAddress(config) });
+}
+
+/**
+ * The one Redis address every entry point uses: REDIS_URL, checked here so that a bad one is
+ * refused at start naming the variable, or BACKSTOP_REDIS_CLUSTER_NODES as a redis+cluster:// URL.
+ */
+function redisAddress(config: z.infer<typeof configSchema>): string | undefined {
+  const nodes = config.BACKSTOP_REDIS_CLUSTER_NODES;
+  if (nodes !== undefined) {
+    if (config.REDIS_URL !== undefined) {
+      throw ValidationError.field(
+        'env.BACKSTOP_REDIS_CLUSTER_NODES',
+        'set either REDIS_URL or BACKSTOP_REDIS_CLUSTER_NODES, not both',
+        'invalid configuration',
+      );
+    }
+    const hosts = parseHosts(nodes, 'env.BACKSTOP_REDIS_CLUSTER_NODES');
+    return `redis+cluster://${hosts.map(({ host, port }) => `${host.includes(':') ? `[${host}]` : host}:${port}`).join(',')}`;
+  }
+  if (config.REDIS_URL !== undefined) parseRedisUrl(config.REDIS_URL, 'env.REDIS_URL');
+  return config.REDIS_URL;
 }
 
 /** The prefix of variables that declare a secret by their name: `BACKSTOP_SECRET_STRIPE_KEY` is `$Secret{STRIPE_KEY}`. */

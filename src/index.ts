@@ -3,24 +3,31 @@ export type { CacheDefinition, StoredCacheType } from './cache/cache-definition.
 export type { CacheInfo } from './cache/cached-run.js';
 export { JOB_STATES, type JobState, type ListJobsOptions } from './client/jobs-api.js';
 export type { OperatorInput, ResetResult, UpdateResult } from './client/operator-api.js';
+export type { QuotaProviderStatus, QuotaStatus } from './client/quota-api.js';
 export type { ScheduleView } from './client/schedules-api.js';
 export { type Config, loadConfig } from './config.js';
 export type { AttemptErrorInfo, AttemptRecord } from './core/attempt.js';
 export type { BackoffSpec } from './core/backoff.js';
+export type { BatchItemResult, BatchOutcome } from './core/batch/batch-result.js';
 export type { ErrorPolicy, Verdict } from './core/classify.js';
 export { type DataType, DataTypes, type FeatureEventType, FeatureEventTypes } from './core/data-types.js';
 export type { AppDefinition } from './core/definition/app-definition.js';
 export type { MapContext, ProviderBuilder } from './core/definition/builder.js';
 export type { ChainBuilderContext } from './core/definition/builder-context.js';
-export type { CodeFirstDefinition } from './core/definition/code-first.js';
+export type { CodeFirstDefinition, CodeFirstQuotaDefinition } from './core/definition/code-first.js';
+export type { DeclarativeQuota } from './core/definition/declarative-quota.js';
 export type { DeclarativeDefinition, FallbackOption } from './core/definition/declarative-schema.js';
+export type { QuotaBuilderContext } from './core/definition/quota-builder-context.js';
+export type { Drill, DrillMode, DrillRequest } from './core/drill.js';
 export { BackstopError, type ErrorCode, ErrorCodes, isBackstopError } from './core/errors.js';
 export type {
   AttemptEndedEvent,
   AttemptStartedEvent,
   EngineEvent,
   EngineEventType,
+  EventOf,
   FailoverEvent,
+  HealthAlertEvent,
   HealthChangedEvent,
   ProviderSkippedEvent,
   RunEndedEvent,
@@ -83,6 +90,7 @@ export type { JobView } from './queue/job-view.js';
 export type { JobWorker, WorkerOptions } from './queue/job-worker.js';
 export type { DispatchParams } from './queue/producer.js';
 export { type EmbeddedRedis, startEmbeddedRedis } from './redis/embedded-redis.js';
+export type { BatchParams } from './runs/batch-runs.js';
 export type { FeatureReport } from './runs/feature-report.js';
 export type { RunReport } from './runs/run-report.js';
 export type { SessionDefinition, SessionDescription } from './session/session-definition.js';

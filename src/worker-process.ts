@@ -6,6 +6,7 @@ import { ValidationError } from './core/validation-error.js';
 import { startWorkerEndpoint } from './observability/worker-endpoint.js';
 import type { BackstopWorker } from './queue/backstop-worker.js';
 import type { WorkerOptions } from './queue/job-worker.js';
+import { parseQueueList } from './queue/queue-names.js';
 
 /** What a definitions module exports: a function that defines chains, apps and handlers. */
 export type DefinitionsModule = (backstop: Backstop) => void | Promise<void>;
@@ -47,7 +48,8 @@ export async function startWorkerProcess(
   if (!config.REDIS_URL) {
     throw ValidationError.field(
       'env.REDIS_URL',
-      'a worker process needs the Redis its producers use, e.g. REDIS_URL=redis://127.0.0.1:6379',
+      'a worker process needs the Redis its producers use, e.g. REDIS_URL=redis://127.0.0.1:6379 ' +
+        '(or redis+cluster://…, redis+sentinel://…, BACKSTOP_REDIS_CLUSTER_NODES)',
     );
   }
   const backstop = new Backstop({ redis: config.REDIS_URL });
@@ -70,12 +72,16 @@ export async function startWorkerProcess(
   return { backstop, worker, endpoint };
 }
 
-/** The worker settings of the environment (BACKSTOP_CONCURRENCY, …), a flag overriding concurrency. */
+/** The worker settings of the environment (BACKSTOP_CONCURRENCY, BACKSTOP_QUEUES, …), flags overriding them. */
 export function workerSettings(
   config: Config,
   concurrency?: number,
-): WorkerOptions & { healthConcurrency?: number } {
-  const settings: WorkerOptions & { healthConcurrency?: number } = {};
+  queues?: string,
+): WorkerOptions & { healthConcurrency?: number; queues?: string[] } {
+  const settings: WorkerOptions & { healthConcurrency?: number; queues?: string[] } = {};
+  if (queues !== undefined) settings.queues = parseQueueList(queues, '--queues');
+  else if (config.BACKSTOP_QUEUES !== undefined)
+    settings.queues = parseQueueList(config.BACKSTOP_QUEUES, 'env.BACKSTOP_QUEUES');
   const jobs = concurrency ?? config.BACKSTOP_CONCURRENCY;
   if (jobs !== undefined) {
     settings.concurrency = jobs;

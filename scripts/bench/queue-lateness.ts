@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { JOB_QUEUE } from '../../src/queue/job-data.js';
 import {
   backstopSide,
   backstopWorker,
   type ChainForm,
   INPUT,
+  jobKeyBase,
   rawData,
   rawSide,
   rawWorker,
@@ -89,7 +89,8 @@ async function runBatch(
     });
     // Read now: BullMQ zeroes `delay` when it promotes the job.
     const due = observer.pipeline();
-    for (const id of ids) due.hmget(`${prefix}:${JOB_QUEUE}:${id}`, 'timestamp', 'delay');
+    const jobBase = await jobKeyBase(observer, prefix);
+    for (const id of ids) due.hmget(`${jobBase}:${id}`, 'timestamp', 'delay');
     ((await due.exec()) ?? []).forEach(([, value], k) => {
       const [timestamp = 0, delay = 0] = (value as (string | null)[]).map(Number);
       if (timestamp > 0) dueSkew.push(timestamp + delay - runAts[k]!);
@@ -104,7 +105,8 @@ async function runBatch(
     return start === undefined ? [] : [start - runAtById.get(id)!];
   });
   const pipeline = observer.pipeline();
-  for (const id of ids) pipeline.hget(`${prefix}:${JOB_QUEUE}:${id}`, 'processedOn');
+  const jobBase = await jobKeyBase(observer, prefix);
+  for (const id of ids) pipeline.hget(`${jobBase}:${id}`, 'processedOn');
   const taken = ((await pipeline.exec()) ?? []).map(([, v]) => Number(v));
   const takenLateness = ids.flatMap((id, k) =>
     Number.isFinite(taken[k]) && taken[k]! > 0 ? [taken[k]! - runAtById.get(id)!] : [],

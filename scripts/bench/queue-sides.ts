@@ -8,6 +8,7 @@ import type { TargetContext } from '../../src/core/target.js';
 import { JOB_QUEUE, type JobData } from '../../src/queue/job-data.js';
 import { DEFAULT_RETENTION, defaultJobOptions } from '../../src/queue/job-options.js';
 import { WORKER_DEFAULTS } from '../../src/queue/job-worker.js';
+import { Keys } from '../../src/store/keys.js';
 
 /**
  * The two sides of every queue measurement. Backstop: a `Backstop` on its own prefix with a
@@ -129,7 +130,7 @@ export function rawSide(url: string, prefix: string): RawSide {
   const queue = new Queue(JOB_QUEUE, {
     connection,
     prefix,
-    defaultJobOptions: defaultJobOptions(DEFAULT_RETENTION),
+    defaultJobOptions: defaultJobOptions(),
   });
   return {
     queue,
@@ -181,4 +182,14 @@ export function rawWorker(
       connection.disconnect();
     },
   };
+}
+
+/**
+ * Where a side's job hashes live: raw BullMQ's queue under the plain prefix, or Backstop's named
+ * queue of the bench product under its own hash tag (`{prefix:jobs:bench}:bench`).
+ */
+export async function jobKeyBase(redis: Redis, prefix: string): Promise<string> {
+  const raw = `${prefix}:${JOB_QUEUE}`;
+  if ((await redis.exists(`${raw}:meta`, `${raw}:id`)) > 0) return raw;
+  return `${new Keys(prefix).jobQueuePrefix(PRODUCT)}:${PRODUCT}`;
 }

@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { JOB_QUEUE } from '../../src/queue/job-data.js';
 import { countCommands, startCpuMeter } from './queue-cost.js';
 import type { SideResult } from './queue-dispatch.js';
 import type { BenchEnv } from './queue-env.js';
@@ -10,6 +9,7 @@ import {
   type ChainForm,
   FORM_LABELS,
   INPUT,
+  jobKeyBase,
   RAW,
   rawData,
   rawSide,
@@ -140,7 +140,8 @@ export async function drain(
   jobs: number,
   timeoutMs: number,
 ): Promise<Drain> {
-  const key = (set: string) => `${subject.prefix}:${JOB_QUEUE}:${set}`;
+  const base = await jobKeyBase(stats, subject.prefix);
+  const key = (set: string) => `${base}:${set}`;
   const meter = await startCpuMeter(stats);
   const worker = await subject.start();
   const deadline = performance.now() + timeoutMs;

@@ -6,7 +6,7 @@ import type { Providers } from './providers.js';
 
 /** One side of the comparison: a chain over the same two provider functions. */
 export interface Subject {
-  name: 'backstop' | 'metrics off' | 'cockatiel' | 'bare';
+  name: 'backstop' | 'quota' | 'metrics off' | 'cockatiel' | 'bare';
   run: () => Promise<{ provider: string }>;
 }
 
@@ -14,6 +14,12 @@ export interface Subject {
 export const ATTEMPT_TIMEOUT_MS = 30_000;
 
 export const DESCRIPTIONS: Record<Subject['name'], string> = {
+  quota: [
+    'backstop.quota.run({ tag, input: {} }) on a code-first quota of the same two providers (metrics on):',
+    "provider('a').weight(1).retries(1), provider('b').weight(0.000001): a weighted pick (a is drawn",
+    'first but once in a million runs) instead of the fixed order, the rest the same machinery, and',
+    'the served provider counted for quota.status (in memory; this process never connects to Redis).',
+  ].join('\n    '),
   'metrics off':
     'the same Backstop run with new Backstop({ metrics: false }): no event listener, so runs build no events.',
   backstop: [
@@ -60,6 +66,35 @@ export async function backstopSubject(
   return {
     name: metrics ? 'backstop' : 'metrics off',
     run: () => backstop.fallback.run({ tag, input: {} }),
+    close: () => backstop.close(),
+  };
+}
+
+/** The same two providers as a quota: `a` all but always drawn first, `b` once `a` has failed. */
+export async function quotaSubject(
+  providers: Providers,
+  tag: string,
+): Promise<Subject & { close(): Promise<void> }> {
+  const backstop = new Backstop({ product: 'bench', env: 'prd', logger: silentLogger });
+  await backstop.quota.define({
+    tag,
+    name: `bench quota ${tag}`,
+    handler: (ctx) => {
+      ctx
+        .provider('a')
+        .weight(1)
+        .handler(() => providers.primary())
+        .retries(1)
+        .backoff({ type: 'fixed', delay: 0 });
+      ctx
+        .provider('b')
+        .weight(0.000_001)
+        .handler(() => providers.fallback());
+    },
+  });
+  return {
+    name: 'quota',
+    run: () => backstop.quota.run({ tag, input: {} }),
     close: () => backstop.close(),
   };
 }

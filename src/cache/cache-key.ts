@@ -14,6 +14,8 @@ export interface CacheScope {
   input: unknown;
   /** Verified session claims: one user's cached result is never served to another. */
   session?: Readonly<Record<string, unknown>> | undefined;
+  /** Set for a quota: its results never mix with a fallback's of the same tag. */
+  quota?: true | undefined;
 }
 
 /**
@@ -25,7 +27,13 @@ export function cacheHash(scope: CacheScope): string {
     ? Object.fromEntries(Object.entries(scope.session).filter(([k]) => !TIME_CLAIMS.has(k)))
     : undefined;
   return createHash('sha256')
-    .update(stableJson({ v: scope.version, input: scope.input, session: identity }))
+    .update(
+      stableJson(
+        scope.quota
+          ? { v: scope.version, input: scope.input, session: identity, quota: true }
+          : { v: scope.version, input: scope.input, session: identity },
+      ),
+    )
     .digest('base64url');
 }
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { AttemptRecord } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { RunOutcome } from '../core/run-chain.js';
+import { type RedisClient, scanKeys } from '../redis/redis-client.js';
 import { redactor } from '../security/redactor.js';
 import type { Keys } from '../store/keys.js';
 import { noSuchCache, type StoredCacheType } from './cache-definition.js';
@@ -29,15 +29,13 @@ export const LOCK_MS = 10_000;
 const POLL_MS = 250;
 
 /**
- * KEYS: cache types, entry, lock. ARGV: cache tag, token, lock ms.
- * → {-1} no such cache; {0, entry} a stored result; {1, type} the lock is ours; {2} someone holds it.
+ * KEYS: entry, lock. ARGV: token, lock ms.
+ * → {0, entry} a stored result; {1} the lock is ours; {2} someone holds it.
  */
 const LOOK_OR_LOCK = `
-local cacheType = redis.call('HGET', KEYS[1], ARGV[1])
-if not cacheType then return {-1} end
-local hit = redis.call('GET', KEYS[2])
+local hit = redis.call('GET', KEYS[1])
 if hit then return {0, hit} end
-if redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3], 'NX') then return {1, cacheType} end
+if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return {1} end
 return {2}`;
 /** Releases the lock only if we still hold it. KEYS: lock. ARGV: token. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
@@ -55,13 +53,13 @@ const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('
 export class ResultCache {
   private readonly inflight = new Map<string, Promise<CachedEntry | undefined>>();
   private readonly waiters = new Map<string, Set<() => void>>();
-  private subscriber: Promise<Redis> | undefined;
+  private subscriber: Promise<RedisClient> | undefined;
   private closed = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
-    private readonly blocking: () => Redis,
+    private readonly blocking: () => RedisClient,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
@@ -94,23 +92,15 @@ export class ResultCache {
     }
   }
 
-  /** Deletes every cached result of one fallback (or feature) in one env; returns how many. */
+  /**
+   * Deletes every cached result of one fallback (or feature) in one env; returns how many. Searched
+   * on every master of a Cluster, and deleted key by key: entries need not share a slot.
+   */
   async clear(product: string, env: string, tag: string): Promise<number> {
-    let cursor = '0';
-    let removed = 0;
-    do {
-      const [next, found] = await this.redis.scan(
-        cursor,
-        'MATCH',
-        this.keys.cacheEntriesOf(product, env, tag),
-        'COUNT',
-        500,
-      );
-      cursor = next;
-      const entries = found.filter((k) => !k.endsWith(':lock'));
-      if (entries.length > 0) removed += await this.redis.unlink(...entries);
-    } while (cursor !== '0');
-    return removed;
+    const found = await scanKeys(this.redis, this.keys.cacheEntriesOf(product, env, tag));
+    const entries = found.filter((k) => !k.endsWith(':lock'));
+    const removed = await Promise.all(entries.map((key) => this.redis.unlink(key)));
+    return removed.reduce((sum, n) => sum + n, 0);
   }
 
   async close(): Promise<void> {
@@ -127,24 +117,18 @@ export class ResultCache {
   ): Promise<CacheOutcome> {
     const lock = `${key}:lock`;
     for (;;) {
-      // One round trip: is the cache defined, is there a result, else take the lock.
+      // The cache type is a definition, in another slot than the entry (a Cluster spreads them):
+      // read first, then one script looks for a result or takes the lock.
+      const cacheType = await this.redis.hget(this.keys.cacheTypes(), cacheTag);
+      if (!cacheType) throw noSuchCache(cacheTag);
       const token = randomUUID();
-      const [state, value] = (await this.redis.eval(
-        LOOK_OR_LOCK,
-        3,
-        this.keys.cacheTypes(),
-        key,
-        lock,
-        cacheTag,
-        token,
-        LOCK_MS,
-      )) as [number, string | undefined];
-      if (state === -1) {
-        throw noSuchCache(cacheTag);
-      }
+      const [state, value] = (await this.redis.eval(LOOK_OR_LOCK, 2, key, lock, token, LOCK_MS)) as [
+        number,
+        string | undefined,
+      ];
       if (state === 0) return { kind: 'cached', entry: JSON.parse(value!) as CachedEntry };
       if (state === 1) {
-        return this.runHoldingLock(key, lock, token, (JSON.parse(value!) as StoredCacheType).ttl, run);
+        return this.runHoldingLock(key, lock, token, (JSON.parse(cacheType) as StoredCacheType).ttl, run);
       }
       await this.waitFor(key, signal);
     }
@@ -169,7 +153,7 @@ export class ResultCache {
       const outcome = await run();
       if (outcome.ok) {
         stored = toEntry(outcome, this.clock);
-        // Stored scrubbed of secret values: Redis is outside the process (a later hit serves it so).
+        // Stored scrubbed of secret values: RedisClient is outside the process (a later hit serves it so).
         finish = finish.set(key, redactor.scrubValue(JSON.stringify(stored)), 'PX', ttl);
       }
       return { kind: 'ran', outcome, stored };
@@ -214,7 +198,7 @@ export class ResultCache {
     });
   }
 
-  private subscribe(): Promise<Redis> {
+  private subscribe(): Promise<RedisClient> {
     if (this.closed) return Promise.reject(new Error('the result cache was closed'));
     this.subscriber ??= (async () => {
       const subscriber = this.blocking();

@@ -5,7 +5,7 @@ import { whole } from './parse.js';
 const JOB_STATES_HELP = 'active, waiting, prioritized, delayed, failed, completed';
 
 /**
- * The operator's commands: jobs, schedules, fallbacks, health, status. One-shot: each opens a
+ * The operator's commands: jobs, schedules, fallbacks, quotas, drills, health, status. One-shot: each opens a
  * Backstop on the Redis, does its one thing and exits with `oneShot(code)`. Every read takes --json.
  */
 export function addOperatorCommands(program: Command, io: Io, oneShot: (code: number) => void): void {
@@ -95,6 +95,67 @@ export function addOperatorCommands(program: Command, io: Io, oneShot: (code: nu
     .action(async (tag: string, options) => {
       const { runFallbacksShow } = await import('./commands/fallbacks.js');
       oneShot(await runFallbacksShow(tag, options, io));
+    });
+
+  const quotas = program
+    .command('quotas')
+    .description('weighted distribution: `quotas list`, `quotas status <tag>`');
+  quotas
+    .command('list')
+    .description('every quota and its providers’ weights')
+    .option('--product <product>', 'only this product')
+    .option('--json', 'print as JSON')
+    .action(async (options) => {
+      const { runQuotasList } = await import('./commands/quotas.js');
+      oneShot(await runQuotasList(options, io));
+    });
+  quotas
+    .command('status <tag>')
+    .description('each provider’s weight against the share of runs it served, in every process')
+    .option('--product <product>', 'its product (default BACKSTOP_PRODUCT)')
+    .option('--env <env>', 'the env counted (default BACKSTOP_ENV)')
+    .option('--json', 'print as JSON')
+    .action(async (tag: string, options) => {
+      const { runQuotasStatus } = await import('./commands/quotas.js');
+      oneShot(await runQuotasStatus(tag, options, io));
+    });
+
+  const drills = program
+    .command('drills')
+    .description('failover drills: `drills list`, `drills start`, `drills cancel <id>`');
+  drills
+    .command('list')
+    .description('the drills in force')
+    .option('--product <product>', 'only this product')
+    .option('--json', 'print as JSON')
+    .action(async (options) => {
+      const { runDrillsList } = await import('./commands/drills.js');
+      oneShot(await runDrillsList(options, io));
+    });
+  drills
+    .command('start')
+    .description(
+      'runs treat a provider (or a healthcheck’s providers) as failing, in every process, for a while',
+    )
+    .option('--provider <name>', 'the provider, by name')
+    .option('--tag <healthcheck>', 'every provider of this healthcheck')
+    .requiredOption('--mode <mode>', 'down, slow or error-rate')
+    .option('--rate <share>', 'with error-rate: the share of attempts that fail (0 to 1)')
+    .option('--latency <ms>', 'with slow: the wait before each call')
+    .requiredOption('--duration <ms>', 'how long it lasts; it ends by itself')
+    .option('--product <product>', 'its product (default BACKSTOP_PRODUCT)')
+    .option('--env <env>', 'its env (default BACKSTOP_ENV)')
+    .option('--json', 'print the drill as JSON')
+    .action(async (options) => {
+      const { runDrillsStart } = await import('./commands/drills.js');
+      oneShot(await runDrillsStart(options, io));
+    });
+  drills
+    .command('cancel <id>')
+    .description('end a drill now, in every process')
+    .action(async (id: string) => {
+      const { runDrillsCancel } = await import('./commands/drills.js');
+      oneShot(await runDrillsCancel(id, io));
     });
 
   program

@@ -74,6 +74,10 @@ export function buildProgram(io: Io): { program: Command; state: ProgramState } 
         whole('--concurrency'),
       ),
     )
+    .option(
+      '--queues <names>',
+      'take jobs from these named queues only, e.g. payments,sms (default BACKSTOP_QUEUES, else every queue)',
+    )
     .addOption(portOption('serve GET /healthz (liveness) and GET /metrics on this port; none by default'))
     .option('--host <host>', 'interface of the liveness and metrics endpoint', '127.0.0.1')
     .action(async (options) => {

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { HEALTHCHECK_QUEUE } from '../health/healthcheck-scheduler.js';
-import { JOB_QUEUE } from '../queue/job-data.js';
+import { listJobQueues } from '../queue/queue-registry.js';
 import { connectStoreClient } from '../redis/connection.js';
 
 export const COUNTED_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
@@ -10,13 +10,14 @@ export interface QueueCounts {
   counts: Record<(typeof COUNTED_STATES)[number], number>;
 }
 
-/** Job counts by state of Backstop's two queues, read with a connection of its own. */
+/** Job counts by state of every named job queue and the healthcheck queue, read with a connection of its own. */
 export async function readQueueCounts(redisUrl: string, prefix: string): Promise<QueueCounts[]> {
   const connection = await connectStoreClient(redisUrl);
   try {
     const out: QueueCounts[] = [];
-    for (const name of [JOB_QUEUE, HEALTHCHECK_QUEUE]) {
-      const queue = new Queue(name, { connection, prefix });
+    const named = [...(await listJobQueues(connection, prefix)), { name: HEALTHCHECK_QUEUE, prefix }];
+    for (const { name, prefix: queuePrefix } of named) {
+      const queue = new Queue(name, { connection, prefix: queuePrefix });
       try {
         const raw = await queue.getJobCounts(...COUNTED_STATES);
         const counts = Object.fromEntries(COUNTED_STATES.map((s) => [s, raw[s] ?? 0]));

@@ -1,17 +1,31 @@
+import { z } from 'zod';
+import type { BatchOutcome } from '../core/batch/batch-result.js';
 import type { Defaults } from '../core/defaults.js';
 import type { CodeFirstDefinition } from '../core/definition/code-first.js';
 import type { DeclarativeDefinition } from '../core/definition/declarative-schema.js';
 import type { RunParams } from '../core/run-target.js';
 import type { OneOffSchedule, RecurringSchedule } from '../core/schedule.js';
 import { ValidationError } from '../core/validation-error.js';
+import { parseOrThrow } from '../core/zod-issues.js';
 import type { FallbackDescription } from '../definitions/describe-fallback.js';
 import type { FallbackCatalog } from '../definitions/fallback-catalog.js';
 import type { JobHandle, ScheduleHandle } from '../queue/job-handle.js';
+import { jobIdSchema } from '../queue/job-id.js';
 import type { DispatchParams, Producer } from '../queue/producer.js';
+import { type BatchParams, batchParamsShape } from '../runs/batch-runs.js';
 import type { RunReport } from '../runs/run-report.js';
 import type { Runs } from '../runs/runs.js';
 
 type Patch = Partial<DeclarativeDefinition> | Partial<CodeFirstDefinition>;
+
+const batchDispatchSchema = z.strictObject({
+  ...batchParamsShape,
+  schedule: z.unknown().optional(),
+  jobId: jobIdSchema.optional(),
+});
+
+/** `fallback.dispatchBatch({ tag, items, env, product, session, idempotencyKey, concurrency, schedule, jobId })`. */
+export type BatchDispatchParams = z.input<typeof batchDispatchSchema> & { schedule?: OneOffSchedule };
 
 /** `backstop.fallback`: define, store, run and dispatch fallback chains. */
 export class FallbackApi {
@@ -97,6 +111,28 @@ export class FallbackApi {
   /** Runs the chain; resolves with `{ provider, ...mappedOutput }` or rejects with a FallbackRunError. */
   async run<T = Record<string, unknown>>(params: RunParams): Promise<T & { provider: string }> {
     return (await this.runs.fallback<T>(params)).result;
+  }
+
+  /**
+   * Many items through the chain, tier by tier: a provider with `batch: { maxSize }` gets them in
+   * calls of up to `maxSize` and answers per item; the items it failed (or all of a call it could
+   * not attribute) go to the next provider, the ones it served stop there; others get items one by
+   * one, `concurrency` at a time. Resolves with every item's provider and output, or its error, in
+   * input order (an item that no provider served is not a rejection).
+   */
+  runBatch(params: BatchParams): Promise<BatchOutcome> {
+    return this.runs.batch(params);
+  }
+
+  /**
+   * A batch run queued for a worker (now, after `schedule.delay` or at `schedule.at`): the job
+   * completes with what `runBatch` resolves with, every item's result in input order.
+   */
+  async dispatchBatch(params: BatchDispatchParams): Promise<JobHandle> {
+    const parsed = parseOrThrow(batchDispatchSchema, params, 'invalid batch dispatch parameters');
+    const { items, concurrency, ...rest } = parsed;
+    const input = concurrency ? { items, concurrency } : { items };
+    return this.producer.dispatch({ ...rest, input } as DispatchParams, 'batch') as Promise<JobHandle>;
   }
 
   /** Like `run`, with the run id and the attempt record of every provider tried or skipped. */

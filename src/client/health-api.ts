@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Defaults } from '../core/defaults.js';
 import type { CompileContext } from '../core/definition/compile-context.js';
+import { type AlertBuilderContext, onFailureOf } from '../core/health/alert-builder.js';
 import type { HealthcheckDefinition, HealthcheckInput } from '../core/health/healthcheck-schema.js';
 import { windowTotals } from '../core/health/outcome-window.js';
 import { type HealthPhase, phaseAt } from '../core/health/phase.js';
@@ -11,11 +12,13 @@ import { NotFoundError, ValidationError } from '../core/validation-error.js';
 import type { CodeRegistry } from '../definitions/code-registry.js';
 import type { DefinitionResolver } from '../definitions/definition-resolver.js';
 import type { ReferenceCheck } from '../definitions/reference-check.js';
+import type { DrillBoard } from '../health/drill-board.js';
 import type { HealthMonitor } from '../health/health-monitor.js';
 import type { HistoryBucket } from '../health/history.js';
 import type { ProbeHandler } from '../health/probe-runner.js';
 import type { OutboundPolicy } from '../security/outbound-policy.js';
 import { parseHealthcheck } from '../store/healthcheck-store.js';
+import { DrillControls } from './drill-controls.js';
 
 export type HealthcheckDescription = HealthcheckDefinition & {
   product: string;
@@ -94,11 +97,14 @@ export interface HealthApiDeps {
   defaults: Defaults;
   clock: Clock;
   references: ReferenceCheck;
+  drills: DrillBoard;
 }
 
 /** `backstop.health`: healthchecks, provider state and history. */
-export class HealthApi {
-  constructor(private readonly deps: HealthApiDeps) {}
+export class HealthApi extends DrillControls {
+  constructor(private readonly deps: HealthApiDeps) {
+    super(deps.drills);
+  }
 
   /** A stored healthcheck, probed on schedule by healthcheck workers. */
   async create(definition: HealthcheckInput): Promise<HealthcheckDescription>;
@@ -115,11 +121,15 @@ export class HealthApi {
   }
 
   /** Code-first: the probe is your function (throw when the provider is down). Workers need it too (BACKSTOP_DEFINITIONS). */
-  async define(definition: HealthcheckInput & { handler: ProbeHandler }): Promise<HealthcheckDescription> {
+  async define(
+    definition: HealthcheckInput & { handler: ProbeHandler; alerts?: (ctx: AlertBuilderContext) => void },
+  ): Promise<HealthcheckDescription> {
     const handler = definition?.handler;
     if (typeof handler !== 'function')
       throw ValidationError.field('handler', 'expected a function that probes the provider');
-    const { handler: _h, ...rest } = definition;
+    const { handler: _h, alerts, ...rest } = definition;
+    const onFailure = onFailureOf(alerts);
+    if (onFailure) rest.onFailure = onFailure;
     const product = this.deps.defaults.requireProduct(rest.product);
     const parsed = this.checked(parseHealthcheck(this.shallow(rest), true));
     await this.deps.references.healthcheck(parsed);
@@ -137,6 +147,11 @@ export class HealthApi {
   /** A URL probe must be allowed by the outbound policy. */
   private checked(definition: HealthcheckDefinition): HealthcheckDefinition {
     this.deps.outbound.checkUrl(definition.url, 'url', 'invalid healthcheck');
+    this.deps.outbound.checkUrl(
+      definition.onFailure?.webhook?.url,
+      'onFailure.webhook.url',
+      'invalid healthcheck',
+    );
     return definition;
   }
 

@@ -3,7 +3,7 @@ import { MAX_TIMER_MS, tagSchema } from '../core/definition/common-schema.js';
 import { BackstopError, ErrorCodes } from '../core/errors.js';
 import { ConflictError, NotFoundError, ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
-import type { JobQueue, JobQueues } from '../queue/job-queues.js';
+import type { JobQueues } from '../queue/job-queues.js';
 import { type JobView, viewOf } from '../queue/job-view.js';
 
 const CANCELLABLE = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children']);
@@ -58,11 +58,10 @@ export class JobsApi {
 
   /** State, result or error, and the attempt record. */
   async get(id: string): Promise<JobView> {
-    const queue = await this.queues.jobQueue();
-    let job = await this.find(queue, id);
+    let job = await this.find(id);
     const state = await job.getState();
     // The job may have finished between the two reads: its state then says so before its data does.
-    if ((state === 'completed' || state === 'failed') && !job.finishedOn) job = await this.find(queue, id);
+    if ((state === 'completed' || state === 'failed') && !job.finishedOn) job = await this.find(id);
     return viewOf(job, state);
   }
 
@@ -77,8 +76,7 @@ export class JobsApi {
 
   /** Removes a job that has not started. A running or finished job is a conflict. */
   async cancel(id: string): Promise<JobView> {
-    const queue = await this.queues.jobQueue();
-    const job = await this.find(queue, id);
+    const job = await this.find(id);
     const state = await job.getState();
     if (!CANCELLABLE.has(state))
       throw new ConflictError(`job '${id}' is ${state}; only a job that has not started can be cancelled`);
@@ -110,21 +108,22 @@ export class JobsApi {
         ? []
         : Object.entries(input).map(([path, value]) => ({ path: path.split('.'), text: String(value) }));
     const inputMatches = (data: unknown) => fields.every(({ path, text }) => textAt(data, path) === text);
-    const queue = await this.queues.jobQueue();
     const found: JobView[] = [];
-    for (const state of states ?? JOB_STATES) {
-      let matched = 0;
-      for (let start = 0; matched < limit && start < LIST_SCAN_LIMIT; start += LIST_PAGE) {
-        const page = await queue.getJobs([state], start, start + LIST_PAGE - 1, false);
-        for (const job of page) {
-          if (!job || (tag !== undefined && job.data.tag !== tag) || matched >= limit) continue;
-          if (fields.length > 0 && !inputMatches(job.data.input)) continue;
-          found.push(viewOf(job, state));
-          matched++;
+    // Every named queue: `limit` per state from each, then the newest `limit` of them all.
+    for (const queue of await this.queues.all())
+      for (const state of states ?? JOB_STATES) {
+        let matched = 0;
+        for (let start = 0; matched < limit && start < LIST_SCAN_LIMIT; start += LIST_PAGE) {
+          const page = await queue.getJobs([state], start, start + LIST_PAGE - 1, false);
+          for (const job of page) {
+            if (!job || (tag !== undefined && job.data.tag !== tag) || matched >= limit) continue;
+            if (fields.length > 0 && !inputMatches(job.data.input)) continue;
+            found.push(viewOf(job, state));
+            matched++;
+          }
+          if (page.length < LIST_PAGE) break;
         }
-        if (page.length < LIST_PAGE) break;
       }
-    }
     return found.sort((a, b) => b.dispatchedAt.localeCompare(a.dispatchedAt)).slice(0, limit);
   }
 
@@ -134,8 +133,7 @@ export class JobsApi {
    * a feature continues at the step that failed. Only failed jobs: anything else is a conflict.
    */
   async retry(id: string): Promise<JobView> {
-    const queue = await this.queues.jobQueue();
-    const job = await this.find(queue, id);
+    const job = await this.find(id);
     const state = await job.getState();
     if (state !== 'failed') {
       throw new ConflictError(
@@ -154,9 +152,8 @@ export class JobsApi {
     if (!Number.isInteger(timeout) || timeout <= 0 || timeout > MAX_TIMER_MS) {
       throw ValidationError.field('timeout', 'expected a positive whole number of ms');
     }
-    const queue = await this.queues.jobQueue();
-    const job = await this.find(queue, id);
-    const events = await this.queues.queueEvents();
+    const job = await this.find(id);
+    const events = await this.queues.queueEvents(job.queueName);
     const deadline = Date.now() + timeout;
     // The completion event, raced with a slow poll of the job's state: an event that lands between
     // BullMQ's "already finished?" check and its listener would otherwise be waited for in vain.
@@ -183,9 +180,9 @@ export class JobsApi {
     return this.get(id);
   }
 
-  private async find(queue: JobQueue, id: string) {
+  private async find(id: string) {
     if (typeof id !== 'string' || id === '') throw ValidationError.field('id', 'expected a job id');
-    const job = await queue.getJob(id);
+    const job = await this.queues.find(id);
     if (!job) throw new NotFoundError('job', id);
     return job;
   }

@@ -8,5 +8,6 @@ export const backstopOptionsSchema = z.looseObject({
   env: tagSchema.optional(),
   prefix: z.string().min(1).optional(),
   checkReferences: z.boolean().optional(),
+  random: z.function().optional(),
   metrics: z.boolean().optional(),
 });

@@ -15,9 +15,8 @@ export class SchedulesApi {
   constructor(private readonly queues: JobQueues) {}
 
   async list(): Promise<ScheduleView[]> {
-    const queue = await this.queues.jobQueue();
-    const schedulers = await queue.getJobSchedulers(0, -1, true);
-    return schedulers.map((s) => ({
+    const all = await Promise.all((await this.queues.all()).map((q) => q.getJobSchedulers(0, -1, true)));
+    return all.flat().map((s) => ({
       id: s.key,
       tag: s.name,
       cron: s.pattern ?? undefined,
@@ -29,7 +28,8 @@ export class SchedulesApi {
 
   /** Stops a recurring dispatch; occurrences already queued still run. */
   async remove(id: string): Promise<void> {
-    const queue = await this.queues.jobQueue();
-    if (!(await queue.removeJobScheduler(id))) throw new NotFoundError('schedule', id);
+    // A schedule lives in the queue of its definition: ask each until one had it.
+    for (const queue of await this.queues.all()) if (await queue.removeJobScheduler(id)) return;
+    throw new NotFoundError('schedule', id);
   }
 }

@@ -21,7 +21,12 @@ function record(
   };
 }
 
-export function skipped(provider: ProviderSpec, key: string, at: number, why: 'unhealthy'): AttemptRecord {
+export function skipped(
+  provider: ProviderSpec,
+  key: string,
+  at: number,
+  why: 'unhealthy' | 'rate-limited',
+): AttemptRecord {
   return { ...record(provider, key, 0, at, 0, 'skipped'), skipped: why };
 }
 

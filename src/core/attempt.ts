@@ -13,9 +13,13 @@ export interface AttemptRecord {
    */
   outcome: 'success' | 'failure' | 'skipped' | 'verify';
   /** Why a provider was not called. */
-  skipped?: 'unhealthy' | 'deadline' | undefined;
+  skipped?: 'unhealthy' | 'deadline' | 'rate-limited' | undefined;
+  /** How long this attempt waited for a slot of the provider's rate limit (ms), when it had to. */
+  rateLimitedMs?: number | undefined;
   idempotencyKey: string;
   error?: AttemptErrorInfo | undefined;
+  /** Set when a failover drill decided this attempt (failed it without a call, or slowed it). */
+  drill?: boolean | undefined;
   /** Hedged calls made besides this attempt's first (same provider, same idempotency key). */
   hedged?: number | undefined;
   /** On a `verify` line: what the provider said of the key. */

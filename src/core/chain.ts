@@ -4,6 +4,7 @@ import type { HealthPolicyInput } from './health/health-policy.js';
 import type { PanicPolicy } from './health/panic.js';
 import type { HedgeSpec } from './hedge.js';
 import type { InputSchema, InputValidator } from './input-schema.js';
+import type { RateLimitSpec } from './rate-limit.js';
 import type { TargetRef } from './target-ref.js';
 import type { TemplateScope } from './template/scope.js';
 import type { AmbiguityPolicy, Verifier } from './verify.js';
@@ -29,6 +30,8 @@ export interface ProviderSpec {
   health?: HealthPolicyInput | undefined;
   /** Hedged calls to this provider when it is slow to answer. */
   hedge?: HedgeSpec | undefined;
+  /** At most `max` calls in any `perMs` window, across every process (rate-limit.ts). */
+  rateLimit?: RateLimitSpec | undefined;
   mapInput?: InputMapper | undefined;
   mapOutput?: OutputMapper | undefined;
   /** Every field of the mapped output must be present: a missing one fails the run (BACKSTOP_MAPPING_FAILED). */
@@ -41,6 +44,16 @@ export interface ProviderSpec {
   onAmbiguous?: AmbiguityPolicy | undefined;
   /** Asks the provider what became of an idempotency key (`onAmbiguous: 'verify'`). */
   verify?: Verifier | undefined;
+  /**
+   * A quota's share of traffic for this provider, relative to the others' (1 when unset); 0 drains
+   * it: kept for status, never picked. Ordered chains ignore it.
+   */
+  weight?: number | undefined;
+  /**
+   * Takes many items of a batch run in one call (`{ items: [each item's request] }`), answering
+   * `{ results: [...] }` (or an array) in the same order; a result with an `error` field failed.
+   */
+  batch?: { maxSize: number } | undefined;
 }
 
 /** A compiled fallback chain, ready to run. */
@@ -66,4 +79,11 @@ export interface Chain {
   panic?: PanicPolicy | undefined;
   /** The chain's `onAmbiguous`, for providers that do not set their own. */
   onAmbiguous?: AmbiguityPolicy | undefined;
+  /**
+   * How a run picks its next provider: `ordered` (a fallback: in the order written) or `weighted`
+   * (a quota: by weight among the healthy providers not yet tried; provider-order.ts).
+   */
+  selection?: 'ordered' | 'weighted' | undefined;
+  /** The named job queue its dispatched runs go to (default: its product's). */
+  queue?: string | undefined;
 }

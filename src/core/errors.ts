@@ -26,6 +26,7 @@ export const ErrorCodes = {
   WORKER_FAILED: 'BACKSTOP_WORKER_FAILED',
   SESSION_INVALID: 'BACKSTOP_SESSION_INVALID',
   FEATURE_STEP_FAILED: 'BACKSTOP_FEATURE_STEP_FAILED',
+  RATE_LIMITED: 'BACKSTOP_RATE_LIMITED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

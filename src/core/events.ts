@@ -99,13 +99,32 @@ export interface HealthChangedEvent {
 }
 
 /**
+ * A healthcheck with `onFailure.emit` saw its provider go out of rotation or come back: once per
+ * transition, in every process (whichever process made the transition tells the others).
+ */
+export interface HealthAlertEvent {
+  type: 'health.alert';
+  /** The name `onFailure.emit.event` gives. */
+  event: string;
+  id: string;
+  transition: 'unhealthy' | 'recovered';
+  product: string;
+  env: string;
+  healthcheck: string;
+  reason: string;
+  at: string;
+}
+
+/**
  * A worker took a dispatched job (each time it does: a job re-run after a crash starts again).
  * Emitted by the queue layer through the same events, so that lateness is measured where jobs run.
  */
 export interface JobStartedEvent {
   type: 'job.started';
-  kind: 'fallback' | 'feature';
+  kind: 'fallback' | 'quota' | 'batch' | 'feature';
   jobId: string;
+  /** The named queue the job was taken from. */
+  queue: string;
   product: string;
   env: string;
   tag: string;
@@ -123,7 +142,8 @@ export type EngineEvent =
   | ProviderSkippedEvent
   | FailoverEvent
   | AmbiguousEvent
-  | HealthChangedEvent;
+  | HealthChangedEvent
+  | HealthAlertEvent;
 
 export type EngineEventType = EngineEvent['type'];
 export type EventOf<T extends EngineEventType> = Extract<EngineEvent, { type: T }>;

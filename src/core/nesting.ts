@@ -8,7 +8,7 @@ import { TargetUnavailableError } from './provider-errors.js';
 export const MAX_NESTING_DEPTH = 8;
 
 /** The one nesting rule, for every kind of nested run: refuses a run deeper than the limit. */
-export function checkNestingDepth(depth: number, kind: 'fallback' | 'feature', tag: string): void {
+export function checkNestingDepth(depth: number, kind: 'fallback' | 'quota' | 'feature', tag: string): void {
   if (depth <= MAX_NESTING_DEPTH) return;
   throw new TargetUnavailableError(
     `${kind} '${tag}' would run nested ${depth} levels deep, over the limit of ${MAX_NESTING_DEPTH}: check the definitions for a loop`,

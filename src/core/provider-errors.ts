@@ -46,6 +46,7 @@ type ProviderErrorCode =
   | typeof ErrorCodes.PROVIDER_NETWORK
   | typeof ErrorCodes.ATTEMPT_TIMEOUT
   | typeof ErrorCodes.TARGET_UNAVAILABLE
+  | typeof ErrorCodes.RATE_LIMITED
   | typeof ErrorCodes.DEADLINE_EXCEEDED
   | typeof ErrorCodes.RESPONSE_TOO_LARGE;
 

@@ -1,6 +1,7 @@
 import { linkedController, NEVER_ABORTED } from './abort.js';
 import type { AttemptRecord } from './attempt.js';
 import { DeadlineReachedError } from './provider-errors.js';
+import { providerOrder } from './provider-order.js';
 import {
   DeadlineExceededError,
   FallbackExhaustedError,
@@ -18,7 +19,8 @@ export type RunOutcome =
   | { ok: false; runId: string; error: FallbackRunError; attempts: AttemptRecord[] };
 
 /**
- * The failover algorithm. Providers are tried in order (try-provider.ts: skip when out of rotation,
+ * The failover algorithm. Providers are tried in the chain's order (provider-order.ts: as written
+ * for a fallback, by weight for a quota; try-provider.ts: skip when out of rotation,
  * retry with backoff, classify each failure into retry / fail over / stop), the whole run bounded
  * by the chain's deadline; the first success, mapped, is the result. Under `whenAllUnhealthy:
  * 'panic'` (the default) a share of runs ignore health while few providers are healthy (decided at
@@ -85,7 +87,8 @@ async function failover(deps: EngineDeps, req: RunRequest): Promise<RunOutcome> 
   try {
     for (const ignoreHealth of [false, true]) {
       let called = false;
-      for (let index = req.startAt ?? 0; index < chain.providers.length && !signal.aborted; index++) {
+      for (const index of providerOrder(state, ignoreHealth)) {
+        if (signal.aborted) break;
         const step = await tryProvider(state, index, ignoreHealth);
         if (typeof step === 'object') return step;
         if (step === 'next') called = true;

@@ -1,11 +1,13 @@
 import type { AttemptRecord } from './attempt.js';
 import type { Chain, ProviderSpec } from './chain.js';
 import type { Clock } from './clock.js';
+import type { DrillView } from './drill.js';
 import { type EngineEvents, NO_EVENTS, type RunInfo } from './events.js';
 import type { AttemptFailure } from './failure.js';
 import { DEFAULT_PANIC, panics } from './health/panic.js';
 import type { CallOutcome, HealthKey, HealthView, InFlightCall } from './health-view.js';
 import type { Logger } from './logger.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { RunErrorData } from './run-errors.js';
 import type { TargetResolver } from './target.js';
 import type { TemplateScope } from './template/scope.js';
@@ -19,6 +21,10 @@ export interface EngineDeps {
   /** Where runs tell what they do (metrics, traces, job logs subscribe). None by default. */
   events?: EngineEvents | undefined;
   random?: () => number;
+  /** Failover drills in force (health.drill): consulted before each attempt. None by default. */
+  drills?: DrillView | undefined;
+  /** Provider rate limits shared across processes; without one, `rateLimit` is not enforced. */
+  rateLimits?: RateLimiter | undefined;
 }
 
 export interface RunRequest {
@@ -35,6 +41,8 @@ export interface RunRequest {
   session?: Readonly<Record<string, unknown>> | undefined;
   /** Outputs of a feature's earlier steps, when this run is one of its steps (`$Sequence{}`). */
   sequence?: Readonly<Record<string, unknown>> | undefined;
+  /** An earlier tier's failure, as `$Fallback{}` sees it (a batch item handed to the next provider). */
+  fallback?: TemplateScope['fallback'];
   /** Start at this provider index (a resumed job skips providers it already exhausted). */
   startAt?: number;
   /** Attempts of earlier runs of the same job, kept at the head of this run's record. */
@@ -78,6 +86,7 @@ export class RunState {
   ) {
     this.attempts = req.previousAttempts ? [...req.previousAttempts] : [];
     this.scope = { input: req.input, session: req.session, sequence: req.sequence };
+    if (req.fallback) this.scope.fallback = req.fallback;
     const { chain } = req;
     this.identity = {
       runId: req.runId,
@@ -171,6 +180,11 @@ export class RunState {
     return this.deps.health.admit(this.healthKey(provider));
   }
 
+  /** Whether the provider is out of rotation, as a plain read (no trial call taken). */
+  peekUnhealthy(provider: ProviderSpec): boolean {
+    return this.deps.health.peek(this.healthKey(provider))?.provider_status === 'unhealthy';
+  }
+
   /**
    * Under `whenAllUnhealthy: 'panic'` (the default), whether this run ignores health: decided once,
    * when health would first skip a provider, from the share of the chain's providers in rotation.
@@ -182,9 +196,7 @@ export class RunState {
       this.panicking = false;
       return false;
     }
-    const healthy = chain.providers.filter(
-      (p) => this.deps.health.peek(this.healthKey(p))?.provider_status !== 'unhealthy',
-    ).length;
+    const healthy = chain.providers.filter((p) => !this.peekUnhealthy(p)).length;
     const draw = (this.deps.random ?? Math.random)();
     this.panicking = panics(healthy, chain.providers.length, chain.panic ?? DEFAULT_PANIC, draw);
     if (this.panicking)

@@ -6,10 +6,13 @@ import { type CallResult, callOnce } from './call-attempt.js';
 import type { ProviderSpec } from './chain.js';
 import type { Verdict } from './classify.js';
 import { sleep } from './clock.js';
+import { callUnderDrill } from './drill-call.js';
+import { ErrorCodes } from './errors.js';
 import { type AttemptFailure, toFailure } from './failure.js';
 import { callHedged } from './hedge.js';
 import { idempotencyKeyFor } from './idempotency.js';
 import { normalize } from './normalize.js';
+import { takeRateSlot } from './rate-gate.js';
 import type { RunOutcome } from './run-chain.js';
 import { FallbackStoppedError, MappingFailedError } from './run-errors.js';
 import type { RunState } from './run-state.js';
@@ -56,6 +59,18 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
   let unsettled: Unsettled | undefined;
   for (let attempt = 1; attempt <= provider.retries + 1; attempt++) {
     if (run.signal.aborted) return 'next';
+    // Over the provider's shared rate limit: wait for a slot within the deadline, else fail over.
+    // No await at all for the common provider without a limit: this loop is every attempt's path.
+    const slot = provider.rateLimit ? await takeRateSlot(run, provider, deps.rateLimits) : 'free';
+    if (slot === 'limited') {
+      const failure = rateLimited(provider);
+      run.providerErrors[provider.name] = failure;
+      run.record(skipped(provider, idempotencyKey, clock.now(), 'rate-limited'));
+      run.report(provider, 'skipped', 0);
+      scope.fallback = fallbackInfo(provider, failure);
+      return 'next';
+    }
+    const waited = typeof slot === 'number' && slot > 0 ? slot : undefined;
     const attemptStart = clock.now();
     run.calling(provider, attempt, attemptStart);
     const inFlight = run.startCall(provider);
@@ -71,9 +86,15 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
       deadlineAt: run.deadlineAt,
       identity: run.identity,
     };
-    const call: CallResult & { hedges?: number } = provider.hedge
-      ? await callHedged(attemptCall, provider.hedge)
-      : await callOnce(attemptCall);
+    // A drill on this provider (rare) decides the attempt; otherwise the plain call, no closure.
+    const drill = deps.drills?.find(run.identity.product, run.identity.env, provider, attemptStart);
+    let call: CallResult & { hedges?: number };
+    let drilled = false;
+    if (drill) {
+      const plain = () => (provider.hedge ? callHedged(attemptCall, provider.hedge) : callOnce(attemptCall));
+      ({ call, drilled } = await callUnderDrill(drill, attemptCall, deps.random ?? Math.random, plain));
+    } else
+      call = provider.hedge ? await callHedged(attemptCall, provider.hedge) : await callOnce(attemptCall);
     const durationMs = clock.now() - attemptStart;
     const hedged = call.hedges ? call.hedges : undefined;
 
@@ -82,6 +103,8 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
         withHedges(
           succeeded(provider, idempotencyKey, attempt, attemptStart, durationMs, call.warnings),
           hedged,
+          drilled,
+          waited,
         ),
       );
       run.report(provider, 'success', durationMs, undefined, inFlight);
@@ -106,6 +129,8 @@ export async function tryProvider(run: RunState, index: number, ignoreHealth: bo
       withHedges(
         failed(provider, idempotencyKey, attempt, attemptStart, durationMs, failure, verdict, call.warnings),
         hedged,
+        drilled,
+        waited,
       ),
     );
     run.failed(provider, failure.code);
@@ -154,8 +179,30 @@ function retryDelay(
   return delay;
 }
 
-function withHedges(record: AttemptRecord, hedged: number | undefined): AttemptRecord {
-  return hedged === undefined ? record : { ...record, hedged };
+/**
+ * Marks what the record must say beyond the basics: hedged calls, a drill's hand in the attempt,
+ * and how long it waited for a rate-limit slot.
+ */
+function withHedges(
+  record: AttemptRecord,
+  hedged: number | undefined,
+  drilled: boolean,
+  waited: number | undefined,
+): AttemptRecord {
+  if (hedged !== undefined) record.hedged = hedged;
+  if (drilled) record.drill = true;
+  if (waited !== undefined) record.rateLimitedMs = waited;
+  return record;
+}
+
+function rateLimited(provider: ProviderSpec): AttemptFailure {
+  const limit = provider.rateLimit!;
+  return {
+    code: ErrorCodes.RATE_LIMITED,
+    message: `over its rate limit of ${limit.max} calls per ${limit.perMs} ms, with no slot free in time`,
+    sent: false,
+    cause: undefined,
+  };
 }
 
 function fallbackInfo(provider: ProviderSpec, failure: AttemptFailure): TemplateScope['fallback'] {

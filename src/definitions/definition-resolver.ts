@@ -34,6 +34,16 @@ export class DefinitionResolver {
     return stored;
   }
 
+  /** The chain of a quota (providers picked by weight); BACKSTOP_NOT_FOUND when there is none. */
+  async quota(product: string, tag: string): Promise<Chain> {
+    const chain = this.code.quota(product, tag);
+    if (chain) return chain;
+    const { quotas } = await this.stores.get();
+    const stored = await quotas.chain(product, tag);
+    if (!stored) throw new NotFoundError('quota', tag, product);
+    return stored;
+  }
+
   /** A feature (features live in Redis only). */
   async feature(product: string, tag: string): Promise<Feature> {
     const { features } = await this.stores.get();
@@ -42,11 +52,15 @@ export class DefinitionResolver {
     return feature;
   }
 
-  /** The tags of a product's fallbacks (code-first and stored) or features, for messages. */
-  async tags(product: string, kind: 'fallback' | 'feature'): Promise<string[]> {
-    const code = kind === 'fallback' ? this.code.fallbacks.list(product).map((e) => e.value.chain.tag) : [];
-    const { fallbacks, features } = await this.stores.get();
-    const stored = await (kind === 'fallback' ? fallbacks : features).list(product);
+  /** The tags of a product's fallbacks or quotas (code-first and stored) or features, for messages. */
+  async tags(product: string, kind: 'fallback' | 'quota' | 'feature'): Promise<string[]> {
+    const registry =
+      kind === 'fallback' ? this.code.fallbacks : kind === 'quota' ? this.code.quotas : undefined;
+    const code = registry ? registry.list(product).map((e) => e.value.chain.tag) : [];
+    const { fallbacks, quotas, features } = await this.stores.get();
+    const stored = await (kind === 'fallback' ? fallbacks : kind === 'quota' ? quotas : features).list(
+      product,
+    );
     return [...new Set([...code, ...stored.map((s) => s.definition.tag)])].sort();
   }
 

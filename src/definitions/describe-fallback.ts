@@ -23,6 +23,9 @@ export interface FallbackDescription {
 }
 
 export type FallbackOptionDescription = Partial<ParsedFallbackOption> & {
+  /** A quota option's share of traffic (code-first quotas; stored ones keep `quota` or `weight` as written). */
+  weight?: number | undefined;
+  quota?: number | undefined;
   provider: string;
   type: FeatureEventType;
   event: string;
@@ -71,7 +74,9 @@ export function describeChain(chain: Chain, health: HealthView, env: string): Fa
       timeout: p.timeoutMs,
       backoff: p.backoff,
       hedge: p.hedge,
+      batch: p.batch,
       onAmbiguous: p.onAmbiguous,
+      ...(chain.selection === 'weighted' ? { weight: p.weight ?? 1 } : {}),
       ...healthOf(health, chain.product, env, p.healthcheck ?? p.name),
     })),
     version: chain.version,

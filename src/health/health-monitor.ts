@@ -1,5 +1,4 @@
 import { Queue, type Telemetry, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { ProviderSpec } from '../core/chain.js';
 import type { Clock } from '../core/clock.js';
 import type { EngineEvents } from '../core/events.js';
@@ -9,6 +8,7 @@ import type { HealthcheckDefinition } from '../core/health/healthcheck-schema.js
 import { INITIAL_STATE } from '../core/health/provider-state.js';
 import type { Logger } from '../core/logger.js';
 import type { TargetResolver } from '../core/target.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { guardWorker } from '../redis/worker-guard.js';
 import type { HealthcheckStore } from '../store/healthcheck-store.js';
 import type { Keys } from '../store/keys.js';
@@ -25,13 +25,13 @@ import { DEFAULT_HISTORY, HistoryRecorder } from './history.js';
 import { LiveRecorder } from './live-recorder.js';
 import { phaseEvents } from './phase-events.js';
 import type { ProbeFetch } from './probe-runner.js';
-import { ProviderStateStore } from './provider-state-store.js';
+import { ProviderStateStore, type StateWritten } from './provider-state-store.js';
 import { RedisHealthView } from './redis-health-view.js';
 import { TRIAL_LEASE_MS, TrialGate } from './trial-gate.js';
 
 /** Provider state in Redis and the probe queue, once connected. */
 export interface HealthParts {
-  redis: Redis;
+  redis: RedisClient;
   keys: Keys;
   healthchecks: HealthcheckStore;
   states: ProviderStateStore;
@@ -52,6 +52,8 @@ export interface HealthMonitorDeps {
   fetch?: ProbeFetch | undefined;
   /** Where `health.changed` goes (the Backstop's event bus). */
   events?: EngineEvents | undefined;
+  /** Told of every provider state this process writes (healthcheck alerts). */
+  onStateWritten?: StateWritten | undefined;
   /** BullMQ telemetry for the healthcheck queue and worker when they are made (tracing), if any. */
   telemetry?: () => Telemetry | undefined;
 }
@@ -71,7 +73,7 @@ export class HealthMonitor {
   readonly recorder: LiveRecorder;
   readonly policy: HealthPolicy;
   private state: HealthParts | undefined;
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
 
   constructor(private readonly deps: HealthMonitorDeps) {
     this.policy = deps.policy ?? DEFAULT_HEALTH_POLICY;
@@ -168,7 +170,7 @@ export class HealthMonitor {
    * one provider's hung probes never delay another's: the count is read again every few seconds.
    */
   async startWorker(
-    connection: Redis,
+    connection: RedisClient,
     targets: TargetResolver,
     concurrency?: number,
   ): Promise<Worker<ProbeJobData>> {
@@ -226,7 +228,7 @@ export class HealthMonitor {
       redis,
       keys,
       healthchecks: stores.healthchecks,
-      states: new ProviderStateStore(redis, keys),
+      states: new ProviderStateStore(redis, keys, this.deps.onStateWritten),
       history,
       queue,
     };

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { Clock } from '../core/clock.js';
 import { type PhaseView, phaseAt } from '../core/health/phase.js';
 import { ejectionAt, type ProviderState, type VersionedState } from '../core/health/provider-state.js';
 import { ShareGate } from '../core/health/share-gate.js';
 import type { HealthKey } from '../core/health-view.js';
 import type { Logger } from '../core/logger.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from '../store/keys.js';
 import { type HealthEvent, parseIndexMember, snapshotKey } from './health-event.js';
 import { SnapshotSync } from './snapshot-sync.js';
@@ -122,7 +122,7 @@ export class HealthSnapshot {
   }
 
   /** Loads every state, then follows changes. `subscriber` is a connection of its own. */
-  async start(redis: Redis, subscriber: Redis, keys: Keys): Promise<void> {
+  async start(redis: RedisClient, subscriber: RedisClient, keys: Keys): Promise<void> {
     this.sync = new SnapshotSync(redis, subscriber, keys, this.logger, {
       apply: (event) => this.apply(event),
       load: (states) => this.load(states),

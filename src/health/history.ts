@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import { bucketOf, LATENCY_BOUNDS_MS, quantile } from '../core/health/latency-histogram.js';
 import type { CallOutcome } from '../core/health-view.js';
 import type { Logger } from '../core/logger.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from '../store/keys.js';
 
 export interface HistoryOptions {
@@ -40,7 +40,7 @@ export class HistoryRecorder {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly options: HistoryOptions,
     private readonly logger: Logger,

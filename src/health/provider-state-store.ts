@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { INITIAL_STATE, type ProviderState, type VersionedState } from '../core/health/provider-state.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from '../store/keys.js';
 import { indexMember } from './health-event.js';
 
@@ -32,10 +32,20 @@ const TTL_MS = 7 * 24 * 3_600_000;
 const MAX_TRIES = 20;
 
 /** Provider states in Redis: one hash each, written by compare-and-set, every write published. */
+/** Told of every state this process wrote, with the state it replaced (healthcheck alerts). */
+export type StateWritten = (
+  product: string,
+  env: string,
+  key: string,
+  before: ProviderState | undefined,
+  after: ProviderState,
+) => void;
+
 export class ProviderStateStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
+    private readonly onWritten?: StateWritten | undefined,
   ) {}
 
   /**
@@ -93,7 +103,10 @@ export class ProviderStateStore {
       const next = rule(base);
       if (next === base) return { written: false, current };
       const result = await this.write(product, env, key, current?.version, next);
-      if (result.ok) return { written: true, current: { version: result.version, state: next } };
+      if (result.ok) {
+        this.onWritten?.(product, env, key, current?.state, next);
+        return { written: true, current: { version: result.version, state: next } };
+      }
       current = result.current;
     }
     throw new Error(`provider state of '${key}' kept changing; gave up after ${MAX_TRIES} tries`);

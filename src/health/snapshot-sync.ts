@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { ProviderState } from '../core/health/provider-state.js';
 import type { Logger } from '../core/logger.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from '../store/keys.js';
 import type { HealthEvent } from './health-event.js';
 
@@ -30,8 +30,8 @@ export class SnapshotSync {
   private started = false;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly subscriber: Redis,
+    private readonly redis: RedisClient,
+    private readonly subscriber: RedisClient,
     private readonly keys: Keys,
     private readonly logger: Logger,
     private readonly target: SyncTarget,

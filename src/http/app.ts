@@ -21,6 +21,7 @@ import { traceRequests } from './request-tracing.js';
 import { ApiDoc, type RouteDeps } from './route.js';
 import { appRoutes } from './routes/apps.js';
 import { cacheAndSessionRoutes } from './routes/caches.js';
+import { drillRoutes } from './routes/drills.js';
 import { fallbackRoutes } from './routes/fallbacks.js';
 import { featureRoutes } from './routes/features.js';
 import { healthRoutes } from './routes/health.js';
@@ -28,6 +29,7 @@ import { healthcheckRoutes } from './routes/healthchecks.js';
 import { jobRoutes } from './routes/jobs.js';
 import { operationRoutes } from './routes/operations.js';
 import { probeRoutes } from './routes/probes.js';
+import { quotaRoutes } from './routes/quotas.js';
 import { runRoutes } from './routes/runs.js';
 
 export type { ApiKey } from './api-keys.js';
@@ -133,10 +135,12 @@ export async function buildApp(options: ApiOptions): Promise<FastifyInstance> {
     });
     fallbackRoutes(scope, deps);
     runRoutes(scope, deps);
+    quotaRoutes(scope, deps);
     appRoutes(scope, deps);
     healthcheckRoutes(scope, deps);
     jobRoutes(scope, deps);
     healthRoutes(scope, deps);
+    drillRoutes(scope, deps);
     operationRoutes(scope, deps);
     featureRoutes(scope, deps);
     cacheAndSessionRoutes(scope, deps);

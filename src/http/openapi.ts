@@ -19,6 +19,10 @@ export function jsonSchema(schema: z.ZodType): Json {
 const NAMED = new Map<z.ZodType, string>([
   [requests.fallbackCreateSchema, 'FallbackDefinition'],
   [requests.fallbackPatchSchema, 'FallbackPatch'],
+  [requests.quotaCreateSchema, 'QuotaDefinition'],
+  [requests.quotaPatchSchema, 'QuotaPatch'],
+  [responses.quotaStatusSchema, 'QuotaStatus'],
+  [responses.drillSchema, 'Drill'],
   [requests.appCreateSchema, 'AppDefinition'],
   [requests.appPatchSchema, 'AppPatch'],
   [requests.healthcheckCreateSchema, 'HealthcheckDefinition'],

@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { cacheDefinitionSchema } from '../cache/cache-definition.js';
 import { appDefinitionSchema } from '../core/definition/app-definition.js';
 import { tagSchema } from '../core/definition/common-schema.js';
+import { declarativeQuotaSchema } from '../core/definition/declarative-quota.js';
 import { declarativeDefinitionSchema } from '../core/definition/declarative-schema.js';
 import { featureDefinitionSchema } from '../core/feature/feature-schema.js';
 import { healthcheckSchema } from '../core/health/healthcheck-schema.js';
 import { keySchema, runTargetShape } from '../core/run-target.js';
 import { jobIdSchema } from '../queue/job-id.js';
+import { batchParamsShape } from '../runs/batch-runs.js';
 
 // Path and query parameters are the HTTP layer's own and are parsed here. Bodies are parsed by
 // the same library calls a TypeScript caller makes; their schemas below document them in the
@@ -83,6 +85,17 @@ export const featureDispatchBodySchema = dispatchBodySchema.omit({ cache: true }
 
 export const fallbackCreateSchema = declarativeDefinitionSchema;
 export const fallbackPatchSchema = declarativeDefinitionSchema.partial();
+/** A batch run's body: the path names the chain. */
+const { tag: _batchTag, ...batchFields } = batchParamsShape;
+export const batchRunBodySchema = z.strictObject(batchFields);
+export const batchDispatchBodySchema = z.strictObject({
+  ...batchFields,
+  schedule: scheduleSchema.optional(),
+  jobId: jobIdSchema.optional(),
+});
+export const quotaCreateSchema = declarativeQuotaSchema;
+export const quotaPatchSchema = declarativeQuotaSchema.partial();
+export const quotaStatusQuery = z.strictObject({ product, env });
 export const appCreateSchema = appDefinitionSchema;
 export const appPatchSchema = appDefinitionSchema.partial();
 export const healthcheckCreateSchema = healthcheckSchema;

@@ -119,6 +119,54 @@ export const fallbackSchema = z.looseObject({
   updatedAt: iso.optional(),
 });
 
+/** A quota as fetched: a fallback's fields, each option with its share (`quota` or `weight`). */
+export const quotaSchema = fallbackSchema;
+
+export const quotaStatusSchema = z.object({
+  tag: z.string(),
+  product: z.string(),
+  env: z.string(),
+  providers: z.array(
+    z.object({
+      name: z.string(),
+      weight: z.number(),
+      expected: z.number().describe('the share its weight asks for (0 to 1)'),
+      uses: z.number().int().describe('runs it served, in every process'),
+      share: z.number().describe('its share of the served runs (0 to 1)'),
+      status: z.string().describe('healthy, unhealthy, unknown, or drained (weight 0)'),
+    }),
+  ),
+});
+
+export const batchOutcomeSchema = z.object({
+  runId: z.string(),
+  items: z.array(
+    z.looseObject({
+      index: z.number().int(),
+      ok: z.boolean(),
+      provider: z.string().optional(),
+      output: z.record(z.string(), z.unknown()).optional(),
+      error: z.object({ code: z.string(), message: z.string(), provider: z.string().optional() }).optional(),
+    }),
+  ),
+  calls: z.array(
+    z.object({ provider: z.string(), items: z.number(), served: z.number(), batch: z.boolean() }),
+  ),
+});
+
+export const drillSchema = z.object({
+  id: z.string(),
+  product: z.string(),
+  env: z.string(),
+  tag: z.string().optional(),
+  provider: z.string().optional(),
+  mode: z.enum(['down', 'slow', 'error-rate']),
+  rate: z.number().optional(),
+  latencyMs: z.number().optional(),
+  startedAt: z.number().describe('epoch ms'),
+  endsAt: z.number().describe('epoch ms: the drill ends by itself then'),
+});
+
 export const appSchema = z.object({
   definition: appDefinitionSchema,
   version: z.number().int(),

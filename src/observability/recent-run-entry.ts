@@ -30,6 +30,8 @@ export interface RecentRun {
   kind: 'sync' | 'job';
   /** The job's id, for a dispatched run (its run id too). */
   jobId?: string;
+  /** The named queue the job was in, for a dispatched run. */
+  queue?: string;
   /**
    * The run's idempotency key (a dispatch's `idempotencyKey`, else the run id): each provider saw
    * it as `<key>:<provider>`. Absent when no provider was called.
@@ -57,7 +59,7 @@ export interface RecentRun {
 /** What the runs view keeps of a run: bounded in size, and with nothing a secret could be in. */
 export function recentRunOf(
   event: RunEndedEvent,
-  job: { jobId: string; lateMs: number } | undefined,
+  job: { jobId: string; queue: string; lateMs: number } | undefined,
 ): RecentRun {
   const calls = event.attempts.filter((a) => a.outcome === 'success' || a.outcome === 'failure').length;
   const entry: RecentRun = {
@@ -77,6 +79,7 @@ export function recentRunOf(
   if (key !== undefined) entry.idempotencyKey = name(key);
   if (job) {
     entry.jobId = name(job.jobId);
+    entry.queue = name(job.queue);
     entry.lateMs = Math.round(job.lateMs);
   }
   if (event.attempts.length > MAX_TIMELINE) entry.omitted = event.attempts.length - MAX_TIMELINE;

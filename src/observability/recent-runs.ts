@@ -53,8 +53,8 @@ const MAX_FOLLOWED = 10_000;
  */
 export class RecentRuns {
   private readonly offs: (() => void)[] = [];
-  /** Job id → how late it started, from `job.started` until its run ends. */
-  private readonly jobs = new Map<string, number>();
+  /** Job id → its queue and how late it started, from `job.started` until its run ends. */
+  private readonly jobs = new Map<string, { queue: string; lateMs: number }>();
   private pending: RecentRun[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private failing = false;
@@ -71,14 +71,14 @@ export class RecentRuns {
     this.offs.push(
       events.on('job.started', (e) => {
         if (this.jobs.size >= MAX_FOLLOWED) this.jobs.clear();
-        this.jobs.set(e.jobId, e.lateMs);
+        this.jobs.set(e.jobId, { queue: e.queue, lateMs: e.lateMs });
       }),
       events.on('run.ended', (e) => {
         // Nested runs (a chain called by a chain or a feature) are part of their parent's story.
         if (e.run.depth > 0) return;
-        const lateMs = this.jobs.get(e.run.runId);
-        if (lateMs !== undefined) this.jobs.delete(e.run.runId);
-        const job = lateMs === undefined ? undefined : { jobId: e.run.runId, lateMs };
+        const started = this.jobs.get(e.run.runId);
+        if (started !== undefined) this.jobs.delete(e.run.runId);
+        const job = started === undefined ? undefined : { jobId: e.run.runId, ...started };
         this.push(recentRunOf(e, job));
       }),
     );

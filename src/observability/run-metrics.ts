@@ -60,6 +60,12 @@ export function recordRuns(events: EventBus | undefined, registers: Registry[]):
     labelNames: ['provider', 'decision'],
     registers,
   });
+  const drilled = new FastCounter({
+    name: 'backstop_drill_attempts_total',
+    help: 'Attempts a failover drill decided (failed without a call, or slowed), by provider and outcome: drills, not outages',
+    labelNames: ['provider', 'outcome'],
+    registers,
+  });
   if (!events) return () => {};
   const offs = [
     events.on('run.ended', (e) => {
@@ -71,6 +77,7 @@ export function recordRuns(events: EventBus | undefined, registers: Registry[]):
     events.on('attempt.ended', ({ record }) => {
       const verdict = record.error?.verdict ?? 'none';
       attempts.inc(record.provider, record.outcome, verdict, codeLabel(record.error?.code));
+      if (record.drill) drilled.inc(record.provider, record.outcome);
       // A verify line is a question about an earlier call, not a call of its own.
       if (record.outcome === 'verify') return;
       attemptDuration.observe(

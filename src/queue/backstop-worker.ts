@@ -17,6 +17,11 @@ export class BackstopWorker {
     this.release();
   }
 
+  /** The named job queues its fallback worker takes jobs from (grows as new queues appear, unless named). */
+  get queues(): string[] | undefined {
+    return this.fallbacks?.queues;
+  }
+
   get running(): boolean {
     // A healthcheck worker paused while Redis is full (worker-guard.ts) is alive, waiting.
     return Boolean(

@@ -6,6 +6,7 @@ import type { Chain } from '../core/chain.js';
 import { type EngineDeps, runChain } from '../core/run-chain.js';
 import { RunAbortedError } from '../core/run-errors.js';
 import type { DefinitionResolver } from '../definitions/definition-resolver.js';
+import type { QuotaUses } from '../store/quota-uses.js';
 import type { FallbackJobResult } from './job-data.js';
 import type { JobOutcome, JobRun, JobStrategy } from './job-strategy.js';
 
@@ -13,22 +14,37 @@ export interface FallbackJobDeps {
   engine: EngineDeps;
   definitions: DefinitionResolver;
   caches: Caches;
+  /** Counts the provider that served each quota job (required for quota jobs). */
+  quotaUses?: QuotaUses | undefined;
 }
 
 /**
- * A fallback job: the chain through the engine (and the result cache when the job names one). A
- * re-run after a crash starts at the provider the job had reached, with the same idempotency keys.
+ * A fallback (or quota) job: the chain through the engine (and the result cache when the job names
+ * one). A re-run after a crash starts at the provider the job had reached, with the same
+ * idempotency keys, and a quota's never goes to a provider the job already tried.
  */
-export function fallbackJob(deps: FallbackJobDeps): JobStrategy<Chain> {
+export function fallbackJob(
+  deps: FallbackJobDeps,
+  kind: 'fallback' | 'quota' = 'fallback',
+): JobStrategy<Chain> {
   return {
-    resolve: (data) => deps.definitions.fallback(data.product, data.tag),
-    run: (run) => runFallbackJob(deps, run),
+    resolve: (data) =>
+      kind === 'quota'
+        ? deps.definitions.quota(data.product, data.tag)
+        : deps.definitions.fallback(data.product, data.tag),
+    run: (run) => runFallbackJob(deps, run, kind),
   };
 }
 
-async function runFallbackJob(deps: FallbackJobDeps, r: JobRun<Chain>): Promise<JobOutcome> {
+async function runFallbackJob(
+  deps: FallbackJobDeps,
+  r: JobRun<Chain>,
+  kind: 'fallback' | 'quota',
+): Promise<JobOutcome> {
   const { job, data, definition: chain, input, session } = r;
-  let persistedStart = data.progress?.startAt ?? 0;
+  // A fallback's first provider is known (index 0); a quota's is drawn by weight, so even the
+  // first pick is saved: a re-run must call the provider this run was calling, not draw again.
+  let persistedStart = data.progress?.startAt ?? (kind === 'quota' ? -1 : 0);
   const request = {
     chain,
     env: data.env,
@@ -38,7 +54,7 @@ async function runFallbackJob(deps: FallbackJobDeps, r: JobRun<Chain>): Promise<
     signal: r.signal,
     session,
     logger: r.logger,
-    startAt: persistedStart,
+    startAt: data.progress?.startAt,
     previousAttempts: data.progress?.attempts,
     // Before calling a provider other than the one the job is on, record how far it got, so that
     // a re-run after a crash starts there instead of calling the earlier providers again; and, in
@@ -53,13 +69,19 @@ async function runFallbackJob(deps: FallbackJobDeps, r: JobRun<Chain>): Promise<
   const { outcome, cache } = data.cache
     ? await runThroughCache(
         await deps.caches.resultCache(),
-        { cacheTag: data.cache, ...cacheScopeOf(chain, data.env, input, session) },
+        {
+          cacheTag: data.cache,
+          ...cacheScopeOf(chain, data.env, input, session),
+          quota: kind === 'quota' || undefined,
+        },
         job.id!,
         () => runChain(deps.engine, request),
         r.signal,
       )
     : { outcome: await runChain(deps.engine, request), cache: undefined };
   if (outcome.ok) {
+    if (kind === 'quota' && !cache?.hit)
+      deps.quotaUses?.add(chain.product, data.env, chain.tag, outcome.provider);
     const result: FallbackJobResult = {
       runId: outcome.runId,
       provider: outcome.provider,
@@ -74,7 +96,9 @@ async function runFallbackJob(deps: FallbackJobDeps, r: JobRun<Chain>): Promise<
     };
   }
   const { error } = outcome;
-  const progress = { progress: { startAt: persistedStart, attempts: outcome.attempts } };
+  // A quota job that reached no provider has nothing to resume: its re-run draws afresh.
+  const progress =
+    persistedStart < 0 ? {} : { progress: { startAt: persistedStart, attempts: outcome.attempts } };
   if (error instanceof RunAbortedError) return { kind: 'interrupted', progress, message: error.message };
   const detail = { attempts: outcome.attempts.length };
   return { kind: 'failed', progress, code: error.code, message: error.message, detail };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CacheInfo } from '../cache/cached-run.js';
 import type { AttemptRecord } from '../core/attempt.js';
+import type { BatchItemResult } from '../core/batch/batch-result.js';
 import type { StepRecord } from '../core/feature/step-record.js';
 import type { SealedSession } from '../core/session.js';
 
@@ -11,7 +12,7 @@ import type { SealedSession } from '../core/session.js';
 export const JOB_QUEUE = 'fallback-jobs';
 
 /** What a job runs. */
-export type JobKind = 'fallback' | 'feature';
+export type JobKind = 'fallback' | 'quota' | 'batch' | 'feature';
 
 /** What a dispatched job carries. Versioned, so a newer worker can still read older jobs. */
 export interface JobData {
@@ -36,7 +37,7 @@ export interface JobData {
   progress?: { startAt: number; attempts: AttemptRecord[] } | undefined;
   /** Why the chain failed, written before the job is failed. */
   failure?: { code: string; message: string } | undefined;
-  /** Absent for fallback jobs; `feature` for `features.dispatch`. */
+  /** Absent for fallback jobs; `quota` for `quota.dispatch`, `batch` for `fallback.dispatchBatch`, `feature` for `features.dispatch`. */
   kind?: Exclude<JobKind, 'fallback'> | undefined;
   /** The session token, sealed (AES-256-GCM) at dispatch: never in clear. The worker verifies it again. */
   session?: SealedSession | undefined;
@@ -56,6 +57,13 @@ export interface FallbackJobResult {
   cache?: CacheInfo | undefined;
 }
 
+/** What a completed batch job returns: every item's provider and output, or its error, in input order. */
+export interface BatchJobResult {
+  runId: string;
+  items: BatchItemResult[];
+  calls: { provider: string; items: number; served: number; batch: boolean }[];
+}
+
 /** What a completed feature job returns. */
 export interface FeatureJobResult {
   runId: string;
@@ -64,7 +72,7 @@ export interface FeatureJobResult {
 }
 
 /** What a completed job of the fallback queue returns: a chain's result or a feature's output. */
-export type JobResult = FallbackJobResult | FeatureJobResult;
+export type JobResult = FallbackJobResult | FeatureJobResult | BatchJobResult;
 
 export const jobDataSchema = z.looseObject({
   v: z.literal(1),

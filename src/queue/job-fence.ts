@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { redactor } from '../security/redactor.js';
 import type { JobData, JobResult } from './job-data.js';
 
@@ -34,14 +34,14 @@ export class LockLostError extends Error {
   }
 }
 
-type FencedRedis = Redis & {
+type FencedRedis = RedisClient & {
   backstopFencedUpdate(jobKey: string, lockKey: string, token: string, data: string): Promise<number>;
 };
 
 export class JobFence {
   private readonly redis: FencedRedis;
 
-  constructor(redis: Redis) {
+  constructor(redis: RedisClient) {
     // ioredis sends EVALSHA and loads the script on NOSCRIPT (after a Redis restart, too).
     redis.defineCommand('backstopFencedUpdate', { numberOfKeys: 2, lua: FENCED_UPDATE });
     this.redis = redis as FencedRedis;

@@ -5,7 +5,7 @@ import { type Logger, lazyChild } from '../core/logger.js';
 import type { Claims, SealedSession } from '../core/session.js';
 import { SessionInvalidError } from '../core/session-errors.js';
 import { NotFoundError } from '../core/validation-error.js';
-import { type JobData, type JobResult, jobDataSchema } from './job-data.js';
+import { type JobData, type JobKind, type JobResult, jobDataSchema } from './job-data.js';
 import { type JobFence, LockLostError } from './job-fence.js';
 import type { JobLogs } from './job-log.js';
 import type { JobDefinition, JobOutcome, JobStrategy } from './job-strategy.js';
@@ -13,11 +13,16 @@ import { sealedFor } from './sealed-for.js';
 
 export interface LifecycleDeps {
   /** One strategy per kind of job. */
-  strategies: { fallback: JobStrategy<JobDefinition>; feature: JobStrategy<JobDefinition> };
+  strategies: {
+    fallback: JobStrategy<JobDefinition>;
+    quota: JobStrategy<JobDefinition>;
+    batch: JobStrategy<JobDefinition>;
+    feature: JobStrategy<JobDefinition>;
+  };
   /** Opens a job's sealed session token and verifies it again (it may have expired meanwhile). */
   openSession: (sealed: SealedSession, associated: string) => Promise<Claims>;
   /** What this process can say when a job names a definition it cannot find. */
-  knownTags: (product: string, kind: 'fallback' | 'feature') => Promise<string[]>;
+  knownTags: (product: string, kind: JobKind) => Promise<string[]>;
   logger: Logger;
   /** Aborts every running job when the worker's shutdown grace has run out. */
   shutdown: AbortSignal;
@@ -55,7 +60,18 @@ export function jobProcessor(deps: LifecycleDeps) {
     if (deps.events?.listens('job.started')) {
       const { product, env, tag } = data;
       const at = job.processedOn ?? Date.now();
-      deps.events.emit({ type: 'job.started', kind, jobId: job.id ?? '', product, env, tag, at, lateMs });
+      const queue = job.queueName;
+      deps.events.emit({
+        type: 'job.started',
+        kind,
+        jobId: job.id ?? '',
+        queue,
+        product,
+        env,
+        tag,
+        at,
+        lateMs,
+      });
     }
     const unfollow = deps.jobLogs?.follow(job, lateMs);
     try {
@@ -76,7 +92,7 @@ async function processJob(
   deps: LifecycleDeps,
   job: Job<JobData, JobResult>,
   token: string | undefined,
-  kind: 'fallback' | 'feature',
+  kind: JobKind,
 ): Promise<JobResult> {
   const data = job.data;
   const logger = lazyChild(deps.logger, {
@@ -177,7 +193,7 @@ async function failBeforeRun(
   deps: LifecycleDeps,
   job: Job<JobData, JobResult>,
   token: string | undefined,
-  kind: 'fallback' | 'feature',
+  kind: JobKind,
   error: unknown,
   logger: Logger,
 ): Promise<never> {
@@ -198,12 +214,14 @@ async function failBeforeRun(
 }
 
 /** A worker that lacks a code-first definition says where definitions come from and what it has. */
-async function missingDefinitionHint(deps: LifecycleDeps, data: JobData, kind: 'fallback' | 'feature') {
+async function missingDefinitionHint(deps: LifecycleDeps, data: JobData, kind: JobKind) {
   const known = await deps.knownTags(data.product, kind).catch(() => [] as string[]);
   const list = known.length ? known.join(', ') : 'none';
-  return kind === 'fallback'
-    ? `; this worker knows ${kind}s: ${list}. Code-first fallbacks must be defined in the worker process too (BACKSTOP_DEFINITIONS=./definitions.ts)`
-    : `; this installation has ${kind}s: ${list}`;
+  // A batch job runs a fallback.
+  const what = kind === 'batch' ? 'fallback' : kind;
+  return kind !== 'feature'
+    ? `; this worker knows ${what}s: ${list}. Code-first ${what}s must be defined in the worker process too (BACKSTOP_DEFINITIONS=./definitions.ts)`
+    : `; this installation has ${what}s: ${list}`;
 }
 
 /** The common case, checked without building a zod result; anything else gets the full parse. */

@@ -1,9 +1,9 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { AttemptRecord } from '../core/attempt.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { EngineEvent } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
+import type { RedisClient } from '../redis/redis-client.js';
 
 /** What a job's log needs of a job: where BullMQ keeps it (`<prefix>:<queue>:<id>:logs`). */
 export type LoggedJob = Pick<Job, 'id' | 'queueQualifiedName'>;
@@ -25,7 +25,10 @@ return redis.call("RPUSH", KEYS[2], unpack(ARGV))
 const FLUSH_MS = 25;
 const FLUSH_JOBS = 64;
 
-type LoggingRedis = Redis & {
+/** Lines of one ended job, waiting for the next flush. */
+type PendingLog = { job: LoggedJob; lines: string[] };
+
+type LoggingRedis = RedisClient & {
   backstopAppendJobLog(jobKey: string, logsKey: string, ...lines: string[]): Promise<number>;
 };
 
@@ -40,13 +43,13 @@ export class JobLogs {
   private readonly running = new Map<string, string[]>();
   private readonly offs: (() => void)[];
   private readonly redis: LoggingRedis;
-  private pending: { job: LoggedJob; lines: string[] }[] = [];
+  private pending: PendingLog[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private failing = false;
 
   constructor(
     events: EventBus,
-    redis: Redis,
+    redis: RedisClient,
     private readonly logger: Logger,
   ) {
     redis.defineCommand('backstopAppendJobLog', { numberOfKeys: 2, lua: APPEND_IF_JOB });
@@ -95,10 +98,21 @@ export class JobLogs {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    // One pipeline per queue: each queue's keys share a slot, and a Cluster pipeline must not
+    // cross slots (named queues sit under hash tags of their own).
+    const byQueue = new Map<string, PendingLog[]>();
+    for (const entry of batch) {
+      const queue = entry.job.queueQualifiedName;
+      byQueue.set(queue, [...(byQueue.get(queue) ?? []), entry]);
+    }
+    await Promise.all([...byQueue.values()].map((entries) => this.write(entries)));
+  }
+
+  private async write(entries: PendingLog[]): Promise<void> {
     const pipeline = this.redis.pipeline() as unknown as LoggingRedis & {
       exec(): Promise<[Error | null, unknown][] | null>;
     };
-    for (const { job, lines } of batch) {
+    for (const { job, lines } of entries) {
       const jobKey = `${job.queueQualifiedName}:${job.id}`;
       pipeline.backstopAppendJobLog(jobKey, `${jobKey}:logs`, ...lines);
     }

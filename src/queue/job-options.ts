@@ -20,12 +20,10 @@ export const DEFAULT_RETENTION: JobRetention = {
 /**
  * A chain has its own retries; BullMQ's `attempts` only re-runs a job whose worker failed (Redis
  * went away mid-job, the process was stopped). An exhausted chain is final (UnrecoverableError).
+ *
+ * No retention is stamped on jobs: a job's own `removeOnComplete` would override the worker's, and
+ * retention is an operator setting of the workers, where jobs finish (BACKSTOP_KEEP_* there wins).
  */
-export function defaultJobOptions(retention: JobRetention): JobsOptions {
-  return {
-    attempts: 5,
-    backoff: { type: 'exponential', delay: 1_000 },
-    removeOnComplete: { age: retention.completedAge, count: retention.completedCount },
-    removeOnFail: { age: retention.failedAge, count: retention.failedCount },
-  };
+export function defaultJobOptions(): JobsOptions {
+  return { attempts: 5, backoff: { type: 'exponential', delay: 1_000 } };
 }

@@ -1,69 +1,103 @@
-import { Queue, QueueEvents, type Telemetry } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { type Job, Queue, QueueEvents, type Telemetry } from 'bullmq';
 import type { Logger } from '../core/logger.js';
 import { ErrorLog } from '../redis/error-log.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Stores } from '../store/redis-stores.js';
-import { JOB_QUEUE, type JobData, type JobResult } from './job-data.js';
-import { defaultJobOptions, type JobRetention } from './job-options.js';
+import type { JobData, JobResult } from './job-data.js';
+import { defaultJobOptions } from './job-options.js';
+import { LEGACY_QUEUE, queueOfJobId } from './queue-names.js';
+import { listJobQueues, queuePrefix } from './queue-registry.js';
 import { liveWorkers } from './worker-heartbeat.js';
 
 export type JobQueue = Queue<JobData, JobResult, string>;
 
 /**
- * The producer side of the job queue, made on first use. The Queue shares the store's fail-fast
- * connection (a dispatch must not hang while Redis is down); QueueEvents, which blocks, gets its own.
+ * The producer side of the named job queues, each made on first use. A Queue shares the store's
+ * fail-fast connection (a dispatch must not hang while Redis is down); QueueEvents, which blocks,
+ * gets its own. A queue used for the first time is added to the set of queues (and announced), so
+ * workers that take every queue find it.
  */
 export class JobQueues {
-  private queue: Promise<JobQueue> | undefined;
-  private events: Promise<QueueEvents> | undefined;
-  private eventsConnection: Redis | undefined;
-
+  private readonly queues = new Map<string, Promise<JobQueue>>();
+  private readonly events = new Map<string, Promise<QueueEvents>>();
+  private readonly eventConnections: RedisClient[] = [];
   private readonly log: ErrorLog | undefined;
 
   constructor(
     private readonly stores: () => Promise<Stores>,
     readonly prefix: string,
-    readonly retention: JobRetention,
     logger?: Logger,
-    /** BullMQ telemetry for the Queue when it is made (tracing), if any. */
+    /** BullMQ telemetry for each Queue when it is made (tracing), if any. */
     private readonly telemetry: () => Telemetry | undefined = () => undefined,
   ) {
     this.log = logger ? new ErrorLog(logger) : undefined;
   }
 
-  /** Made once: concurrent first callers share the same promise (and the one error listener). */
-  jobQueue(): Promise<JobQueue> {
-    this.queue ??= this.stores().then(({ redis }) => {
-      const telemetry = this.telemetry();
-      const queue = new Queue<JobData, JobResult, string>(JOB_QUEUE, {
-        connection: redis,
-        prefix: this.prefix,
-        defaultJobOptions: defaultJobOptions(this.retention),
-        ...(telemetry ? { telemetry } : {}),
-      });
-      // BullMQ re-emits connection errors; unheard, they print as unhandled. Calls still reject.
-      queue.on('error', (error) => this.log?.error(error, 'job queue error'));
-      return queue;
-    });
-    this.queue.catch(() => {
-      this.queue = undefined; // let the next call try again
-    });
-    return this.queue;
+  /** Where a queue's keys live: its own hash tag, or the plain prefix for the queue of old releases. */
+  async prefixOf(name: string): Promise<string> {
+    return queuePrefix(this.prefix, name);
   }
 
-  /** Job completion events, for `jobs.wait`. */
-  queueEvents(): Promise<QueueEvents> {
-    this.events ??= (async () => {
-      const { blocking } = await this.stores();
-      this.eventsConnection = blocking();
-      const events = new QueueEvents(JOB_QUEUE, {
-        connection: this.eventsConnection,
-        prefix: this.prefix,
+  /** Made once per name: concurrent first callers share the same promise (and the one error listener). */
+  jobQueue(name: string): Promise<JobQueue> {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = this.stores().then(async ({ redis, keys }) => {
+        const telemetry = this.telemetry();
+        const made = new Queue<JobData, JobResult, string>(name, {
+          connection: redis,
+          prefix: await this.prefixOf(name),
+          defaultJobOptions: defaultJobOptions(),
+          ...(telemetry ? { telemetry } : {}),
+        });
+        // BullMQ re-emits connection errors; unheard, they print as unhandled. Calls still reject.
+        made.on('error', (error) => this.log?.error(error, 'job queue error'));
+        if (name !== LEGACY_QUEUE && (await redis.sadd(keys.jobQueues(), name)) === 1)
+          await redis.publish(keys.jobQueueEvents(), name);
+        return made;
       });
-      await events.waitUntilReady();
-      return events;
-    })();
-    return this.events;
+      queue.catch(() => this.queues.delete(name)); // let the next call try again
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Every named queue there is, and the queue of old releases while it holds anything. */
+  async names(): Promise<string[]> {
+    const { redis } = await this.stores();
+    return (await listJobQueues(redis, this.prefix)).map((q) => q.name);
+  }
+
+  async all(): Promise<JobQueue[]> {
+    return Promise.all((await this.names()).map((name) => this.jobQueue(name)));
+  }
+
+  /** The job with this id: in the queue its id names, else looked for in every queue. */
+  async find(id: string): Promise<Job<JobData, JobResult> | undefined> {
+    const named = queueOfJobId(id);
+    if (named) return (await (await this.jobQueue(named)).getJob(id)) ?? undefined;
+    for (const queue of await this.all()) {
+      const job = await queue.getJob(id);
+      if (job) return job;
+    }
+    return undefined;
+  }
+
+  /** Job completion events of one queue, for `jobs.wait`. */
+  queueEvents(name: string): Promise<QueueEvents> {
+    let events = this.events.get(name);
+    if (!events) {
+      events = (async () => {
+        const { blocking } = await this.stores();
+        const connection = blocking();
+        this.eventConnections.push(connection);
+        const made = new QueueEvents(name, { connection, prefix: await this.prefixOf(name) });
+        await made.waitUntilReady();
+        return made;
+      })();
+      this.events.set(name, events);
+    }
+    return events;
   }
 
   /** Fallback workers that beat lately (worker-heartbeat.ts). */
@@ -73,9 +107,8 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
-    const events = await this.events?.catch(() => undefined);
-    await events?.close();
-    this.eventsConnection?.disconnect();
-    await (await this.queue?.catch(() => undefined))?.close();
+    for (const events of this.events.values()) await (await events.catch(() => undefined))?.close();
+    for (const connection of this.eventConnections) connection.disconnect();
+    for (const queue of this.queues.values()) await (await queue.catch(() => undefined))?.close();
   }
 }

@@ -7,6 +7,8 @@ import type { JobData, JobResult } from './job-data.js';
 /** What a job runs, as found when it starts. */
 export interface JobDefinition {
   version: number;
+  /** The named queue its jobs go to; its product's queue when unset. */
+  queue?: string | undefined;
   validateInput: InputValidator;
 }
 

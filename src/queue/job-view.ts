@@ -3,7 +3,14 @@ import type { CacheInfo } from '../cache/cached-run.js';
 import type { AttemptRecord } from '../core/attempt.js';
 import { ErrorCodes } from '../core/errors.js';
 import type { StepRecord } from '../core/feature/step-record.js';
-import type { FallbackJobResult, FeatureJobResult, JobData, JobResult } from './job-data.js';
+import type {
+  BatchJobResult,
+  FallbackJobResult,
+  FeatureJobResult,
+  JobData,
+  JobKind,
+  JobResult,
+} from './job-data.js';
 
 /** What `jobs.get` returns: where the job is, and how its chain went. */
 export interface JobView {
@@ -20,7 +27,8 @@ export interface JobView {
   result?: Record<string, unknown> | undefined;
   provider?: string | undefined;
   /** `fallback` or `feature` (`features.dispatch`). */
-  kind: 'fallback' | 'feature';
+  /** What the job runs: a fallback, a quota, a batch of items through a fallback, or a feature. */
+  kind: JobKind;
   /** A feature job: its output once completed. */
   output?: unknown;
   /** A feature job: every step so far (completed, or up to the failed one). */
@@ -43,7 +51,7 @@ export function viewOf(job: Job<JobData, JobResult>, state: string): JobView {
     tag: data.tag,
     product: data.product,
     env: data.env,
-    kind: 'fallback',
+    kind: data.kind ?? 'fallback',
     state,
     runAt: iso(data.runAt)!,
     dispatchedAt: iso(data.dispatchedAt)!,
@@ -52,7 +60,10 @@ export function viewOf(job: Job<JobData, JobResult>, state: string): JobView {
     attempts: returned?.attempts ?? data.progress?.attempts ?? [],
     runs: job.attemptsStarted ?? job.attemptsMade,
   };
-  if (returned) {
+  if (returned && data.kind === 'batch') {
+    const batch = returned as unknown as BatchJobResult;
+    view.result = { items: batch.items, calls: batch.calls };
+  } else if (returned) {
     view.result = returned.result;
     view.provider = returned.provider;
     if (returned.cache) view.cache = returned.cache;

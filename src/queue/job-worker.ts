@@ -1,13 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Job, type Telemetry, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { guardWorker, type WorkerGuard } from '../redis/worker-guard.js';
 import { redactor } from '../security/redactor.js';
-import { JOB_QUEUE, type JobData, type JobResult } from './job-data.js';
+import type { JobData, JobResult } from './job-data.js';
 import { JobFence } from './job-fence.js';
 import { jobProcessor, type LifecycleDeps } from './job-lifecycle.js';
 import { JobLogs } from './job-log.js';
@@ -53,19 +54,56 @@ export const WORKER_DEFAULTS = {
 };
 
 /** A running worker of dispatched jobs. `close()` is graceful first, forceful after the grace. */
+/** Which named queues a worker takes, and where each one's keys live. */
+export interface WorkerQueues {
+  /** The queues to take at start (read after `watch` is listening, so none is missed between). */
+  list(): Promise<string[]>;
+  prefixOf(name: string): Promise<string>;
+  /** Taking every queue: calls `add` with each queue used for the first time later; returns how to stop. */
+  watch?: (add: (name: string) => void) => Promise<() => Promise<void>>;
+}
+
+/** One BullMQ Worker per named queue, under one shutdown, heartbeat and connection. */
 export class JobWorker {
   private closing: Promise<void> | undefined;
+  private readonly workers = new Map<
+    string,
+    Promise<{ worker: Worker<JobData, JobResult>; guard: WorkerGuard }>
+  >();
+  private stopWatching: (() => Promise<void>) | undefined;
 
   constructor(
-    private readonly worker: Worker<JobData, JobResult>,
+    private readonly make: (
+      name: string,
+    ) => Promise<{ worker: Worker<JobData, JobResult>; guard: WorkerGuard }>,
     private readonly shutdown: AbortController,
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     private readonly graceMs: number,
     private readonly logger: Logger,
-    private readonly guard: WorkerGuard,
     private readonly heartbeat: WorkerHeartbeat,
     private readonly jobLogs: JobLogs | undefined,
   ) {}
+
+  /** Starts taking jobs from `name` (once). */
+  take(name: string): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    let started = this.workers.get(name);
+    if (!started) {
+      started = this.make(name);
+      this.workers.set(name, started);
+      this.logger.info({ queue: name }, 'taking jobs from queue');
+    }
+    return started.then(() => undefined);
+  }
+
+  /** The queues this worker takes jobs from. */
+  get queues(): string[] {
+    return [...this.workers.keys()].sort();
+  }
+
+  watching(stop: () => Promise<void>): void {
+    this.stopWatching = stop;
+  }
 
   /**
    * Stops taking jobs and lets running ones finish; after the grace, aborts their chains (each job
@@ -78,8 +116,10 @@ export class JobWorker {
         this.shutdown.abort(new Error('worker shutting down'));
       }, graceMs);
       try {
-        this.guard.stop();
-        await this.worker.close();
+        await this.stopWatching?.();
+        const all = await Promise.all([...this.workers.values()].map((w) => w.catch(() => undefined)));
+        for (const w of all) w?.guard.stop();
+        await Promise.all(all.map((w) => w?.worker.close()));
         await this.heartbeat.stop();
       } finally {
         // The last job logs, unless Redis does not answer: closing never waits long on them.
@@ -91,16 +131,23 @@ export class JobWorker {
     return this.closing;
   }
 
-  /** Alive: running, or waiting for a full Redis to take writes again (worker-guard.ts). */
+  /** Alive: each worker running, or waiting for a full Redis to take writes again (worker-guard.ts). */
   get running(): boolean {
-    return this.worker.isRunning() || this.guard.backingOff;
+    return this.live.every(({ worker, guard }) => worker.isRunning() || guard.backingOff);
+  }
+
+  private live: { worker: Worker<JobData, JobResult>; guard: WorkerGuard }[] = [];
+
+  /** Records a started worker for `running` (the map holds promises). */
+  started(entry: { worker: Worker<JobData, JobResult>; guard: WorkerGuard }): void {
+    this.live.push(entry);
   }
 }
 
 export async function startJobWorker(
   deps: Omit<LifecycleDeps, 'shutdown' | 'fence' | 'jobLogs' | 'events'> & { events?: EventBus },
-  connection: Redis,
-  prefix: string,
+  connection: RedisClient,
+  queues: WorkerQueues,
   heartbeatKey: string,
   retention: JobRetention,
   options: WorkerOptions = {},
@@ -123,20 +170,20 @@ export async function startJobWorker(
   setMaxListeners(0, shutdown.signal);
   const logger = deps.logger.child({ component: 'job-worker' });
   const jobLogs = logJobs && deps.events ? new JobLogs(deps.events, connection, logger) : undefined;
-  const worker = new Worker<JobData, JobResult>(
-    JOB_QUEUE,
-    redacting(
-      jobProcessor({
-        ...deps,
-        logger,
-        shutdown: shutdown.signal,
-        fence: new JobFence(connection),
-        jobLogs,
-      }),
-    ),
-    {
+  const processor = redacting(
+    jobProcessor({ ...deps, logger, shutdown: shutdown.signal, fence: new JobFence(connection), jobLogs }),
+  );
+  const heartbeat = new WorkerHeartbeat(
+    connection,
+    heartbeatKey,
+    WorkerHeartbeat.idFor(randomUUID()),
+    logger,
+  );
+  let handle: JobWorker | undefined;
+  const make = async (name: string) => {
+    const worker = new Worker<JobData, JobResult>(name, processor, {
       connection,
-      prefix,
+      prefix: await queues.prefixOf(name),
       concurrency: settings.concurrency,
       lockDuration: settings.lockDurationMs,
       stalledInterval: settings.stalledIntervalMs,
@@ -145,23 +192,26 @@ export async function startJobWorker(
       removeOnFail: { age: retention.failedAge, count: retention.failedCount },
       autorun: true,
       ...(telemetry ? { telemetry } : {}),
-    },
-  );
-  // Without a listener an 'error' event would crash the process; BullMQ reconnects by itself.
-  const guard = guardWorker(worker, logger, 'worker error');
-  await worker.waitUntilReady();
-  const heartbeat = new WorkerHeartbeat(connection, heartbeatKey, WorkerHeartbeat.idFor(worker.id), logger);
+    });
+    // Without a listener an 'error' event would crash the process; BullMQ reconnects by itself.
+    const guard = guardWorker(worker, logger.child({ queue: name }), 'worker error');
+    await worker.waitUntilReady();
+    const entry = { worker, guard };
+    handle?.started(entry);
+    return entry;
+  };
+  handle = new JobWorker(make, shutdown, connection, settings.shutdownGraceMs, logger, heartbeat, jobLogs);
+  const worker = handle;
+  if (queues.watch) {
+    worker.watching(
+      await queues.watch((name) =>
+        worker.take(name).catch((error) => logger.error({ err: error, queue: name }, 'cannot take queue')),
+      ),
+    );
+  }
+  await Promise.all((await queues.list()).map((name) => worker.take(name)));
   await heartbeat.start();
-  return new JobWorker(
-    worker,
-    shutdown,
-    connection,
-    settings.shutdownGraceMs,
-    logger,
-    guard,
-    heartbeat,
-    jobLogs,
-  );
+  return worker;
 }
 
 /**

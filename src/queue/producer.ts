@@ -11,11 +11,13 @@ import { ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
 import type { DefinitionResolver } from '../definitions/definition-resolver.js';
 import type { SessionRegistry } from '../session/session-registry.js';
+import { batchDefinition } from './batch-job.js';
 import type { JobData, JobKind } from './job-data.js';
 import { handleOf, type JobHandle, type ScheduleHandle } from './job-handle.js';
 import { jobIdSchema } from './job-id.js';
 import type { JobQueues } from './job-queues.js';
 import type { JobDefinition } from './job-strategy.js';
+import { newJobId, queueFor } from './queue-names.js';
 import { sealedFor } from './sealed-for.js';
 
 /** `fallback.dispatch({ env, product, tag, input, schedule, jobId })`, plus recurring forms. */
@@ -32,7 +34,15 @@ const dispatchSchema = z.strictObject({
   jobId: jobIdSchema.optional(),
 });
 
-type Prepared = { data: JobData; opts: JobsOptions; schedule: ReturnType<typeof resolveSchedule> };
+type Prepared = {
+  data: JobData;
+  opts: JobsOptions;
+  schedule: ReturnType<typeof resolveSchedule>;
+  /** The named queue the job goes to (its definition's `queue`, else its product). */
+  queue: string;
+  /** The id is one we made (new, so not looked for before adding). */
+  ownId: boolean;
+};
 
 export interface ProducerDeps {
   definitions: DefinitionResolver;
@@ -56,7 +66,7 @@ export class Producer {
 
   async dispatch(params: DispatchParams, kind: JobKind = 'fallback'): Promise<JobHandle | ScheduleHandle> {
     const prepared = await this.prepare(params, '', kind);
-    const queue = await this.queues.jobQueue();
+    const queue = await this.queues.jobQueue(prepared.queue);
     const { data, opts, schedule } = prepared;
     if (schedule.kind !== 'once') {
       const id = params.jobId ?? `${data.product}.${data.env}.${data.tag}`;
@@ -80,7 +90,7 @@ export class Producer {
         state: 'scheduled',
       };
     }
-    if (opts.jobId) {
+    if (opts.jobId && !prepared.ownId) {
       const existing = await queue.getJob(opts.jobId);
       if (existing) return handleOf(existing, await existing.getState(), true);
     }
@@ -114,26 +124,35 @@ export class Producer {
       }
       prepared.push(item);
     }
-    const queue = await this.queues.jobQueue();
-    const existing = await Promise.all(
-      prepared.map((p) => (p.opts.jobId ? queue.getJob(p.opts.jobId) : undefined)),
-    );
-    const fresh = prepared.filter((_, i) => !existing[i]);
-    const added = await queue.addBulk(fresh.map((p) => ({ name: p.data.tag, data: p.data, opts: p.opts })));
-    let next = 0;
-    return Promise.all(
-      prepared.map(async (p, i) => {
-        const found = existing[i];
-        if (found) return handleOf(found, await found.getState(), true);
+    // One round trip per queue: items are grouped by the queue their definition names.
+    const byQueue = new Map<string, number[]>();
+    for (const [i, p] of prepared.entries()) byQueue.set(p.queue, [...(byQueue.get(p.queue) ?? []), i]);
+    const handles: JobHandle[] = new Array(prepared.length);
+    for (const [name, indexes] of byQueue) {
+      const queue = await this.queues.jobQueue(name);
+      const items = indexes.map((i) => prepared[i]!);
+      const existing = await Promise.all(
+        items.map((p) => (p.opts.jobId && !p.ownId ? queue.getJob(p.opts.jobId) : undefined)),
+      );
+      const fresh = items.filter((_, i) => !existing[i]);
+      const added = await queue.addBulk(fresh.map((p) => ({ name: p.data.tag, data: p.data, opts: p.opts })));
+      let next = 0;
+      for (const [k, p] of items.entries()) {
+        const found = existing[k];
         const schedule = p.schedule as { delayMs: number };
-        return handleOf(added[next++]!, schedule.delayMs > 0 ? 'delayed' : 'waiting');
-      }),
-    );
+        handles[indexes[k]!] = found
+          ? handleOf(found, await found.getState(), true)
+          : handleOf(added[next++]!, schedule.delayMs > 0 ? 'delayed' : 'waiting');
+      }
+    }
+    return handles;
   }
 
   private resolve(product: string, tag: string, kind: JobKind): Promise<JobDefinition> {
     const { definitions } = this.deps;
-    return kind === 'feature' ? definitions.feature(product, tag) : definitions.fallback(product, tag);
+    if (kind === 'feature') return definitions.feature(product, tag);
+    if (kind === 'batch') return definitions.fallback(product, tag).then(batchDefinition);
+    return kind === 'quota' ? definitions.quota(product, tag) : definitions.fallback(product, tag);
   }
 
   private async prepare(
@@ -149,6 +168,8 @@ export class Producer {
     if (cache && kind === 'feature') {
       throw featuresAreNotCached();
     }
+    if (cache && kind === 'batch')
+      throw ValidationError.field('cache', 'batch runs are not cached; name a cache on single runs');
     const chain = await resolve(product, parsed.tag, kind);
     const input = withRoot(root, () => chain.validateInput(parsed.input ?? {}));
     const now = this.deps.clock.now();
@@ -167,7 +188,7 @@ export class Producer {
       runAt: schedule.kind === 'once' ? schedule.runAt : now,
       version: chain.version,
     };
-    if (kind === 'feature') data.kind = 'feature';
+    if (kind !== 'fallback') data.kind = kind;
     if (cache) {
       await withRootAsync(root, () => this.deps.caches.check(cache));
       data.cache = cache;
@@ -184,8 +205,10 @@ export class Producer {
       // or the time spent preparing the rest of a bulk would make each job late by that much.
       opts.timestamp = now;
     }
-    if (parsed.jobId) opts.jobId = parsed.jobId;
-    return { data, opts, schedule };
+    const queue = queueFor(chain, product);
+    // The caller's id (which makes a dispatch idempotent), or one that names its queue.
+    opts.jobId = parsed.jobId ?? newJobId(queue);
+    return { data, opts, schedule, queue, ownId: parsed.jobId === undefined };
   }
 }
 

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../core/logger.js';
 import { ErrorLog } from '../redis/error-log.js';
+import type { RedisClient } from '../redis/redis-client.js';
 
 /** A worker beats this often. */
 export const HEARTBEAT_MS = 5_000;
@@ -35,7 +35,7 @@ export class WorkerHeartbeat {
   private readonly log: ErrorLog;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     readonly id: string,
     logger: Logger,
@@ -70,7 +70,10 @@ export class WorkerHeartbeat {
 }
 
 /** Workers that beat within `ALIVE_MS`, with when (ms, Redis time). */
-export async function liveWorkers(redis: Redis, key: string): Promise<{ id: string; lastBeatAt: number }[]> {
+export async function liveWorkers(
+  redis: RedisClient,
+  key: string,
+): Promise<{ id: string; lastBeatAt: number }[]> {
   const flat = (await redis.eval(ALIVE, 1, key, String(ALIVE_MS))) as string[];
   const workers: { id: string; lastBeatAt: number }[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2)

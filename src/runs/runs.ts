@@ -3,6 +3,7 @@ import { featuresAreNotCached } from '../cache/cache-definition.js';
 import { cacheScopeOf } from '../cache/cache-key.js';
 import { runThroughCache } from '../cache/cached-run.js';
 import type { Caches } from '../cache/caches.js';
+import type { BatchOutcome } from '../core/batch/batch-result.js';
 import type { Defaults } from '../core/defaults.js';
 import { type FeatureDeps, runFeature } from '../core/feature/run-feature.js';
 import type { Logger } from '../core/logger.js';
@@ -12,7 +13,9 @@ import { parseRunParams, type RunParams } from '../core/run-target.js';
 import type { Claims } from '../core/session.js';
 import type { DefinitionResolver } from '../definitions/definition-resolver.js';
 import type { SessionRegistry } from '../session/session-registry.js';
+import type { QuotaUses } from '../store/quota-uses.js';
 import type { RedisStores } from '../store/redis-stores.js';
+import { type BatchParams, runBatchHere } from './batch-runs.js';
 import type { FeatureReport } from './feature-report.js';
 import { nestedParams } from './nested-runs.js';
 import type { RunReport } from './run-report.js';
@@ -25,6 +28,8 @@ export interface RunsDeps {
   stores: RedisStores;
   defaults: Defaults;
   logger: Logger;
+  /** Counts which provider served each quota run, across processes. */
+  quotaUses: QuotaUses;
 }
 
 /** How deep a run is nested, and the verified claims it inherits from the run that nests it. */
@@ -53,16 +58,29 @@ export class Runs {
   }
 
   /** A fallback run; rejects with a FallbackRunError carrying every attempt when no provider served. */
-  async fallback<T = Record<string, unknown>>(
+  fallback<T = Record<string, unknown>>(params: RunParams, nesting: Nesting = TOP): Promise<RunReport<T>> {
+    return this.chain<T>('fallback', params, nesting);
+  }
+
+  /** A quota run (providers picked by weight), counted for `quota.status`; rejects as a fallback run does. */
+  async quota<T = Record<string, unknown>>(params: RunParams, nesting: Nesting = TOP): Promise<RunReport<T>> {
+    return this.chain<T>('quota', params, nesting);
+  }
+
+  private async chain<T>(
+    kind: 'fallback' | 'quota',
     params: RunParams,
-    nesting: Nesting = TOP,
+    nesting: Nesting,
   ): Promise<RunReport<T>> {
     const { deps } = this;
     const resolved = parseRunParams(params, deps.defaults);
     // The token is checked first: an invalid session calls nothing and reveals nothing.
     const session = resolved.session ? await deps.sessions.verify(resolved.session) : nesting.session;
-    checkNestingDepth(nesting.depth, 'fallback', resolved.tag);
-    const chain = await deps.definitions.fallback(resolved.product, resolved.tag);
+    checkNestingDepth(nesting.depth, kind, resolved.tag);
+    const chain =
+      kind === 'quota'
+        ? await deps.definitions.quota(resolved.product, resolved.tag)
+        : await deps.definitions.fallback(resolved.product, resolved.tag);
     const input = chain.validateInput(resolved.input);
     // Provider state lives in Redis: a chain with healthchecks waits for the snapshot, once.
     if (!deps.stores.connected && chain.providers.some((p) => p.healthcheck)) await deps.stores.get();
@@ -83,7 +101,11 @@ export class Runs {
     const { outcome, cache } = cacheTag
       ? await runThroughCache(
           await deps.caches.resultCache(),
-          { cacheTag, ...cacheScopeOf(chain, resolved.env, input, session) },
+          {
+            cacheTag,
+            ...cacheScopeOf(chain, resolved.env, input, session),
+            quota: kind === 'quota' || undefined,
+          },
           runId,
           () => runChain(deps.engine, request),
           resolved.signal,
@@ -96,6 +118,9 @@ export class Runs {
       );
       throw outcome.error;
     }
+    // A result served from the cache used no provider.
+    if (kind === 'quota' && !cache?.hit)
+      deps.quotaUses.add(chain.product, resolved.env, chain.tag, outcome.provider);
     return {
       runId,
       provider: outcome.provider,
@@ -104,6 +129,11 @@ export class Runs {
       durationMs: performance.now() - started,
       cache,
     };
+  }
+
+  /** A batch run of a fallback: tier by tier, only the unserved items go on (batch-runs.ts). */
+  batch(params: BatchParams): Promise<BatchOutcome> {
+    return runBatchHere(this.deps, params);
   }
 
   /** A feature run; rejects with a FeatureStepFailedError naming the failed step. */

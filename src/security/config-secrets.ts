@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { passwordsOf } from '../redis/redis-url.js';
 import type { Redactor } from './redactor.js';
 
 /**
@@ -6,15 +7,9 @@ import type { Redactor } from './redactor.js';
  * API key, should any of them ever be about to leave the process.
  */
 export function registerConfigSecrets(config: Config, redactor: Redactor): void {
-  if (config.REDIS_URL) {
-    try {
-      const url = new URL(config.REDIS_URL);
-      if (url.password) redactor.add(decodeURIComponent(url.password));
-    } catch {
-      // Not a URL: the connection reports that.
-    }
-  }
+  for (const password of passwordsOf(config.REDIS_URL ?? '')) redactor.add(password);
   redactor.add(config.BACKSTOP_SESSION_KEY);
+  redactor.add(config.BACKSTOP_ALERT_SECRET);
   for (const entry of (config.BACKSTOP_API_KEYS ?? '').split(',')) {
     const first = entry.indexOf(':');
     const last = entry.lastIndexOf(':');

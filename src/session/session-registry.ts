@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import type { Clock } from '../core/clock.js';
 import { parseDuration } from '../core/duration.js';
@@ -7,6 +6,7 @@ import type { Claims, SealedSession, SessionRef } from '../core/session.js';
 import { SessionInvalidError } from '../core/session-errors.js';
 import { UnsupportedError, ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { OutboundFetch } from '../security/outbound-fetch.js';
 import type { OutboundPolicy } from '../security/outbound-policy.js';
 import {
@@ -31,7 +31,7 @@ export class SessionRegistry {
     /** BACKSTOP_SESSION_KEY, when set: the key that seals tokens in job data. */
     private readonly configuredKey: string | undefined,
     /** Where the sealing key is kept when BACKSTOP_SESSION_KEY is not set (read on first use). */
-    private readonly storedKey: () => Promise<{ redis: Redis; key: string }>,
+    private readonly storedKey: () => Promise<{ redis: RedisClient; key: string }>,
     /** JWKS URLs are checked and fetched like any outbound call (no metadata service as an issuer). */
     private readonly outbound?: { policy: OutboundPolicy; fetch: OutboundFetch },
   ) {

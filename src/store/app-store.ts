@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import {
   type CompiledApp,
   compileApp,
@@ -7,6 +6,7 @@ import {
 } from '../core/definition/app-definition.js';
 import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../core/definition/compile-context.js';
 import { checkJsonDepth } from '../core/json-depth.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from './keys.js';
 import { VersionedRecords } from './versioned-record.js';
 
@@ -21,7 +21,7 @@ export class AppStore {
   private readonly records: VersionedRecords<CompiledApp>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly context: CompileContext = DEFAULT_COMPILE_CONTEXT,
   ) {

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { Chain } from '../core/chain.js';
 import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../core/definition/compile-context.js';
 import { compileDeclarative, parseDeclarative } from '../core/definition/declarative.js';
 import type { ParsedDeclarativeDefinition } from '../core/definition/declarative-schema.js';
 import { checkJsonDepth } from '../core/json-depth.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from './keys.js';
 import { ProductDefinitionStore, type StoredDefinition } from './product-definition-store.js';
 
@@ -11,7 +11,7 @@ export type StoredFallback = StoredDefinition<ParsedDeclarativeDefinition>;
 
 /** Declarative fallback definitions in Redis, versioned, compiled once per version. */
 export class FallbackStore extends ProductDefinitionStore<ParsedDeclarativeDefinition, Chain> {
-  constructor(redis: Redis, keys: Keys, context: CompileContext = DEFAULT_COMPILE_CONTEXT) {
+  constructor(redis: RedisClient, keys: Keys, context: CompileContext = DEFAULT_COMPILE_CONTEXT) {
     super(redis, keys, {
       name: 'fallback',
       updateCall: 'fallback.update()',

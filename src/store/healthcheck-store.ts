@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import { type HealthcheckDefinition, healthcheckSchema } from '../core/health/healthcheck-schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from './keys.js';
 import { VersionedRecords } from './versioned-record.js';
 
@@ -17,7 +17,7 @@ export class HealthcheckStore {
   private readonly records: VersionedRecords<HealthcheckDefinition>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
     this.records = new VersionedRecords(

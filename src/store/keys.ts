@@ -1,15 +1,46 @@
 /**
- * Every key Backstop writes, in one place. The prefix carries a hash tag (`{backstop}`) so that a
- * Redis Cluster keeps each installation's keys in one slot, where our Lua scripts need them.
+ * Every key Backstop writes, in one place. The prefix carries a hash tag (`{backstop}`): keys a Lua
+ * script or transaction touches together share a slot. Each area has a tag of its own, so a Redis
+ * Cluster spreads them over masters: definitions under the prefix's tag (`{backstop}`), provider
+ * health under `{backstop:health}`, each product's cached results under `{backstop:cache:<product>}`.
  */
 export class Keys {
-  constructor(readonly prefix: string) {}
+  /** Provider states, their index and sequence, trial budgets, history: one slot for their scripts. */
+  readonly healthPrefix: string;
+  private readonly cachePrefix: (product: string) => string;
+
+  constructor(readonly prefix: string) {
+    this.healthPrefix = areaOf(prefix, 'health');
+    this.cachePrefix = (product) => areaOf(prefix, `cache:${product}`);
+  }
 
   fallback(product: string, tag: string): string {
     return `${this.prefix}:fallback:${product}:${tag}`;
   }
   fallbackIndex(product: string): string {
     return `${this.prefix}:fallbacks:${product}`;
+  }
+  quota(product: string, tag: string): string {
+    return `${this.prefix}:quota:${product}:${tag}`;
+  }
+  quotaIndex(product: string): string {
+    return `${this.prefix}:quotas:${product}`;
+  }
+  /** Runs each provider of one quota served, per env (a hash: provider → count), summed across processes. */
+  quotaUses(product: string, env: string, tag: string): string {
+    return `${this.prefix}:quota-uses:${product}:${env}:${tag}`;
+  }
+  /** Failover drills in force (a hash: id → drill as JSON). */
+  drills(): string {
+    return `${this.prefix}:drills`;
+  }
+  /** Pub/sub channel of drills started and cancelled (the drill, or its id). */
+  drillEvents(): string {
+    return `${this.prefix}:drill-events`;
+  }
+  /** Pub/sub channel of healthcheck alerts raised (`onFailure.emit`), for every process's event bus. */
+  alertEvents(): string {
+    return `${this.prefix}:alert-events`;
   }
   products(): string {
     return `${this.prefix}:products`;
@@ -39,19 +70,19 @@ export class Keys {
    * traffic found, per product, env and healthcheck (or provider name).
    */
   providerState(product: string, env: string, key: string): string {
-    return `${this.prefix}:provider-state:${product}:${env}:${key}`;
+    return `${this.healthPrefix}:provider-state:${product}:${env}:${key}`;
   }
   /** Every provider state there is, as `state|product|env|key`, to load a snapshot. */
   healthIndex(): string {
-    return `${this.prefix}:health-index`;
+    return `${this.healthPrefix}:health-index`;
   }
   /** Counts every provider state write: each state's version, and how a snapshot knows it missed one. */
   healthSeq(): string {
-    return `${this.prefix}:health-seq`;
+    return `${this.healthPrefix}:health-seq`;
   }
   /** Trial calls claimed across processes in one trial of one provider (the ejection's start names it). */
   trialBudget(product: string, env: string, key: string, ejectedAt: number): string {
-    return `${this.prefix}:trial:${product}:${env}:${key}:${ejectedAt}`;
+    return `${this.healthPrefix}:trial:${product}:${env}:${key}:${ejectedAt}`;
   }
   /** The key that seals session tokens in job data, when BACKSTOP_SESSION_KEY is not set. */
   sessionSealKey(): string {
@@ -63,11 +94,11 @@ export class Keys {
   }
   /** One cached result of a run: product, env, fallback (or feature) tag, cache tag, input hash. */
   cacheEntry(product: string, env: string, tag: string, cacheTag: string, hash: string): string {
-    return `${this.prefix}:cache:${product}:${env}:${tag}:${cacheTag}:${hash}`;
+    return `${this.cachePrefix(product)}:${env}:${tag}:${cacheTag}:${hash}`;
   }
   /** SCAN pattern of every cached result of one fallback in one env (tags cannot hold glob characters). */
   cacheEntriesOf(product: string, env: string, tag: string): string {
-    return `${this.prefix}:cache:${product}:${env}:${tag}:*`;
+    return `${this.cachePrefix(product)}:${env}:${tag}:*`;
   }
   /** Pub/sub channel of finished single-flight runs (the entry key). */
   cacheEvents(): string {
@@ -83,6 +114,22 @@ export class Keys {
   definitionEvents(): string {
     return `${this.prefix}:definition-events`;
   }
+  /** The named job queues there are (a set), for workers that take every queue and for listings. */
+  jobQueues(): string {
+    return `${this.prefix}:job-queues`;
+  }
+  /** Pub/sub channel of job queues used for the first time (the name). */
+  jobQueueEvents(): string {
+    return `${this.prefix}:job-queue-events`;
+  }
+  /** BullMQ prefix of one named job queue: a hash tag of its own, so a Cluster spreads queues. */
+  jobQueuePrefix(queue: string): string {
+    return areaOf(this.prefix, `jobs:${queue}`);
+  }
+  /** One provider's rate-limit window (a sorted set of call times), in a slot of its own. */
+  rateWindow(key: string): string {
+    return `${areaOf(this.prefix, `rate:${key}`)}:window`;
+  }
   /** Sorted set of fallback workers by their last heartbeat (ms, Redis time). */
   workerHeartbeats(): string {
     return `${this.prefix}:workers`;
@@ -97,10 +144,21 @@ export class Keys {
   }
   /** Pub/sub channel of provider state changes. */
   healthEvents(): string {
-    return `${this.prefix}:health-events`;
+    return `${this.healthPrefix}:health-events`;
   }
   /** Historical counts of one provider in one time bucket (a hash). */
   history(product: string, env: string, provider: string, bucketStart: number): string {
-    return `${this.prefix}:history:${product}:${env}:${provider}:${bucketStart}`;
+    return `${this.healthPrefix}:history:${product}:${env}:${provider}:${bucketStart}`;
   }
+}
+
+/**
+ * The prefix with its hash tag narrowed to one area: `{backstop}` gives `{backstop:health}`, a
+ * slot of its own. A prefix without a tag is used as is (one node needs no slots).
+ */
+export function areaOf(prefix: string, area: string): string {
+  const open = prefix.indexOf('{');
+  const close = open >= 0 ? prefix.indexOf('}', open + 1) : -1;
+  if (close <= open + 1) return `${prefix}:${area}`;
+  return `${prefix.slice(0, close)}:${area}${prefix.slice(close)}`;
 }

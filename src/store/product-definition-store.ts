@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { ConflictError, NotFoundError } from '../core/validation-error.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from './keys.js';
 import { type StoredRecord, VersionedRecords } from './versioned-record.js';
 
@@ -42,7 +42,7 @@ export class ProductDefinitionStore<P extends { tag: string }, C> {
   private readonly records: VersionedRecords<C>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly kind: DefinitionKind<P, C>,
   ) {

@@ -1,24 +1,26 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../core/definition/compile-context.js';
 import { BackstopError, ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { blockingClient, connectStoreClient } from '../redis/connection.js';
 import { type ProjectRedis, useProjectRedis } from '../redis/project-redis.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { AppStore } from './app-store.js';
 import { FallbackStore } from './fallback-store.js';
 import { FeatureStore } from './feature-store.js';
 import { HealthcheckStore } from './healthcheck-store.js';
 import { Keys } from './keys.js';
+import { QuotaStore } from './quota-store.js';
 
 /** Definitions in Redis and the connections to reach them. */
 export interface Stores {
-  redis: Redis;
+  redis: RedisClient;
   /** A new connection for blocking use (BullMQ workers, queue events, subscribers). The caller closes it. */
-  blocking(): Redis;
+  blocking(): RedisClient;
   /** Called with the key of every definition any process changes (to drop compiled copies). */
   onDefinitionChange(listener: (key: string) => void): void;
   fallbacks: FallbackStore;
+  quotas: QuotaStore;
   apps: AppStore;
   features: FeatureStore;
   healthchecks: HealthcheckStore;
@@ -39,10 +41,10 @@ export class RedisStores {
   private closed = false;
   private ready = false;
   private readonly hooks: Hook[] = [];
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
 
   constructor(
-    private readonly redis: string | Redis | undefined,
+    private readonly redis: string | RedisClient | undefined,
     private readonly config: Config,
     private readonly logger: Logger,
     /** Declared secrets and the JSON depth limit, for compiling definitions read from Redis. */
@@ -83,9 +85,10 @@ export class RedisStores {
     await this.embedded?.stop();
   }
 
-  private async client(): Promise<{ client: Redis; source: string | Redis }> {
+  private async client(): Promise<{ client: RedisClient; source: string | RedisClient }> {
     if (this.redis && typeof this.redis !== 'string') return { client: this.redis, source: this.redis };
     let url = this.redis ?? this.config.REDIS_URL;
+    const variable = this.redis ? 'redis' : 'env.REDIS_URL';
     if (!url) {
       // The project's one embedded server: started here, or found where another process started it.
       this.embedded = await useProjectRedis({
@@ -98,7 +101,7 @@ export class RedisStores {
         'using the embedded redis-server (REDIS_URL is not set)',
       );
     }
-    const client = await connectStoreClient(url, this.logger);
+    const client = await connectStoreClient(url, this.logger, variable);
     this.ownsClient = true;
     return { client, source: url };
   }
@@ -112,12 +115,13 @@ export class RedisStores {
       blocking: () => blockingClient(source),
       onDefinitionChange: (listener) => void listeners.push(listener),
       fallbacks: new FallbackStore(client, keys, this.compile),
+      quotas: new QuotaStore(client, keys, this.compile),
       apps: new AppStore(client, keys, this.compile),
       features: new FeatureStore(client, keys, this.compile),
       healthchecks: new HealthcheckStore(client, keys),
       keys,
     };
-    for (const store of [stores.fallbacks, stores.apps, stores.features, stores.healthchecks])
+    for (const store of [stores.fallbacks, stores.quotas, stores.apps, stores.features, stores.healthchecks])
       stores.onDefinitionChange((key) => store.invalidate(key));
     this.subscriber = stores.blocking();
     this.subscriber.on('message', (_channel: string, key: string) => {

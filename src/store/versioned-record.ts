@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 import { COMPARE_AND_SET, CREATE, DELETE, UPSERT } from './versioned-scripts.js';
 
 export interface StoredRecord {
@@ -21,7 +21,7 @@ export class VersionedRecords<T> {
   private readonly compiled = new Map<string, { version: number; value: T; checkedAt: number }>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly compile: (json: string, version: number) => T,
     private readonly channel: string,
   ) {}

@@ -1,13 +1,17 @@
 import { linkedController } from '../core/abort.js';
 import type { Clock } from '../core/clock.js';
 import { type CompiledApp, DEFAULT_MAX_RESPONSE_BYTES } from '../core/definition/app-definition.js';
+import { ErrorCodes } from '../core/errors.js';
 import {
   AttemptTimeoutError,
+  ProviderError,
   ProviderHttpError,
   ProviderNetworkError,
   ResponseTooLargeError,
   TargetUnavailableError,
 } from '../core/provider-errors.js';
+import { waitForSlot } from '../core/rate-gate.js';
+import type { RateLimiter, RateLimitSpec } from '../core/rate-limit.js';
 import type { TargetAdapter, TargetContext } from '../core/target.js';
 import { type OutboundFetch, refusalOf } from '../security/outbound-fetch.js';
 import type { Redactor } from '../security/redactor.js';
@@ -39,7 +43,26 @@ export class HttpAppTarget implements TargetAdapter<AppTarget> {
     private readonly redactor: Redactor,
     /** Headers that carry the run's trace to the provider (`traceparent`), when tracing is on. */
     private readonly propagate?: (ctx: TargetContext) => Record<string, string> | undefined,
+    /** Counts calls of actions with a `rateLimit` across processes; none: limits are not enforced. */
+    private readonly rateLimits?: RateLimiter,
   ) {}
+
+  /**
+   * The action's shared limit: waits for a slot within the run's deadline and the attempt's
+   * timeout, else the attempt fails as a refusal (nothing was sent) and the run fails over.
+   */
+  private async takeSlot(target: AppTarget, limit: RateLimitSpec, ctx: TargetContext): Promise<void> {
+    const untilAt =
+      ctx.remainingMs === undefined ? Number.POSITIVE_INFINITY : this.clock.now() + ctx.remainingMs;
+    const key = `app:${target.app}:${target.action}`;
+    const slot = await waitForSlot(this.rateLimits!, key, limit, this.clock, untilAt, ctx.signal);
+    if (slot === 'limited') {
+      throw new ProviderError(
+        `app '${target.app}' action '${target.action}' is over its rate limit of ${limit.max} calls per ${limit.perMs} ms, with no slot free in time`,
+        { code: ErrorCodes.RATE_LIMITED, sent: false, retryable: false },
+      );
+    }
+  }
 
   async call(target: AppTarget, request: unknown, ctx: TargetContext): Promise<unknown> {
     const app = await this.apps(target.app);
@@ -76,6 +99,7 @@ export class HttpAppTarget implements TargetAdapter<AppTarget> {
       headers['content-type'] ??= 'application/json';
     }
 
+    if (action.rateLimit && this.rateLimits) await this.takeSlot(target, action.rateLimit, ctx);
     // Loading the HTTP client (once a process) is not the provider's time: not on the attempt's clock.
     const dispatcher = await this.fetch.dispatcher();
     let sent = false;

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { RateLimiter } from '../core/rate-limit.js';
 import type { TargetContext } from '../core/target.js';
 import type { OutboundFetch } from '../security/outbound-fetch.js';
 import type { Redactor } from '../security/redactor.js';
@@ -18,6 +19,8 @@ export interface BuiltInTargets {
   fetch: OutboundFetch;
   /** Scrubs secret values from what providers answer in errors. */
   redactor: Redactor;
+  /** Enforces app actions' `rateLimit` across processes. */
+  rateLimits?: RateLimiter;
   /** Runs another chain, one level deeper. */
   runFallback: NestedRun;
   /** Runs a feature, one level deeper. */
@@ -33,7 +36,7 @@ export function registerBuiltInTargets(targets: TargetRegistry, deps: BuiltInTar
     'app',
     new AppTargetAdapter(
       deps.handlers,
-      new HttpAppTarget(apps, deps.clock, deps.fetch, deps.redactor, deps.propagate),
+      new HttpAppTarget(apps, deps.clock, deps.fetch, deps.redactor, deps.propagate, deps.rateLimits),
     ),
   );
   targets.register('handler', { call: async (target, request, ctx) => target.fn(request, ctx) });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOB_QUEUE } from '../../src/queue/job-data.js';
+import { Keys } from '../../src/store/keys.js';
 import { ProviderSimulator } from '../helpers/provider-simulator.js';
 import { until } from '../helpers/until.js';
 import { api, type CliProcess, listening, runCli, spawnCli } from './cli-process.js';
@@ -113,7 +113,11 @@ describe('backstop dev', () => {
       BACKSTOP_PREFIX: '{cli-dev}',
     });
     await follower.waitFor(new RegExp(`job ${later.body.id}  delayed, due `), 60_000);
-    const queue = new Queue(JOB_QUEUE, { connection: { url: redisUrl }, prefix: '{cli-dev}' });
+    // The `cli` product's named queue, under its own hash tag.
+    const queue = new Queue('cli', {
+      connection: { url: redisUrl },
+      prefix: new Keys('{cli-dev}').jobQueuePrefix('cli'),
+    });
     try {
       await (await queue.getJob(String(later.body.id)))!.promote();
     } finally {
@@ -182,7 +186,7 @@ describe('backstop dev', () => {
       queues: { queue: string; counts: Record<string, number> }[];
       providers: Record<string, unknown>[];
     };
-    expect(report.queues.find((q) => q.queue === 'fallback-jobs')?.counts.completed).toBe(3);
+    expect(report.queues.find((q) => q.queue === 'cli')?.counts.completed).toBe(3);
     expect(report.providers).toEqual([
       expect.objectContaining({
         product: 'cli',
@@ -194,7 +198,7 @@ describe('backstop dev', () => {
       }),
     ]);
     const table = await runCli(['status'], { REDIS_URL: redisUrl, BACKSTOP_PREFIX: '{cli-dev}' });
-    expect(table.stdout).toMatch(/^\s+fallback-jobs\s+0\s+0\s+0\s+0\s+3\s+0$/m);
+    expect(table.stdout).toMatch(/^\s+cli\s+0\s+0\s+0\s+0\s+3\s+0$/m);
     expect(table.stdout).toMatch(/^\s+cli\s+payments\s+1\s+acme\s+-/m);
   }, 30_000);
 
@@ -222,8 +226,8 @@ describe('backstop dev --demo', () => {
     });
     const key = (await dev.waitFor(/^\s+API key\s+(dev_\S+)/m))[1]!;
     const base = (await dev.waitFor(/^\s+API\s+(http\S+)$/m))[1]!;
-    await dev.waitFor(/job \d+ payment-fallback: completed by stripe/);
-    await dev.waitFor(/job \d+ sms-fallback: completed by twilio/, 20_000);
+    await dev.waitFor(/job \S+ payment-fallback: completed by stripe/);
+    await dev.waitFor(/job \S+ sms-fallback: completed by twilio/, 20_000);
     await dev.waitFor(/recurring payment 'demo-every-5s' every 5 s/);
     const listed = await api(base, key, 'GET', '/v1/fallbacks?product=demo');
     const tags = (listed.body.fallbacks as { tag: string }[]).map((f) => f.tag).sort();

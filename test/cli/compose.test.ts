@@ -83,7 +83,7 @@ describe('docker-compose.yml', () => {
     const service = services[name]!;
     const build = typeof service.build === 'string' ? { context: service.build } : service.build;
     expect(build?.context).toBe('.');
-    expect(service.environment?.REDIS_URL).toBe('redis://redis:6379');
+    expect(service.environment?.REDIS_URL).toBe(`\${REDIS_URL:-redis://redis:6379}`);
     expect(service.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
     expect(service.restart).toBe('unless-stopped');
     expect(service.healthcheck?.test).toEqual(['CMD', 'node', 'bin/healthcheck.mjs']);

@@ -85,7 +85,7 @@ describe('backstop jobs', () => {
     const again = await cli(['jobs', 'retry', id]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(
-      /^error BACKSTOP_CONFLICT: job '\d+' is completed; only a failed job can be retried/,
+      /^error BACKSTOP_CONFLICT: job '[^']+' is completed; only a failed job can be retried/,
     );
   }, 180_000);
 

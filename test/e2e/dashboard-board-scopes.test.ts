@@ -77,8 +77,8 @@ describe('queues board by key scope', () => {
   }
 
   async function openDelayed(page: Page): Promise<void> {
-    await page.goto(`${server.url}/admin/queues/queue/fallback-jobs?status=delayed`);
-    await page.locator('a[href*="/queue/fallback-jobs/"]').nth(1).waitFor(WAIT);
+    await page.goto(`${server.url}/admin/queues/queue/my-product?status=delayed`);
+    await page.locator('a[href*="/queue/my-product/"]').nth(1).waitFor(WAIT);
     await page.getByText('Will run at').first().waitFor(WAIT);
   }
 
@@ -101,7 +101,7 @@ describe('queues board by key scope', () => {
     await page.screenshot({ path: screenshotPath('queues-board-read-key'), fullPage: true });
     // The overview has no "pause all" either: every queue reads as read-only.
     await page.goto(`${server.url}/admin/queues`);
-    await page.locator('a[title="fallback-jobs"]').first().waitFor(WAIT);
+    await page.locator('a[title="my-product"]').first().waitFor(WAIT);
     expect(await page.getByRole('button', { name: WRITE_BUTTONS }).count()).toBe(0);
     const queues = await queuesAs(READ_KEY);
     expect(queues).toHaveLength(2);
@@ -112,13 +112,13 @@ describe('queues board by key scope', () => {
     const { request } = browser.context;
     const headers = signedIn(READ_KEY);
     const writes = [
-      request.put(`${api}/fallback-jobs/promote`, { headers }),
-      request.put(`${api}/fallback-jobs/${delayedIds[0]}/promote`, { headers }),
-      request.put(`${api}/fallback-jobs/${delayedIds[0]}/clean`, { headers }),
-      request.put(`${api}/fallback-jobs/retry/failed`, { headers }),
-      request.put(`${api}/fallback-jobs/pause`, { headers }),
+      request.put(`${api}/my-product/promote`, { headers }),
+      request.put(`${api}/my-product/${delayedIds[0]}/promote`, { headers }),
+      request.put(`${api}/my-product/${delayedIds[0]}/clean`, { headers }),
+      request.put(`${api}/my-product/retry/failed`, { headers }),
+      request.put(`${api}/my-product/pause`, { headers }),
       request.put(`${api}/pause`, { headers }),
-      request.post(`${api}/fallback-jobs/add`, { headers, data: { name: TAG, data: {} } }),
+      request.post(`${api}/my-product/add`, { headers, data: { name: TAG, data: {} } }),
     ];
     for (const res of await Promise.all(writes)) {
       expect(res.status(), res.url()).toBe(403);
@@ -129,7 +129,7 @@ describe('queues board by key scope', () => {
     await page.close();
 
     // The same write with the write key goes through: the refusal was the key's scope.
-    const done = await request.put(`${api}/fallback-jobs/${delayedIds[0]}/promote`, {
+    const done = await request.put(`${api}/my-product/${delayedIds[0]}/promote`, {
       headers: signedIn(WRITE_KEY),
     });
     expect(done.status()).toBe(204);

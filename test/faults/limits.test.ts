@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/core/errors.js';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../../src/redis/embedded-redis.js';
+import { Keys } from '../../src/store/keys.js';
 import { rejection } from '../helpers/http-chains.js';
 import { redisUrl } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
@@ -51,7 +52,8 @@ describe('fault suite: limits', () => {
       const view = await backstop.jobs.wait(handle.id, { timeout: 60_000 });
       const after = memoryOf(w.pid);
       const redis = new Redis(redisUrl());
-      const jobBytes = Number(await redis.memory('USAGE', `${prefix}:fallback-jobs:${handle.id}`));
+      const queue = `${new Keys(prefix).jobQueuePrefix(handle.product)}:${handle.product}`;
+      const jobBytes = Number(await redis.memory('USAGE', `${queue}:${handle.id}`));
       redis.disconnect();
       report('50 MB answer', {
         state: view.state,

@@ -1,12 +1,19 @@
 import { Queue } from 'bullmq';
 import { expect } from 'vitest';
-import { JOB_QUEUE } from '../../src/queue/job-data.js';
+import { Keys } from '../../src/store/keys.js';
 import { rawRedis } from './redis.js';
 
-/** Reads the jobs queue under `prefix` with a raw BullMQ Queue, closed after `read`. */
-export async function withJobQueue<T>(prefix: string, read: (queue: Queue) => Promise<T>): Promise<T> {
+/**
+ * Reads a named job queue under `prefix` (the test product's by default) with a raw BullMQ Queue,
+ * closed after `read`.
+ */
+export async function withJobQueue<T>(
+  prefix: string,
+  read: (queue: Queue) => Promise<T>,
+  name = 'my-product',
+): Promise<T> {
   const connection = rawRedis();
-  const queue = new Queue(JOB_QUEUE, { connection, prefix });
+  const queue = new Queue(name, { connection, prefix: new Keys(prefix).jobQueuePrefix(name) });
   try {
     return await read(queue);
   } finally {

@@ -47,7 +47,8 @@ export function useCacheKit(): CacheKit {
     async cacheKeys() {
       const redis = rawRedis();
       try {
-        const keys = await redis.keys(`${t.prefix}:cache:*`);
+        // `{bt-…}` prefixes: each product's cached results are under `{bt-…:cache:<product>}`.
+        const keys = await redis.keys(`${t.prefix.slice(0, -1)}:cache:*`);
         return keys.filter((k) => !k.endsWith(':lock'));
       } finally {
         redis.disconnect();

@@ -14,15 +14,21 @@ export function engine({
   clock = new FakeClock(),
   health = new InMemoryHealthView(),
   onListenerError,
+  random = () => 0.5,
+  drills,
 }: {
   clock?: FakeClock;
   health?: InMemoryHealthView;
   onListenerError?: (error: unknown) => void;
+  /** The engine's random source (a quota's picks, jitter, the panic share). */
+  random?: () => number;
+  /** Failover drills in force (none by default). */
+  drills?: EngineDeps['drills'];
 } = {}) {
   const targets = new TargetRegistry();
   targets.register('handler', { call: async (t, request, ctx) => t.fn(request, ctx) });
   const events = new EventBus(onListenerError);
-  const deps: EngineDeps = { clock, health, targets, logger: silentLogger, events, random: () => 0.5 };
+  const deps: EngineDeps = { clock, health, targets, logger: silentLogger, events, random, drills };
   const run = (c: RunRequest['chain'], extra: Partial<RunRequest> = {}) =>
     runChain(deps, { chain: c, env: 'prd', input: { amount: 1 }, runId: 'run-1', runKey: 'run-1', ...extra });
   return { clock, health, run, events };

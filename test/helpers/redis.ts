@@ -40,11 +40,13 @@ export function rawRedis(): Redis {
 /** Every value stored under `prefix`, as one string (strings, hashes, lists, sets, zsets, streams). */
 export async function dumpPrefix(prefix: string): Promise<string> {
   const redis = rawRedis();
+  // `{bt-1}` also names the key areas in slots of their own, `{bt-1:jobs:<queue>}` (store/keys.ts).
+  const pattern = prefix.endsWith('}') ? `${prefix.slice(0, -1)}*` : `${prefix}*`;
   try {
     const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       keys.push(...batch);
       cursor = next;
     } while (cursor !== '0');

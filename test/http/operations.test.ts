@@ -49,6 +49,19 @@ const ROUTES = [
   'POST /v1/caches/clear',
   'GET /v1/sessions',
   'POST /v1/processor/fallback/run',
+  'POST /v1/fallbacks/{tag}/run-batch',
+  'POST /v1/fallbacks/{tag}/dispatch-batch',
+  'POST /v1/quotas',
+  'GET /v1/quotas',
+  'GET /v1/quotas/{tag}',
+  'PATCH /v1/quotas/{tag}',
+  'DELETE /v1/quotas/{tag}',
+  'GET /v1/quotas/{tag}/status',
+  'POST /v1/quotas/{tag}/run',
+  'POST /v1/quotas/{tag}/dispatch',
+  'POST /v1/drills',
+  'GET /v1/drills',
+  'DELETE /v1/drills/{id}',
 ];
 
 describe('/healthz and /readyz', () => {

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../src/index.js';
-import { JOB_QUEUE } from '../../src/queue/job-data.js';
+import { Keys } from '../../src/store/keys.js';
 import { CACHE, INPUT, issuePaths, useCacheKit } from '../helpers/cache-kit.js';
 import { rejection } from '../helpers/http-chains.js';
 import { rawRedis } from '../helpers/redis.js';
@@ -72,7 +72,10 @@ describe('cache tags that are not defined', () => {
   it('a dispatch naming an undefined cache is refused and nothing is queued', async () => {
     const { tag } = await k.cachedChain();
     const connection = rawRedis();
-    const queue = new Queue(JOB_QUEUE, { connection, prefix: k.prefix });
+    const queue = new Queue('my-product', {
+      connection,
+      prefix: new Keys(k.prefix).jobQueuePrefix('my-product'),
+    });
     try {
       const error = await rejection(
         k.backstop.fallback.dispatch({ tag, input: INPUT, cache: 'no-such-cache' }),

@@ -8,7 +8,7 @@ import {
   ErrorCodes,
   ValidationError,
 } from '../../src/index.js';
-import { JOB_QUEUE } from '../../src/queue/job-data.js';
+import { Keys } from '../../src/store/keys.js';
 import { httpChains, rejection } from '../helpers/http-chains.js';
 import { rawRedis, testBackstop, uniquePrefix } from '../helpers/redis.js';
 
@@ -28,7 +28,8 @@ function useProducer(): { readonly backstop: Backstop; readonly queue: Queue } {
     state = {
       backstop: testBackstop({ prefix }),
       connection,
-      queue: new Queue(JOB_QUEUE, { connection, prefix }),
+      // The test product's named queue, where its dispatches would go.
+      queue: new Queue('my-product', { connection, prefix: new Keys(prefix).jobQueuePrefix('my-product') }),
     };
     const sim = await provider('pay');
     await state.backstop.fallback.create({

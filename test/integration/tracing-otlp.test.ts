@@ -84,8 +84,8 @@ describe('tracing over OTLP/HTTP across processes', () => {
       expect(path).toEqual([
         `backstop.attempt ${up.name}`,
         `backstop.run ${tag}`,
-        'process fallback-jobs',
-        `add fallback-jobs.${tag}`,
+        'process my-product',
+        `add my-product.${tag}`,
         'POST /v1/fallbacks/:tag/dispatch',
       ]);
       // The server span continues the caller's: its parent is the span named in the request's traceparent.

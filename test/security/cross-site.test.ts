@@ -71,7 +71,7 @@ describe('cross-site requests', () => {
   });
 
   it("refuses cross-site writes to the dashboard's queue actions", async () => {
-    const response = await fetch(`${server.url}/admin/queues/api/queues/fallback-jobs/clean/completed`, {
+    const response = await fetch(`${server.url}/admin/queues/api/queues/my-product/clean/completed`, {
       method: 'PUT',
       headers: CROSS_SITE,
     });

@@ -172,11 +172,11 @@ describe('redaction by value: a canary secret reaches its provider and nowhere e
   it('renders the dashboard without them', { timeout: 60_000 }, async () => {
     const page = await browser.context.newPage();
     for (const status of ['completed', 'failed']) {
-      await page.goto(`${url}/admin/queues/queue/fallback-jobs?status=${status}`);
-      await page.locator('a[href*="/queue/fallback-jobs/"]').first().waitFor({ timeout: 15_000 });
+      await page.goto(`${url}/admin/queues/queue/my-product?status=${status}`);
+      await page.locator('a[href*="/queue/my-product/"]').first().waitFor({ timeout: 15_000 });
       pages.push(await page.content());
       const api = await browser.context.request.get(
-        `${url}/admin/queues/api/queues?activeQueue=fallback-jobs&status=${status}&page=1&jobsPerPage=50`,
+        `${url}/admin/queues/api/queues?activeQueue=my-product&status=${status}&page=1&jobsPerPage=50`,
       );
       pages.push(await api.text());
     }

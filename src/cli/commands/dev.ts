@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Backstop } from '../../backstop.js';
 import { loadConfig } from '../../config.js';
 import { apiKeysFromEnv } from '../../http/api-keys.js';
-import { redact } from '../../redis/connection.js';
+import { redactRedisUrl } from '../../redis/redis-url.js';
 import { loadDefinitions } from '../../worker-process.js';
 import { commandRedis } from '../client.js';
 import type { Io } from '../io.js';
@@ -116,7 +116,7 @@ function banner(base: string, redisUrl: string, redisNote: string, generatedKey:
     `  Runs       ${urls.runs}`,
     `  OpenAPI    ${urls.openapi}`,
     `  Metrics    ${urls.metrics}   (the API's and this worker's runs: one process)`,
-    `  Redis      ${redact(redisUrl)}  (${redisNote})`,
+    `  Redis      ${redactRedisUrl(redisUrl)}  (${redisNote})`,
     generatedKey
       ? `  API key    ${generatedKey}  (generated for this run; set BACKSTOP_API_KEYS=name:key:write to choose one)`
       : '  API keys   from BACKSTOP_API_KEYS',

@@ -14,6 +14,8 @@ export interface WorkerCommandOptions {
   healthchecks: boolean;
   healthchecksOnly?: boolean;
   concurrency?: number;
+  /** `--queues payments,sms`: these named queues only. */
+  queues?: string;
   /** Serve `GET /healthz` (liveness) and `GET /metrics` on this port; none when unset. */
   port?: number;
   host: string;
@@ -42,7 +44,7 @@ export async function runWorker(options: WorkerCommandOptions, io: Io): Promise<
     cleanup.add('backstop', () => backstop.close());
     await loadDefinitions(backstop, config.BACKSTOP_DEFINITIONS);
     const worker = await backstop.worker({
-      ...workerSettings(config, options.concurrency),
+      ...workerSettings(config, options.concurrency, options.queues),
       fallbacks,
       healthchecks: options.healthchecks,
     });
@@ -60,7 +62,10 @@ export async function runWorker(options: WorkerCommandOptions, io: Io): Promise<
         'liveness endpoint',
       );
     }
-    logger.info({ pid: process.pid, fallbacks, healthchecks: options.healthchecks }, 'worker ready');
+    logger.info(
+      { pid: process.pid, fallbacks, healthchecks: options.healthchecks, queues: worker.queues ?? 'none' },
+      'worker ready',
+    );
   } catch (error) {
     io.err(formatError(error));
     await stopAndExit(cleanup, io, 1);

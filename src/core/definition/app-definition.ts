@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rateLimitSchema } from '../rate-limit.js';
 import { REDACTED } from '../redacted.js';
 import { type CompiledTemplate, compileTemplate } from '../template/compile.js';
 import { ValidationError, type ValidationIssue } from '../validation-error.js';
@@ -71,6 +72,8 @@ const actionSchema = z.strictObject({
   idempotency: idempotencySchema.optional(),
   /** A longer answer fails the attempt (BACKSTOP_RESPONSE_TOO_LARGE); default: the app's, else 1 MiB. */
   maxResponseBytes: maxResponseBytes.optional(),
+  /** At most `max` calls per `per` to this action, from every chain and process (rate-limit.ts). */
+  rateLimit: rateLimitSchema.optional(),
 });
 
 /** `app.define({ tag, envs: { prd: { baseUrl, headers } }, actions: { charge: { method, path } } })`. */

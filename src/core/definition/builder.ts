@@ -2,12 +2,14 @@ import type { BackoffSpec } from '../backoff.js';
 import type { InputMapper, OutputMapper, ProviderSpec } from '../chain.js';
 import type { HealthPolicyInput } from '../health/health-policy.js';
 import { type HealthSettings, healthPolicySchema } from '../health/health-policy-schema.js';
+import { rateLimitSchema } from '../rate-limit.js';
 import type { InlineHandler, TargetRef } from '../target-ref.js';
 import type { TemplateScope } from '../template/scope.js';
 import { ValidationError } from '../validation-error.js';
 import type { AmbiguityPolicy, Verifier } from '../verify.js';
 import {
   backoffSchema,
+  batchSchema,
   DEFAULT_BACKOFF,
   DEFAULT_TIMEOUT_MS,
   HEDGE_UNSAFE,
@@ -16,6 +18,7 @@ import {
   positiveMs,
   retriesSchema,
   tagSchema,
+  weightSchema,
 } from './common-schema.js';
 
 /** What a code-first `mapInput` gets besides the input: the previous provider's failure, the session, the key. */
@@ -136,6 +139,16 @@ export class ProviderBuilder {
     this.spec.verify = fn;
     return this;
   }
+  /** A quota provider's share of traffic, relative to the others' (default 1; 0 drains it). */
+  weight(value: number): this {
+    this.spec.weight = this.check('weight', weightSchema, value);
+    return this;
+  }
+  /** Takes up to `maxSize` items of a batch run in one call (`fallback.runBatch`). */
+  batch(spec: { maxSize: number }): this {
+    this.spec.batch = this.check('batch', batchSchema, spec);
+    return this;
+  }
   retries(count: number): this {
     this.spec.retries = this.check('retries', retriesSchema, count);
     return this;
@@ -155,6 +168,11 @@ export class ProviderBuilder {
   /** Hedged calls when it is slow to answer: `{ delay, maxAttempts, safe }` (hedge.ts). */
   hedge(spec: { delay: number; maxAttempts?: number; safe?: boolean }): this {
     this.spec.hedge = this.check('hedge', hedgeSchema, spec);
+    return this;
+  }
+  /** At most `max` calls per `per` (ms or '1s', '1m') to this provider, across every process. */
+  rateLimit(max: number, per: number | string): this {
+    this.spec.rateLimit = this.check('rateLimit', rateLimitSchema, { max, per });
     return this;
   }
   /** Health settings of this provider, over the chain's `health` (README, "Healthchecks"). */

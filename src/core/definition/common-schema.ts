@@ -36,6 +36,12 @@ export const errorPolicySchema = z.strictObject({
   classify: z.function().optional(),
 });
 
+/** A quota option's share of traffic, relative to the others'; 0 drains the provider. */
+export const weightSchema = z.number().min(0).max(1_000_000);
+
+/** `batch: { maxSize }`: a provider that takes many items of a batch run in one call. */
+export const batchSchema = z.strictObject({ maxSize: z.number().int().min(1).max(10_000) });
+
 export const retriesSchema = z.number().int().min(0).max(100);
 export const positiveMs = z.number().int().positive().max(MAX_TIMER_MS, timerMessage);
 
@@ -68,6 +74,13 @@ export const chainOptionsShape = {
   whenAllUnhealthy: z.enum(['panic', 'try-anyway', 'fail']).optional(),
   /** Health settings for every provider of the chain, and the panic threshold. */
   health: chainHealthSchema.optional(),
+  /** The named job queue its dispatched runs go to (default: its product's), for workers of its own. */
+  queue: tagSchema
+    .refine(
+      (name) => name !== 'healthchecks' && name !== 'fallback-jobs',
+      'is reserved; choose another queue name',
+    )
+    .optional(),
 };
 
 /** A chain's `health` split into what its providers inherit and its panic policy. */

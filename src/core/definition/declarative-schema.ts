@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { type FeatureEventType, FeatureEventTypes } from '../data-types.js';
 import { healthPolicySchema } from '../health/health-policy-schema.js';
 import { inputSchemaSchema } from '../input-schema.js';
+import { rateLimitSchema } from '../rate-limit.js';
 import {
   backoffSchema,
+  batchSchema,
   chainOptionsShape,
   hedgeSchema,
   onAmbiguousSchema,
@@ -43,8 +45,12 @@ export const fallbackOptionSchema = z.strictObject({
   backoff: backoffSchema.optional(),
   /** Health settings of this provider, over the chain's `health`. */
   health: healthPolicySchema.optional(),
+  /** Takes many items of a batch run in one call: `{ maxSize }`. */
+  batch: batchSchema.optional(),
   /** Hedged calls to this provider when it is slow: `{ delay, maxAttempts, safe }`. */
   hedge: hedgeSchema.optional(),
+  /** At most `max` calls per `per` window to this provider, shared by every process. */
+  rateLimit: rateLimitSchema.optional(),
   onAmbiguous: onAmbiguousSchema.optional(),
   verify: verifyOptionSchema.optional(),
   strictOutput: z.boolean().optional(),

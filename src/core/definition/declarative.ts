@@ -83,6 +83,8 @@ export function compileDeclarative(
       checkInterval: option.check_interval,
       health: overlay(health.providers, option.health as HealthPolicyInput | undefined),
       hedge: option.hedge,
+      batch: option.batch,
+      rateLimit: option.rateLimit,
       mapInput: input && ((value, scope) => input({ ...scope, input: value })),
       mapOutput: output && ((response, scope) => output({ ...scope, response })),
       strictOutput: option.strictOutput ?? definition.strictOutput,
@@ -104,6 +106,7 @@ export function compileDeclarative(
     panic: health.panic,
     onAmbiguous: definition.onAmbiguous,
     classify: classifierFor(definition.errors),
+    queue: definition.queue,
   };
 }
 

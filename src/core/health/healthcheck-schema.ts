@@ -5,6 +5,29 @@ import { positiveMs, tagSchema } from '../definition/common-schema.js';
 const envSchema = z.strictObject({ slug: tagSchema, input: z.record(z.string(), z.unknown()).default({}) });
 
 /**
+ * Who hears when the healthcheck's provider goes out of rotation and when it comes back: a webhook
+ * (a signed JSON POST, retried) and/or an event on `backstop.on('health.alert')`. Once per
+ * transition, never once per probe.
+ */
+export const onFailureSchema = z
+  .strictObject({
+    webhook: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+        method: z.enum(['POST', 'PUT']).default('POST'),
+        headers: z.record(z.string(), z.string()).default({}),
+        /** Fields sent with every alert, beside the alert's own under `alert`. */
+        body: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional(),
+    emit: z.strictObject({ event: z.string().min(1).max(200) }).optional(),
+  })
+  .refine((o) => o.webhook !== undefined || o.emit !== undefined, 'give webhook, emit or both');
+
+export type OnFailure = z.output<typeof onFailureSchema>;
+export type OnFailureInput = z.input<typeof onFailureSchema>;
+
+/**
  * `health.create({ name, tag, app, event, interval, retries, envs })`, plus a plain HTTP
  * probe (`url`, `expectStatus`) as an alternative to an app action, and a probe `timeout`.
  */
@@ -27,6 +50,8 @@ export const healthcheckSchema = z
     /** A probe's timeout; never more than the interval it runs at. */
     timeout: positiveMs.default(10_000),
     envs: z.array(envSchema).min(1, 'expected at least one env to probe'),
+    /** Alerts on each transition out of rotation and back. */
+    onFailure: onFailureSchema.optional(),
   })
   .superRefine((h, ctx) => {
     const byApp = h.app !== undefined || h.event !== undefined;

@@ -1,4 +1,6 @@
 import type { Backstop } from '../../backstop.js';
+import type { QuotaProviderStatus } from '../../client/quota-api.js';
+import type { Drill } from '../../core/drill.js';
 import type { ProviderStatus } from '../../core/health-view.js';
 import type { FallbackDescription, FallbackOptionDescription } from '../../definitions/describe-fallback.js';
 import { type Minute, summarize, timeline, type WindowStats } from './latency-summary.js';
@@ -14,6 +16,19 @@ export interface HealthReport {
   envs: string[];
   window_ms: number;
   fallbacks: FallbackHealth[];
+  /** Each quota's providers: weight and the share it asks for against the share they served. */
+  quotas: QuotaShares[];
+  /** Failover drills in force: what the page marks as a drill rather than an outage. */
+  drills: Drill[];
+}
+
+export interface QuotaShares {
+  product: string;
+  tag: string;
+  name: string;
+  providers: QuotaProviderStatus[];
+  /** Why its status could not be read. */
+  error: string | null;
 }
 
 export interface FallbackHealth {
@@ -60,9 +75,11 @@ export interface ProviderRow {
  */
 export async function healthReport(backstop: Backstop, env: string | undefined): Promise<HealthReport> {
   const now = Date.now();
-  const [fallbacks, healthchecks] = await Promise.all([
+  const [fallbacks, healthchecks, quotas, drills] = await Promise.all([
     backstop.fallback.fetchAll(),
     backstop.health.fetchAll().catch(() => []),
+    quotaShares(backstop, env),
+    backstop.health.drills().catch(() => [] as Drill[]),
   ]);
   let resolvedEnv: string | null = env ?? null;
   const rows = await Promise.all(
@@ -97,7 +114,30 @@ export async function healthReport(backstop: Backstop, env: string | undefined):
         providers: rows[i] ?? [],
       }))
       .sort((a, b) => a.product.localeCompare(b.product) || a.tag.localeCompare(b.tag)),
+    quotas,
+    drills,
   };
+}
+
+/** Every quota's status (uses counted in every process), one unreadable quota not blanking the rest. */
+async function quotaShares(backstop: Backstop, env: string | undefined): Promise<QuotaShares[]> {
+  const quotas = await backstop.quota.fetchAll();
+  const rows = await Promise.all(
+    quotas.map(async (q): Promise<QuotaShares> => {
+      const base = { product: q.product, tag: q.tag, name: q.name };
+      try {
+        const status = await backstop.quota.status({
+          tag: q.tag,
+          product: q.product,
+          ...(env ? { env } : {}),
+        });
+        return { ...base, providers: status.providers, error: null };
+      } catch (error) {
+        return { ...base, providers: [], error: (error as Error).message };
+      }
+    }),
+  );
+  return rows.sort((a, b) => a.product.localeCompare(b.product) || a.tag.localeCompare(b.tag));
 }
 
 async function providerRow(

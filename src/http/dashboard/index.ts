@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Backstop } from '../../backstop.js';
+import type { RedisClient } from '../../redis/redis-client.js';
 import { registerHealthRoutes } from './health-routes.js';
 import { mountQueuesBoard } from './queues-board.js';
 import { registerRunsRoutes } from './runs-routes.js';
@@ -26,7 +26,7 @@ export interface DashboardOptions {
    * embedded redis-server too). A client passed here is shared and left open; a URL gets a
    * connection of its own, closed with the app.
    */
-  redis?: string | Redis;
+  redis?: string | RedisClient;
   /** The env whose provider state and history the health page shows. Default: the Backstop's. */
   env?: string;
 }

@@ -3,11 +3,12 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Redis } from 'ioredis';
 import type { Backstop } from '../../backstop.js';
 import { HEALTHCHECK_QUEUE } from '../../health/healthcheck-scheduler.js';
-import { JOB_QUEUE } from '../../queue/job-data.js';
-import { redisOptionsFromUrl } from '../../redis/connection.js';
+import { listJobQueues } from '../../queue/queue-registry.js';
+import { clientFor } from '../../redis/connection.js';
+import type { RedisClient } from '../../redis/redis-client.js';
+import { parseRedisUrl } from '../../redis/redis-url.js';
 import { rejectCrossSiteWrites } from '../cross-site.js';
 import { readOnlyViewForReadKeys, refuseReadKeyWrites } from './board-key-scope.js';
 import { jobListName, readableReturnValue } from './job-summary.js';
@@ -15,14 +16,14 @@ import { jobListName, readableReturnValue } from './job-summary.js';
 /** Where Bull Board is mounted, relative to the registering scope. */
 export const QUEUES_PATH = '/admin/queues';
 
-const QUEUES: { name: string; description: string }[] = [
-  { name: JOB_QUEUE, description: 'Dispatched fallback runs (fallback.dispatch)' },
-  { name: HEALTHCHECK_QUEUE, description: 'Healthcheck probes: one job scheduler per healthcheck and env' },
-];
+const HEALTH_DESCRIPTION = 'Healthcheck probes: one job scheduler per healthcheck and env';
+const JOBS_DESCRIPTION = 'Dispatched fallback and feature runs (a queue per product, or as definitions name)';
+/** A queue first used after the board opened is shown from the next request at most this late. */
+const RELIST_MS = 5_000;
 
 export interface QueuesBoardOptions {
   backstop: Backstop;
-  redis: string | Redis | undefined;
+  redis: string | RedisClient | undefined;
   prefix: string;
   readOnly: boolean;
   /** The board's path as the browser sees it, for its `<base href>`. */
@@ -56,39 +57,30 @@ export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoar
     throw error;
   });
 
-  let attached: Promise<{ queues: Queue[]; close: () => Promise<void> }> | undefined;
+  let attached: Promise<OpenedQueues> | undefined;
+  let listed: Promise<unknown> = Promise.resolve();
+  let listedAt = 0;
   const attach = () => {
-    attached ??= openQueues(options).then((opened) => {
-      for (const queue of opened.queues) {
-        const description = QUEUES.find((q) => q.name === queue.name)?.description ?? '';
-        const adapter = new BullMQAdapter(queue, {
-          readOnlyMode: options.readOnly,
-          description,
-          // Bull Board's link from a job to elsewhere: the job's run in the runs view.
-          ...(queue.name === JOB_QUEUE
-            ? {
-                externalJobUrl: (job: { id?: string | number | null | undefined }) => ({
-                  displayText: 'Run in the runs view',
-                  href: `${options.runsPath}?q=${encodeURIComponent(String(job.id ?? ''))}`,
-                }),
-              }
-            : {}),
-        });
-        if (queue.name === JOB_QUEUE) {
-          // The job list and a job's header tell who served, in how many calls, how late; the
-          // return value starts with the attempts as lines. Display only: job data is untouched.
-          adapter.setFormatter('name', jobListName);
-          adapter.setFormatter('returnValue', readableReturnValue);
-        }
-        board.addQueue(adapter);
-      }
-      return opened;
-    });
+    attached ??= openQueues(options);
     // A failure (Redis down) is not kept: the next request tries again.
     attached.catch(() => {
       attached = undefined;
     });
-    return attached;
+    return attached.then(async (opened) => {
+      // Named queues appear as producers first use them: list again now and then, one listing at
+      // a time (requests arrive together, and a queue must be added to the board once).
+      if (Date.now() - listedAt >= RELIST_MS) {
+        listedAt = Date.now();
+        listed = listed.then(async () => {
+          for (const queue of await opened.addNew()) board.addQueue(adapterFor(queue, options));
+        });
+        listed.catch(() => {
+          listedAt = 0; // Redis down: list again on the next request
+        });
+      }
+      await listed;
+      return opened;
+    });
   };
   app.addHook('onClose', async () => {
     const opened = await attached?.catch(() => undefined);
@@ -115,18 +107,54 @@ export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoar
   );
 }
 
-async function openQueues(
-  options: QueuesBoardOptions,
-): Promise<{ queues: Queue[]; close: () => Promise<void> }> {
+/**
+ * A queue's adapter. Job queues' jobs are named with how they ran (who served, in how many calls,
+ * how late), a completed job's return value starts with its attempts as lines, and each job links
+ * to its run in the runs view. Display only: job data is untouched.
+ */
+function adapterFor(queue: Queue, options: QueuesBoardOptions): BullMQAdapter {
+  if (queue.name === HEALTHCHECK_QUEUE)
+    return new BullMQAdapter(queue, { readOnlyMode: options.readOnly, description: HEALTH_DESCRIPTION });
+  const adapter = new BullMQAdapter(queue, {
+    readOnlyMode: options.readOnly,
+    description: JOBS_DESCRIPTION,
+    externalJobUrl: (job: { id?: string | number | null | undefined }) => ({
+      displayText: 'Run in the runs view',
+      href: `${options.runsPath}?q=${encodeURIComponent(String(job.id ?? ''))}`,
+    }),
+  });
+  adapter.setFormatter('name', jobListName);
+  adapter.setFormatter('returnValue', readableReturnValue);
+  return adapter;
+}
+
+interface OpenedQueues {
+  /** Opens the queues not shown yet (the healthcheck queue, then every named job queue); returns them. */
+  addNew(): Promise<Queue[]>;
+  close(): Promise<void>;
+}
+
+async function openQueues(options: QueuesBoardOptions): Promise<OpenedQueues> {
   const { connection, owned } = await connectionFor(options);
-  const queues = QUEUES.map(({ name }) => new Queue(name, { connection, prefix: options.prefix }));
-  // Connection errors would print as unhandled; the board's own requests report them.
-  for (const queue of queues) queue.on('error', () => {});
+  const queues = new Map<string, Queue>();
+  const open = (name: string, prefix: string) => {
+    const queue = new Queue(name, { connection, prefix });
+    // Connection errors would print as unhandled; the board's own requests report them.
+    queue.on('error', () => {});
+    queues.set(name, queue);
+    return queue;
+  };
   return {
-    queues,
+    async addNew() {
+      const wanted = [
+        ...(await listJobQueues(connection, options.prefix)),
+        { name: HEALTHCHECK_QUEUE, prefix: options.prefix },
+      ];
+      return wanted.filter((q) => !queues.has(q.name)).map((q) => open(q.name, q.prefix));
+    },
     close: async () => {
       // Queues first (they share the connection), then the connection, only when it is ours.
-      await Promise.allSettled(queues.map((queue) => queue.close()));
+      await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
       if (owned) await connection.quit().catch(() => connection.disconnect());
     },
   };
@@ -137,13 +165,16 @@ async function openQueues(
  * is down), reached through the one place in src/http that reaches into a Backstop; or the
  * `redis` option: a client, shared, or a URL, which gets a connection of its own.
  */
-async function connectionFor(options: QueuesBoardOptions): Promise<{ connection: Redis; owned: boolean }> {
+async function connectionFor(
+  options: QueuesBoardOptions,
+): Promise<{ connection: RedisClient; owned: boolean }> {
   const { redis } = options;
   if (redis === undefined) return { connection: await options.backstop.redis(), owned: false };
   if (typeof redis !== 'string') return { connection: redis, owned: false };
-  const { url: href, ...rest } = redisOptionsFromUrl(redis);
-  const settings = { ...rest, maxRetriesPerRequest: 1, connectTimeout: 5_000 };
-  const connection = href ? new Redis(href, settings) : new Redis(settings);
+  const connection = clientFor(parseRedisUrl(redis, 'redis'), {
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+  });
   connection.on('error', () => {}); // reconnects on its own; without a listener Node would crash
   return { connection, owned: true };
 }

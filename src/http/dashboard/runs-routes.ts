@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Backstop } from '../../backstop.js';
 import { ValidationError } from '../../core/validation-error.js';
 import type { RecentRun } from '../../observability/recent-runs.js';
+import { queueOfJobId } from '../../queue/queue-names.js';
 import { runsPage } from './assets/runs-page.js';
 import { RUNS_SCRIPT } from './assets/runs-script.js';
 import { RUNS_STYLE } from './assets/runs-style.js';
@@ -19,6 +20,8 @@ const MAX_INPUT_MATCHES = 50;
 /** A job found by an input field: its state and how it ran, never its input or result. */
 export interface JobMatch {
   id: string;
+  /** Its named queue, from its id (`<queue>.<uuid>`), else its product's queue. */
+  queue: string;
   state: string;
   tag: string;
   env: string;
@@ -127,6 +130,7 @@ async function jobsByInput(
       const started = job.startedAt === undefined ? undefined : Date.parse(job.startedAt);
       return {
         id: job.id,
+        queue: queueOfJobId(job.id) ?? job.product,
         state: job.state,
         tag: job.tag,
         env: job.env,

@@ -1,9 +1,23 @@
 import type { FastifyInstance } from 'fastify';
+import type { BatchDispatchParams } from '../../client/fallback-api.js';
 import type { RunParams } from '../../core/run-target.js';
 import type { DispatchParams } from '../../queue/producer.js';
+import type { BatchParams } from '../../runs/batch-runs.js';
 import { objectBody, withField } from '../body.js';
-import { dispatchBodySchema, productQuery, runBodySchema, tagParams } from '../request-schemas.js';
-import { jobHandleSchema, runErrorSchema, runResponseSchema } from '../response-schemas.js';
+import {
+  batchDispatchBodySchema,
+  batchRunBodySchema,
+  dispatchBodySchema,
+  productQuery,
+  runBodySchema,
+  tagParams,
+} from '../request-schemas.js';
+import {
+  batchOutcomeSchema,
+  jobHandleSchema,
+  runErrorSchema,
+  runResponseSchema,
+} from '../response-schemas.js';
 import { type RouteDeps, route } from '../route.js';
 
 const group = 'runs';
@@ -63,6 +77,50 @@ export function runRoutes(app: FastifyInstance, { backstop, doc }: RouteDeps): v
       const location =
         handle.state === 'scheduled' ? '/v1/schedules' : `/v1/jobs/${encodeURIComponent(handle.id)}`;
       return reply.code(202).header('location', location).send(handle);
+    },
+  });
+
+  route(app, doc, {
+    method: 'POST',
+    url: '/v1/fallbacks/:tag/run-batch',
+    group,
+    summary: 'Run many items through a chain tier by tier; only the unserved items go on',
+    description:
+      'Answers every item in input order: `{ index, ok, provider, output }` or `{ index, ok: false, error }`. An item no provider served is in the answer, not a 502.',
+    params: tagParams,
+    query: productQuery,
+    body: { schema: batchRunBodySchema, required: true },
+    responses: { 200: { description: 'every item, in input order', schema: batchOutcomeSchema } },
+    handler: async ({ params, query, body }) => {
+      const request = withField(
+        withField(objectBody(body, true), 'tag', params.tag),
+        'product',
+        query.product,
+      );
+      return backstop.fallback.runBatch(request as unknown as BatchParams);
+    },
+  });
+
+  route(app, doc, {
+    method: 'POST',
+    url: '/v1/fallbacks/:tag/dispatch-batch',
+    group,
+    summary: 'Queue a batch run for a worker; the job result lists every item',
+    params: tagParams,
+    query: productQuery,
+    body: { schema: batchDispatchBodySchema, required: true },
+    responses: { 202: { description: 'queued', schema: jobHandleSchema } },
+    handler: async ({ params, query, body, reply }) => {
+      const request = withField(
+        withField(objectBody(body, true), 'tag', params.tag),
+        'product',
+        query.product,
+      );
+      const handle = await backstop.fallback.dispatchBatch(request as unknown as BatchDispatchParams);
+      return reply
+        .code(202)
+        .header('location', `/v1/jobs/${encodeURIComponent(handle.id)}`)
+        .send(handle);
     },
   });
 }

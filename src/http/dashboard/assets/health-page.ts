@@ -30,7 +30,9 @@ export function healthPage(links: { queuesHref: string }): string {
         updated <time id="updated">–</time></p>
     </div>
     <div class="banner" id="banner" role="alert" hidden></div>
+    <div class="banner" id="drills" role="status" hidden></div>
     <div id="fallbacks" aria-live="polite"><p class="empty">Loading…</p></div>
+    <div id="quotas" aria-live="polite"></div>
     <noscript><p class="empty">This page needs JavaScript to load provider state.</p></noscript>
   </main>
 </body>

@@ -4,6 +4,8 @@
  * innerHTML, since provider names and error messages are user data.
  * Plain ES2020 for the browser; kept as a string so the build ships it without a bundler.
  */
+import { QUOTA_AND_DRILL_SCRIPT } from './quota-script.js';
+
 export const HEALTH_SCRIPT = `'use strict';
 (function () {
   var POLL_MS = 2000;
@@ -146,7 +148,10 @@ export const HEALTH_SCRIPT = `'use strict';
     return card;
   }
 
+${QUOTA_AND_DRILL_SCRIPT}
   function render(report) {
+    renderDrills(report.drills || [], Date.now());
+    $('quotas').replaceChildren.apply($('quotas'), (report.quotas || []).map(quotaCard));
     var now = Date.now();
     $('env').textContent = report.env || '(default)';
     renderEnvs(report);

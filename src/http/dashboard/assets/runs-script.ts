@@ -100,7 +100,7 @@ export const RUNS_SCRIPT = `'use strict';
     tr.append(td(run.lateMs === undefined ? '–' : ms(run.lateMs), 'num'));
     var id = td();
     if (run.jobId) {
-      id.append(jobLink(run.jobId));
+      id.append(jobLink(run.jobId, run.queue || run.product));
     } else {
       id.append(el('span', 'id muted', run.runId.slice(0, 8)));
       id.title = run.runId;
@@ -109,9 +109,10 @@ export const RUNS_SCRIPT = `'use strict';
     return tr;
   }
 
-  function jobLink(id) {
+  // The job's page in Bull Board, in its named queue.
+  function jobLink(id, queue) {
     var link = el('a', 'id', 'job #' + id);
-    link.href = $('queues-link').getAttribute('href') + '/queue/fallback-jobs/' + encodeURIComponent(id);
+    link.href = $('queues-link').getAttribute('href') + '/queue/' + encodeURIComponent(queue) + '/' + encodeURIComponent(id);
     return link;
   }
 
@@ -126,7 +127,7 @@ export const RUNS_SCRIPT = `'use strict';
       var tr = el('tr');
       tr.dataset.job = job.id;
       var id = td();
-      id.append(jobLink(job.id));
+      id.append(jobLink(job.id, job.queue));
       tr.append(id, td(job.state, 'kind'), td(job.tag, 'name'), td(job.env), td(job.provider || '–', job.provider ? 'name' : 'muted'),
         td(job.attempts, 'num'), td(job.late_ms === null ? '–' : ms(job.late_ms), 'num'), td(job.error_code || '', 'error small'));
       return tr;
