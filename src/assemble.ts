@@ -5,17 +5,10 @@ import { type Clock, systemClock } from './core/clock.js';
 import { Defaults } from './core/defaults.js';
 import type { CompileContext } from './core/definition/compile-context.js';
 import { EventBus } from './core/event-bus.js';
-import {
-  DEFAULT_HEALTH_POLICY,
-  type HealthPolicy,
-  PASSIVE_OFF,
-  resolvePolicy,
-} from './core/health/health-policy.js';
-import { type HealthSettings, healthPolicySchema } from './core/health/health-policy-schema.js';
+import type { HealthSettings } from './core/health/health-policy-schema.js';
 import type { HealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
 import type { EngineDeps } from './core/run-chain.js';
-import { ValidationError } from './core/validation-error.js';
 import { parseOrThrow } from './core/zod-issues.js';
 import { QUOTA_KIND } from './definitions/chain-kind.js';
 import { CodeRegistry } from './definitions/code-registry.js';
@@ -25,6 +18,7 @@ import { ReferenceCheck } from './definitions/reference-check.js';
 import { DrillBoard } from './health/drill-board.js';
 import { HealthAlerts } from './health/health-alerts.js';
 import { HealthMonitor } from './health/health-monitor.js';
+import { processHealthPolicy } from './health/process-health-policy.js';
 import { createLogger, scrubsItsLines } from './logger.js';
 import { queueTelemetry } from './observability/queue-telemetry.js';
 import { Tracing } from './observability/tracing.js';
@@ -194,7 +188,7 @@ export function assemble(options: BackstopOptions): BackstopParts {
     prefix: config.BACKSTOP_PREFIX,
     logger,
     clock,
-    policy: healthPolicyOf(options, config),
+    policy: processHealthPolicy(options, config),
     healthchecks: (product, tag) => definitions.healthcheck(product, tag),
     fetch,
     events,
@@ -296,49 +290,4 @@ function retentionOf(config: Config): JobRetention {
     failedAge: config.BACKSTOP_KEEP_FAILED_SECONDS,
     failedCount: config.BACKSTOP_KEEP_FAILED_COUNT,
   };
-}
-
-/**
- * The process's health policy: the defaults, then the circuit shorthand (options, else the
- * environment), then BACKSTOP_HEALTH_POLICY, then `healthPolicy`. A threshold of 0 (or `circuit: false`) ignores live traffic.
- */
-function healthPolicyOf(options: BackstopOptions, config: Config): HealthPolicy {
-  const raw = config.BACKSTOP_HEALTH_POLICY;
-  const envSettings = parseOrThrow(
-    healthPolicySchema.optional(),
-    raw === undefined ? undefined : jsonOf(raw),
-    'invalid BACKSTOP_HEALTH_POLICY',
-    'env.BACKSTOP_HEALTH_POLICY',
-  );
-  const settings = parseOrThrow(
-    healthPolicySchema.optional(),
-    options.healthPolicy,
-    'invalid healthPolicy',
-    'healthPolicy',
-  );
-  const circuit = options.circuit;
-  const threshold = circuit === false ? 0 : (circuit?.threshold ?? config.BACKSTOP_CIRCUIT_THRESHOLD);
-  const cooldownMs =
-    (circuit === false ? undefined : circuit?.cooldownMs) ?? config.BACKSTOP_CIRCUIT_COOLDOWN_MS;
-  const shorthand =
-    threshold > 0
-      ? {
-          consecutiveFailures: threshold,
-          ejection: { baseMs: cooldownMs, maxMs: Math.max(cooldownMs, DEFAULT_HEALTH_POLICY.ejection.maxMs) },
-        }
-      : PASSIVE_OFF;
-  return resolvePolicy(
-    DEFAULT_HEALTH_POLICY,
-    shorthand,
-    envSettings as HealthSettings | undefined,
-    settings as HealthSettings | undefined,
-  );
-}
-
-function jsonOf(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw ValidationError.field('env.BACKSTOP_HEALTH_POLICY', 'expected JSON, e.g. {"slowStartMs":0}');
-  }
 }

@@ -4,9 +4,8 @@ import type { CompileContext } from '../core/definition/compile-context.js';
 import { type AlertBuilderContext, onFailureOf } from '../core/health/alert-builder.js';
 import type { HealthcheckDefinition, HealthcheckInput } from '../core/health/healthcheck-schema.js';
 import { windowTotals } from '../core/health/outcome-window.js';
-import { type HealthPhase, phaseAt } from '../core/health/phase.js';
+import { phaseAt } from '../core/health/phase.js';
 import { INITIAL_STATE, settled, streakWeight } from '../core/health/provider-state.js';
-import type { ProviderStatus } from '../core/health-view.js';
 import { checkJsonDepth } from '../core/json-depth.js';
 import { NotFoundError, ValidationError } from '../core/validation-error.js';
 import type { CodeRegistry } from '../definitions/code-registry.js';
@@ -19,72 +18,14 @@ import type { ProbeHandler } from '../health/probe-runner.js';
 import type { OutboundPolicy } from '../security/outbound-policy.js';
 import { parseHealthcheck } from '../store/healthcheck-store.js';
 import { DrillControls } from './drill-controls.js';
+import type { HealthcheckDescription, HealthStatus, HistoryQuery, TrackedProvider } from './health-types.js';
 
-export type HealthcheckDescription = HealthcheckDefinition & {
-  product: string;
-  version: number;
-  source: 'declarative' | 'code';
-};
-
-/** `health.status(tag, env)`: the merged state and what it was merged from. */
-export interface HealthStatus {
-  product: string;
-  env: string;
-  healthcheck: string;
-  provider_status: ProviderStatus;
-  last_available: boolean | null;
-  last_checked: string | null;
-  last_latency_ms: number | null;
-  avg_latency_ms: number | null;
-  /** Consecutive failed probes. */
-  consecutive_failures: number;
-  /** Consecutive passed probes. */
-  consecutive_passes: number;
-  /** Where it stands: healthy, unknown, ejected, cooling (Retry-After), trial, ramping (slow start). */
-  state: HealthPhase;
-  /** Why it is out of rotation, when it is. */
-  reason: string | null;
-  /** When time ends the current phase, and how long that is from now. */
-  until: string | null;
-  time_left_ms: number | null;
-  /** Credentials were refused (401/403): an operator must act. */
-  alert: boolean;
-  /** Ejections in a row (the ejection time's multiplier). */
-  ejections: number;
-  /** The share of runs that may call it now (0 out, growing while ramping, 1 in rotation). */
-  traffic_share: number;
-  /** Live traffic since it last entered rotation: the weighted failure streak and the sliding window. */
-  live: { streak: number; window_calls: number; window_failures: number };
-  /** The last change, and why. */
-  changed: { at: string; reason: string } | null;
-  /** The last failed probe: when, and what went wrong (secret values scrubbed). */
-  last_probe_error: { at: string; error: string } | null;
-  /** The same as a circuit breaker would show it: open while ejected or cooling, half-open on trial. */
-  circuit: { state: 'closed' | 'open' | 'half-open'; failures: number; open_until: string | null };
-}
-
-/** A provider as `health.tracked()` lists it. */
-export interface TrackedProvider {
-  product: string;
-  env: string;
-  healthcheck: string;
-  provider_status: ProviderStatus;
-  state: HealthPhase;
-  reason: string | null;
-  time_left_ms: number | null;
-  traffic_share: number;
-  alert: boolean;
-}
-
-export interface HistoryQuery {
-  /** Provider name (as in `result.provider`). */
-  provider: string;
-  product?: string;
-  env?: string;
-  /** ISO date or ms; default: one hour ago. */
-  from?: string | number | Date;
-  to?: string | number | Date;
-}
+export type {
+  HealthcheckDescription,
+  HealthStatus,
+  HistoryQuery,
+  TrackedProvider,
+} from './health-types.js';
 
 export interface HealthApiDeps {
   /** The JSON depth limit (probe inputs are stored as JSON). */
