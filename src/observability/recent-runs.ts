@@ -1,6 +1,7 @@
 import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
+import { BatchedWrites, throwOnPipelineError } from '../redis/batched-writes.js';
 import type { Stores } from '../store/redis-stores.js';
 import { type RecentRun, recentRunOf } from './recent-run-entry.js';
 
@@ -36,9 +37,8 @@ export interface RecentRunsQuery {
   search?: string;
 }
 
-/** Runs ending within this long of each other are written in one pipeline. */
-const FLUSH_MS = 25;
-const FLUSH_RUNS = 64;
+/** Runs ending within 25 ms of each other are written in one pipeline. */
+const BATCH = { flushMs: 25, maxBatch: 64 };
 /** Jobs started whose run has not ended yet; a job that fails before its run never ends one. */
 const MAX_FOLLOWED = 10_000;
 
@@ -55,18 +55,21 @@ export class RecentRuns {
   private readonly offs: (() => void)[] = [];
   /** Job id → its queue and how late it started, from `job.started` until its run ends. */
   private readonly jobs = new Map<string, { queue: string; lateMs: number }>();
-  private pending: RecentRun[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private failing = false;
+  private readonly writes: BatchedWrites<RecentRun>;
 
   constructor(
     events: EventBus,
     private readonly stores: () => Promise<Stores>,
     /** Whether this process is connected to Redis already: the view never opens a connection itself. */
     private readonly connected: () => boolean,
-    private readonly logger: Logger,
+    logger: Logger,
     readonly limits: RecentRunsLimits,
   ) {
+    this.writes = new BatchedWrites((batch) => this.write(batch), BATCH, {
+      logger,
+      code: 'BACKSTOP_RECENT_RUNS_FAILED',
+      message: 'could not write recent runs',
+    });
     if (limits.max <= 0) return;
     this.offs.push(
       events.on('job.started', (e) => {
@@ -112,54 +115,31 @@ export class RecentRuns {
   async stop(): Promise<void> {
     for (const off of this.offs.splice(0)) off();
     this.jobs.clear();
-    await this.flush();
+    await this.writes.flush();
   }
 
   private push(run: RecentRun): void {
-    this.pending.push(run);
-    if (this.pending.length >= FLUSH_RUNS) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    this.writes.add(run);
   }
 
-  private async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
+  private async write(batch: RecentRun[]): Promise<void> {
     if (!this.connected()) return;
-    try {
-      const { redis, keys } = await this.stores();
-      const byProduct = new Map<string, string[]>();
-      for (const run of batch) {
-        const list = byProduct.get(run.product) ?? [];
-        list.push(JSON.stringify(run));
-        byProduct.set(run.product, list);
-      }
-      const pipeline = redis.pipeline();
-      for (const [product, entries] of byProduct) {
-        const key = keys.recentRuns(product);
-        pipeline.lpush(key, ...entries);
-        pipeline.ltrim(key, 0, this.limits.max - 1);
-        pipeline.pexpire(key, this.limits.windowMs);
-        pipeline.sadd(keys.recentRunProducts(), product);
-      }
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error);
-      if (failed) this.trouble(failed[0]);
-      else this.failing = false;
-    } catch (error) {
-      this.trouble(error);
+    const { redis, keys } = await this.stores();
+    const byProduct = new Map<string, string[]>();
+    for (const run of batch) {
+      const list = byProduct.get(run.product) ?? [];
+      list.push(JSON.stringify(run));
+      byProduct.set(run.product, list);
     }
-  }
-
-  private trouble(error: unknown): void {
-    if (this.failing) return;
-    this.failing = true;
-    this.logger.warn(
-      { code: 'BACKSTOP_RECENT_RUNS_FAILED', reason: (error as Error).message },
-      'could not write recent runs',
-    );
+    const pipeline = redis.pipeline();
+    for (const [product, entries] of byProduct) {
+      const key = keys.recentRuns(product);
+      pipeline.lpush(key, ...entries);
+      pipeline.ltrim(key, 0, this.limits.max - 1);
+      pipeline.pexpire(key, this.limits.windowMs);
+      pipeline.sadd(keys.recentRunProducts(), product);
+    }
+    throwOnPipelineError(await pipeline.exec());
   }
 }
 

@@ -3,6 +3,7 @@ import type { AttemptRecord } from '../core/attempt.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { EngineEvent } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
+import { BatchedWrites, throwOnPipelineError } from '../redis/batched-writes.js';
 import type { RedisClient } from '../redis/redis-client.js';
 
 /** What a job's log needs of a job: where BullMQ keeps it (`<prefix>:<queue>:<id>:logs`). */
@@ -22,8 +23,7 @@ return redis.call("RPUSH", KEYS[2], unpack(ARGV))
  * this long, or as soon as this many are waiting. A socket write costs a worker more CPU than the
  * rest of a job's handling here; one per job cost a third of its throughput (bench:queue).
  */
-const FLUSH_MS = 25;
-const FLUSH_JOBS = 64;
+const BATCH = { flushMs: 25, maxBatch: 64 };
 
 /** Lines of one ended job, waiting for the next flush. */
 type PendingLog = { job: LoggedJob; lines: string[] };
@@ -37,23 +37,22 @@ type LoggingRedis = RedisClient & {
  * it started and how late, each attempt with its verdict, each skip, failover and ambiguous call,
  * and how the run ended. Lines name codes and statuses, never messages, inputs or results, so no
  * secret can reach them. They are gathered while the job runs and appended when it ends, batched
- * with other jobs' (at most FLUSH_MS later), not awaited by the job.
+ * with other jobs' (at most 25 ms later), not awaited by the job.
  */
 export class JobLogs {
   private readonly running = new Map<string, string[]>();
   private readonly offs: (() => void)[];
   private readonly redis: LoggingRedis;
-  private pending: PendingLog[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private failing = false;
+  private readonly writes: BatchedWrites<PendingLog>;
 
-  constructor(
-    events: EventBus,
-    redis: RedisClient,
-    private readonly logger: Logger,
-  ) {
+  constructor(events: EventBus, redis: RedisClient, logger: Logger) {
     redis.defineCommand('backstopAppendJobLog', { numberOfKeys: 2, lua: APPEND_IF_JOB });
     this.redis = redis as LoggingRedis;
+    this.writes = new BatchedWrites((batch) => this.writeByQueue(batch), BATCH, {
+      logger,
+      code: 'BACKSTOP_JOB_LOG_FAILED',
+      message: 'could not write to job logs',
+    });
     const write = (event: EngineEvent & { run: { runId: string } }) => {
       const lines = this.running.get(event.run.runId);
       if (lines && lines.length < MAX_LINES) lines.push(describe(event));
@@ -83,23 +82,18 @@ export class JobLogs {
   async stop(): Promise<void> {
     for (const off of this.offs.splice(0)) off();
     this.running.clear();
-    await this.flush();
+    await this.writes.flush();
   }
 
   private append(job: LoggedJob, lines: string[]): void {
-    this.pending.push({ job, lines });
-    if (this.pending.length >= FLUSH_JOBS) void this.flush();
-    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    this.writes.add({ job, lines });
   }
 
-  private async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
-    // One pipeline per queue: each queue's keys share a slot, and a Cluster pipeline must not
-    // cross slots (named queues sit under hash tags of their own).
+  /**
+   * One pipeline per queue: each queue's keys share a slot, and a Cluster pipeline must not cross
+   * slots (named queues sit under hash tags of their own).
+   */
+  private async writeByQueue(batch: PendingLog[]): Promise<void> {
     const byQueue = new Map<string, PendingLog[]>();
     for (const entry of batch) {
       const queue = entry.job.queueQualifiedName;
@@ -116,24 +110,7 @@ export class JobLogs {
       const jobKey = `${job.queueQualifiedName}:${job.id}`;
       pipeline.backstopAppendJobLog(jobKey, `${jobKey}:logs`, ...lines);
     }
-    try {
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error);
-      if (failed) this.trouble(failed[0]!);
-      else this.failing = false;
-    } catch (error) {
-      this.trouble(error);
-    }
-  }
-
-  /** One line per spell of trouble (Redis away), not one per job. */
-  private trouble(error: unknown): void {
-    if (this.failing) return;
-    this.failing = true;
-    this.logger.warn(
-      { code: 'BACKSTOP_JOB_LOG_FAILED', reason: (error as Error).message },
-      'could not write to job logs',
-    );
+    throwOnPipelineError(await pipeline.exec());
   }
 }
 
