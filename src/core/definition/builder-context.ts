@@ -37,20 +37,32 @@ export class ChainBuilderContext {
   }
 
   private create(name: string, slot: string): ProviderBuilder {
-    const path = `handler.${slot}`;
-    if (!tagSchema.safeParse(name).success) {
-      throw ValidationError.field(
-        path,
-        `provider name ${JSON.stringify(name)}: expected letters, digits, ".", "_" or "-"`,
-      );
-    }
-    if (this.names.has(name)) {
-      throw ValidationError.field(
-        path,
-        `provider name '${name}' is used twice; names must be unique within a chain (they key idempotency)`,
-      );
-    }
-    this.names.add(name);
-    return new ProviderBuilder(name, path);
+    return namedProvider(this.names, name, `handler.${slot}`, 'chain');
   }
+}
+
+/**
+ * A provider's builder under a checked name: a valid tag, unique within its chain or quota (the
+ * name keys idempotency). `names` collects the names used so far.
+ */
+export function namedProvider(
+  names: Set<string>,
+  name: string,
+  path: string,
+  within: 'chain' | 'quota',
+): ProviderBuilder {
+  if (!tagSchema.safeParse(name).success) {
+    throw ValidationError.field(
+      path,
+      `provider name ${JSON.stringify(name)}: expected letters, digits, ".", "_" or "-"`,
+    );
+  }
+  if (names.has(name)) {
+    throw ValidationError.field(
+      path,
+      `provider name '${name}' is used twice; names must be unique within a ${within} (they key idempotency)`,
+    );
+  }
+  names.add(name);
+  return new ProviderBuilder(name, path);
 }

@@ -1,7 +1,7 @@
 import type { ProviderSpec } from '../chain.js';
 import { ValidationError } from '../validation-error.js';
-import { ProviderBuilder } from './builder.js';
-import { tagSchema } from './common-schema.js';
+import type { ProviderBuilder } from './builder.js';
+import { namedProvider } from './builder-context.js';
 
 /**
  * The `ctx` a code-first quota's handler receives: `ctx.provider('twilio').weight(70)…`, one call a
@@ -13,21 +13,7 @@ export class QuotaBuilderContext {
 
   /** A provider of the quota; give it a share with `.weight(n)` (default 1). */
   provider(name: string): ProviderBuilder {
-    const path = `handler.provider[${this.builders.length}]`;
-    if (!tagSchema.safeParse(name).success) {
-      throw ValidationError.field(
-        path,
-        `provider name ${JSON.stringify(name)}: expected letters, digits, ".", "_" or "-"`,
-      );
-    }
-    if (this.names.has(name)) {
-      throw ValidationError.field(
-        path,
-        `provider name '${name}' is used twice; names must be unique within a quota (they key idempotency)`,
-      );
-    }
-    this.names.add(name);
-    const builder = new ProviderBuilder(name, path);
+    const builder = namedProvider(this.names, name, `handler.provider[${this.builders.length}]`, 'quota');
     this.builders.push(builder);
     return builder;
   }
