@@ -1,30 +1,16 @@
+import { pageShell } from './page-shell.js';
+
 /**
  * The runs page's shell. Everything it shows comes from `runs.json`, rendered by `runs.js`; it
  * shares the health page's stylesheet, with a few rules of its own in `runs.css`.
  */
 export function runsPage(links: { queuesHref: string }): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Runs · Backstop</title>
-  <link rel="stylesheet" href="health.css">
-  <link rel="stylesheet" href="runs.css">
-  <script src="runs.js" defer></script>
-</head>
-<body>
-  <header class="topbar">
-    <span class="brand">Backstop</span>
-    <nav>
-      <a href="health">Provider health</a>
-      <a href="runs" aria-current="page">Runs</a>
-      <a href="${escapeHtml(links.queuesHref)}" id="queues-link">Queues</a>
-    </nav>
-    <span class="live" id="live" data-state="connecting"><span class="dot"></span><span id="live-text">Connecting…</span></span>
-  </header>
-  <main>
-    <div class="page-head">
+  return pageShell({
+    page: 'runs',
+    title: 'Runs',
+    styles: ['runs.css'],
+    queuesHref: links.queuesHref,
+    main: `    <div class="page-head">
       <div class="title-row"><h1>Runs</h1><span class="summary" id="summary"></span></div>
       <p class="sub">The latest runs, synchronous and dispatched, newest first · kept <span id="window">–</span> ·
         updated <time id="updated">–</time></p>
@@ -45,13 +31,6 @@ export function runsPage(links: { queuesHref: string }): string {
         <th class="num">Attempts</th><th class="num">Duration</th><th class="num">Late</th><th>Run</th></tr></thead>
       <tbody id="rows"><tr><td colspan="10" class="muted">Loading…</td></tr></tbody>
     </table></div></div>
-    <noscript><p class="empty">This page needs JavaScript to load runs.</p></noscript>
-  </main>
-</body>
-</html>
-`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    <noscript><p class="empty">This page needs JavaScript to load runs.</p></noscript>`,
+  });
 }
