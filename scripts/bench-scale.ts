@@ -2,7 +2,8 @@
  * Scale-out figures, Backstop beside raw BullMQ 6 in the same run (`npm run bench:scale`):
  * 1. jobs/s with 1, 2 and 4 worker processes on one Redis, and the 1 → 4 ratio of each side;
  * 2. Redis commands per healthcheck probe, against a raw BullMQ job scheduler doing the same probe;
- * 3. on a local 3-master Redis Cluster, each master's share of the commands, three products' jobs.
+ * 3. on a local 3-master Redis Cluster, each master's share of the commands, three products' jobs;
+ * 4. idle Redis commands per process following 200 provider states (scripts/bench/scale-idle.ts).
  * Prints tables and whether each aim is met; asserts nothing. Every Redis here is started by the
  * script and stopped at the end.
  */
@@ -15,6 +16,7 @@ import { Redis } from 'ioredis';
 import { startEmbeddedRedis } from '../src/redis/embedded-redis.js';
 import { Keys } from '../src/store/keys.js';
 import { startLocalCluster } from '../test/helpers/redis-topologies.js';
+import { printIdle } from './bench/scale-idle.js';
 import { commandsPerProbe } from './bench/scale-probes.js';
 import { SCALE_PRODUCTS } from './bench/scale-products.js';
 import { drainSide, type ScaleSide } from './bench/scale-throughput.js';
@@ -109,6 +111,7 @@ try {
   await throughput(redis.url);
   await probes(redis.url);
   await clusterShare();
+  await printIdle(redis.url);
 } finally {
   await redis.stop();
   rmSync(dir, { recursive: true, force: true });
