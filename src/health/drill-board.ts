@@ -16,21 +16,29 @@ import type { RedisClient } from '../redis/redis-client.js';
 import type { Broadcast } from '../store/broadcast.js';
 import type { RedisStores, Stores } from '../store/redis-stores.js';
 
-/** A drill message: one started, or one cancelled. */
-type DrillMessage = { start: Drill } | { cancel: string };
+/**
+ * A drill message: one started, or one cancelled, with the drills version the change made (absent
+ * from older releases' messages).
+ */
+type DrillMessage = ({ start: Drill } | { cancel: string }) & { version?: number };
 
-/** A safety net under pub/sub: a lost message is made good within this time. */
-const RELOAD_EVERY_MS = 5_000;
+/** A safety net under pub/sub: a lost message is made good within this time, for one GET. */
+const CHECK_EVERY_MS = 5_000;
 
 /**
  * Failover drills in Redis (a hash: id → drill), seen by every connected process: each keeps the
  * drills in memory, told of a new or cancelled one by pub/sub (the message carries it, so it
- * applies at once), reloaded after a reconnect and every few seconds. Runs read the local copy,
- * with no round trip; a drill ends by itself at its end time, everywhere, and its entry is
- * dropped from Redis the next time drills are listed or started.
+ * applies at once). Every change also counts up a drills version; each process compares it with
+ * the version it has every few seconds and after a reconnect (one GET), and reads the drills again
+ * only when it moved without a message saying how. Runs read the local copy, with no round trip; a
+ * drill ends by itself at its end time, everywhere, and its entry is dropped from Redis the next
+ * time drills are listed or started.
  */
 export class DrillBoard implements DrillView {
   private drills = new Map<string, Drill>();
+  /** The drills version what this process has matches; undefined before the first read. */
+  private version: number | undefined;
+  private checking = false;
   private timer: NodeJS.Timeout | undefined;
   /** Messages that arrived while a reload was reading Redis: replayed over what it read. */
   private during: DrillMessage[] | undefined;
@@ -46,7 +54,7 @@ export class DrillBoard implements DrillView {
       (s) => s.keys.drillEvents(),
       (message) => this.receive(message),
     );
-    broadcast.onReconnect(() => void this.stores.get().then((s) => this.reload(s.redis, s)));
+    broadcast.onReconnect(() => void this.stores.get().then((s) => this.check(s)));
     stores.hook(
       (s) => this.connect(s),
       async () => {
@@ -78,9 +86,13 @@ export class DrillBoard implements DrillView {
       startedAt: now,
       endsAt: now + parsed.duration,
     };
-    await redis.hset(keys.drills(), drill.id, JSON.stringify(drill));
-    this.drills.set(drill.id, drill);
-    await redis.publish(keys.drillEvents(), JSON.stringify({ start: drill } satisfies DrillMessage));
+    const [, [, version]] = (await redis
+      .multi()
+      .hset(keys.drills(), drill.id, JSON.stringify(drill))
+      .incr(keys.drillsVersion())
+      .exec()) as [unknown, [unknown, number]];
+    this.apply({ start: drill, version });
+    await redis.publish(keys.drillEvents(), JSON.stringify({ start: drill, version } satisfies DrillMessage));
     this.logger.warn(
       { drill: drill.id, mode: drill.mode, tag: drill.tag, provider: drill.provider, env: drill.env },
       'failover drill started',
@@ -99,17 +111,40 @@ export class DrillBoard implements DrillView {
   /** Ends a drill now, everywhere; false when there is no such drill in force. */
   async cancel(id: string): Promise<boolean> {
     const { redis, keys } = await this.stores.get();
-    const removed = await redis.hdel(keys.drills(), id);
-    this.drills.delete(id);
-    await redis.publish(keys.drillEvents(), JSON.stringify({ cancel: id } satisfies DrillMessage));
+    const [[, removed], [, version]] = (await redis
+      .multi()
+      .hdel(keys.drills(), id)
+      .incr(keys.drillsVersion())
+      .exec()) as [[unknown, number], [unknown, number]];
+    this.apply({ cancel: id, version });
+    await redis.publish(keys.drillEvents(), JSON.stringify({ cancel: id, version } satisfies DrillMessage));
     if (removed > 0) this.logger.warn({ drill: id }, 'failover drill cancelled');
     return removed > 0;
   }
 
   private async connect(stores: Stores): Promise<void> {
     await this.reload(stores.redis, stores);
-    this.timer = setInterval(() => void this.reload(stores.redis, stores), RELOAD_EVERY_MS);
+    this.timer = setInterval(() => void this.check(stores), CHECK_EVERY_MS);
     this.timer.unref();
+  }
+
+  /** Drops drills that ended here; reads them again only if the drills version moved unseen. */
+  private async check(stores: Stores): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      const now = this.clock.now();
+      for (const [id, drill] of this.drills) if (drill.endsAt <= now) this.drills.delete(id);
+      const version = Number((await stores.redis.get(stores.keys.drillsVersion())) ?? 0);
+      if (version !== this.version) await this.reload(stores.redis, stores);
+    } catch (error) {
+      this.logger.warn(
+        { code: ErrorCodes.REDIS_UNAVAILABLE, reason: (error as Error).message },
+        'drills not checked; keeping the ones known',
+      );
+    } finally {
+      this.checking = false;
+    }
   }
 
   private receive(message: string): void {
@@ -128,13 +163,20 @@ export class DrillBoard implements DrillView {
   private apply(message: DrillMessage): void {
     if ('start' in message) this.drills.set(message.start.id, message.start);
     else this.drills.delete(message.cancel);
+    // The next change after the one we have: we have this one too. Any other, the check reads.
+    if (message.version !== undefined && this.version !== undefined && message.version === this.version + 1)
+      this.version = message.version;
   }
 
   private async reload(redis: RedisClient, stores: Stores): Promise<void> {
     const during: DrillMessage[] = [];
     this.during = during;
     try {
-      const raw = await redis.hgetall(stores.keys.drills());
+      const [[, version], [, raw]] = (await redis
+        .multi()
+        .get(stores.keys.drillsVersion())
+        .hgetall(stores.keys.drills())
+        .exec()) as [[unknown, string | null], [unknown, Record<string, string>]];
       const now = this.clock.now();
       this.drills = new Map(
         Object.values(raw)
@@ -142,6 +184,8 @@ export class DrillBoard implements DrillView {
           .filter((d) => d.endsAt > now)
           .map((d) => [d.id, d]),
       );
+      this.version = Number(version ?? 0);
+      this.logger.debug({ version: this.version, drills: this.drills.size }, 'drills read');
       // A drill started (or cancelled) while the read was on its way is not lost.
       for (const message of during) this.apply(message);
     } catch (error) {
@@ -156,8 +200,12 @@ export class DrillBoard implements DrillView {
 
   /** Drops ended drills from Redis and from here; returns the ones in force. */
   private async prune(redis: RedisClient): Promise<Drill[]> {
-    const stores = await this.stores.get();
-    const raw = await redis.hgetall(stores.keys.drills());
+    const { keys } = await this.stores.get();
+    const [[, known], [, raw]] = (await redis
+      .multi()
+      .get(keys.drillsVersion())
+      .hgetall(keys.drills())
+      .exec()) as [[unknown, string | null], [unknown, Record<string, string>]];
     const now = this.clock.now();
     const live: Drill[] = [];
     const ended: string[] = [];
@@ -166,8 +214,18 @@ export class DrillBoard implements DrillView {
       if (drill.endsAt > now) live.push(drill);
       else ended.push(id);
     }
-    if (ended.length > 0) await redis.hdel(stores.keys.drills(), ...ended);
+    let version = Number(known ?? 0);
+    if (ended.length > 0) {
+      const [, [, counted]] = (await redis
+        .multi()
+        .hdel(keys.drills(), ...ended)
+        .incr(keys.drillsVersion())
+        .exec()) as [unknown, [unknown, number]];
+      // Another change in between: the next check reads the drills again.
+      version = counted === version + 1 ? counted : -1;
+    }
     this.drills = new Map(live.map((d) => [d.id, d]));
+    this.version = version;
     return live;
   }
 }

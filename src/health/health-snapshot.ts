@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from '../store/keys.js';
 import { type HealthEvent, parseIndexMember, snapshotKey } from './health-event.js';
+import type { StoredState } from './snapshot-reads.js';
 import { SnapshotSync } from './snapshot-sync.js';
 import type { TrialGate } from './trial-gate.js';
 
@@ -103,10 +104,11 @@ export class HealthSnapshot {
     this.put({ product: event.product, env: event.env, healthcheck: event.key }, event.seq, event.state);
   }
 
-  put(key: HealthKey, version: number, state: ProviderState): void {
+  /** Keeps `state` if newer than ours (whatever ours is when `force`: Redis lost the newer one). */
+  put(key: HealthKey, version: number, state: ProviderState, force = false): void {
     const id = snapshotKey(key.product, key.env, key.healthcheck);
     const entry = this.entries.get(id);
-    if (entry && entry.current.version >= version) return;
+    if (entry && (force ? entry.current.version === version : entry.current.version >= version)) return;
     const current = { version, state };
     if (entry) entry.current = current;
     else
@@ -125,7 +127,8 @@ export class HealthSnapshot {
   async start(redis: RedisClient, subscriber: RedisClient, keys: Keys): Promise<void> {
     this.sync = new SnapshotSync(redis, subscriber, keys, this.logger, {
       apply: (event) => this.apply(event),
-      load: (states) => this.load(states),
+      changed: (states) => this.changed(states),
+      load: (states, reset) => this.load(states, reset),
     });
     await this.sync.start();
   }
@@ -135,21 +138,42 @@ export class HealthSnapshot {
     for (const entry of this.entries.values()) entry.cancelTimer?.();
   }
 
-  /** A full load: newer versions replace ours; states gone from Redis are forgotten. */
-  private load(states: { member: string; version: number; state: ProviderState }[]): void {
+  /**
+   * A full load: newer versions replace ours (every version when `reset`: Redis lost writes, and
+   * ours may be numbers it will give again); states gone from Redis are forgotten.
+   */
+  private load(states: StoredState[], reset: boolean): void {
     const seen = new Set<string>();
     for (const { member, version, state } of states) {
       const parts = parseIndexMember(member);
-      if (!parts) continue;
+      if (!parts || !state) continue;
       seen.add(snapshotKey(parts.product, parts.env, parts.key));
-      this.put({ product: parts.product, env: parts.env, healthcheck: parts.key }, version, state);
+      this.put({ product: parts.product, env: parts.env, healthcheck: parts.key }, version, state, reset);
     }
-    for (const [id, entry] of this.entries) {
-      if (seen.has(id)) continue;
-      entry.cancelTimer?.();
-      this.entries.delete(id);
-      this.trials.ended(id);
+    for (const id of this.entries.keys()) if (!seen.has(id)) this.forget(id);
+  }
+
+  /** States written since a sequence number: newer versions kept, states gone from Redis forgotten. */
+  private changed(states: StoredState[]): void {
+    for (const { member, version, state } of states) {
+      const parts = parseIndexMember(member);
+      if (!parts) continue;
+      const key = { product: parts.product, env: parts.env, healthcheck: parts.key };
+      if (state) this.put(key, version, state);
+      else {
+        // Gone (expired) after its last logged write; a newer write seen meanwhile stays.
+        const id = snapshotKey(parts.product, parts.env, parts.key);
+        if ((this.entries.get(id)?.current.version ?? 0) <= version) this.forget(id);
+      }
     }
+  }
+
+  private forget(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    entry.cancelTimer?.();
+    this.entries.delete(id);
+    this.trials.ended(id);
   }
 
   /** Reports a phase change and arms a timer for the next change that time alone brings. */

@@ -7,8 +7,11 @@ import { indexMember } from './health-event.js';
  * Compare-and-set of one provider's state: written only when the version is still the one the rule
  * read; the version is the next number of the global sequence, and the write is published with it.
  * On a mismatch the current state comes back, so a retry needs no extra read.
- * KEYS: state, index, seq. ARGV: expected version ('' for none), state JSON, index member, channel,
- * product, env, key, ttl ms.
+ * Each write is also recorded in the change log (KEYS[4], member → seq; see `Keys.healthChanges`),
+ * whose `|since` marker is set by the first write that finds it missing: the log answers for every
+ * write after it.
+ * KEYS: state, index, seq, changes. ARGV: expected version ('' for none), state JSON, index member,
+ * channel, product, env, key, ttl ms.
  */
 const COMPARE_AND_SET = `
 local current = redis.call('HGET', KEYS[1], 'v') or ''
@@ -17,6 +20,8 @@ local seq = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[1], 'v', seq, 's', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
 redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[4], 'NX', seq - 1, '|since')
+redis.call('ZADD', KEYS[4], seq, ARGV[3])
 redis.call('PUBLISH', ARGV[4], '{"seq":' .. seq .. ',"product":' .. cjson.encode(ARGV[5]) .. ',"env":' .. cjson.encode(ARGV[6]) .. ',"key":' .. cjson.encode(ARGV[7]) .. ',"state":' .. ARGV[2] .. '}')
 return { 1, tostring(seq), '' }`;
 
@@ -140,10 +145,11 @@ export class ProviderStateStore {
   ): Promise<{ ok: true; version: number } | { ok: false; current: VersionedState | undefined }> {
     const [ok, v, s] = (await this.redis.eval(
       COMPARE_AND_SET,
-      3,
+      4,
       this.keys.providerState(product, env, key),
       this.keys.healthIndex(),
       this.keys.healthSeq(),
+      this.keys.healthChanges(),
       expected === undefined ? '' : String(expected),
       JSON.stringify(state),
       indexMember(product, env, key),

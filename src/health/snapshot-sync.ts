@@ -1,33 +1,49 @@
-import type { ProviderState } from '../core/health/provider-state.js';
+import { ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from '../store/keys.js';
 import type { HealthEvent } from './health-event.js';
+import { readAllStates, readChangesSince, type StoredState } from './snapshot-reads.js';
 
 /** How often the global sequence is compared with what pub/sub delivered (one GET). */
 const CHECK_EVERY_MS = 1_000;
-/** A full reload as a last resort, whatever the checks say. */
-const RELOAD_EVERY_MS = 60_000;
 
 export interface SyncTarget {
   apply(event: HealthEvent): void;
-  load(states: { member: string; version: number; state: ProviderState }[]): void;
+  /** States written since a sequence number: newer versions kept, states gone forgotten. */
+  changed(states: StoredState[]): void;
+  /** Every state: newer versions kept (all taken when `reset`); states not listed forgotten. */
+  load(states: StoredState[], reset: boolean): void;
 }
 
 /**
  * Keeps a snapshot in step with Redis: every state write is published with its number in a global
- * sequence. A message that skips numbers, a sequence in Redis still ahead of what arrived one check
- * later (a message lost at the end), or a reconnect means something was missed: reload. A check is
- * one GET, so it can run every second; the reload reads every state (what an incremental resync,
- * reading only the states written since a sequence number, would replace).
+ * sequence, and recorded in a change log (member → the number of its last write). A message that
+ * skips numbers, a sequence in Redis still ahead of what arrived one check later (a message lost
+ * at the end), or a reconnect means something was missed: the process reads from the log only
+ * the states written after the last number up to which it has everything, and those states. A
+ * check is one GET, so it runs every second; while nothing is missed, nothing else is read.
+ *
+ * Every state is read only at start and when the log cannot answer: it is missing (lost, or not
+ * yet written by this release), begins after what this process has, or the sequence went back
+ * (Redis lost writes: a flush, a restart without persistence, a failover to a lagging replica;
+ * then what Redis has replaces what this process had, versions included). There is no periodic
+ * full reload: a write never published reaches the log in the same script, so the log is never
+ * behind the sequence the checks compare against.
  */
 export class SnapshotSync {
-  private highest = 0;
+  /** Every write up to this number is known here (by message or read). */
+  private complete = 0;
+  /** Numbers received above `complete`, waiting for the ones before them. */
+  private readonly ahead = new Set<number>();
   private suspect: number | undefined;
-  private timers: NodeJS.Timeout[] = [];
-  private reloading: Promise<void> | undefined;
-  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
+  /** Why a resync was asked for while one ran, if one was. */
+  private again: string | undefined;
   private started = false;
+  /** Messages that arrived while every state was being read: applied over what was read. */
+  private during: HealthEvent[] | undefined;
 
   constructor(
     private readonly redis: RedisClient,
@@ -41,22 +57,19 @@ export class SnapshotSync {
     this.subscriber.on('message', (_channel: string, message: string) => this.receive(message));
     // After a reconnect the subscription is restored, but what was published meanwhile is lost.
     this.subscriber.on('ready', () => {
-      if (this.started) this.reload();
+      if (this.started) this.resync('reconnected');
     });
     await this.subscriber.subscribe(this.keys.healthEvents());
-    await this.load();
+    await this.loadAll('start', false);
     this.started = true;
-    const check = setInterval(() => void this.check(), CHECK_EVERY_MS);
-    const full = setInterval(() => this.reload(), RELOAD_EVERY_MS);
-    check.unref();
-    full.unref();
-    this.timers = [check, full];
+    this.timer = setInterval(() => void this.check(), CHECK_EVERY_MS);
+    this.timer.unref();
   }
 
   async stop(): Promise<void> {
     this.started = false;
-    for (const timer of this.timers) clearInterval(timer);
-    await this.reloading?.catch(() => undefined);
+    if (this.timer) clearInterval(this.timer);
+    await this.syncing?.catch(() => undefined);
     this.subscriber.disconnect();
   }
 
@@ -65,62 +78,100 @@ export class SnapshotSync {
     try {
       event = JSON.parse(message) as HealthEvent;
     } catch (error) {
-      this.logger.warn({ err: error }, 'unreadable health event');
+      this.logger.warn(
+        { code: ErrorCodes.VALIDATION, reason: (error as Error).message },
+        'unreadable health event',
+      );
       return;
     }
-    if (this.started && event.seq > this.highest + 1) this.reload();
-    this.highest = Math.max(this.highest, event.seq);
+    this.during?.push(event);
     this.target.apply(event);
+    if (event.seq <= this.complete) return;
+    this.ahead.add(event.seq);
+    this.advance(this.complete);
+    if (this.started && this.complete < event.seq) this.resync('gap');
   }
 
   private async check(): Promise<void> {
     try {
       const seq = Number((await this.redis.get(this.keys.healthSeq())) ?? 0);
-      if (seq <= this.highest) this.suspect = undefined;
-      else if (this.suspect !== undefined && this.highest < this.suspect) this.reload();
+      if (seq < this.complete) this.resync('sequence went back');
+      else if (seq === this.complete) this.suspect = undefined;
+      // Ahead: a message may still be on its way; still behind that number one check later, it is lost.
+      else if (this.suspect !== undefined && this.complete < this.suspect) this.resync('behind');
       else this.suspect = seq;
     } catch (error) {
-      this.logger.warn({ err: error }, 'health snapshot check failed');
+      this.logger.warn(
+        { code: ErrorCodes.REDIS_UNAVAILABLE, reason: (error as Error).message },
+        'health snapshot check failed',
+      );
     }
   }
 
-  /** One reload at a time; a reload asked for meanwhile runs once after it. */
-  private reload(): void {
-    if (this.reloading) {
-      this.again = true;
+  /** One resync at a time; one asked for meanwhile runs once after it. */
+  private resync(reason: string): void {
+    if (this.syncing) {
+      this.again = reason;
       return;
     }
-    this.reloading = this.load()
-      .catch((error) => this.logger.warn({ err: error }, 'health snapshot reload failed'))
+    this.syncing = this.catchUp(reason)
+      .catch((error) =>
+        this.logger.warn(
+          { code: ErrorCodes.REDIS_UNAVAILABLE, reason: (error as Error).message },
+          'health snapshot not resynchronised; the next check tries again',
+        ),
+      )
       .finally(() => {
-        this.reloading = undefined;
+        this.syncing = undefined;
         this.suspect = undefined;
-        if (this.again && this.started) {
-          this.again = false;
-          this.reload();
-        }
+        const again = this.again;
+        this.again = undefined;
+        // A gap the resync just read past needs no second one.
+        if (again && this.started && (again !== 'gap' || this.ahead.size > 0)) this.resync(again);
       });
   }
 
-  private async load(): Promise<void> {
-    const [[, seq], [, members]] = (await this.redis
-      .multi()
-      .get(this.keys.healthSeq())
-      .smembers(this.keys.healthIndex())
-      .exec()) as [[unknown, string | null], [unknown, string[]]];
-    const states: { member: string; version: number; state: ProviderState }[] = [];
-    const pipeline = this.redis.pipeline();
-    const listed = members.filter((m) => m.startsWith('state|'));
-    for (const member of listed) {
-      const [, product, env, key] = member.split('|') as [string, string, string, string];
-      pipeline.hmget(this.keys.providerState(product, env, key), 'v', 's');
+  private async catchUp(reason: string): Promise<void> {
+    const after = this.complete;
+    const read = await readChangesSince(this.redis, this.keys, after);
+    if ('unanswered' in read) {
+      await this.loadAll(read.unanswered, read.unanswered === 'sequence went back');
+      return;
     }
-    const results = listed.length > 0 ? ((await pipeline.exec()) ?? []) : [];
-    for (const [i, member] of listed.entries()) {
-      const [v, s] = (results[i]?.[1] ?? []) as (string | null)[];
-      if (v && s) states.push({ member, version: Number(v), state: JSON.parse(s) as ProviderState });
+    this.target.changed(read.states);
+    this.advance(read.seq);
+    this.logger.debug(
+      { reason, after, seq: read.seq, states: read.states.length },
+      'health snapshot caught up',
+    );
+  }
+
+  private async loadAll(reason: string, reset: boolean): Promise<void> {
+    const during: HealthEvent[] = [];
+    this.during = during;
+    try {
+      const { seq, states } = await readAllStates(this.redis, this.keys);
+      this.target.load(states, reset);
+      // A write published while the read was on its way is not lost (nor undone by the load).
+      for (const event of during) this.target.apply(event);
+      if (reset) {
+        this.complete = seq;
+        this.ahead.clear();
+        for (const event of during) if (event.seq > seq) this.ahead.add(event.seq);
+      }
+      this.advance(seq);
+      const line = { reason, seq, states: states.length };
+      if (reason === 'start') this.logger.debug(line, 'health snapshot loaded in full');
+      else this.logger.info(line, 'health snapshot loaded in full');
+    } finally {
+      if (this.during === during) this.during = undefined;
     }
-    this.highest = Math.max(this.highest, Number(seq ?? 0));
-    this.target.load(states);
+  }
+
+  /** Everything up to `seq` is known: moves on, through the numbers received after it. */
+  private advance(seq: number): void {
+    this.complete = Math.max(this.complete, seq);
+    while (this.ahead.has(this.complete + 1)) this.complete++;
+    for (const n of this.ahead) if (n <= this.complete) this.ahead.delete(n);
   }
 }

@@ -34,6 +34,10 @@ export class Keys {
   drills(): string {
     return `${this.prefix}:drills`;
   }
+  /** Counts every change of the drills hash (start, cancel, cleanup), so processes check it cheaply. */
+  drillsVersion(): string {
+    return `${this.prefix}:drills-version`;
+  }
   /** Pub/sub channel of drills started and cancelled (the drill, or its id). */
   drillEvents(): string {
     return `${this.prefix}:drill-events`;
@@ -79,6 +83,14 @@ export class Keys {
   /** Counts every provider state write: each state's version, and how a snapshot knows it missed one. */
   healthSeq(): string {
     return `${this.healthPrefix}:health-seq`;
+  }
+  /**
+   * The last write of each provider state (a sorted set: index member → its sequence number), so a
+   * snapshot that missed messages reads only what changed after the highest number it has. Member
+   * `|since` scores the number after which the log is complete (absent: the log was lost).
+   */
+  healthChanges(): string {
+    return `${this.healthPrefix}:health-changes`;
   }
   /** Trial calls claimed across processes in one trial of one provider (the ejection's start names it). */
   trialBudget(product: string, env: string, key: string, ejectedAt: number): string {
