@@ -84,14 +84,6 @@ export class Keys {
   healthSeq(): string {
     return `${this.healthPrefix}:health-seq`;
   }
-  /**
-   * The last write of each provider state (a sorted set: index member → its sequence number), so a
-   * snapshot that missed messages reads only what changed after the highest number it has. Member
-   * `|since` scores the number after which the log is complete (absent: the log was lost).
-   */
-  healthChanges(): string {
-    return `${this.healthPrefix}:health-changes`;
-  }
   /** Trial calls claimed across processes in one trial of one provider (the ejection's start names it). */
   trialBudget(product: string, env: string, key: string, ejectedAt: number): string {
     return `${this.healthPrefix}:trial:${product}:${env}:${key}:${ejectedAt}`;
@@ -157,6 +149,14 @@ export class Keys {
   /** Pub/sub channel of provider state changes. */
   healthEvents(): string {
     return `${this.healthPrefix}:health-events`;
+  }
+  /**
+   * The last write of each provider state (a sorted set: index member → its sequence number), so a
+   * snapshot that missed messages reads only what changed after the highest number it has. Member
+   * `|since` scores the number after which the log is complete (absent: the log was lost).
+   */
+  healthChanges(): string {
+    return `${this.healthPrefix}:health-changes`;
   }
   /** Historical counts of one provider in one time bucket (a hash). */
   history(product: string, env: string, provider: string, bucketStart: number): string {
