@@ -41,7 +41,7 @@ describe('health snapshot after its subscriber reconnects', () => {
   it('reads the one state written while it was cut off, and no other', async () => {
     const from = lines.length;
     await stateWriters(prefix, redis).resetLost('p-1');
-    await redis.client('KILL', 'TYPE', 'pubsub');
+    await redis.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     await until(() => tracked(backstop)['p-1'] === 'unknown');
     const { caughtUp, fullLoads } = resyncs(lines, from);
     expect(fullLoads).toEqual([]);
