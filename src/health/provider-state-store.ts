@@ -7,9 +7,9 @@ import { indexMember } from './health-event.js';
  * Compare-and-set of one provider's state: written only when the version is still the one the rule
  * read; the version is the next number of the global sequence, and the write is published with it.
  * On a mismatch the current state comes back, so a retry needs no extra read.
- * Each write is also recorded in the change log (KEYS[4], member → seq; see `Keys.healthChanges`),
- * whose `|since` marker is set by the first write that finds it missing: the log answers for every
- * write after it.
+ * Each write is also recorded in the change log (KEYS[4], member → seq; see `Keys.healthChanges`).
+ * A member new to the log sets its `|since` marker if missing (a log just made, or lost and made
+ * again): the log answers for every write after it. One command per write once the log exists.
  * KEYS: state, index, seq, changes. ARGV: expected version ('' for none), state JSON, index member,
  * channel, product, env, key, ttl ms.
  */
@@ -20,8 +20,7 @@ local seq = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[1], 'v', seq, 's', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
 redis.call('SADD', KEYS[2], ARGV[3])
-redis.call('ZADD', KEYS[4], 'NX', seq - 1, '|since')
-redis.call('ZADD', KEYS[4], seq, ARGV[3])
+if redis.call('ZADD', KEYS[4], seq, ARGV[3]) == 1 then redis.call('ZADD', KEYS[4], 'NX', seq - 1, '|since') end
 redis.call('PUBLISH', ARGV[4], '{"seq":' .. seq .. ',"product":' .. cjson.encode(ARGV[5]) .. ',"env":' .. cjson.encode(ARGV[6]) .. ',"key":' .. cjson.encode(ARGV[7]) .. ',"state":' .. ARGV[2] .. '}')
 return { 1, tostring(seq), '' }`;
 
