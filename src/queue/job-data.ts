@@ -14,9 +14,12 @@ export const JOB_QUEUE = 'fallback-jobs';
 /** What a job runs. */
 export type JobKind = 'fallback' | 'quota' | 'batch' | 'feature';
 
-/** What a dispatched job carries. Versioned, so a newer worker can still read older jobs. */
+/**
+ * What a dispatched job carries, as the code reads it. Versioned, so a newer worker can still read
+ * older jobs: `v: 1` holds every field; `v: 2` leaves out what the job itself says (stored-job-data.ts).
+ */
 export interface JobData {
-  v: 1;
+  v: 1 | 2;
   product: string;
   tag: string;
   env: string;
@@ -75,7 +78,7 @@ export interface FeatureJobResult {
 export type JobResult = FallbackJobResult | FeatureJobResult | BatchJobResult;
 
 export const jobDataSchema = z.looseObject({
-  v: z.literal(1),
+  v: z.union([z.literal(1), z.literal(2)]),
   product: z.string().min(1),
   tag: z.string().min(1),
   env: z.string().min(1),
