@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Backstop } from '../../src/backstop.js';
 import { silentLogger } from '../../src/core/logger.js';
+import { newJobId } from '../../src/queue/queue-names.js';
 
 /** How long the jobs wait: long enough that none comes due while the figures are read. */
 const DELAY_MS = 3_600_000;
@@ -34,16 +35,17 @@ export interface MemorySide {
 /**
  * Bytes of Redis memory per delayed job, from `INFO memory used_memory` before and after `jobs`
  * jobs are queued one by one (a first job, not counted, loads the scripts and makes the queue's
- * own keys). Raw: `Queue.add` with the input as data, the same delay and a retention. Backstop:
- * `fallback.dispatch` of a one-provider chain under its default key prefix.
+ * own keys). Raw: `Queue.add` with the input as data, the same delay and a retention, under
+ * BullMQ's ids (a counter) or, `raw-ids`, ids of Backstop's form (`<queue>.<21 characters>`).
+ * Backstop: `fallback.dispatch` of a two-provider chain under its default key prefix.
  */
 export async function bytesPerDelayedJob(
-  side: 'raw' | 'backstop',
+  side: 'raw' | 'raw-ids' | 'backstop',
   url: string,
   jobs: number,
 ): Promise<MemorySide> {
   const stats = new Redis(url);
-  const add = side === 'raw' ? await rawAdder(url) : await backstopAdder(url);
+  const add = side === 'backstop' ? await backstopAdder(url) : await rawAdder(url, side === 'raw-ids');
   try {
     const first = await add.one(0);
     const before = await usedMemory(stats);
@@ -66,13 +68,14 @@ interface Adder {
   close(): Promise<void>;
 }
 
-async function rawAdder(url: string): Promise<Adder> {
+async function rawAdder(url: string, ownIds: boolean): Promise<Adder> {
   const connection = new Redis(url, { maxRetriesPerRequest: 1 });
   // BullMQ's default prefix: what a raw user gets.
   const queue = new Queue('payments', { connection });
   return {
     async one(i) {
-      const job = await queue.add('charge', paymentInput(i), { delay: DELAY_MS, ...RAW_RETENTION });
+      const id = ownIds ? { jobId: newJobId('payments') } : {};
+      const job = await queue.add('charge', paymentInput(i), { delay: DELAY_MS, ...RAW_RETENTION, ...id });
       return `${queue.qualifiedName}:${job.id}`;
     },
     async close() {
