@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Job, type Telemetry, Worker } from 'bullmq';
+import type { Job, Telemetry, Worker } from 'bullmq';
 import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
@@ -13,6 +13,7 @@ import { JobFence } from './job-fence.js';
 import { jobProcessor, type LifecycleDeps } from './job-lifecycle.js';
 import { JobLogs } from './job-log.js';
 import type { JobRetention } from './job-options.js';
+import { LeanWorker } from './lean-queue.js';
 import type { StoredJobData } from './stored-job-data.js';
 import { WorkerHeartbeat } from './worker-heartbeat.js';
 
@@ -182,7 +183,7 @@ export async function startJobWorker(
   );
   let handle: JobWorker | undefined;
   const make = async (name: string) => {
-    const worker = new Worker<StoredJobData, JobResult>(name, processor, {
+    const worker = new LeanWorker<StoredJobData, JobResult, string>(name, processor, {
       connection,
       prefix: await queues.prefixOf(name),
       concurrency: settings.concurrency,
