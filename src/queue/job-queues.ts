@@ -77,17 +77,23 @@ export class JobQueues {
 
   /**
    * The job with this id: in the queue its id names, else looked for in every queue (a custom id
-   * may look like one of ours: `order.<21 letters>` names no queue of ours).
+   * may look like one of ours: `order.<21 letters>`). A queue an id names is looked in only when
+   * it exists: opening one would add it to the set of queues, and workers would take it.
    */
   async find(id: string): Promise<Job<StoredJobData, JobResult> | undefined> {
     const named = queueOfJobId(id);
-    if (named) {
+    // A queue this process has open exists: the common case costs no listing.
+    const opened = named !== undefined && this.queues.has(named);
+    if (opened) {
       const job = await (await this.jobQueue(named)).getJob(id);
       if (job) return job;
     }
-    for (const queue of await this.all()) {
-      if (queue.name === named) continue;
-      const job = await queue.getJob(id);
+    const names = await this.names();
+    // The queue the id names first, when it exists, then every other one.
+    const order = named && names.includes(named) ? [named, ...names.filter((n) => n !== named)] : names;
+    for (const name of order) {
+      if (opened && name === named) continue;
+      const job = await (await this.jobQueue(name)).getJob(id);
       if (job) return job;
     }
     return undefined;

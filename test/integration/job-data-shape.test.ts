@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import type { JobHandle } from '../../src/index.js';
-import { ownKeyOf } from '../../src/queue/queue-names.js';
+import { ownKeyOf, randomKey } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/store/keys.js';
 import { callOf, useDispatchWorker, WAIT } from '../helpers/dispatch-kit.js';
 import { rawRedis } from '../helpers/redis.js';
@@ -87,6 +87,20 @@ describe('job data as stored in Redis', () => {
     expect(callOf(sim, await backstop().jobs.wait(keyed.id, WAIT)).idempotencyKey).toBe(
       `checkout-42:${sim.name}`,
     );
+  });
+
+  it('finds a job whose custom id looks like one of ours, without making a queue of what it names', async () => {
+    const { tag } = await oneProvider();
+    const jobId = `order.${randomKey()}`;
+    await once({ tag, input: {}, jobId, schedule: { delay: 60_000 } });
+    expect(await backstop().jobs.get(jobId)).toMatchObject({ id: jobId, tag, state: 'delayed' });
+    const redis = rawRedis();
+    try {
+      expect(await redis.smembers(new Keys(prefix).jobQueues())).toEqual([QUEUE]);
+    } finally {
+      redis.disconnect();
+    }
+    await backstop().jobs.cancel(jobId);
   });
 
   it('runs a job the previous release queued, in its full shape and UUID id, keyed as it was', async () => {
