@@ -25,8 +25,10 @@ export interface JobData {
   env: string;
   input: Record<string, unknown>;
   /**
-   * Roots the providers' idempotency keys: the caller's key, or a UUID made at dispatch. Never the
-   * job id alone: ids restart at 1 on a fresh Redis and would reuse keys that providers remember.
+   * Roots the providers' idempotency keys: the caller's key, or a random key made at dispatch
+   * (earlier releases: a UUID), which is also the random part of an id we make. Never a counter
+   * id such as BullMQ's own: those restart at 1 on a fresh Redis and would reuse keys that
+   * providers remember.
    */
   idempotencyKey: string;
   /** Set on jobs made by a recurring schedule: each occurrence then gets keys of its own. */
