@@ -77,10 +77,10 @@ export async function idleCommands(
 }
 
 /** Prints the idle figures and whether the aim "no full reloads while idle" is met. */
-export async function printIdle(url: string): Promise<void> {
+export async function printIdle(url: string, heading = ''): Promise<void> {
   const windowMs = Number(process.env.BENCH_IDLE_MS ?? 65_000);
   console.log(
-    `\n4. Idle Redis commands per process: 2 processes following 200 provider states, ${windowMs / 1000} s`,
+    `\n${heading}Idle Redis commands per process: 2 processes following 200 provider states, ${windowMs / 1000} s`,
   );
   const f = await idleCommands(url, { windowMs });
   console.log(`  ${f.perProcessPerSecond.toFixed(2)} commands/s per process`);
