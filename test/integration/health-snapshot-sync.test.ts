@@ -87,6 +87,17 @@ describe('health snapshot kept in step across processes', () => {
     expect(fullLoads).toEqual([expect.objectContaining({ reason: 'change log missing', states: 19 })]);
   });
 
+  it('a change log made again after the writes a process missed makes it read every state once', async () => {
+    const from = lines.length;
+    await write.ejectLost('p-5');
+    await redis.del(keys.healthChanges());
+    await write.ejectLost('p-7'); // the log begins again here: it cannot tell of p-5
+    await until(() => tracked(b)['p-5'] === 'ejected');
+    const { caughtUp, fullLoads } = resyncs(lines, from);
+    expect(caughtUp).toEqual([]);
+    expect(fullLoads).toEqual([expect.objectContaining({ reason: 'change log begins later', states: 19 })]);
+  });
+
   it('after Redis lost the states (a flush), what Redis has replaces what each process had', async () => {
     const from = lines.length;
     const stale = await scanKeys(redis, `${keys.healthPrefix}:*`);
