@@ -20,6 +20,8 @@ import { SCALE_PRODUCTS } from './bench/scale-products.js';
 import { drainSide, type ScaleSide } from './bench/scale-throughput.js';
 
 const JOBS = Number(process.env.BENCH_SCALE_JOBS ?? 3_000);
+/** `BENCH_ONLY=probes` (or throughput, cluster; comma-separated) measures only those parts. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,probes,cluster').split(','));
 const PROCESSES = [1, 2, 4];
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
@@ -47,9 +49,18 @@ async function probes(url: string): Promise<void> {
   console.log('\n2. Redis commands per healthcheck probe (20 URL probes every second, 6 s)');
   const raw = await commandsPerProbe('raw', url);
   const ours = await commandsPerProbe('backstop', url);
-  console.log(`  raw job scheduler: ${raw.toFixed(1)} commands/probe`);
-  console.log(`  backstop:          ${ours.toFixed(1)} commands/probe (${(ours / raw).toFixed(2)}x raw)`);
-  console.log(`  aim, fewer commands per probe than raw: ${verdict(ours < raw)}`);
+  console.log(`  raw job scheduler: ${raw.perProbe.toFixed(1)} commands/probe`);
+  console.log(
+    `  backstop:          ${ours.perProbe.toFixed(1)} commands/probe (${(ours.perProbe / raw.perProbe).toFixed(2)}x raw)`,
+  );
+  const names = [...new Set([...raw.byCommand.keys(), ...ours.byCommand.keys()])]
+    .map((name) => ({ name, raw: raw.byCommand.get(name) ?? 0, ours: ours.byCommand.get(name) ?? 0 }))
+    .filter((c) => c.raw >= 0.05 || c.ours >= 0.05)
+    .sort((a, b) => b.ours + b.raw - (a.ours + a.raw));
+  console.log(
+    `  per probe by command (raw / backstop): ${names.map((c) => `${c.name} ${c.raw.toFixed(1)}/${c.ours.toFixed(1)}`).join(', ')}`,
+  );
+  console.log(`  aim, fewer commands per probe than raw: ${verdict(ours.perProbe < raw.perProbe)}`);
 }
 
 async function clusterShare(): Promise<void> {
@@ -106,9 +117,9 @@ const dir = mkdtempSync(join(tmpdir(), 'backstop-bench-scale-'));
 const redis = await startEmbeddedRedis({ dataDir: dir, appendOnly: false });
 try {
   console.log(`bench:scale on redis-server ${redis.url} (hz 100), ${new Date().toISOString()}`);
-  await throughput(redis.url);
-  await probes(redis.url);
-  await clusterShare();
+  if (ONLY.has('throughput')) await throughput(redis.url);
+  if (ONLY.has('probes')) await probes(redis.url);
+  if (ONLY.has('cluster')) await clusterShare();
 } finally {
   await redis.stop();
   rmSync(dir, { recursive: true, force: true });
