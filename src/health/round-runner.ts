@@ -28,7 +28,7 @@ export const PROBE_NOT_APPLIED = 'BACKSTOP_PROBE_NOT_APPLIED';
 export async function runRound(
   interval: number,
   probe: ProbeOnce,
-  deps: HealthProcessorDeps,
+  deps: Pick<HealthProcessorDeps, 'rounds' | 'definition' | 'logger'>,
 ): Promise<RoundSummary> {
   const members = await deps.rounds.members(interval);
   const summary: RoundSummary = {
