@@ -14,7 +14,12 @@ export interface RoundSummary {
   skipped: number;
   /** Probes that could not be applied (their state write threw); one log line tells why. */
   errors: number;
+  /** The failed probes (`tag/env`, the first few), what an operator looks for in a round. */
+  failing: string[];
 }
+
+/** How many failed probes a round's summary names. */
+const FAILING_NAMED = 10;
 
 /** Log code of probes of a round that ran but could not be applied. */
 export const PROBE_NOT_APPLIED = 'BACKSTOP_PROBE_NOT_APPLIED';
@@ -38,6 +43,7 @@ export async function runRound(
     failed: 0,
     skipped: 0,
     errors: 0,
+    failing: [],
   };
   if (!members.length) {
     await deps.rounds.retireIfEmpty(interval);
@@ -66,7 +72,12 @@ export async function runRound(
       }),
     ),
   );
-  for (const outcome of outcomes) count(summary, outcome);
+  outcomes.forEach((outcome, i) => {
+    count(summary, outcome);
+    const failed = outcome && 'ok' in outcome && !outcome.ok;
+    if (failed && summary.failing.length < FAILING_NAMED)
+      summary.failing.push(`${members[i]!.tag}/${members[i]!.env}`);
+  });
   if (failures.length)
     deps.logger.warn(
       {

@@ -41,6 +41,7 @@ describe('a probe round', () => {
       failed: 1,
       skipped: 1,
       errors: 1,
+      failing: ['d/prd'],
     });
     expect(logger.lines).toEqual([
       expect.objectContaining({
