@@ -198,6 +198,7 @@ export class HealthMonitor {
       if (worker.concurrency !== slots) worker.concurrency = slots;
     };
     await fitSlots();
+    await this.adoptLegacySchedulers(parts.rounds, logger);
     const timer = setInterval(() => fitSlots().catch(() => undefined), SLOTS_REFRESH_MS);
     timer.unref();
     worker.on('closing', () => {
@@ -206,6 +207,25 @@ export class HealthMonitor {
     });
     await worker.waitUntilReady();
     return worker;
+  }
+
+  /**
+   * Upgrading: healthchecks still probed by an earlier version's schedulers (one per healthcheck and
+   * env) join their rounds, which removes those. One this process cannot find (a code-first one
+   * defined elsewhere) keeps them: their jobs are still processed.
+   */
+  private async adoptLegacySchedulers(rounds: ProbeRounds, logger: Logger): Promise<void> {
+    try {
+      for (const { product, tag } of await rounds.legacyHealthchecks()) {
+        const found = await this.deps.healthchecks(product, tag);
+        if (found) await this.schedule(product, found.definition);
+      }
+    } catch (error) {
+      logger.warn(
+        { code: 'BACKSTOP_PROBE_ROUNDS_NOT_ADOPTED', reason: (error as Error).message },
+        'could not move healthchecks of earlier schedulers into probe rounds; their jobs still run',
+      );
+    }
   }
 
   /** `{ telemetry }` for a BullMQ Queue or Worker, when tracing is on. */

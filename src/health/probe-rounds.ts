@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from '../store/keys.js';
 import {
+  isRoundJob,
   type ProbeJobData,
   removeLegacySchedulers,
   roundSchedulerId,
@@ -85,6 +86,17 @@ export class ProbeRounds {
     const left = await this.place(product, tag, 0, []);
     if (left) await this.retireIfEmpty(left);
     await removeLegacySchedulers(this.queue, product, tag);
+  }
+
+  /** Healthchecks that still have schedulers of earlier versions (one per healthcheck and env). */
+  async legacyHealthchecks(): Promise<{ product: string; tag: string }[]> {
+    const found = new Map<string, { product: string; tag: string }>();
+    for (const scheduler of await this.queue.getJobSchedulers(0, -1)) {
+      const data = scheduler.template?.data;
+      if (!data || isRoundJob(data) || !data.product || !data.tag) continue;
+      found.set(`${data.product}|${data.tag}`, { product: data.product, tag: data.tag });
+    }
+    return [...found.values()];
   }
 
   /** The healthchecks and envs in the round of `interval` now. */

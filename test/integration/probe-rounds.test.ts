@@ -122,6 +122,32 @@ describe('probe rounds', () => {
     }
   });
 
+  it('upgrading: a healthcheck worker moves stored healthchecks off their earlier schedulers into rounds', async () => {
+    const { prefix, backstop } = kit();
+    await kit().provider('stripe');
+    await backstop.health.create(pingHealthcheck('stripe'));
+    // As an earlier version left it: not in a round, probed by a scheduler of its own.
+    const connection = rawRedis();
+    const queue = new Queue('healthchecks', { connection, prefix });
+    try {
+      await new ProbeRounds(connection, new Keys(prefix), queue).leave('my-product', 'stripe-health');
+      const data = { product: 'my-product', tag: 'stripe-health', env: 'prd', interval: 60_000 };
+      await queue.upsertJobScheduler(
+        'my-product.stripe-health.prd',
+        { every: 60_000 },
+        { name: 'stripe-health', data },
+      );
+      expect(await roundMembers(prefix)).toEqual([]);
+
+      await backstop.worker({ fallbacks: false });
+      expect(await roundMembers(prefix)).toEqual([{ key: 'my-product.stripe-health.prd', every: 60_000 }]);
+      expect(await roundSchedulers(prefix)).toEqual([{ key: 'round.60000ms', every: 60_000 }]);
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+
   it('one hung probe does not stop the others of its round: it fails by its timeout, they go on', async () => {
     const { prefix, backstop } = kit();
     const { app: _a, event: _e, ...bare } = pingHealthcheck('x', { interval: 200, retries: 1 });
