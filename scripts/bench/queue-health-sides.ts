@@ -38,6 +38,7 @@ const SETUP_COMMANDS = new Set(['hello', 'client', 'select', 'quit', 'subscribe'
 const TIMER_KEYS = [
   `:${HEALTHCHECK_QUEUE}:`,
   ':probe:',
+  ':probe-round',
   ':health-index',
   ':history:',
   ':circuit:',
