@@ -2,7 +2,9 @@
  * Scale-out figures, Backstop beside raw BullMQ 6 in the same run (`npm run bench:scale`):
  * 1. jobs/s with 1, 2 and 4 worker processes on one Redis, and the 1 → 4 ratio of each side;
  * 2. Redis commands per healthcheck probe, against a raw BullMQ job scheduler doing the same probe;
- * 3. on a local 3-master Redis Cluster, each master's share of the commands, three products' jobs.
+ * 3. on a local 3-master Redis Cluster, each master's share of the commands, three products' jobs;
+ * 4. Redis memory per delayed job, against raw BullMQ's `Queue.add` of the same input and delay.
+ * BENCH_SCALE_PARTS picks parts by name (`throughput,probes,cluster,memory`; all by default).
  * Prints tables and whether each aim is met; asserts nothing. Every Redis here is started by the
  * script and stopped at the end.
  */
@@ -15,14 +17,20 @@ import { Redis } from 'ioredis';
 import { startEmbeddedRedis } from '../src/redis/embedded-redis.js';
 import { Keys } from '../src/store/keys.js';
 import { startLocalCluster } from '../test/helpers/redis-topologies.js';
+import { bytesPerDelayedJob, type MemorySide } from './bench/scale-memory.js';
 import { commandsPerProbe } from './bench/scale-probes.js';
 import { SCALE_PRODUCTS } from './bench/scale-products.js';
 import { drainSide, type ScaleSide } from './bench/scale-throughput.js';
 
 const JOBS = Number(process.env.BENCH_SCALE_JOBS ?? 3_000);
-/** `BENCH_ONLY=probes` (or throughput, cluster; comma-separated) measures only those parts. */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'throughput,probes,cluster').split(','));
+const MEMORY_JOBS = Number(process.env.BENCH_SCALE_MEMORY_JOBS ?? 2_000);
 const PROCESSES = [1, 2, 4];
+const PARTS = ['throughput', 'probes', 'cluster', 'memory'] as const;
+const chosen = (process.env.BENCH_SCALE_PARTS ?? PARTS.join(',')).split(',').map((p) => p.trim());
+for (const part of chosen) {
+  if (!(PARTS as readonly string[]).includes(part))
+    throw new Error(`BENCH_SCALE_PARTS: unknown part '${part}' (expected ${PARTS.join(', ')})`);
+}
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
 
 async function throughput(url: string): Promise<void> {
@@ -109,6 +117,35 @@ async function spreadPrefix(node: Redis, ports: number[]): Promise<string> {
   }
 }
 
+async function memory(url: string): Promise<void> {
+  console.log(
+    `\n4. Redis memory per delayed job: ${MEMORY_JOBS} delayed payment jobs (amount, currency, customer id, idempotency key)`,
+  );
+  const raw = await bytesPerDelayedJob('raw', url, MEMORY_JOBS);
+  const rawIds = await bytesPerDelayedJob('raw-ids', url, MEMORY_JOBS);
+  const ours = await bytesPerDelayedJob('backstop', url, MEMORY_JOBS);
+  const line = (name: string, side: MemorySide) =>
+    console.log(
+      `  ${name.padEnd(8)} ${side.bytesPerJob.toFixed(0).padStart(5)} bytes/job (used_memory), job hash ${side.hashBytes} bytes (MEMORY USAGE)`,
+    );
+  line('raw', raw);
+  line('backstop', ours);
+  const ratio = ours.bytesPerJob / raw.bytesPerJob;
+  console.log(`  backstop / raw: ${ratio.toFixed(2)}x`);
+  // Context for the ratio: a random id (the idempotency root, naming its queue) is kept 4 times.
+  console.log(
+    `  raw with ids of Backstop's form (<queue>.<21 characters>): ${rawIds.bytesPerJob.toFixed(0)} bytes/job, backstop ${(ours.bytesPerJob / rawIds.bytesPerJob).toFixed(2)}x that`,
+  );
+  console.log(`  aim, at most raw BullMQ's bytes per delayed job (1.0x): ${verdict(ratio <= 1)}`);
+  for (const [name, side] of [
+    ['raw', raw],
+    ['backstop', ours],
+  ] as const) {
+    console.log(`  a ${name} job's hash:`);
+    for (const [field, value] of Object.entries(side.hash)) console.log(`    ${field}: ${value}`);
+  }
+}
+
 function commandsOf(info: string): number {
   return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? Number.NaN);
 }
@@ -117,9 +154,10 @@ const dir = mkdtempSync(join(tmpdir(), 'backstop-bench-scale-'));
 const redis = await startEmbeddedRedis({ dataDir: dir, appendOnly: false });
 try {
   console.log(`bench:scale on redis-server ${redis.url} (hz 100), ${new Date().toISOString()}`);
-  if (ONLY.has('throughput')) await throughput(redis.url);
-  if (ONLY.has('probes')) await probes(redis.url);
-  if (ONLY.has('cluster')) await clusterShare();
+  if (chosen.includes('throughput')) await throughput(redis.url);
+  if (chosen.includes('probes')) await probes(redis.url);
+  if (chosen.includes('cluster')) await clusterShare();
+  if (chosen.includes('memory')) await memory(redis.url);
 } finally {
   await redis.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Backstop } from '../../src/backstop.js';
+import { STREAK_KEPT } from '../../src/core/health/apply-live.js';
 import type { HealthKey } from '../../src/core/health-view.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { HEALTHCHECK_QUEUE } from '../../src/health/healthcheck-scheduler.js';
@@ -102,6 +103,9 @@ async function healthSide(
     env: ENV,
     logger: silentLogger,
     ...(circuit === undefined ? {} : { circuit }),
+    // (h2) counts every live failure without ejecting: the failure-rate and latency rules, which
+    // would take the failing primary out of rotation after its first few dozen calls, are off.
+    ...(on && fails ? { healthPolicy: { failureRate: { threshold: 0 }, latency: null } } : {}),
   });
   const calls: Calls = { primary: 0, fallback: 0 };
   try {
@@ -188,22 +192,31 @@ async function verifyHealthOn(
     if (status !== 'healthy') problems.push(`snapshot reads ${tag} ${status ?? 'nothing'}, expected healthy`);
   }
   const fails = scenario === 'primary-throws';
-  const wantFailures = fails ? count : 0;
+  // The shared state keeps the last failures of a streak (enough for any threshold), not all of
+  // them: (h2) must show a streak, (h1) none. Every call is in the history, checked below.
+  const wantFailures = fails ? Math.min(count, STREAK_KEPT) : 0;
   let failures = -1;
   // Circuit writes are not awaited by the run: give the last ones a moment to land.
   const landed = await waitFor(async () => {
-    failures = (await backstop.health.status('a-health', ENV)).circuit.failures;
+    failures = Math.floor((await backstop.health.status('a-health', ENV)).circuit.failures);
     return failures === wantFailures;
   }, 2_000);
   if (!landed) problems.push(`circuit of a-health counted ${failures} failures, expected ${wantFailures}`);
-  const served = await backstop.health.history({ provider: fails ? 'b' : 'a', env: ENV });
-  history.expected += count;
-  history.recorded += served.buckets.reduce((sum, b) => sum + b.success, 0);
-  if (fails) {
-    const primary = await backstop.health.history({ provider: 'a', env: ENV });
-    history.expected += count;
-    history.recorded += primary.buckets.reduce((sum, b) => sum + b.failure, 0);
-  }
+  // History is counted in memory and written once a second: wait for the last counts to land.
+  const recorded = async () => {
+    const served = await backstop.health.history({ provider: fails ? 'b' : 'a', env: ENV });
+    let n = served.buckets.reduce((sum, b) => sum + b.success, 0);
+    if (fails) {
+      const primary = await backstop.health.history({ provider: 'a', env: ENV });
+      n += primary.buckets.reduce((sum, b) => sum + b.failure, 0);
+    }
+    return n;
+  };
+  const expected = fails ? 2 * count : count;
+  let seen = 0;
+  await waitFor(async () => (seen = await recorded()) >= expected, 3_000);
+  history.expected += expected;
+  history.recorded += seen;
   return problems;
 }
 

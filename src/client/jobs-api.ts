@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../core/validatio
 import { parseOrThrow } from '../core/zod-issues.js';
 import type { JobQueues } from '../queue/job-queues.js';
 import { type JobView, viewOf } from '../queue/job-view.js';
+import { jobDataOf } from '../queue/stored-job-data.js';
 
 const CANCELLABLE = new Set(['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children']);
 
@@ -116,7 +117,7 @@ export class JobsApi {
         for (let start = 0; matched < limit && start < LIST_SCAN_LIMIT; start += LIST_PAGE) {
           const page = await queue.getJobs([state], start, start + LIST_PAGE - 1, false);
           for (const job of page) {
-            if (!job || (tag !== undefined && job.data.tag !== tag) || matched >= limit) continue;
+            if (!job || (tag !== undefined && jobDataOf(job).tag !== tag) || matched >= limit) continue;
             if (fields.length > 0 && !inputMatches(job.data.input)) continue;
             found.push(viewOf(job, state));
             matched++;

@@ -18,7 +18,7 @@ const STALL_MS = 100;
 /**
  * Calls in flight, per provider, so a provider that hangs is judged before its calls time out: every
  * `SWEEP_MS` a call older than its slow threshold is reported once as a slow failure. The timer runs
- * only while calls are in flight.
+ * while calls are in flight, and stops at the first sweep that finds none.
  */
 export class InFlightCalls {
   private readonly calls = new Map<string, Set<TrackedCall>>();
@@ -42,7 +42,7 @@ export class InFlightCalls {
       this.calls.set(id, set);
     }
     set.add(call);
-    if (this.count++ === 0) this.arm();
+    if (this.count++ === 0 && !this.cancel) this.arm();
     return call;
   }
 
@@ -50,10 +50,9 @@ export class InFlightCalls {
     const set = this.calls.get(call.id);
     if (!set?.delete(call)) return;
     if (set.size === 0) this.calls.delete(call.id);
-    if (--this.count === 0) {
-      this.cancel?.();
-      this.cancel = undefined;
-    }
+    // The timer stays armed: the next sweep finds nothing and stops. Cancelling here made a worker
+    // with fast providers create and clear a timer for nearly every call (count going 1 → 0 → 1).
+    this.count--;
   }
 
   stop(): void {

@@ -149,14 +149,15 @@ export class LiveRecorder {
     const width = bucketWidth(signal.policy.failureRate.windowMs);
     const bucket = signal.endedAt - (signal.endedAt % width);
     const held = live.held.get(bucket);
-    if (!held) live.held.set(bucket, signal);
-    else
-      live.held.set(bucket, {
-        ...held,
-        count: held.count + 1,
-        startedAt: Math.max(held.startedAt, signal.startedAt),
-        endedAt: Math.max(held.endedAt, signal.endedAt),
-      });
+    if (!held) {
+      live.held.set(bucket, signal);
+      return;
+    }
+    // Merged in place: a held signal is this recorder's own (made by signalOf for one call), and a
+    // copy per success was an allocation on every job's path.
+    held.count++;
+    held.startedAt = Math.max(held.startedAt, signal.startedAt);
+    held.endedAt = Math.max(held.endedAt, signal.endedAt);
   }
 
   /** Queues a signal (after the held successes still inside the window, which happened first) and starts a write. */

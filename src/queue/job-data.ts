@@ -14,16 +14,21 @@ export const JOB_QUEUE = 'fallback-jobs';
 /** What a job runs. */
 export type JobKind = 'fallback' | 'quota' | 'batch' | 'feature';
 
-/** What a dispatched job carries. Versioned, so a newer worker can still read older jobs. */
+/**
+ * What a dispatched job carries, as the code reads it. Versioned, so a newer worker can still read
+ * older jobs: `v: 1` holds every field; `v: 2` leaves out what the job itself says (stored-job-data.ts).
+ */
 export interface JobData {
-  v: 1;
+  v: 1 | 2;
   product: string;
   tag: string;
   env: string;
   input: Record<string, unknown>;
   /**
-   * Roots the providers' idempotency keys: the caller's key, or a UUID made at dispatch. Never the
-   * job id alone: ids restart at 1 on a fresh Redis and would reuse keys that providers remember.
+   * Roots the providers' idempotency keys: the caller's key, or a random key made at dispatch
+   * (earlier releases: a UUID), which is also the random part of an id we make. Never a counter
+   * id such as BullMQ's own: those restart at 1 on a fresh Redis and would reuse keys that
+   * providers remember.
    */
   idempotencyKey: string;
   /** Set on jobs made by a recurring schedule: each occurrence then gets keys of its own. */
@@ -75,7 +80,7 @@ export interface FeatureJobResult {
 export type JobResult = FallbackJobResult | FeatureJobResult | BatchJobResult;
 
 export const jobDataSchema = z.looseObject({
-  v: z.literal(1),
+  v: z.union([z.literal(1), z.literal(2)]),
   product: z.string().min(1),
   tag: z.string().min(1),
   env: z.string().min(1),

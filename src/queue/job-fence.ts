@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { RedisClient } from '../redis/redis-client.js';
 import { redactor } from '../security/redactor.js';
 import type { JobData, JobResult } from './job-data.js';
+import { compactJobData } from './stored-job-data.js';
 
 /**
  * Writes a job's data only while this worker holds the job's lock, in one script: BullMQ's own
@@ -50,16 +51,18 @@ export class JobFence {
   /**
    * Replaces the job's data if `token` still holds its lock; throws LockLostError otherwise.
    * Progress, steps and failures are scrubbed of secret values first (a provider may echo one
-   * back); the caller's input is kept as sent: the job needs it to run again.
+   * back); the caller's input is kept as sent: the job needs it to run again. `v: 2` data is
+   * stored as compact as the producer made it.
    */
   async write(job: Job<JobData, JobResult>, token: string | undefined, next: JobData): Promise<void> {
     const data = { ...redactor.scrubValue(next), input: next.input };
+    const stored = data.v === 2 ? compactJobData(data, job) : data;
     const jobKey = `${job.queueQualifiedName}:${job.id}`;
     const result = await this.redis.backstopFencedUpdate(
       jobKey,
       `${jobKey}:lock`,
       token ?? '',
-      JSON.stringify(data),
+      JSON.stringify(stored),
     );
     if (result === -2) throw new LockLostError(job.id ?? '?', 'lock');
     if (result === -1) throw new LockLostError(job.id ?? '?', 'gone');

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { JobData } from './job-data.js';
+import { jobDataOf, type StoredJobData } from './stored-job-data.js';
 
 /** What `fallback.dispatch` returns. */
 export interface JobHandle {
@@ -28,8 +28,8 @@ export interface ScheduleHandle {
   state: 'scheduled';
 }
 
-export function handleOf(job: Job<JobData>, state: string, existing?: boolean): JobHandle {
-  const { tag, product, env, runAt } = job.data;
+export function handleOf(job: Job<StoredJobData>, state: string, existing?: boolean): JobHandle {
+  const { tag, product, env, runAt } = jobDataOf(job);
   const handle: JobHandle = { id: job.id!, tag, product, env, runAt: new Date(runAt).toISOString(), state };
   if (existing) handle.existing = true;
   return handle;

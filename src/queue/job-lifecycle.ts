@@ -10,6 +10,7 @@ import { type JobFence, LockLostError } from './job-fence.js';
 import type { JobLogs } from './job-log.js';
 import type { JobDefinition, JobOutcome, JobStrategy } from './job-strategy.js';
 import { sealedFor } from './sealed-for.js';
+import { jobDataOf, type StoredJobData } from './stored-job-data.js';
 
 export interface LifecycleDeps {
   /** One strategy per kind of job. */
@@ -49,8 +50,11 @@ export interface LifecycleDeps {
  * processors that take a third, and our cancellation is the shutdown signal.
  */
 export function jobProcessor(deps: LifecycleDeps) {
-  return async (job: Job<JobData, JobResult>, token?: string): Promise<JobResult> => {
-    const data = job.data;
+  return async (stored: Job<StoredJobData, JobResult>, token?: string): Promise<JobResult> => {
+    // Read whole once (what `v: 2` data leaves out comes from the job): the run sees every field.
+    const data = jobDataOf(stored);
+    const job = stored as Job<JobData, JobResult>;
+    job.data = data;
     if (!looksValid(data) && !jobDataSchema.safeParse(data).success) {
       deps.logger.error({ jobId: job.id, code: ErrorCodes.VALIDATION }, 'job carries invalid data');
       throw new UnrecoverableError(`${ErrorCodes.VALIDATION}: job ${job.id} carries invalid data`);
@@ -227,7 +231,7 @@ async function missingDefinitionHint(deps: LifecycleDeps, data: JobData, kind: J
 /** The common case, checked without building a zod result; anything else gets the full parse. */
 function looksValid(data: JobData | undefined): boolean {
   return (
-    data?.v === 1 &&
+    (data?.v === 1 || data?.v === 2) &&
     typeof data.tag === 'string' &&
     typeof data.product === 'string' &&
     typeof data.env === 'string' &&

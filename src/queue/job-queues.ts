@@ -1,15 +1,18 @@
-import { type Job, Queue, QueueEvents, type Telemetry } from 'bullmq';
+import { type Job, type Queue, QueueEvents, type Telemetry } from 'bullmq';
 import type { Logger } from '../core/logger.js';
 import { ErrorLog } from '../redis/error-log.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Stores } from '../store/redis-stores.js';
-import type { JobData, JobResult } from './job-data.js';
+import type { JobResult } from './job-data.js';
 import { defaultJobOptions } from './job-options.js';
+import { LeanQueue } from './lean-queue.js';
 import { LEGACY_QUEUE, queueOfJobId } from './queue-names.js';
 import { listJobQueues, queuePrefix } from './queue-registry.js';
+import type { StoredJobData } from './stored-job-data.js';
 import { liveWorkers } from './worker-heartbeat.js';
 
-export type JobQueue = Queue<JobData, JobResult, string>;
+/** Jobs hold their data as stored (jobDataOf reads it whole). */
+export type JobQueue = Queue<StoredJobData, JobResult, string>;
 
 /**
  * The producer side of the named job queues, each made on first use. A Queue shares the store's
@@ -44,7 +47,7 @@ export class JobQueues {
     if (!queue) {
       queue = this.stores().then(async ({ redis, keys }) => {
         const telemetry = this.telemetry();
-        const made = new Queue<JobData, JobResult, string>(name, {
+        const made = new LeanQueue<StoredJobData, JobResult, string>(name, {
           connection: redis,
           prefix: await this.prefixOf(name),
           defaultJobOptions: defaultJobOptions(),
@@ -72,12 +75,25 @@ export class JobQueues {
     return Promise.all((await this.names()).map((name) => this.jobQueue(name)));
   }
 
-  /** The job with this id: in the queue its id names, else looked for in every queue. */
-  async find(id: string): Promise<Job<JobData, JobResult> | undefined> {
+  /**
+   * The job with this id: in the queue its id names, else looked for in every queue (a custom id
+   * may look like one of ours: `order.<21 letters>`). A queue an id names is looked in only when
+   * it exists: opening one would add it to the set of queues, and workers would take it.
+   */
+  async find(id: string): Promise<Job<StoredJobData, JobResult> | undefined> {
     const named = queueOfJobId(id);
-    if (named) return (await (await this.jobQueue(named)).getJob(id)) ?? undefined;
-    for (const queue of await this.all()) {
-      const job = await queue.getJob(id);
+    // A queue this process has open exists: the common case costs no listing.
+    const opened = named !== undefined && this.queues.has(named);
+    if (opened) {
+      const job = await (await this.jobQueue(named)).getJob(id);
+      if (job) return job;
+    }
+    const names = await this.names();
+    // The queue the id names first, when it exists, then every other one.
+    const order = named && names.includes(named) ? [named, ...names.filter((n) => n !== named)] : names;
+    for (const name of order) {
+      if (opened && name === named) continue;
+      const job = await (await this.jobQueue(name)).getJob(id);
       if (job) return job;
     }
     return undefined;

@@ -11,6 +11,7 @@ import type {
   JobKind,
   JobResult,
 } from './job-data.js';
+import { jobDataOf, type StoredJobData } from './stored-job-data.js';
 
 /** What `jobs.get` returns: where the job is, and how its chain went. */
 export interface JobView {
@@ -42,9 +43,9 @@ export interface JobView {
   runs: number;
 }
 
-export function viewOf(job: Job<JobData, JobResult>, state: string): JobView {
-  const data = job.data;
-  if (data.kind === 'feature') return featureViewOf(job as Job<JobData, FeatureJobResult>, state);
+export function viewOf(job: Job<StoredJobData, JobResult>, state: string): JobView {
+  const data = jobDataOf(job);
+  if (data.kind === 'feature') return featureViewOf(job as Job<StoredJobData, FeatureJobResult>, data, state);
   const returned = (job.returnvalue ?? undefined) as FallbackJobResult | undefined;
   const view: JobView = {
     id: job.id!,
@@ -68,12 +69,11 @@ export function viewOf(job: Job<JobData, JobResult>, state: string): JobView {
     view.provider = returned.provider;
     if (returned.cache) view.cache = returned.cache;
   }
-  if (state === 'failed') view.error = errorOf(job);
+  if (state === 'failed') view.error = errorOf(job, data);
   return view;
 }
 
-function featureViewOf(job: Job<JobData, FeatureJobResult>, state: string): JobView {
-  const data = job.data;
+function featureViewOf(job: Job<StoredJobData, FeatureJobResult>, data: JobData, state: string): JobView {
   const returned = job.returnvalue ?? undefined;
   const steps = returned?.steps ?? data.steps ?? [];
   const view: JobView = {
@@ -92,12 +92,12 @@ function featureViewOf(job: Job<JobData, FeatureJobResult>, state: string): JobV
     runs: job.attemptsStarted ?? job.attemptsMade,
   };
   if (returned) view.output = returned.output;
-  if (state === 'failed') view.error = errorOf(job);
+  if (state === 'failed') view.error = errorOf(job, data);
   return view;
 }
 
-function errorOf(job: Job<JobData, unknown>): { code: string; message: string } {
-  return job.data.failure ?? { code: ErrorCodes.WORKER_FAILED, message: job.failedReason ?? 'failed' };
+function errorOf(job: Job<StoredJobData, unknown>, data: JobData): { code: string; message: string } {
+  return data.failure ?? { code: ErrorCodes.WORKER_FAILED, message: job.failedReason ?? 'failed' };
 }
 
 function iso(ms: number | undefined): string | undefined {

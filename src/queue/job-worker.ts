@@ -1,18 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Job, type Telemetry, Worker } from 'bullmq';
+import type { Job, Telemetry, Worker } from 'bullmq';
 import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { guardWorker, type WorkerGuard } from '../redis/worker-guard.js';
 import { redactor } from '../security/redactor.js';
-import type { JobData, JobResult } from './job-data.js';
+import type { JobResult } from './job-data.js';
 import { JobFence } from './job-fence.js';
 import { jobProcessor, type LifecycleDeps } from './job-lifecycle.js';
 import { JobLogs } from './job-log.js';
 import type { JobRetention } from './job-options.js';
+import { LeanWorker } from './lean-queue.js';
+import type { StoredJobData } from './stored-job-data.js';
 import { WorkerHeartbeat } from './worker-heartbeat.js';
 
 export interface WorkerOptions {
@@ -68,14 +70,14 @@ export class JobWorker {
   private closing: Promise<void> | undefined;
   private readonly workers = new Map<
     string,
-    Promise<{ worker: Worker<JobData, JobResult>; guard: WorkerGuard }>
+    Promise<{ worker: Worker<StoredJobData, JobResult>; guard: WorkerGuard }>
   >();
   private stopWatching: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly make: (
       name: string,
-    ) => Promise<{ worker: Worker<JobData, JobResult>; guard: WorkerGuard }>,
+    ) => Promise<{ worker: Worker<StoredJobData, JobResult>; guard: WorkerGuard }>,
     private readonly shutdown: AbortController,
     private readonly connection: RedisClient,
     private readonly graceMs: number,
@@ -136,10 +138,10 @@ export class JobWorker {
     return this.live.every(({ worker, guard }) => worker.isRunning() || guard.backingOff);
   }
 
-  private live: { worker: Worker<JobData, JobResult>; guard: WorkerGuard }[] = [];
+  private live: { worker: Worker<StoredJobData, JobResult>; guard: WorkerGuard }[] = [];
 
   /** Records a started worker for `running` (the map holds promises). */
-  started(entry: { worker: Worker<JobData, JobResult>; guard: WorkerGuard }): void {
+  started(entry: { worker: Worker<StoredJobData, JobResult>; guard: WorkerGuard }): void {
     this.live.push(entry);
   }
 }
@@ -181,7 +183,7 @@ export async function startJobWorker(
   );
   let handle: JobWorker | undefined;
   const make = async (name: string) => {
-    const worker = new Worker<JobData, JobResult>(name, processor, {
+    const worker = new LeanWorker<StoredJobData, JobResult, string>(name, processor, {
       connection,
       prefix: await queues.prefixOf(name),
       concurrency: settings.concurrency,
@@ -220,8 +222,8 @@ export async function startJobWorker(
  * Board and `jobs.get` show it. Job data is scrubbed where it is written (JobFence).
  */
 function redacting(
-  processor: (job: Job<JobData, JobResult>, token?: string) => Promise<JobResult>,
-): (job: Job<JobData, JobResult>, token?: string) => Promise<JobResult> {
+  processor: (job: Job<StoredJobData, JobResult>, token?: string) => Promise<JobResult>,
+): (job: Job<StoredJobData, JobResult>, token?: string) => Promise<JobResult> {
   // Two parameters, as the processor's: the token is the job's lock, which fenced writes check.
   return async (job, token) => {
     try {

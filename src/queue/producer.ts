@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { featuresAreNotCached } from '../cache/cache-definition.js';
@@ -17,8 +16,9 @@ import { handleOf, type JobHandle, type ScheduleHandle } from './job-handle.js';
 import { jobIdSchema } from './job-id.js';
 import type { JobQueues } from './job-queues.js';
 import type { JobDefinition } from './job-strategy.js';
-import { newJobId, queueFor } from './queue-names.js';
+import { newJobId, queueFor, randomKey } from './queue-names.js';
 import { sealedFor } from './sealed-for.js';
+import { compactJobData, type StoredJobData } from './stored-job-data.js';
 
 /** `fallback.dispatch({ env, product, tag, input, schedule, jobId })`, plus recurring forms. */
 export interface DispatchParams extends RunTarget {
@@ -36,6 +36,8 @@ const dispatchSchema = z.strictObject({
 
 type Prepared = {
   data: JobData;
+  /** What the job's hash holds: `data` less what the job itself says (stored-job-data.ts). */
+  stored: StoredJobData;
   opts: JobsOptions;
   schedule: ReturnType<typeof resolveSchedule>;
   /** The named queue the job goes to (its definition's `queue`, else its product). */
@@ -94,7 +96,7 @@ export class Producer {
       const existing = await queue.getJob(opts.jobId);
       if (existing) return handleOf(existing, await existing.getState(), true);
     }
-    const job = await queue.add(data.tag, data, opts);
+    const job = await queue.add(data.tag, prepared.stored, opts);
     return handleOf(job, schedule.delayMs > 0 ? 'delayed' : 'waiting');
   }
 
@@ -135,7 +137,9 @@ export class Producer {
         items.map((p) => (p.opts.jobId && !p.ownId ? queue.getJob(p.opts.jobId) : undefined)),
       );
       const fresh = items.filter((_, i) => !existing[i]);
-      const added = await queue.addBulk(fresh.map((p) => ({ name: p.data.tag, data: p.data, opts: p.opts })));
+      const added = await queue.addBulk(
+        fresh.map((p) => ({ name: p.data.tag, data: p.stored, opts: p.opts })),
+      );
       let next = 0;
       for (const [k, p] of items.entries()) {
         const found = existing[k];
@@ -177,13 +181,15 @@ export class Producer {
     const schedule = withRoot(root, () =>
       resolveSchedule(parsed.schedule as Schedule | undefined, now, limits),
     );
+    // The job id's random key roots the providers' idempotency keys unless the caller gives one.
+    const ownKey = parsed.jobId === undefined ? randomKey() : undefined;
     const data: JobData = {
       v: 1,
       product,
       tag: parsed.tag,
       env,
       input,
-      idempotencyKey: parsed.idempotencyKey ?? randomUUID(),
+      idempotencyKey: parsed.idempotencyKey ?? ownKey ?? randomKey(),
       dispatchedAt: now,
       runAt: schedule.kind === 'once' ? schedule.runAt : now,
       version: chain.version,
@@ -198,17 +204,22 @@ export class Producer {
       data.session = await withRootAsync(root, () =>
         this.deps.sessions.verifyAndSeal(session, sealedFor(data)),
       );
-    const opts: JobsOptions = {};
-    if (schedule.kind === 'once' && schedule.delayMs > 0) {
-      opts.delay = schedule.delayMs;
-      // BullMQ counts the delay from the job's timestamp, taken when it is added: pin it to ours,
-      // or the time spent preparing the rest of a bulk would make each job late by that much.
-      opts.timestamp = now;
-    }
+    // BullMQ counts the delay from the job's timestamp, taken when it is added: pin it to ours, or
+    // the time spent preparing the rest of a bulk would make each job late by that much. Pinned,
+    // it is also the dispatch time the job data then need not repeat.
+    const opts: JobsOptions = { timestamp: now };
+    if (schedule.kind === 'once' && schedule.delayMs > 0) opts.delay = schedule.delayMs;
     const queue = queueFor(chain, product);
     // The caller's id (which makes a dispatch idempotent), or one that names its queue.
-    opts.jobId = parsed.jobId ?? newJobId(queue);
-    return { data, opts, schedule, queue, ownId: parsed.jobId === undefined };
+    opts.jobId = parsed.jobId ?? newJobId(queue, ownKey);
+    const stored = compactJobData(data, {
+      id: opts.jobId,
+      name: data.tag,
+      queueName: queue,
+      timestamp: now,
+      opts,
+    });
+    return { data, stored, opts, schedule, queue, ownId: parsed.jobId === undefined };
   }
 }
 

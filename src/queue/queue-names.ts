@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { ValidationError } from '../core/validation-error.js';
 import { JOB_QUEUE } from './job-data.js';
 
@@ -17,18 +17,52 @@ export function queueFor(definition: { queue?: string | undefined }, product: st
  */
 export const LEGACY_QUEUE = JOB_QUEUE;
 
-/** A job id that says its queue (`<queue>.<uuid>`), so `jobs.get(id)` goes straight to it. */
-export function newJobId(queue: string): string {
-  return `${queue}.${randomUUID()}`;
+/** Letters and digits: an id reads cleanly in URLs, logs and Bull Board. */
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** 21 base-62 characters: 125 random bits, more than a UUID's 122, in 21 bytes instead of 36. */
+const KEY_LENGTH = 21;
+const OWN_KEY = /^[0-9A-Za-z]{21}$/;
+/** Ids of releases before the short form: `<queue>.<uuid>`. */
+const OLD_KEY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A random key of 21 letters and digits. Every byte below 248 (4 × 62) picks a character, so
+ * each is equally likely; the rest are drawn again.
+ */
+export function randomKey(): string {
+  let key = '';
+  while (key.length < KEY_LENGTH) {
+    for (const byte of randomBytes(KEY_LENGTH + 4)) {
+      if (byte < 248 && key.length < KEY_LENGTH) key += BASE62[byte % 62];
+    }
+  }
+  return key;
+}
+
+/**
+ * A job id that says its queue (`<queue>.<key>`), so `jobs.get(id)` goes straight to it. Its key
+ * is the job's own random part: it roots the providers' idempotency keys when the caller gives
+ * none (ownKeyOf), so the job data need not carry a second random value. BullMQ keeps a job's id
+ * several times (its hash's key, the delayed set, its options, each event): it is kept short.
+ */
+export function newJobId(queue: string, key = randomKey()): string {
+  return `${queue}.${key}`;
 }
 
 /** The queue a job id names, when it is one of ours; custom ids are looked for in every queue. */
 export function queueOfJobId(id: string): string | undefined {
   const dot = id.lastIndexOf('.');
   if (dot <= 0) return undefined;
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id.slice(dot + 1))
-    ? id.slice(0, dot)
-    : undefined;
+  const key = id.slice(dot + 1);
+  return OWN_KEY.test(key) || OLD_KEY.test(key) ? id.slice(0, dot) : undefined;
+}
+
+/** The random key of a job id in the short form (`<queue>.<key>`), when it is one. */
+export function ownKeyOf(id: string | undefined): string | undefined {
+  const dot = id?.lastIndexOf('.') ?? -1;
+  if (!id || dot <= 0) return undefined;
+  const key = id.slice(dot + 1);
+  return OWN_KEY.test(key) ? key : undefined;
 }
 
 /** `payments,sms` as `backstop worker --queues` and BACKSTOP_QUEUES take it. */

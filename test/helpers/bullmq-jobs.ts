@@ -1,10 +1,11 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { expect } from 'vitest';
+import { LeanQueue } from '../../src/queue/lean-queue.js';
 import { Keys } from '../../src/store/keys.js';
 import { rawRedis } from './redis.js';
 
 /**
- * Reads a named job queue under `prefix` (the test product's by default) with a raw BullMQ Queue,
+ * Reads a named job queue under `prefix` (the test product's by default) with a BullMQ Queue,
  * closed after `read`.
  */
 export async function withJobQueue<T>(
@@ -13,7 +14,8 @@ export async function withJobQueue<T>(
   name = 'my-product',
 ): Promise<T> {
   const connection = rawRedis();
-  const queue = new Queue(name, { connection, prefix: new Keys(prefix).jobQueuePrefix(name) });
+  // As workers read jobs: with the retry options a job leaves out filled in.
+  const queue = new LeanQueue(name, { connection, prefix: new Keys(prefix).jobQueuePrefix(name) });
   try {
     return await read(queue);
   } finally {

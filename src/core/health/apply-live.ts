@@ -59,7 +59,7 @@ function outOfRotation(state: ProviderState, signal: LiveSignal, now: number): P
 }
 
 /** Failures of a streak kept (more than any threshold needs: 4 × consecutiveFailures, weights ≥ 1). */
-const STREAK_KEPT = 64;
+export const STREAK_KEPT = 64;
 
 function count(state: ProviderState, signal: LiveSignal, now: number): ProviderState {
   const ejected = outOfRotation(state, signal, now);

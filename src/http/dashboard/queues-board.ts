@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Backstop } from '../../backstop.js';
 import { HEALTHCHECK_QUEUE } from '../../health/healthcheck-scheduler.js';
+import { LeanQueue } from '../../queue/lean-queue.js';
 import { listJobQueues } from '../../queue/queue-registry.js';
 import { clientFor } from '../../redis/connection.js';
 import type { RedisClient } from '../../redis/redis-client.js';
@@ -147,7 +148,11 @@ async function openQueues(options: QueuesBoardOptions): Promise<OpenedQueues> {
   const { connection, owned } = await connectionFor(options);
   const queues = new Map<string, Queue>();
   const open = (name: string, prefix: string) => {
-    const queue = new Queue(name, { connection, prefix });
+    // Job queues' jobs are read as workers read them: with the retry options they leave out.
+    const queue =
+      name === HEALTHCHECK_QUEUE
+        ? new Queue(name, { connection, prefix })
+        : new LeanQueue(name, { connection, prefix });
     // Connection errors would print as unhandled; the board's own requests report them.
     queue.on('error', () => {});
     queues.set(name, queue);
