@@ -214,7 +214,10 @@ async function verifyHealthOn(
   };
   const expected = fails ? 2 * count : count;
   let seen = 0;
-  await waitFor(async () => (seen = await recorded()) >= expected, 3_000);
+  await waitFor(async () => {
+    seen = await recorded();
+    return seen >= expected;
+  }, 3_000);
   history.expected += expected;
   history.recorded += seen;
   return problems;
