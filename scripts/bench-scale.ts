@@ -59,9 +59,18 @@ async function probes(url: string): Promise<void> {
   console.log('\n2. Redis commands per healthcheck probe (20 URL probes every second, 6 s)');
   const raw = await commandsPerProbe('raw', url);
   const ours = await commandsPerProbe('backstop', url);
-  console.log(`  raw job scheduler: ${raw.toFixed(1)} commands/probe`);
-  console.log(`  backstop:          ${ours.toFixed(1)} commands/probe (${(ours / raw).toFixed(2)}x raw)`);
-  console.log(`  aim, fewer commands per probe than raw: ${verdict(ours < raw)}`);
+  console.log(`  raw job scheduler: ${raw.perProbe.toFixed(1)} commands/probe`);
+  console.log(
+    `  backstop:          ${ours.perProbe.toFixed(1)} commands/probe (${(ours.perProbe / raw.perProbe).toFixed(2)}x raw)`,
+  );
+  const names = [...new Set([...raw.byCommand.keys(), ...ours.byCommand.keys()])]
+    .map((name) => ({ name, raw: raw.byCommand.get(name) ?? 0, ours: ours.byCommand.get(name) ?? 0 }))
+    .filter((c) => c.raw >= 0.05 || c.ours >= 0.05)
+    .sort((a, b) => b.ours + b.raw - (a.ours + a.raw));
+  console.log(
+    `  per probe by command (raw / backstop): ${names.map((c) => `${c.name} ${c.raw.toFixed(1)}/${c.ours.toFixed(1)}`).join(', ')}`,
+  );
+  console.log(`  aim, fewer commands per probe than raw: ${verdict(ours.perProbe < raw.perProbe)}`);
 }
 
 async function clusterShare(): Promise<void> {

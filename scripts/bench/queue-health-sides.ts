@@ -39,6 +39,7 @@ const SETUP_COMMANDS = new Set(['hello', 'client', 'select', 'quit', 'subscribe'
 const TIMER_KEYS = [
   `:${HEALTHCHECK_QUEUE}:`,
   ':probe:',
+  ':probe-round',
   ':health-index',
   ':history:',
   ':circuit:',

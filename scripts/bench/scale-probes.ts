@@ -15,7 +15,10 @@ const WINDOW_MS = 6_000;
  * answered. Raw: a BullMQ job scheduler per check and a Worker that fetches the URL. Backstop: URL
  * healthchecks and `worker({ fallbacks: false })`.
  */
-export async function commandsPerProbe(side: 'raw' | 'backstop', url: string): Promise<number> {
+export async function commandsPerProbe(
+  side: 'raw' | 'backstop',
+  url: string,
+): Promise<{ perProbe: number; byCommand: Map<string, number> }> {
   let probes = 0;
   const server = createServer((_req, res) => {
     probes++;
@@ -27,15 +30,34 @@ export async function commandsPerProbe(side: 'raw' | 'backstop', url: string): P
   const stop = side === 'raw' ? await rawProbes(url, target) : await backstopProbes(url, target);
   try {
     await new Promise((r) => setTimeout(r, 1_500)); // every schedule has fired once
-    const [c0, p0] = [commands(await stats.info('stats')), probes];
+    const [c0, s0, p0] = [
+      commands(await stats.info('stats')),
+      commandStats(await stats.info('commandstats')),
+      probes,
+    ];
     await new Promise((r) => setTimeout(r, WINDOW_MS));
-    const [c1, p1] = [commands(await stats.info('stats')), probes];
-    return (c1 - c0) / Math.max(1, p1 - p0);
+    const [c1, s1, p1] = [
+      commands(await stats.info('stats')),
+      commandStats(await stats.info('commandstats')),
+      probes,
+    ];
+    const count = Math.max(1, p1 - p0);
+    const byCommand = new Map<string, number>();
+    for (const [name, calls] of s1) byCommand.set(name, (calls - (s0.get(name) ?? 0)) / count);
+    return { perProbe: (c1 - c0) / count, byCommand };
   } finally {
     await stop();
     stats.disconnect();
     server.close();
   }
+}
+
+/** Calls per command name (`INFO commandstats`), so a side's cost per probe can be broken down. */
+function commandStats(info: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [, name, calls] of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    out.set(name!, Number(calls));
+  return out;
 }
 
 function commands(info: string): number {

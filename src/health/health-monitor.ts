@@ -15,15 +15,11 @@ import type { Keys } from '../store/keys.js';
 import type { RedisStores, Stores } from '../store/redis-stores.js';
 import { HealthSnapshot } from './health-snapshot.js';
 import { type HealthcheckLookup, healthcheckProcessor } from './healthcheck-processor.js';
-import {
-  HEALTHCHECK_QUEUE,
-  type ProbeJobData,
-  removeProbeSchedulers,
-  upsertProbeSchedulers,
-} from './healthcheck-scheduler.js';
+import { HEALTHCHECK_QUEUE, type ProbeJobData } from './healthcheck-scheduler.js';
 import { DEFAULT_HISTORY, HistoryRecorder } from './history.js';
 import { LiveRecorder } from './live-recorder.js';
 import { phaseEvents } from './phase-events.js';
+import { ProbeRounds } from './probe-rounds.js';
 import type { ProbeFetch } from './probe-runner.js';
 import { ProviderStateStore, type StateWritten } from './provider-state-store.js';
 import { RedisHealthView } from './redis-health-view.js';
@@ -37,6 +33,7 @@ export interface HealthParts {
   states: ProviderStateStore;
   history: HistoryRecorder;
   queue: Queue<ProbeJobData>;
+  rounds: ProbeRounds;
 }
 
 export interface HealthMonitorDeps {
@@ -58,7 +55,7 @@ export interface HealthMonitorDeps {
   telemetry?: () => Telemetry | undefined;
 }
 
-/** The healthcheck worker keeps a slot per probe schedule (and one spare), at least this many. */
+/** The healthcheck worker keeps a slot per probe round (and one spare), at least this many. */
 const MIN_PROBE_SLOTS = 5;
 const SLOTS_REFRESH_MS = 5_000;
 
@@ -108,18 +105,19 @@ export class HealthMonitor {
     return this.state!;
   }
 
-  /** (Re)creates a healthcheck's schedulers at its effective interval. */
+  /** Puts a healthcheck's envs in the probe round of its effective interval (probe-rounds.ts). */
   async schedule(product: string, definition: HealthcheckDefinition): Promise<void> {
-    const { redis, keys, queue } = await this.parts();
+    const { redis, keys, rounds } = await this.parts();
     const overrides = Object.values(await redis.hgetall(keys.healthInterval(product, definition.tag))).map(
       Number,
     );
     const interval = Math.min(definition.interval, ...overrides.filter((n) => n > 0));
-    await upsertProbeSchedulers(queue, product, definition, interval);
+    const envs = definition.envs.map((e) => e.slug);
+    await rounds.join(product, definition.tag, envs, interval);
   }
 
   async unschedule(product: string, tag: string): Promise<void> {
-    await removeProbeSchedulers((await this.parts()).queue, product, tag);
+    await (await this.parts()).rounds.leave(product, tag);
   }
 
   /**
@@ -166,8 +164,9 @@ export class HealthMonitor {
   }
 
   /**
-   * Starts a worker that runs probe jobs, with a slot per probe schedule (and one spare), so that
-   * one provider's hung probes never delay another's: the count is read again every few seconds.
+   * Starts a worker that runs probe jobs, with a slot per probe round (and one spare: a round's
+   * job may still be writing its states when the next is due; legacy single-probe jobs queued
+   * before an upgrade use it too). The count is read again every few seconds.
    */
   async startWorker(
     connection: RedisClient,
@@ -188,6 +187,7 @@ export class HealthMonitor {
         policy: this.policy,
         clock: this.deps.clock,
         logger,
+        rounds: parts.rounds,
       }),
       { connection, prefix: this.deps.prefix, concurrency: floor, ...this.telemetry() },
     );
@@ -198,6 +198,7 @@ export class HealthMonitor {
       if (worker.concurrency !== slots) worker.concurrency = slots;
     };
     await fitSlots();
+    await this.adoptLegacySchedulers(parts.rounds, logger);
     const timer = setInterval(() => fitSlots().catch(() => undefined), SLOTS_REFRESH_MS);
     timer.unref();
     worker.on('closing', () => {
@@ -206,6 +207,25 @@ export class HealthMonitor {
     });
     await worker.waitUntilReady();
     return worker;
+  }
+
+  /**
+   * Upgrading: healthchecks still probed by an earlier version's schedulers (one per healthcheck and
+   * env) join their rounds, which removes those. One this process cannot find (a code-first one
+   * defined elsewhere) keeps them: their jobs are still processed.
+   */
+  private async adoptLegacySchedulers(rounds: ProbeRounds, logger: Logger): Promise<void> {
+    try {
+      for (const { product, tag } of await rounds.legacyHealthchecks()) {
+        const found = await this.deps.healthchecks(product, tag);
+        if (found) await this.schedule(product, found.definition);
+      }
+    } catch (error) {
+      logger.warn(
+        { code: 'BACKSTOP_PROBE_ROUNDS_NOT_ADOPTED', reason: (error as Error).message },
+        'could not move healthchecks of earlier schedulers into probe rounds; their jobs still run',
+      );
+    }
   }
 
   /** `{ telemetry }` for a BullMQ Queue or Worker, when tracing is on. */
@@ -231,6 +251,7 @@ export class HealthMonitor {
       states: new ProviderStateStore(redis, keys, this.deps.onStateWritten),
       history,
       queue,
+      rounds: new ProbeRounds(redis, keys, queue),
     };
     this.subscriber = stores.blocking();
     await this.snapshot.start(redis, this.subscriber, keys);

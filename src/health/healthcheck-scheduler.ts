@@ -1,10 +1,18 @@
 import type { Queue } from 'bullmq';
-import type { HealthcheckDefinition } from '../core/health/healthcheck-schema.js';
 
 /** Name of the BullMQ queue of probe jobs (under the Backstop key prefix). */
 export const HEALTHCHECK_QUEUE = 'healthchecks';
 
-export interface ProbeJobData {
+/** A round: every healthcheck and env probed at this interval, by one job (probe-rounds.ts). */
+export interface RoundJobData {
+  round: number;
+}
+
+/**
+ * One probe of one healthcheck and env: the job of the per-healthcheck schedulers of earlier
+ * versions. Still processed, so jobs queued before an upgrade are not lost.
+ */
+export interface LegacyProbeJobData {
   product: string;
   tag: string;
   env: string;
@@ -12,47 +20,39 @@ export interface ProbeJobData {
   interval?: number;
 }
 
-export function schedulerId(product: string, tag: string, env: string): string {
-  return `${product}.${tag}.${env}`;
+export type ProbeJobData = RoundJobData | LegacyProbeJobData;
+
+export function isRoundJob(data: ProbeJobData): data is RoundJobData {
+  return typeof (data as RoundJobData).round === 'number';
+}
+
+/** The job scheduler (and job name) of the round of `interval` ms. */
+export function roundSchedulerId(interval: number): string {
+  return `round.${interval}ms`;
+}
+
+/** Upserts the job scheduler of a round: idempotent, and the same `every` keeps its phase. */
+export async function upsertRoundScheduler(queue: Queue<ProbeJobData>, interval: number): Promise<void> {
+  const id = roundSchedulerId(interval);
+  await queue.upsertJobScheduler(
+    id,
+    { every: interval },
+    { name: id, data: { round: interval }, opts: RETENTION },
+  );
 }
 
 /**
- * One BullMQ job scheduler per healthcheck and env. `upsertJobScheduler` is idempotent, so every
- * process that starts may call this: there is still one scheduler. Envs dropped by an update lose
- * theirs. `interval` is the healthcheck's, or the shortest `check_interval` a fallback asks for.
+ * Removes the schedulers earlier versions made per healthcheck and env (`<product>.<tag>.<env>`):
+ * a healthcheck scheduled in a round must not be probed by those too.
  */
-export async function upsertProbeSchedulers(
-  queue: Queue<ProbeJobData>,
-  product: string,
-  definition: HealthcheckDefinition,
-  interval: number,
-): Promise<void> {
-  const wanted = new Set(definition.envs.map((e) => schedulerId(product, definition.tag, e.slug)));
-  for (const env of definition.envs) {
-    await queue.upsertJobScheduler(
-      schedulerId(product, definition.tag, env.slug),
-      { every: interval },
-      {
-        name: definition.tag,
-        data: { product, tag: definition.tag, env: env.slug, interval },
-        opts: RETENTION,
-      },
-    );
-  }
-  await removeProbeSchedulers(queue, product, definition.tag, wanted);
-}
-
-/** Removes the schedulers of a healthcheck, except those in `keep`. */
-export async function removeProbeSchedulers(
+export async function removeLegacySchedulers(
   queue: Queue<ProbeJobData>,
   product: string,
   tag: string,
-  keep: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   const prefix = `${product}.${tag}.`;
   for (const scheduler of await queue.getJobSchedulers(0, -1)) {
-    if (scheduler.key.startsWith(prefix) && !keep.has(scheduler.key))
-      await queue.removeJobScheduler(scheduler.key);
+    if (scheduler.key.startsWith(prefix)) await queue.removeJobScheduler(scheduler.key);
   }
 }
 

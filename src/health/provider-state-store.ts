@@ -6,7 +6,8 @@ import { indexMember } from './health-event.js';
 /**
  * Compare-and-set of one provider's state: written only when the version is still the one the rule
  * read; the version is the next number of the global sequence, and the write is published with it.
- * On a mismatch the current state comes back, so a retry needs no extra read.
+ * On a mismatch the current state comes back, so a retry needs no extra read. The index is written
+ * only with a new state: a state that exists is in it already (one command less per probe).
  * Each write is also recorded in the change log (KEYS[4], member → seq; see `Keys.healthChanges`).
  * A member new to the log sets its `|since` marker if missing (a log just made, or lost and made
  * again): the log answers for every write after it. One command per write once the log exists.
@@ -19,7 +20,7 @@ if current ~= ARGV[1] then return { 0, current, redis.call('HGET', KEYS[1], 's')
 local seq = redis.call('INCR', KEYS[3])
 redis.call('HSET', KEYS[1], 'v', seq, 's', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
-redis.call('SADD', KEYS[2], ARGV[3])
+if current == '' then redis.call('SADD', KEYS[2], ARGV[3]) end
 if redis.call('ZADD', KEYS[4], seq, ARGV[3]) == 1 then redis.call('ZADD', KEYS[4], 'NX', seq - 1, '|since') end
 redis.call('PUBLISH', ARGV[4], '{"seq":' .. seq .. ',"product":' .. cjson.encode(ARGV[5]) .. ',"env":' .. cjson.encode(ARGV[6]) .. ',"key":' .. cjson.encode(ARGV[7]) .. ',"state":' .. ARGV[2] .. '}')
 return { 1, tostring(seq), '' }`;
@@ -45,12 +46,28 @@ export type StateWritten = (
   after: ProviderState,
 ) => void;
 
+type StatesRedis = RedisClient & {
+  backstopStateCas(
+    state: string,
+    index: string,
+    seq: string,
+    changes: string,
+    ...args: (string | number)[]
+  ): Promise<unknown>;
+};
+
 export class ProviderStateStore {
+  private readonly scripts: StatesRedis;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly onWritten?: StateWritten | undefined,
-  ) {}
+  ) {
+    // ioredis sends EVALSHA (the script's hash, not its text, on every probe) and loads it on NOSCRIPT.
+    redis.defineCommand('backstopStateCas', { numberOfKeys: 4, lua: COMPARE_AND_SET });
+    this.scripts = redis as StatesRedis;
+  }
 
   /**
    * Keeps the last failed probe's error beside the state (field `e` of the same hash, outside the
@@ -142,9 +159,7 @@ export class ProviderStateStore {
     expected: number | undefined,
     state: ProviderState,
   ): Promise<{ ok: true; version: number } | { ok: false; current: VersionedState | undefined }> {
-    const [ok, v, s] = (await this.redis.eval(
-      COMPARE_AND_SET,
-      4,
+    const [ok, v, s] = (await this.scripts.backstopStateCas(
       this.keys.providerState(product, env, key),
       this.keys.healthIndex(),
       this.keys.healthSeq(),

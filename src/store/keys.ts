@@ -84,6 +84,20 @@ export class Keys {
   healthSeq(): string {
     return `${this.healthPrefix}:health-seq`;
   }
+  /**
+   * Probe rounds: the healthchecks and envs probed every `interval` ms by one BullMQ job (a set of
+   * `product|tag|env`). `probeRoundPrefix()` + interval is this key (its script builds it from there).
+   */
+  probeRound(interval: number): string {
+    return `${this.probeRoundPrefix()}${interval}`;
+  }
+  probeRoundPrefix(): string {
+    return `${this.healthPrefix}:probe-round:`;
+  }
+  /** Which round each healthcheck is in (a hash: `product|tag` → `{"interval":…,"envs":[…]}`). */
+  probeRoundOf(): string {
+    return `${this.healthPrefix}:probe-round-of`;
+  }
   /** Trial calls claimed across processes in one trial of one provider (the ejection's start names it). */
   trialBudget(product: string, env: string, key: string, ejectedAt: number): string {
     return `${this.healthPrefix}:trial:${product}:${env}:${key}:${ejectedAt}`;

@@ -101,40 +101,87 @@ export class HealthEvents {
   }
 }
 
-/** The job schedulers of the 'healthchecks' BullMQ queue under a prefix, read by a raw BullMQ Queue. */
-export async function probeSchedulers(prefix: string): Promise<{ key: string; every?: number | null }[]> {
-  const connection = rawRedis();
-  const queue = new Queue('healthchecks', { connection, prefix });
+/**
+ * Every healthcheck and env in a probe round under a prefix, as `product.tag.env` with the round's
+ * interval (`every`), sorted by key: read from the round sets, as a round's job reads them.
+ */
+export async function roundMembers(prefix: string): Promise<{ key: string; every: number }[]> {
+  return (await readRounds(prefix))
+    .map((m) => ({ key: `${m.product}.${m.tag}.${m.env}`, every: m.every }))
+    .sort((a, b) => a.key.localeCompare(b.key));
+}
+
+async function readRounds(
+  prefix: string,
+): Promise<{ product: string; tag: string; env: string; every: number }[]> {
+  const redis = rawRedis();
+  const keys = new Keys(prefix);
   try {
+    const records = Object.values(await redis.hgetall(keys.probeRoundOf()));
+    const intervals = new Set(records.map((r) => (JSON.parse(r) as { interval: number }).interval));
+    const out: { product: string; tag: string; env: string; every: number }[] = [];
+    for (const every of intervals) {
+      for (const member of await redis.smembers(keys.probeRound(every))) {
+        const [product = '', tag = '', env = ''] = member.split('|');
+        out.push({ product, tag, env, every });
+      }
+    }
+    return out;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The job schedulers of the 'healthchecks' BullMQ queue under a prefix (one per round), by key. */
+export async function roundSchedulers(prefix: string): Promise<{ key: string; every?: number | null }[]> {
+  return withQueue(prefix, async (queue) => {
     const all = await queue.getJobSchedulers(0, -1);
-    return all.map((s) => ({ key: s.key, every: s.every === undefined ? undefined : Number(s.every) }));
-  } finally {
-    await queue.close();
-    connection.disconnect();
-  }
+    return all
+      .map((s) => ({ key: s.key, every: s.every === undefined ? undefined : Number(s.every) }))
+      .sort((a, b) => a.key.localeCompare(b.key));
+  });
 }
 
-/** Probe jobs of healthcheck `tag` under a prefix, in the given BullMQ states. */
+/**
+ * Probe jobs that would probe healthcheck `tag`, in the given BullMQ states: round jobs of the
+ * rounds it is in now, and single-probe jobs of earlier versions named after it.
+ */
 export async function probeJobs(prefix: string, tag: string, states: JobType[]): Promise<Job[]> {
-  const connection = rawRedis();
-  const queue = new Queue('healthchecks', { connection, prefix });
-  try {
-    return (await queue.getJobs(states)).filter((job) => job?.name === tag);
-  } finally {
-    await queue.close();
-    connection.disconnect();
-  }
+  const rounds = new Set((await readRounds(prefix)).filter((m) => m.tag === tag).map((m) => m.every));
+  return withQueue(prefix, async (queue) =>
+    (await queue.getJobs(states)).filter(
+      (job) => job?.name === tag || (typeof job?.data?.round === 'number' && rounds.has(job.data.round)),
+    ),
+  );
 }
 
-/** Probe jobs of `tag` that may still run: waiting, delayed or running. */
+/**
+ * Probe jobs that may still probe `tag`: queued ones, and every running round (it read who is in
+ * it when it began, so one that began before `tag` left may still probe it).
+ */
 export async function pendingProbes(prefix: string, tag: string): Promise<number> {
-  return (await probeJobs(prefix, tag, ['active', 'waiting', 'delayed', 'prioritized'])).length;
+  const queued = await probeJobs(prefix, tag, ['waiting', 'delayed', 'prioritized']);
+  const running = await withQueue(prefix, (queue) => queue.getJobs(['active']));
+  return (
+    queued.length + running.filter((job) => job?.name === tag || typeof job?.data?.round === 'number').length
+  );
 }
 
 /** Probe jobs of `tag` whose time has come and that no worker has taken. */
 export async function dueProbes(prefix: string, tag: string): Promise<number> {
   const queued = await probeJobs(prefix, tag, ['waiting', 'delayed', 'prioritized']);
   return queued.filter((job) => job.timestamp + (job.delay ?? 0) <= Date.now()).length;
+}
+
+async function withQueue<T>(prefix: string, use: (queue: Queue) => Promise<T>): Promise<T> {
+  const connection = rawRedis();
+  const queue = new Queue('healthchecks', { connection, prefix });
+  try {
+    return await use(queue);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
 }
 
 /** Starts `workers/healthcheck.worker.ts` as a child process; circuits are off unless `env` turns them on. */

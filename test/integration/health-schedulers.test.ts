@@ -5,7 +5,8 @@ import {
   option,
   pingHealthcheck,
   pings,
-  probeSchedulers,
+  roundMembers,
+  roundSchedulers,
   until,
   useHealthKit,
 } from '../helpers/health-kit.js';
@@ -14,13 +15,16 @@ import { NO_BACKOFF } from '../helpers/http-chains.js';
 const DEFINITIONS = resolve(import.meta.dirname, '../fixtures/health-definitions.ts');
 
 const everyOf = async (prefix: string, id: string) =>
-  (await probeSchedulers(prefix)).find((s) => s.key === id)?.every;
+  (await roundMembers(prefix)).find((s) => s.key === id)?.every;
 
-/** One BullMQ job scheduler per healthcheck and env, whoever upserts it, at the effective interval. */
+/**
+ * Each healthcheck and env in one probe round, whoever schedules it, the round of its effective
+ * interval; one BullMQ job scheduler per round.
+ */
 describe('healthcheck schedulers', () => {
   const kit = useHealthKit();
 
-  it('two Backstops creating the same healthcheck at once leave one scheduler per env', async () => {
+  it('two Backstops creating the same healthcheck at once leave each env in one round, with one scheduler', async () => {
     const { prefix, backstop } = kit();
     const other = kit().another();
     const definition = {
@@ -38,25 +42,23 @@ describe('healthcheck schedulers', () => {
       Array.from({ length: 6 }, (_, i) => (i % 2 ? other : backstop).health.create(definition)),
     );
     expect(created.map((c) => c.version)).toEqual(Array(6).fill(1));
-    const schedulers = await probeSchedulers(prefix);
-    expect(schedulers.map((s) => s.key).sort()).toEqual([
-      'my-product.stripe-health.prd',
-      'my-product.stripe-health.stg',
+    expect(await roundMembers(prefix)).toEqual([
+      { key: 'my-product.stripe-health.prd', every: 60_000 },
+      { key: 'my-product.stripe-health.stg', every: 60_000 },
     ]);
-    expect(schedulers.map((s) => s.every)).toEqual([60_000, 60_000]);
+    expect(await roundSchedulers(prefix)).toEqual([{ key: 'round.60000ms', every: 60_000 }]);
   });
 
-  it('two healthcheck worker processes defining the same code-first healthcheck at start leave one scheduler per env, and probe both envs', async () => {
+  it('two healthcheck worker processes defining the same code-first healthcheck at start leave each env in one round, and probe both envs', async () => {
     const { prefix, backstop } = kit();
     const target = await kit().simulator('shared');
     const env = { BACKSTOP_DEFINITIONS: DEFINITIONS, BT_PROBE_URL: target.url };
     const [first, second] = await Promise.all([kit().healthWorker(env), kit().healthWorker(env)]);
-    const schedulers = await probeSchedulers(prefix);
-    expect(schedulers.map((s) => s.key).sort()).toEqual([
-      `my-product.${SHARED_HEALTHCHECK}.prd`,
-      `my-product.${SHARED_HEALTHCHECK}.stg`,
+    expect(await roundMembers(prefix)).toEqual([
+      { key: `my-product.${SHARED_HEALTHCHECK}.prd`, every: 200 },
+      { key: `my-product.${SHARED_HEALTHCHECK}.stg`, every: 200 },
     ]);
-    expect(schedulers.map((s) => s.every)).toEqual([200, 200]);
+    expect(await roundSchedulers(prefix)).toEqual([{ key: 'round.200ms', every: 200 }]);
 
     for (const slug of ['prd', 'stg']) {
       await until(
@@ -108,7 +110,8 @@ describe('healthcheck schedulers', () => {
     expect(await everyOf(prefix, id)).toBe(200);
     await backstop.health.update('stripe-health', { interval: 60_000 });
     expect(await everyOf(prefix, id)).toBe(400);
-    expect((await probeSchedulers(prefix)).length).toBe(1);
+    expect((await roundMembers(prefix)).length).toBe(1);
+    expect(await roundSchedulers(prefix)).toEqual([{ key: 'round.400ms', every: 400 }]);
 
     // Fallback first, healthcheck second: the override is applied when the healthcheck appears.
     await backstop.fallback.create({

@@ -145,7 +145,7 @@ describe('recovery across processes', { timeout: 60_000 }, () => {
     expect(status.live.window_failures).toBeCloseTo(3, 1);
   });
 
-  it("one provider's hung probes never hold another's: each schedule has its slot, a probe times out within its interval", async () => {
+  it("one provider's hung probes never hold another's: probes of a round run side by side, a probe times out within its interval", async () => {
     const { backstop } = kit();
     const hung = (await kit().provider('hung')).always({ kind: 'stall' });
     const fine = await Promise.all(['f1', 'f2', 'f3', 'f4', 'f5', 'f6'].map((n) => kit().provider(n)));
@@ -160,7 +160,7 @@ describe('recovery across processes', { timeout: 60_000 }, () => {
       });
     }
     const worker = await kit().healthWorker(ENV);
-    // Twelve hung probes: more than twice the old five slots, had each held one until its 10 s timeout.
+    // Twelve hung probes: more than twice the worker's five slots, had each held one until its 10 s timeout.
     await until(() => pings(hung).length >= 12, 30_000, 'twelve hung probes');
     const hungCount = pings(hung).length;
     const timedOut = worker.logs.filter(

@@ -6,7 +6,8 @@ import {
   option,
   pendingProbes,
   pings,
-  probeSchedulers,
+  roundMembers,
+  roundSchedulers,
   until,
   useHealthKit,
 } from '../helpers/health-kit.js';
@@ -65,7 +66,8 @@ describe('the healthcheck API', () => {
     ).toEqual(['handler']);
 
     expect(await backstop.health.fetchAll()).toEqual([]);
-    expect(await probeSchedulers(prefix)).toEqual([]);
+    expect(await roundMembers(prefix)).toEqual([]);
+    expect(await roundSchedulers(prefix)).toEqual([]);
     const missing = await rejection(backstop.health.fetch('stripe-health'));
     expect(missing).toMatchObject({ code: ErrorCodes.NOT_FOUND });
     expect((missing as Error).message).toContain('stripe-health');
@@ -85,27 +87,30 @@ describe('the healthcheck API', () => {
     await expect(backstop.health.create({ ...BASE, retries: 5 })).rejects.toMatchObject({
       code: ErrorCodes.CONFLICT,
     });
-    expect(await probeSchedulers(prefix)).toEqual([{ key: 'my-product.stripe-health.prd', every: 60_000 }]);
+    expect(await roundMembers(prefix)).toEqual([{ key: 'my-product.stripe-health.prd', every: 60_000 }]);
+    expect(await roundSchedulers(prefix)).toEqual([{ key: 'round.60000ms', every: 60_000 }]);
 
     // A shorter interval reschedules: probes come that often from now on.
     const updated = await backstop.health.update('stripe-health', { interval: 150 });
     expect(updated).toMatchObject({ interval: 150, retries: 2, version: 2 });
     expect((await backstop.health.fetch('stripe-health')).version).toBe(2);
-    expect(await probeSchedulers(prefix)).toEqual([{ key: 'my-product.stripe-health.prd', every: 150 }]);
+    expect(await roundMembers(prefix)).toEqual([{ key: 'my-product.stripe-health.prd', every: 150 }]);
+    // It moved rounds; the round it left is empty, and its scheduler is gone.
+    expect(await roundSchedulers(prefix)).toEqual([{ key: 'round.150ms', every: 150 }]);
     await until(() => pings(stripe).length >= 4, 15_000, 'probes at the new interval');
 
-    // Envs added and removed add and remove schedulers.
+    // Envs added and removed join and leave the round.
     const both = [
       { slug: 'prd', input: {} },
       { slug: 'stg', input: {} },
     ];
     expect((await backstop.health.update('my-product', 'stripe-health', { envs: both })).version).toBe(3);
-    expect((await probeSchedulers(prefix)).map((s) => s.key).sort()).toEqual([
-      'my-product.stripe-health.prd',
-      'my-product.stripe-health.stg',
+    expect(await roundMembers(prefix)).toEqual([
+      { key: 'my-product.stripe-health.prd', every: 150 },
+      { key: 'my-product.stripe-health.stg', every: 150 },
     ]);
     await backstop.health.update('stripe-health', { envs: [{ slug: 'prd', input: {} }] });
-    expect((await probeSchedulers(prefix)).map((s) => s.key)).toEqual(['my-product.stripe-health.prd']);
+    expect((await roundMembers(prefix)).map((s) => s.key)).toEqual(['my-product.stripe-health.prd']);
     expect(await fieldsOf(backstop.health.update('stripe-health', { interval: 10 }))).toEqual(['interval']);
     expect((await backstop.health.fetch('stripe-health')).version).toBe(4);
     await expect(backstop.health.update('nope', { interval: 500 })).rejects.toMatchObject({
@@ -113,7 +118,8 @@ describe('the healthcheck API', () => {
     });
 
     await backstop.health.delete('stripe-health');
-    expect(await probeSchedulers(prefix)).toEqual([]);
+    expect(await roundMembers(prefix)).toEqual([]);
+    expect(await roundSchedulers(prefix)).toEqual([]);
     await expect(backstop.health.fetch('stripe-health')).rejects.toMatchObject({
       code: ErrorCodes.NOT_FOUND,
     });
@@ -155,7 +161,8 @@ describe('the healthcheck API', () => {
     expect((await backstop.health.status('code-health')).provider_status).toBe('healthy');
 
     await backstop.health.delete('code-health');
-    expect(await probeSchedulers(prefix)).toEqual([]);
+    expect(await roundMembers(prefix)).toEqual([]);
+    expect(await roundSchedulers(prefix)).toEqual([]);
     await until(async () => (await pendingProbes(prefix, 'code-health')) === 0, 5_000, 'no probe left');
     const count = probes;
     // Another code-first healthcheck at the same interval probed twice since.

@@ -13,11 +13,13 @@ import { parseRedisUrl } from '../../redis/redis-url.js';
 import { rejectCrossSiteWrites } from '../cross-site.js';
 import { readOnlyViewForReadKeys, refuseReadKeyWrites } from './board-key-scope.js';
 import { jobListName, readableReturnValue } from './job-summary.js';
+import { probeJobListName } from './probe-job-summary.js';
 
 /** Where Bull Board is mounted, relative to the registering scope. */
 export const QUEUES_PATH = '/admin/queues';
 
-const HEALTH_DESCRIPTION = 'Healthcheck probes: one job scheduler per healthcheck and env';
+const HEALTH_DESCRIPTION =
+  'Healthcheck probes: one job scheduler per probe interval; each job probes every healthcheck and env due at that interval';
 const JOBS_DESCRIPTION = 'Dispatched fallback and feature runs (a queue per product, or as definitions name)';
 /** A queue first used after the board opened is shown from the next request at most this late. */
 const RELIST_MS = 5_000;
@@ -111,11 +113,18 @@ export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoar
 /**
  * A queue's adapter. Job queues' jobs are named with how they ran (who served, in how many calls,
  * how late), a completed job's return value starts with its attempts as lines, and each job links
- * to its run in the runs view. Display only: job data is untouched.
+ * to its run in the runs view; probe rounds are named with their counts and failed probes.
+ * Display only: job data is untouched.
  */
 function adapterFor(queue: Queue, options: QueuesBoardOptions): BullMQAdapter {
-  if (queue.name === HEALTHCHECK_QUEUE)
-    return new BullMQAdapter(queue, { readOnlyMode: options.readOnly, description: HEALTH_DESCRIPTION });
+  if (queue.name === HEALTHCHECK_QUEUE) {
+    const probes = new BullMQAdapter(queue, {
+      readOnlyMode: options.readOnly,
+      description: HEALTH_DESCRIPTION,
+    });
+    probes.setFormatter('name', probeJobListName);
+    return probes;
+  }
   const adapter = new BullMQAdapter(queue, {
     readOnlyMode: options.readOnly,
     description: JOBS_DESCRIPTION,
