@@ -139,7 +139,7 @@ describe('references checked when a definition is created', () => {
       expect(created.version).toBe(1);
       const warned = logger.lines.filter((l) => l.level === 'warn').map((l) => l.obj.path);
       expect(warned).toEqual(['options[0].app', 'options[0].healthcheck']);
-      expect(logger.lines[0]?.msg).toContain('BACKSTOP_CHECK_REFERENCES=false');
+      expect(logger.lines.find((l) => l.level === 'warn')?.msg).toContain('BACKSTOP_CHECK_REFERENCES=false');
     } finally {
       await lenient.close();
     }
