@@ -3,7 +3,7 @@ import type { AttemptRecord } from '../core/attempt.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { EngineEvent } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
-import { BatchedWrites, throwOnPipelineError } from '../redis/batched-writes.js';
+import { BatchedWrites } from '../redis/batched-writes.js';
 import type { RedisClient } from '../redis/redis-client.js';
 
 /** What a job's log needs of a job: where BullMQ keeps it (`<prefix>:<queue>:<id>:logs`). */
@@ -12,15 +12,29 @@ export type LoggedJob = Pick<Job, 'id' | 'queueQualifiedName'>;
 /** A run with more lines than this (a chain of hundreds of retries) keeps its first ones. */
 const MAX_LINES = 500;
 
-/** Appends to a job's log only while the job exists, so a late append never leaves an orphan log. */
-const APPEND_IF_JOB = `
-if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
-return redis.call("RPUSH", KEYS[2], unpack(ARGV))
+/**
+ * Appends to the logs of a batch of jobs of one queue, each only while its job exists, so a late
+ * append never leaves an orphan log. One call for the batch: a script call per job cost a worker
+ * more CPU in ioredis than the lines themselves. KEYS: job, logs, job, logs, ... ARGV: for each
+ * job, its number of lines, then the lines.
+ */
+const APPEND_IF_JOBS = `
+local at = 1
+local written = 0
+for i = 1, #KEYS, 2 do
+  local n = tonumber(ARGV[at])
+  if n > 0 and redis.call("EXISTS", KEYS[i]) == 1 then
+    redis.call("RPUSH", KEYS[i + 1], unpack(ARGV, at + 1, at + n))
+    written = written + 1
+  end
+  at = at + n + 1
+end
+return written
 `;
 
 /**
- * Job logs are written in batches: one pipeline (one socket write) for every job that ended within
- * this long, or as soon as this many are waiting. A socket write costs a worker more CPU than the
+ * Job logs are written in batches: one script call per queue (one socket write) for every job that
+ * ended within this long, or as soon as this many are waiting. A socket write costs a worker more CPU than the
  * rest of a job's handling here; one per job cost a third of its throughput (bench:queue).
  */
 const BATCH = { flushMs: 25, maxBatch: 64 };
@@ -29,7 +43,7 @@ const BATCH = { flushMs: 25, maxBatch: 64 };
 type PendingLog = { job: LoggedJob; lines: string[] };
 
 type LoggingRedis = RedisClient & {
-  backstopAppendJobLog(jobKey: string, logsKey: string, ...lines: string[]): Promise<number>;
+  backstopAppendJobLogs(numberOfKeys: number, ...keysThenLines: (string | number)[]): Promise<number>;
 };
 
 /**
@@ -46,7 +60,8 @@ export class JobLogs {
   private readonly writes: BatchedWrites<PendingLog>;
 
   constructor(events: EventBus, redis: RedisClient, logger: Logger) {
-    redis.defineCommand('backstopAppendJobLog', { numberOfKeys: 2, lua: APPEND_IF_JOB });
+    // No fixed number of keys: the call says how many (two per job of the batch).
+    redis.defineCommand('backstopAppendJobLogs', { lua: APPEND_IF_JOBS });
     this.redis = redis as LoggingRedis;
     this.writes = new BatchedWrites((batch) => this.writeByQueue(batch), BATCH, {
       logger,
@@ -90,8 +105,8 @@ export class JobLogs {
   }
 
   /**
-   * One pipeline per queue: each queue's keys share a slot, and a Cluster pipeline must not cross
-   * slots (named queues sit under hash tags of their own).
+   * One call per queue: each queue's keys share a slot, and a script's keys must not cross slots
+   * on a Cluster (named queues sit under hash tags of their own).
    */
   private async writeByQueue(batch: PendingLog[]): Promise<void> {
     const byQueue = new Map<string, PendingLog[]>();
@@ -103,14 +118,15 @@ export class JobLogs {
   }
 
   private async write(entries: PendingLog[]): Promise<void> {
-    const pipeline = this.redis.pipeline() as unknown as LoggingRedis & {
-      exec(): Promise<[Error | null, unknown][] | null>;
-    };
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
     for (const { job, lines } of entries) {
       const jobKey = `${job.queueQualifiedName}:${job.id}`;
-      pipeline.backstopAppendJobLog(jobKey, `${jobKey}:logs`, ...lines);
+      keys.push(jobKey, `${jobKey}:logs`);
+      args.push(lines.length);
+      for (const line of lines) args.push(line);
     }
-    throwOnPipelineError(await pipeline.exec());
+    await this.redis.backstopAppendJobLogs(keys.length, ...keys, ...args);
   }
 }
 
