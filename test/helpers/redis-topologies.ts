@@ -122,25 +122,36 @@ export async function startLocalSentinelGroup(name = 'backstop-master'): Promise
       probe.disconnect();
     }
     const url = `redis+sentinel://${sentinels.map(({ port }) => `127.0.0.1:${port}`).join(',')}/${name}`;
-    return { url, name, sentinel, failover: () => forceFailover(sentinel(), name), stop };
+    const everySentinel = () => sentinels.map(({ port }) => new Redis({ port, host: '127.0.0.1' }));
+    return { url, name, sentinel, failover: () => forceFailover(everySentinel(), name), stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-async function forceFailover(client: Redis, name: string): Promise<number> {
+/**
+ * Forces a failover through the first sentinel and resolves once EVERY sentinel names the new
+ * master: each one announces the switch (+switch-master) when it learns of it, up to a couple of
+ * seconds apart, and ioredis's failover detector reconnects its clients on each announcement.
+ */
+async function forceFailover(clients: Redis[], name: string): Promise<number> {
+  const [first] = clients;
   try {
-    const before = await masterPort(client, name);
-    await client.call('SENTINEL', 'FAILOVER', name);
+    const before = await masterPort(first!, name);
+    await first!.call('SENTINEL', 'FAILOVER', name);
     let after = before;
     await until(async () => {
-      after = await masterPort(client, name);
+      after = await masterPort(first!, name);
       return after !== before;
+    }, 30_000);
+    await until(async () => {
+      const ports = await Promise.all(clients.map((client) => masterPort(client, name)));
+      return ports.every((port) => port === after);
     }, 30_000);
     return after;
   } finally {
-    client.disconnect();
+    for (const client of clients) client.disconnect();
   }
 }
 

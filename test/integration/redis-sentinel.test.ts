@@ -38,6 +38,9 @@ describe('on a Sentinel group, through a forced failover', () => {
       async () => (await redis.info('server').catch(() => '')).includes(`tcp_port:${port}`),
       20_000,
     );
+    // Every sentinel's announcement makes ioredis reconnect once more (its failover detector):
+    // the calls below start when the connection has answered without a break for a second.
+    await until(async () => steadyFor(redis, 1_000), 30_000, 'the connection to settle');
     await scenario.runFailsOver();
     expect(await scenario.backstop.fallback.fetch('pay')).toMatchObject({ tag: 'pay' });
     await scenario.dispatchedJobsRun();
@@ -52,3 +55,13 @@ describe('on a Sentinel group, through a forced failover', () => {
 
   it("resets through the processor's reset after the failover", () => scenario.processorResets());
 });
+
+/** Whether `redis` answers every ping over `ms` (a call failing in the middle says it reconnected). */
+async function steadyFor(redis: { ping(): Promise<string> }, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if ((await redis.ping().catch(() => '')) !== 'PONG') return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
+}
