@@ -2,12 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
-import { Backstop } from '../../src/backstop.js';
-import { silentLogger } from '../../src/core/logger.js';
 import { clientFor } from '../../src/redis/connection.js';
 import type { RedisClient } from '../../src/redis/redis-client.js';
 import { parseRedisUrl } from '../../src/redis/redis-url.js';
-import { SCALE_PRODUCTS } from './scale-products.js';
+import { SCALE_PRODUCTS, scaleBackstop } from './scale-products.js';
 
 export type ScaleSide = 'raw' | 'backstop';
 
@@ -65,17 +63,7 @@ function rawProducer(url: string, prefix: string): Producer {
 }
 
 async function backstopProducer(url: string, prefix: string): Promise<Producer> {
-  const backstop = new Backstop({ redis: url, prefix: `{${prefix}}`, logger: silentLogger, circuit: false });
-  // The producer never runs the chain; the workers register its handler.
-  backstop.handlers.register('primary-app', 'send', async () => ({ ok: true }));
-  for (const product of SCALE_PRODUCTS) {
-    await backstop.fallback.define({
-      product,
-      tag: 'send',
-      name: 'send',
-      handler: (ctx) => void ctx.primary('primary').app('primary-app').action('send'),
-    });
-  }
+  const backstop = await scaleBackstop(url, prefix);
   return {
     async add(jobs) {
       const list = Array.from({ length: jobs }, (_, i) => ({

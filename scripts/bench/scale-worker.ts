@@ -6,15 +6,13 @@
  *   tsx scripts/bench/scale-worker.ts <backstop|raw> <redis url> <prefix> <concurrency>
  */
 import { Worker } from 'bullmq';
-import { Backstop } from '../../src/backstop.js';
-import { silentLogger } from '../../src/core/logger.js';
 import { clientFor } from '../../src/redis/connection.js';
 import { parseRedisUrl } from '../../src/redis/redis-url.js';
 
 const [side, url, prefix, concurrencyText] = process.argv.slice(2) as [string, string, string, string];
 const concurrency = Number(concurrencyText);
 
-import { SCALE_PRODUCTS } from './scale-products.js';
+import { SCALE_PRODUCTS, scaleBackstop } from './scale-products.js';
 
 async function main(): Promise<() => Promise<void>> {
   if (side === 'raw') {
@@ -34,16 +32,7 @@ async function main(): Promise<() => Promise<void>> {
       connection.disconnect();
     };
   }
-  const backstop = new Backstop({ redis: url, prefix: `{${prefix}}`, logger: silentLogger, circuit: false });
-  backstop.handlers.register('primary-app', 'send', async () => ({ ok: true }));
-  for (const product of SCALE_PRODUCTS) {
-    await backstop.fallback.define({
-      product,
-      tag: 'send',
-      name: 'send',
-      handler: (ctx) => void ctx.primary('primary').app('primary-app').action('send'),
-    });
-  }
+  const backstop = await scaleBackstop(url, prefix);
   const worker = await backstop.worker({ concurrency, healthchecks: false, queues: SCALE_PRODUCTS });
   return async () => {
     await worker.close();

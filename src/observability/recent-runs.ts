@@ -81,8 +81,6 @@ export class RecentRuns {
   /** Job id → its queue and how late it started, from `job.started` until its run ends. */
   private readonly jobs = new Map<string, { queue: string; lateMs: number }>();
   private readonly writes: BatchedWrites<RecentRun>;
-  /** Connections the script is defined on (the stores may reconnect with a new one). */
-  private readonly defined = new WeakSet<object>();
 
   constructor(
     events: EventBus,
@@ -158,10 +156,9 @@ export class RecentRuns {
       list.push(JSON.stringify(run));
       byProduct.set(run.product, list);
     }
-    if (!this.defined.has(redis)) {
+    // Defined once per connection (the stores may reconnect with a new one).
+    if (!('backstopPushRuns' in redis))
       redis.defineCommand('backstopPushRuns', { numberOfKeys: 2, lua: PUSH_RUNS });
-      this.defined.add(redis);
-    }
     const { max, windowMs } = this.limits;
     await Promise.all(
       [...byProduct].map(([product, entries]) =>

@@ -112,7 +112,9 @@ export class JobLogs {
     const byQueue = new Map<string, PendingLog[]>();
     for (const entry of batch) {
       const queue = entry.job.queueQualifiedName;
-      byQueue.set(queue, [...(byQueue.get(queue) ?? []), entry]);
+      const entries = byQueue.get(queue);
+      if (entries) entries.push(entry);
+      else byQueue.set(queue, [entry]);
     }
     await Promise.all([...byQueue.values()].map((entries) => this.write(entries)));
   }
