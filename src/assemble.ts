@@ -243,7 +243,13 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const catalog = new FallbackCatalog(catalogDeps);
   const quotaCatalog = new FallbackCatalog(catalogDeps, QUOTA_KIND);
   const retention = retentionOf(config);
-  const queues = new JobQueues(() => stores.get(), config.BACKSTOP_PREFIX, logger, queueTelemetry);
+  const queues = new JobQueues(
+    () => stores.get(),
+    config.BACKSTOP_PREFIX,
+    logger,
+    queueTelemetry,
+    config.BACKSTOP_JOB_FORMAT,
+  );
   const producer = new Producer(queues, {
     definitions,
     sessions,

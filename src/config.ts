@@ -38,6 +38,9 @@ const configSchema = z.object({
   BACKSTOP_CONCURRENCY: count.optional(),
   // The named job queues a worker process takes (payments,sms); every queue when unset.
   BACKSTOP_QUEUES: z.string().min(1).optional(),
+  // How dispatched jobs are stored: `compact` (only what the job's own record does not say), or
+  // `full`, as earlier releases stored them, for producers upgraded before every worker is.
+  BACKSTOP_JOB_FORMAT: z.enum(['compact', 'full']).default('compact'),
   // Record runs, attempts and job lateness for /metrics (the library's `metrics` option overrides it).
   BACKSTOP_METRICS: z.stringbool().default(true),
   // The runs view: top-level runs kept per product in Redis (0: none), and for how long (ms).

@@ -1,4 +1,4 @@
-import { type Job, type Queue, QueueEvents, type Telemetry } from 'bullmq';
+import { type Job, Queue, QueueEvents, type Telemetry } from 'bullmq';
 import type { Logger } from '../core/logger.js';
 import { ErrorLog } from '../redis/error-log.js';
 import type { RedisClient } from '../redis/redis-client.js';
@@ -13,6 +13,14 @@ import { liveWorkers } from './worker-heartbeat.js';
 
 /** Jobs hold their data as stored (jobDataOf reads it whole). */
 export type JobQueue = Queue<StoredJobData, JobResult, string>;
+
+/**
+ * How dispatched jobs are stored. `compact`: `v: 2` data and lean options, which workers of this
+ * release read whole. `full`: `v: 1` data and every option, as earlier releases stored them, which
+ * their workers can run too (they fail `v: 2` data as invalid, and would give a job without
+ * stored retry options a single attempt): for producers upgraded while older workers still run.
+ */
+export type JobFormat = 'compact' | 'full';
 
 /**
  * The producer side of the named job queues, each made on first use. A Queue shares the store's
@@ -32,6 +40,7 @@ export class JobQueues {
     logger?: Logger,
     /** BullMQ telemetry for each Queue when it is made (tracing), if any. */
     private readonly telemetry: () => Telemetry | undefined = () => undefined,
+    readonly format: JobFormat = 'compact',
   ) {
     this.log = logger ? new ErrorLog(logger) : undefined;
   }
@@ -47,12 +56,16 @@ export class JobQueues {
     if (!queue) {
       queue = this.stores().then(async ({ redis, keys }) => {
         const telemetry = this.telemetry();
-        const made = new LeanQueue<StoredJobData, JobResult, string>(name, {
+        const options = {
           connection: redis,
           prefix: await this.prefixOf(name),
           defaultJobOptions: defaultJobOptions(),
           ...(telemetry ? { telemetry } : {}),
-        });
+        };
+        const made: JobQueue =
+          this.format === 'full'
+            ? new Queue<StoredJobData, JobResult, string>(name, options)
+            : new LeanQueue<StoredJobData, JobResult, string>(name, options);
         // BullMQ re-emits connection errors; unheard, they print as unhandled. Calls still reject.
         made.on('error', (error) => this.log?.error(error, 'job queue error'));
         if (name !== LEGACY_QUEUE && (await redis.sadd(keys.jobQueues(), name)) === 1)

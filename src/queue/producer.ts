@@ -212,13 +212,10 @@ export class Producer {
     const queue = queueFor(chain, product);
     // The caller's id (which makes a dispatch idempotent), or one that names its queue.
     opts.jobId = parsed.jobId ?? newJobId(queue, ownKey);
-    const stored = compactJobData(data, {
-      id: opts.jobId,
-      name: data.tag,
-      queueName: queue,
-      timestamp: now,
-      opts,
-    });
+    const stored =
+      this.queues.format === 'full'
+        ? data
+        : compactJobData(data, { id: opts.jobId, name: data.tag, queueName: queue, timestamp: now, opts });
     return { data, stored, opts, schedule, queue, ownId: parsed.jobId === undefined };
   }
 }

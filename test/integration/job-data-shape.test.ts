@@ -5,7 +5,7 @@ import type { JobHandle } from '../../src/index.js';
 import { ownKeyOf, randomKey } from '../../src/queue/queue-names.js';
 import { Keys } from '../../src/store/keys.js';
 import { callOf, useDispatchWorker, WAIT } from '../helpers/dispatch-kit.js';
-import { rawRedis } from '../helpers/redis.js';
+import { rawRedis, testBackstop } from '../helpers/redis.js';
 
 const QUEUE = 'my-product';
 
@@ -143,5 +143,48 @@ describe('job data as stored in Redis', () => {
     // Its progress was saved in the shape it came in.
     const { data } = await hashOf(id);
     expect(data).toMatchObject({ ...old, progress: { attempts: expect.any(Array) } });
+  });
+
+  it('stores jobs whole, as earlier releases did, with BACKSTOP_JOB_FORMAT=full (a rolling upgrade)', async () => {
+    const { fallback, tag } = await failingOver();
+    const producer = testBackstop({ prefix, processEnv: { ...process.env, BACKSTOP_JOB_FORMAT: 'full' } });
+    try {
+      const handle = (await producer.fallback.dispatch({
+        tag,
+        input: { amount: 11 },
+        schedule: { delay: 300 },
+      })) as JobHandle;
+      const stored = await hashOf(handle.id);
+      // Every field, as a worker of an earlier release requires (it fails `v: 2` data as invalid).
+      expect(stored.data).toEqual({
+        v: 1,
+        product: QUEUE,
+        tag,
+        env: 'prd',
+        input: { amount: 11 },
+        idempotencyKey: ownKeyOf(handle.id),
+        dispatchedAt: expect.any(Number),
+        runAt: expect.any(Number),
+        version: expect.any(Number),
+      });
+      expect(stored.data.runAt - stored.data.dispatchedAt).toBe(300);
+      // Its retry options stored too: BullMQ's own Job class, which earlier releases read jobs
+      // with, would otherwise give it one attempt.
+      expect(stored.opts).toMatchObject({ delay: 300, attempts: 5, backoff: { type: 'exponential' } });
+
+      const done = await backstop().jobs.wait(handle.id, WAIT);
+      expect(done).toMatchObject({ state: 'completed', provider: fallback.name });
+      // Its progress was saved whole too.
+      const { data } = await hashOf(handle.id);
+      expect(data).toMatchObject({ v: 1, product: QUEUE, tag, progress: { attempts: expect.any(Array) } });
+    } finally {
+      await producer.close();
+    }
+  });
+
+  it('refuses an unknown job format, naming the setting', () => {
+    expect(() => testBackstop({ processEnv: { ...process.env, BACKSTOP_JOB_FORMAT: 'tiny' } })).toThrow(
+      /BACKSTOP_JOB_FORMAT/,
+    );
   });
 });
