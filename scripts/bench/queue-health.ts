@@ -40,7 +40,7 @@ export function describeHealth(plan: HealthPlan): string[] {
     '  worker; default circuit (h1), circuit { threshold: 1e6 } (h2, never opens). Before each drain the first',
     '  probes are waited for, so every attempt reads a real state from the local snapshot.',
     '(h2): the primary throws a plain Error (retryable; no retries left, so the fallback serves); a live',
-    '  failure writes the circuit (EVAL, not awaited); both sides save progress (job.updateData) before b.',
+    '  failure writes the circuit (EVAL, not awaited); both sides save progress (fenced write) before b.',
     `Commands: ${plan.countJobs} jobs per side under MONITOR, split into job path / circuit writes / health timers`,
     `  (probe jobs, history flush, snapshot reload); timers alone: an idle worker, ${plan.idleMs} ms per side.`,
   ];

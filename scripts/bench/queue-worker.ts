@@ -54,7 +54,7 @@ export function describeWorker(plan: WorkerPlan): string[] {
     '  the job data, resolves the chain (stored: HGET), validates input, runs the chain (attempt records,',
     '  per-attempt 30 s timer and AbortController), returns { runId, provider, result, attempts }. In (b)',
     '  the primary throws ProviderError(retryable: false); before calling the fallback the processor saves',
-    '  its progress with job.updateData (one more round trip per job).',
+    '  its progress in a fenced write (one script call for the jobs failing over in the same tick).',
   ];
 }
 
