@@ -41,20 +41,5 @@ export async function upsertRoundScheduler(queue: Queue<ProbeJobData>, interval:
   );
 }
 
-/**
- * Removes the schedulers earlier versions made per healthcheck and env (`<product>.<tag>.<env>`):
- * a healthcheck scheduled in a round must not be probed by those too.
- */
-export async function removeLegacySchedulers(
-  queue: Queue<ProbeJobData>,
-  product: string,
-  tag: string,
-): Promise<void> {
-  const prefix = `${product}.${tag}.`;
-  for (const scheduler of await queue.getJobSchedulers(0, -1)) {
-    if (scheduler.key.startsWith(prefix)) await queue.removeJobScheduler(scheduler.key);
-  }
-}
-
 /** Probe jobs are many and small: keep a few for inspection, never all. */
 const RETENTION = { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } };

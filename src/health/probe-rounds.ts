@@ -1,13 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from '../store/keys.js';
-import {
-  isRoundJob,
-  type ProbeJobData,
-  removeLegacySchedulers,
-  roundSchedulerId,
-  upsertRoundScheduler,
-} from './healthcheck-scheduler.js';
+import { type ProbeJobData, roundSchedulerId, upsertRoundScheduler } from './healthcheck-scheduler.js';
+import { LegacySchedulers } from './legacy-schedulers.js';
 
 /**
  * Moves one healthcheck's envs into the round of an interval (out of the one it was in), or out of
@@ -58,6 +53,7 @@ type RoundsRedis = RedisClient & {
  */
 export class ProbeRounds {
   private readonly redis: RoundsRedis;
+  private readonly legacy: LegacySchedulers;
 
   constructor(
     redis: RedisClient,
@@ -67,6 +63,7 @@ export class ProbeRounds {
     // ioredis sends EVALSHA and loads the script on NOSCRIPT (after a Redis restart, too).
     redis.defineCommand('backstopPlaceInRound', { numberOfKeys: 1, lua: PLACE });
     this.redis = redis as RoundsRedis;
+    this.legacy = new LegacySchedulers(queue);
   }
 
   /**
@@ -78,25 +75,22 @@ export class ProbeRounds {
     // Idempotent: every join makes sure its round's scheduler exists (the same `every` keeps its phase).
     await upsertRoundScheduler(this.queue, interval);
     if (left) await this.retireIfEmpty(left);
-    await removeLegacySchedulers(this.queue, product, tag);
+    await this.legacy.remove(product, tag);
   }
 
   /** Stops probing a healthcheck (every env). */
   async leave(product: string, tag: string): Promise<void> {
     const left = await this.place(product, tag, 0, []);
     if (left) await this.retireIfEmpty(left);
-    await removeLegacySchedulers(this.queue, product, tag);
+    await this.legacy.remove(product, tag);
   }
 
-  /** Healthchecks that still have schedulers of earlier versions (one per healthcheck and env). */
-  async legacyHealthchecks(): Promise<{ product: string; tag: string }[]> {
-    const found = new Map<string, { product: string; tag: string }>();
-    for (const scheduler of await this.queue.getJobSchedulers(0, -1)) {
-      const data = scheduler.template?.data;
-      if (!data || isRoundJob(data) || !data.product || !data.tag) continue;
-      found.set(`${data.product}|${data.tag}`, { product: data.product, tag: data.tag });
-    }
-    return [...found.values()];
+  /**
+   * Healthchecks that still have schedulers of earlier versions (one per healthcheck and env),
+   * listed afresh: a healthcheck worker starting asks, to move them into rounds.
+   */
+  legacyHealthchecks(): Promise<{ product: string; tag: string }[]> {
+    return this.legacy.refresh();
   }
 
   /** The healthchecks and envs in the round of `interval` now. */
