@@ -3,6 +3,13 @@ import type { Queue } from 'bullmq';
 /** Name of the BullMQ queue of probe jobs (under the Backstop key prefix). */
 export const HEALTHCHECK_QUEUE = 'healthchecks';
 
+/**
+ * How the healthcheck queue is shown where it is listed beside the job queues (Bull Board,
+ * `backstop status`). A product may be called `healthchecks` too, and its job queue then goes by
+ * that bare name; no queue name holds a space or parentheses, so no job queue is shown as this.
+ */
+export const HEALTHCHECK_QUEUE_LABEL = `${HEALTHCHECK_QUEUE} (probes)`;
+
 /** A round: every healthcheck and env probed at this interval, by one job (probe-rounds.ts). */
 export interface RoundJobData {
   round: number;

@@ -98,11 +98,14 @@ describe('dashboard in a browser', () => {
     // One card per queue (Bull Board's class names carry a build hash, hence the substring match).
     const cards = page.locator('[class*="queueCard"]');
     const card = (queue: string) => cards.filter({ has: page.locator(`a[title="${queue}"]`) });
-    await card('healthchecks')
+    await card('healthchecks (probes)')
       .getByText(/^\d+ Jobs$/)
       .waitFor(WAIT);
     await card('my-product').getByText('5 Jobs', { exact: true }).waitFor(WAIT); // 3 completed, 2 delayed
-    expect((await cards.locator('a[title]').allInnerTexts()).sort()).toEqual(['healthchecks', 'my-product']);
+    expect((await cards.locator('a[title]').allInnerTexts()).sort()).toEqual([
+      'healthchecks (probes)',
+      'my-product',
+    ]);
     await page.screenshot({ path: screenshotPath('queues-overview'), fullPage: true });
 
     await page.goto(`${server.url}/admin/queues/queue/my-product?status=delayed`);
@@ -120,8 +123,10 @@ describe('dashboard in a browser', () => {
     expect(await page.getByRole('button', { name: /promote|retry|clean|remove/i }).count()).toBe(0);
     await page.screenshot({ path: screenshotPath('queue-my-product-delayed'), fullPage: true });
 
-    await page.goto(`${server.url}/admin/queues/queue/healthchecks?status=completed`);
-    await page.locator('a[href*="/queue/healthchecks/"]').first().waitFor(WAIT);
+    // The probe queue's page is `probes:healthchecks` (a product may be called `healthchecks`
+    // too); the board's own links spell it encoded.
+    await page.goto(`${server.url}/admin/queues/queue/probes:healthchecks?status=completed`);
+    await page.locator('a[href*="/queue/probes%3Ahealthchecks/"]').first().waitFor(WAIT);
     // One job a round, named with what it found (probe-rounds.ts): stripe-health is the only member.
     await page
       .getByText(/^round\.250ms · 1 probe · 1 passed/)
