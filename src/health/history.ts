@@ -40,6 +40,8 @@ export interface HistoryBucket {
  */
 export class HistoryRecorder {
   private pending = new Map<string, Map<string, number>>();
+  /** A flush failed and nothing has been written since: the next failure is not logged again. */
+  private failing = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -83,8 +85,15 @@ export class HistoryRecorder {
           addHashCounts(this.redis, hashes, expireMs),
         ),
       );
+      this.failing = false;
     } catch (error) {
-      this.logger.warn({ err: error }, 'writing provider history failed; these counts are lost');
+      // Once per spell of trouble (Redis away fails every flush, once a second), with its code.
+      if (this.failing) return;
+      this.failing = true;
+      this.logger.warn(
+        { code: 'BACKSTOP_HISTORY_FAILED', reason: (error as Error).message },
+        'writing provider history failed; these counts are lost',
+      );
     }
   }
 
