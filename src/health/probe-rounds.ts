@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { luaCommand } from '../redis/lua-command.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from '../store/keys.js';
 import { type ProbeJobData, roundSchedulerId, upsertRoundScheduler } from './healthcheck-scheduler.js';
@@ -33,16 +34,14 @@ end
 if was and was ~= ARGV[3] and redis.call('SCARD', ARGV[1] .. was) == 0 then return tonumber(was) end
 return 0`;
 
+const placeInRound = luaCommand<number>('backstopPlaceInRound', PLACE);
+
 /** One healthcheck and env probed by a round. */
 export interface RoundMember {
   product: string;
   tag: string;
   env: string;
 }
-
-type RoundsRedis = RedisClient & {
-  backstopPlaceInRound(roundOf: string, ...args: (string | number)[]): Promise<number>;
-};
 
 /**
  * Probe rounds: every healthcheck and env due at one interval is probed by one BullMQ job, made by
@@ -52,17 +51,13 @@ type RoundsRedis = RedisClient & {
  * so every process that schedules a healthcheck moves it, and a round's job reads who is in it.
  */
 export class ProbeRounds {
-  private readonly redis: RoundsRedis;
   private readonly legacy: LegacySchedulers;
 
   constructor(
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly queue: Queue<ProbeJobData>,
   ) {
-    // ioredis sends EVALSHA and loads the script on NOSCRIPT (after a Redis restart, too).
-    redis.defineCommand('backstopPlaceInRound', { numberOfKeys: 1, lua: PLACE });
-    this.redis = redis as RoundsRedis;
     this.legacy = new LegacySchedulers(queue);
   }
 
@@ -115,14 +110,10 @@ export class ProbeRounds {
   }
 
   private place(product: string, tag: string, interval: number, envs: readonly string[]): Promise<number> {
-    return this.redis
-      .backstopPlaceInRound(
-        this.keys.probeRoundOf(),
-        this.keys.probeRoundPrefix(),
-        `${product}|${tag}`,
-        String(interval),
-        ...envs,
-      )
-      .then(Number);
+    return placeInRound(
+      this.redis,
+      [this.keys.probeRoundOf()],
+      [this.keys.probeRoundPrefix(), `${product}|${tag}`, String(interval), ...envs],
+    ).then(Number);
   }
 }
