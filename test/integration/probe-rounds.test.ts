@@ -125,9 +125,10 @@ describe('probe rounds', () => {
 
   it('upgrading: schedulers of earlier versions are listed once per process, then removed by id', async () => {
     const { prefix, backstop } = kit();
+    // Watching from before the queue below is made: none of this test's commands is in flight yet.
+    const watch = await PrefixWatch.start(prefix);
     const connection = rawRedis();
     const queue = new Queue('healthchecks', { connection, prefix });
-    const watch = await PrefixWatch.start(prefix);
     try {
       // An earlier version's schedulers: stripe's in prd and in stg (an env dropped since), and one
       // of a healthcheck nobody schedules any more, which stays.
