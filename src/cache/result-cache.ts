@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AttemptRecord } from '../core/attempt.js';
 import type { Clock } from '../core/clock.js';
+import { ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RunOutcome } from '../core/run-chain.js';
+import { luaCommand } from '../redis/lua-command.js';
 import { type RedisClient, scanKeys } from '../redis/redis-client.js';
+import { redisErrorCode } from '../redis/redis-errors.js';
 import { redactor } from '../security/redactor.js';
 import type { Keys } from '../store/keys.js';
 import { noSuchCache, type StoredCacheType } from './cache-definition.js';
@@ -37,10 +40,35 @@ local hit = redis.call('GET', KEYS[1])
 if hit then return {0, hit} end
 if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return {1} end
 return {2}`;
-/** Releases the lock only if we still hold it. KEYS: lock. ARGV: token. */
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 /** Extends the lock only if we still hold it. KEYS: lock. ARGV: token, ms. */
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+/**
+ * Ends a single-flight run: stores its result (when it succeeded), releases the lock only if we
+ * still hold it, and wakes the waiters, in that order and with no other client's command in
+ * between. What must be atomic: a waiter woken by the message, or one that finds the lock free,
+ * must find the result already stored, or it would take the lock and run the chain again. The
+ * store is a `pcall`: a store Redis refuses (at `maxmemory`) must still free the lock and wake the
+ * waiters, who then contend again at once (a MULTI was refused whole then, and they waited for the
+ * lock to expire). The entry and its lock share a slot (the lock's key is the entry's plus `:lock`).
+ * KEYS: entry, lock. ARGV: token, channel, ttl ms, result JSON (absent: nothing to store).
+ * → '' or why the store failed.
+ */
+const FINISH = `
+local failed = ''
+if ARGV[4] then
+  local stored = redis.pcall('SET', KEYS[1], ARGV[4], 'PX', ARGV[3])
+  if type(stored) == 'table' and stored.err then failed = stored.err end
+end
+if redis.call('GET', KEYS[2]) == ARGV[1] then redis.call('DEL', KEYS[2]) end
+redis.call('PUBLISH', ARGV[2], KEYS[1])
+return failed`;
+
+// Named commands (EVALSHA): the scripts' hashes go to Redis, not their text. One script call ends
+// a run instead of a MULTI: ioredis copies every script defined on the connection (BullMQ's
+// dozens) into each MULTI or pipeline it makes, once per run that missed the cache.
+const lookOrLock = luaCommand<[number, string | undefined]>('backstopCacheLookOrLock', LOOK_OR_LOCK);
+const renewLock = luaCommand<number>('backstopCacheRenewLock', RENEW);
+const finishRun = luaCommand<string>('backstopCacheFinishRun', FINISH);
 
 /**
  * Result caching with single flight. A run naming a cache first looks for a stored result of the
@@ -122,10 +150,7 @@ export class ResultCache {
       const cacheType = await this.redis.hget(this.keys.cacheTypes(), cacheTag);
       if (!cacheType) throw noSuchCache(cacheTag);
       const token = randomUUID();
-      const [state, value] = (await this.redis.eval(LOOK_OR_LOCK, 2, key, lock, token, LOCK_MS)) as [
-        number,
-        string | undefined,
-      ];
+      const [state, value] = await lookOrLock(this.redis, [key, lock], [token, LOCK_MS]);
       if (state === 0) return { kind: 'cached', entry: JSON.parse(value!) as CachedEntry };
       if (state === 1) {
         return this.runHoldingLock(key, lock, token, (JSON.parse(cacheType) as StoredCacheType).ttl, run);
@@ -142,35 +167,39 @@ export class ResultCache {
     run: () => Promise<RunOutcome>,
   ): Promise<CacheOutcome> {
     const renew = setInterval(() => {
-      this.redis.eval(RENEW, 1, lock, token, LOCK_MS).catch((error) => {
+      renewLock(this.redis, [lock], [token, LOCK_MS]).catch((error) => {
         this.logger.warn({ err: error, key }, 'could not renew a single-flight lock');
       });
     }, LOCK_MS / 3);
     renew.unref();
     let stored: CachedEntry | undefined;
-    let finish = this.redis.multi();
+    let json: string | undefined;
     try {
       const outcome = await run();
       if (outcome.ok) {
         stored = toEntry(outcome, this.clock);
         // Stored scrubbed of secret values: RedisClient is outside the process (a later hit serves it so).
-        finish = finish.set(key, redactor.scrubValue(JSON.stringify(stored)), 'PX', ttl);
+        json = redactor.scrubValue(JSON.stringify(stored));
       }
       return { kind: 'ran', outcome, stored };
     } finally {
       clearInterval(renew);
-      // Store, release and wake the waiters in one round trip, in that order.
-      let failed: unknown;
+      // Store, release and wake the waiters in one round trip and one script (see FINISH).
+      const args = [token, this.keys.cacheEvents(), ttl, ...(json === undefined ? [] : [json])];
+      let failed: Error | undefined;
       try {
-        const replies = (await finish
-          .eval(RELEASE, 1, lock, token)
-          .publish(this.keys.cacheEvents(), key)
-          .exec()) as [Error | null, unknown][] | null;
-        failed = replies?.find(([error]) => error)?.[0];
+        const reason = await finishRun(this.redis, [key, lock], args);
+        if (reason) failed = new Error(reason);
       } catch (error) {
-        failed = error;
+        failed = error as Error;
       }
-      if (failed) this.logger.warn({ err: failed, key }, 'could not store a result or release its lock');
+      if (failed) {
+        const code = redisErrorCode(failed) ?? ErrorCodes.REDIS_UNAVAILABLE;
+        this.logger.warn(
+          { code, reason: failed.message, key },
+          'could not store a result or release its lock',
+        );
+      }
     }
   }
 

@@ -35,6 +35,7 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 if n > tonumber(ARGV[1]) then return 0 end
 return 1`;
+const takeTrialCall = luaCommand<number>('backstopClaimTrial', CLAIM_TRIAL);
 
 /** A state nobody touches for a week is forgotten (probes rewrite theirs every interval). */
 const TTL_MS = 7 * 24 * 3_600_000;
@@ -137,7 +138,7 @@ export class ProviderStateStore {
     leaseMs: number,
   ): Promise<boolean> {
     const budgetKey = this.keys.trialBudget(product, env, key, ejectedAt);
-    return (await this.redis.eval(CLAIM_TRIAL, 1, budgetKey, budget, leaseMs)) === 1;
+    return (await takeTrialCall(this.redis, [budgetKey], [budget, leaseMs])) === 1;
   }
 
   private async write(

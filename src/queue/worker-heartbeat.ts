@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Logger } from '../core/logger.js';
 import { ErrorLog } from '../redis/error-log.js';
+import { luaCommand } from '../redis/lua-command.js';
 import type { RedisClient } from '../redis/redis-client.js';
 
 /** A worker beats this often. */
@@ -19,11 +20,14 @@ redis.call("ZADD", KEYS[1], now, ARGV[1])
 redis.call("ZREMRANGEBYSCORE", KEYS[1], "-inf", now - 3600000)
 return now
 `;
+const recordBeat = luaCommand<number>('backstopWorkerBeat', BEAT);
+/** The workers that beat within ARGV[1] ms of Redis's clock. KEYS: heartbeats. */
 const ALIVE = `
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 return redis.call("ZRANGEBYSCORE", KEYS[1], now - tonumber(ARGV[1]), "+inf", "WITHSCORES")
 `;
+const beatsWithin = luaCommand<string[]>('backstopLiveWorkers', ALIVE);
 
 /**
  * A fallback worker's heartbeat: readiness (`/readyz`, `jobs.workers()`) asks which workers beat
@@ -62,7 +66,7 @@ export class WorkerHeartbeat {
 
   private async beat(): Promise<void> {
     try {
-      await this.redis.eval(BEAT, 1, this.key, this.id);
+      await recordBeat(this.redis, [this.key], [this.id]);
     } catch (error) {
       this.log.error(error, 'worker heartbeat failed');
     }
@@ -74,7 +78,7 @@ export async function liveWorkers(
   redis: RedisClient,
   key: string,
 ): Promise<{ id: string; lastBeatAt: number }[]> {
-  const flat = (await redis.eval(ALIVE, 1, key, String(ALIVE_MS))) as string[];
+  const flat = await beatsWithin(redis, [key], [ALIVE_MS]);
   const workers: { id: string; lastBeatAt: number }[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2)
     workers.push({ id: flat[i]!, lastBeatAt: Number(flat[i + 1]) });

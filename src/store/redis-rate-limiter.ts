@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RateLimiter, RateLimitSpec } from '../core/rate-limit.js';
+import { luaCommand } from '../redis/lua-command.js';
 import type { Stores } from './redis-stores.js';
 
 /**
@@ -21,15 +22,16 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + per - now)`;
 
+// Sent as EVALSHA: the script's hash, not its text, on every rate-limited provider call.
+const take = luaCommand<number>('backstopRateTake', TAKE);
+
 /** Provider rate limits shared by every process of the installation (`rateLimit` on an option). */
 export class RedisRateLimiter implements RateLimiter {
   constructor(private readonly stores: () => Promise<Stores>) {}
 
   async take(key: string, limit: RateLimitSpec): Promise<{ ok: true } | { ok: false; waitMs: number }> {
     const { redis, keys } = await this.stores();
-    const waitMs = Number(
-      await redis.eval(TAKE, 1, keys.rateWindow(key), limit.max, limit.perMs, randomUUID()),
-    );
+    const waitMs = Number(await take(redis, [keys.rateWindow(key)], [limit.max, limit.perMs, randomUUID()]));
     return waitMs === 0 ? { ok: true } : { ok: false, waitMs };
   }
 }

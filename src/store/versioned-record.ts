@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/redis-client.js';
-import { COMPARE_AND_SET, CREATE, DELETE, UPSERT } from './versioned-scripts.js';
+import { compareAndSetRecord, createRecord, deleteRecord, upsertRecord } from './versioned-scripts.js';
 
 export interface StoredRecord {
   version: number;
@@ -45,14 +45,14 @@ export class VersionedRecords<T> {
   ): Promise<boolean> {
     const keys = extra ? [key, index, extra[0]] : [key, index];
     const args = extra ? [json, now(), member, extra[1]] : [json, now(), member];
-    const created = (await this.redis.eval(CREATE, keys.length, ...keys, ...args)) === 1;
+    const created = (await createRecord(this.redis, keys, args)) === 1;
     if (created) await this.changed(key);
     return created;
   }
 
   /** → the new version, `undefined` when the record is gone, `'conflict'` when the version moved. */
   async compareAndSet(key: string, expected: number, json: string): Promise<number | undefined | 'conflict'> {
-    const result = Number(await this.redis.eval(COMPARE_AND_SET, 1, key, String(expected), json, now()));
+    const result = Number(await compareAndSetRecord(this.redis, [key], [expected, json, now()]));
     if (result === 0) return undefined;
     if (result === -1) return 'conflict';
     await this.changed(key);
@@ -60,13 +60,13 @@ export class VersionedRecords<T> {
   }
 
   async upsert(key: string, index: string, member: string, json: string): Promise<number> {
-    const version = Number(await this.redis.eval(UPSERT, 2, key, index, json, now(), member));
+    const version = Number(await upsertRecord(this.redis, [key, index], [json, now(), member]));
     await this.changed(key);
     return version;
   }
 
   async delete(key: string, index: string, member: string): Promise<boolean> {
-    const deleted = Number(await this.redis.eval(DELETE, 2, key, index, member)) === 1;
+    const deleted = Number(await deleteRecord(this.redis, [key, index], [member])) === 1;
     await this.changed(key);
     return deleted;
   }

@@ -1,35 +1,42 @@
+import { luaCommand } from '../redis/lua-command.js';
+
 /**
  * Lua scripts for versioned JSON records (a hash with `version`, `json`, `createdAt`, `updatedAt`),
- * so that create, compare-and-set and delete stay atomic with their index sets.
+ * so that create, compare-and-set and delete stay atomic with their index sets. Each is a named
+ * command (EVALSHA): its hash goes to Redis on every write, not its text.
  */
 
 /** KEYS: record, index, productIndex. ARGV: json, now, productMember. → 0 when the record exists. */
-export const CREATE = `
+const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'version', 1, 'json', ARGV[1], 'createdAt', ARGV[2], 'updatedAt', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
 if KEYS[3] and ARGV[4] then redis.call('SADD', KEYS[3], ARGV[4]) end
 return 1`;
+export const createRecord = luaCommand<number>('backstopRecordCreate', CREATE);
 
 /** KEYS: record. ARGV: expectedVersion, json, now. → new version, 0 when missing, -1 on conflict. */
-export const COMPARE_AND_SET = `
+const COMPARE_AND_SET = `
 local current = redis.call('HGET', KEYS[1], 'version')
 if not current then return 0 end
 if current ~= ARGV[1] then return -1 end
 local next = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'updatedAt', ARGV[3])
 return next`;
+export const compareAndSetRecord = luaCommand<number>('backstopRecordCas', COMPARE_AND_SET);
 
 /** KEYS: record, index. ARGV: json, now, member. → new version (creates or replaces). */
-export const UPSERT = `
+const UPSERT = `
 local next = redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'json', ARGV[1], 'updatedAt', ARGV[2])
 redis.call('HSETNX', KEYS[1], 'createdAt', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
 return next`;
+export const upsertRecord = luaCommand<number>('backstopRecordUpsert', UPSERT);
 
 /** KEYS: record, index. ARGV: member. → 1 when deleted. */
-export const DELETE = `
+const DELETE = `
 local deleted = redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return deleted`;
+export const deleteRecord = luaCommand<number>('backstopRecordDelete', DELETE);
