@@ -1,5 +1,7 @@
 import type { ProviderState } from '../core/health/provider-state.js';
+import { luaCommand } from '../redis/lua-command.js';
 import type { RedisClient } from '../redis/redis-client.js';
+import { groupBySlot } from '../redis/slot-groups.js';
 import type { Keys } from '../store/keys.js';
 import { parseIndexMember } from './health-event.js';
 
@@ -18,16 +20,44 @@ export type Unanswered = 'sequence went back' | 'change log missing' | 'change l
 /** The change log's marker: the sequence number after which every write is in the log. */
 const SINCE = '|since';
 
+/*
+ * These reads were a MULTI and a pipeline; they are script calls (EVALSHA) now: ioredis copies
+ * every script defined on the connection (BullMQ's dozens) into each MULTI or pipeline it makes.
+ * Each script reads what the MULTI read, as atomically; the keys are the health area's, one slot.
+ */
+
+/** KEYS: sequence, index. → {sequence or nil, index members}. */
+const SEQ_AND_INDEX = `return { redis.call('GET', KEYS[1]), redis.call('SMEMBERS', KEYS[2]) }`;
+const seqAndIndex = luaCommand<[string | null, string[]]>('backstopHealthSeqAndIndex', SEQ_AND_INDEX);
+
+/** KEYS: sequence, change log. ARGV: after, the marker. → {sequence, marker's score, changes WITHSCORES}. */
+const CHANGES_SINCE = `
+return { redis.call('GET', KEYS[1]), redis.call('ZSCORE', KEYS[2], ARGV[2]),
+  redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf', 'WITHSCORES') }`;
+const changesSince = luaCommand<[string | null, string | null, string[]]>(
+  'backstopHealthChangesSince',
+  CHANGES_SINCE,
+);
+
+/** KEYS: provider states. → each state's `v` and `s` in turn (nil for a state gone). */
+const READ_STATES = `
+local out = {}
+for i = 1, #KEYS do
+  local vs = redis.call('HMGET', KEYS[i], 'v', 's')
+  out[2 * i - 1] = vs[1]
+  out[2 * i] = vs[2]
+end
+return out`;
+const readStateHashes = luaCommand<(string | null)[]>('backstopHealthReadStates', READ_STATES);
+/** States read per script call: bounds how long one call holds Redis, and the arguments of one call. */
+const STATES_PER_CALL = 500;
+
 /** Every state there is, and the sequence number they are at least as new as (a full load). */
 export async function readAllStates(
   redis: RedisClient,
   keys: Keys,
 ): Promise<{ seq: number; states: StoredState[] }> {
-  const [[, seq], [, members]] = (await redis
-    .multi()
-    .get(keys.healthSeq())
-    .smembers(keys.healthIndex())
-    .exec()) as [[unknown, string | null], [unknown, string[]]];
+  const [seq, members] = await seqAndIndex(redis, [keys.healthSeq(), keys.healthIndex()]);
   const states = await readStates(
     redis,
     keys,
@@ -48,12 +78,11 @@ export async function readChangesSince(
   keys: Keys,
   after: number,
 ): Promise<{ seq: number; states: StoredState[] } | { unanswered: Unanswered }> {
-  const [[, rawSeq], [, since], [, changed]] = (await redis
-    .multi()
-    .get(keys.healthSeq())
-    .zscore(keys.healthChanges(), SINCE)
-    .zrangebyscore(keys.healthChanges(), `(${after}`, '+inf', 'WITHSCORES')
-    .exec()) as [[unknown, string | null], [unknown, string | null], [unknown, string[]]];
+  const [rawSeq, since, changed] = await changesSince(
+    redis,
+    [keys.healthSeq(), keys.healthChanges()],
+    [after, SINCE],
+  );
   const seq = Number(rawSeq ?? 0);
   if (seq < after) return { unanswered: 'sequence went back' };
   if (seq === after) return { seq, states: [] };
@@ -75,11 +104,21 @@ async function readStates(
     return parts ? [{ member, version, ...parts }] : [];
   });
   if (listed.length === 0) return [];
-  const pipeline = redis.pipeline();
-  for (const { product, env, key } of listed) pipeline.hmget(keys.providerState(product, env, key), 'v', 's');
-  const results = (await pipeline.exec()) ?? [];
+  const stateKeys = listed.map(({ product, env, key }) => keys.providerState(product, env, key));
+  const values = new Map<string, [string | null, string | null]>();
+  const batches = groupBySlot(redis, stateKeys, (key) => key).flatMap((group) =>
+    Array.from({ length: Math.ceil(group.length / STATES_PER_CALL) }, (_, i) =>
+      group.slice(i * STATES_PER_CALL, (i + 1) * STATES_PER_CALL),
+    ),
+  );
+  await Promise.all(
+    batches.map(async (batch) => {
+      const flat = await readStateHashes(redis, batch);
+      for (const [i, key] of batch.entries()) values.set(key, [flat[2 * i] ?? null, flat[2 * i + 1] ?? null]);
+    }),
+  );
   return listed.map(({ member, version }, i) => {
-    const [v, s] = (results[i]?.[1] ?? []) as (string | null)[];
+    const [v, s] = values.get(stateKeys[i]!) ?? [null, null];
     return v && s
       ? { member, version: Number(v), state: JSON.parse(s) as ProviderState }
       : { member, version, state: undefined };
