@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backstop } from '../../src/index.js';
-import { option, PAY_ACTIONS } from '../helpers/health-kit.js';
-import { ProviderSimulator } from '../helpers/provider-simulator.js';
+import { option } from '../helpers/health-kit.js';
+import type { ProviderSimulator } from '../helpers/provider-simulator.js';
 import { testBackstop, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
-import { type HeadlessChromium, launchChromium, screenshotPath } from './browser.js';
-import { type DashboardServer, startDashboardServer } from './dashboard-server.js';
+import { type HeadlessChromium, screenshotPath } from './browser.js';
+import type { DashboardServer } from './dashboard-server.js';
+import { closeDashboard, definePaymentApps, openDashboard } from './payment-dashboard.js';
 
 /** The browser signs in with a read-only key, as an operator would; scripts may hold a write key. */
 const KEY = 'e2e-read-key';
@@ -29,11 +30,7 @@ describe('dashboard in a browser', () => {
 
   beforeAll(async () => {
     backstop = testBackstop({ prefix, circuit: false });
-    for (const name of ['stripe', 'paypal']) {
-      const sim = await ProviderSimulator.start(name);
-      sims.set(name, sim);
-      await backstop.app.define({ tag: name, envs: { prd: { baseUrl: sim.url } }, actions: PAY_ACTIONS });
-    }
+    await definePaymentApps(backstop, sims);
     await backstop.health.create({
       name: 'Stripe Health',
       tag: 'stripe-health',
@@ -63,26 +60,18 @@ describe('dashboard in a browser', () => {
       `the three immediate jobs to complete ${JSON.stringify(await Promise.all(now.map((j) => backstop.jobs.get(j.id).then((v) => [v.state, v.runs, v.error]))))}`,
     );
 
-    server = await startDashboardServer({
+    ({ server, browser } = await openDashboard(
       backstop,
       prefix,
-      keys: [
+      [
         { key: KEY, scope: 'read', name: 'operator' },
         { key: WRITE_KEY, scope: 'write', name: 'automation' },
       ],
-    });
-    browser = await launchChromium({
-      httpCredentials: { username: 'ops', password: KEY },
-      viewport: { width: 1440, height: 900 },
-    });
+      KEY,
+    ));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.app.close();
-    await backstop?.close();
-    await Promise.all([...sims.values()].map((s) => s.close()));
-  });
+  afterAll(() => closeDashboard({ browser, server, backstop, sims }));
 
   it('asks a browser without credentials to sign in', async () => {
     for (const path of ['/dashboard/health', '/dashboard/health.json', '/admin/queues']) {
