@@ -32,7 +32,8 @@ const CHECK_EVERY_MS = 5_000;
  * the version it has every few seconds and after a reconnect (one GET), and reads the drills again
  * only when it moved without a message saying how. Runs read the local copy, with no round trip; a
  * drill ends by itself at its end time, everywhere, and its entry is dropped from Redis the next
- * time drills are listed or started.
+ * time drills are listed or started. Changes and reloads are MULTIs: operators' actions and rare
+ * reloads, where what ioredis spends making one (copying the connection's scripts) does not count.
  */
 export class DrillBoard implements DrillView {
   private drills = new Map<string, Drill>();
