@@ -74,7 +74,9 @@ export async function liveWorkers(
   redis: RedisClient,
   key: string,
 ): Promise<{ id: string; lastBeatAt: number }[]> {
-  const flat = (await redis.eval(ALIVE, 1, key, String(ALIVE_MS))) as string[];
+  // EVAL_RO: Redis refuses it if the script ever writes, and the store connection lets a read
+  // through a reconnect (src/redis/reads-across-reconnect.ts), so readiness does not flap on one.
+  const flat = (await redis.eval_ro(ALIVE, 1, key, String(ALIVE_MS))) as string[];
   const workers: { id: string; lastBeatAt: number }[] = [];
   for (let i = 0; i + 1 < flat.length; i += 2)
     workers.push({ id: flat[i]!, lastBeatAt: Number(flat[i + 1]) });
