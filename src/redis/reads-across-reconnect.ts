@@ -38,6 +38,16 @@ export const BULLMQ_READ_SCRIPTS: readonly string[] = [
 const COMING_BACK = new Set(['connecting', 'connect', 'close', 'reconnecting']);
 
 /**
+ * Whether ioredis would refuse a command now for want of a connection, and will have one again.
+ * A connection being dropped is still `ready` until its socket closes, but its socket no longer
+ * takes writes: the failover detector ends the socket and the status follows a moment later.
+ */
+function comingBack(client: Redis): boolean {
+  if (client.status === 'ready') return !client.stream?.writable;
+  return COMING_BACK.has(client.status);
+}
+
+/**
  * Makes a fail-fast connection (`enableOfflineQueue: false`) let reads through a reconnect.
  * ioredis refuses a command at once while the connection is not ready ("Stream isn't writeable
  * and enableOfflineQueue options is false", `Redis.prototype.sendCommand` in ioredis's
@@ -54,7 +64,7 @@ export function letReadsThroughReconnects(client: Redis, waitMs = READ_RECONNECT
   const ready = nextReady(client);
   const scripts = readScripts(client);
   client.sendCommand = (command: Command, stream?: Parameters<Redis['sendCommand']>[1]) => {
-    if (stream || !COMING_BACK.has(client.status) || !isRead(command, scripts)) return send(command, stream);
+    if (stream || !comingBack(client) || !isRead(command, scripts)) return send(command, stream);
     return ready(waitMs).then(() => send(command, stream));
   };
   return client;
