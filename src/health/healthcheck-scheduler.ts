@@ -3,6 +3,13 @@ import type { Queue } from 'bullmq';
 /** Name of the BullMQ queue of probe jobs (under the Backstop key prefix). */
 export const HEALTHCHECK_QUEUE = 'healthchecks';
 
+/**
+ * How the healthcheck queue is shown where it is listed beside the job queues (Bull Board,
+ * `backstop status`). A product may be called `healthchecks` too, and its job queue then goes by
+ * that bare name; no queue name holds a space or parentheses, so no job queue is shown as this.
+ */
+export const HEALTHCHECK_QUEUE_LABEL = `${HEALTHCHECK_QUEUE} (probes)`;
+
 /** A round: every healthcheck and env probed at this interval, by one job (probe-rounds.ts). */
 export interface RoundJobData {
   round: number;
@@ -39,21 +46,6 @@ export async function upsertRoundScheduler(queue: Queue<ProbeJobData>, interval:
     { every: interval },
     { name: id, data: { round: interval }, opts: RETENTION },
   );
-}
-
-/**
- * Removes the schedulers earlier versions made per healthcheck and env (`<product>.<tag>.<env>`):
- * a healthcheck scheduled in a round must not be probed by those too.
- */
-export async function removeLegacySchedulers(
-  queue: Queue<ProbeJobData>,
-  product: string,
-  tag: string,
-): Promise<void> {
-  const prefix = `${product}.${tag}.`;
-  for (const scheduler of await queue.getJobSchedulers(0, -1)) {
-    if (scheduler.key.startsWith(prefix)) await queue.removeJobScheduler(scheduler.key);
-  }
 }
 
 /** Probe jobs are many and small: keep a few for inspection, never all. */

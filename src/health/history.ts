@@ -1,7 +1,9 @@
 import { bucketOf, LATENCY_BOUNDS_MS, quantile } from '../core/health/latency-histogram.js';
 import type { CallOutcome } from '../core/health-view.js';
 import type { Logger } from '../core/logger.js';
+import { addHashCounts } from '../redis/hash-counts.js';
 import type { RedisClient } from '../redis/redis-client.js';
+import { groupBySlot } from '../redis/slot-groups.js';
 import type { Keys } from '../store/keys.js';
 
 export interface HistoryOptions {
@@ -32,11 +34,14 @@ export interface HistoryBucket {
 
 /**
  * Historical performance, per product, env and provider, in time buckets kept for a
- * retention period. Counted in memory and written once a second in one pipeline, so runs never
- * wait on it.
+ * retention period. Counted in memory and written once a second in one script call (the buckets
+ * share the health area's slot), so runs never wait on it. A script, not a pipeline: this is the
+ * connection BullMQ defines its scripts on, and ioredis copies them all into every pipeline.
  */
 export class HistoryRecorder {
   private pending = new Map<string, Map<string, number>>();
+  /** A flush failed and nothing has been written since: the next failure is not logged again. */
+  private failing = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -73,15 +78,22 @@ export class HistoryRecorder {
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();
-    const pipeline = this.redis.pipeline();
-    for (const [key, fields] of batch) {
-      for (const [field, n] of fields) pipeline.hincrby(key, field, n);
-      pipeline.pexpire(key, this.options.retentionMs + this.options.bucketMs);
-    }
+    const expireMs = this.options.retentionMs + this.options.bucketMs;
     try {
-      await pipeline.exec();
+      await Promise.all(
+        groupBySlot(this.redis, batch, ([key]) => key).map((hashes) =>
+          addHashCounts(this.redis, hashes, expireMs),
+        ),
+      );
+      this.failing = false;
     } catch (error) {
-      this.logger.warn({ err: error }, 'writing provider history failed; these counts are lost');
+      // Once per spell of trouble (Redis away fails every flush, once a second), with its code.
+      if (this.failing) return;
+      this.failing = true;
+      this.logger.warn(
+        { code: 'BACKSTOP_HISTORY_FAILED', reason: (error as Error).message },
+        'writing provider history failed; these counts are lost',
+      );
     }
   }
 

@@ -1,13 +1,9 @@
 import type { Queue } from 'bullmq';
+import { luaCommand } from '../redis/lua-command.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from '../store/keys.js';
-import {
-  isRoundJob,
-  type ProbeJobData,
-  removeLegacySchedulers,
-  roundSchedulerId,
-  upsertRoundScheduler,
-} from './healthcheck-scheduler.js';
+import { type ProbeJobData, roundSchedulerId, upsertRoundScheduler } from './healthcheck-scheduler.js';
+import { LegacySchedulers } from './legacy-schedulers.js';
 
 /**
  * Moves one healthcheck's envs into the round of an interval (out of the one it was in), or out of
@@ -38,16 +34,14 @@ end
 if was and was ~= ARGV[3] and redis.call('SCARD', ARGV[1] .. was) == 0 then return tonumber(was) end
 return 0`;
 
+const placeInRound = luaCommand<number>('backstopPlaceInRound', PLACE);
+
 /** One healthcheck and env probed by a round. */
 export interface RoundMember {
   product: string;
   tag: string;
   env: string;
 }
-
-type RoundsRedis = RedisClient & {
-  backstopPlaceInRound(roundOf: string, ...args: (string | number)[]): Promise<number>;
-};
 
 /**
  * Probe rounds: every healthcheck and env due at one interval is probed by one BullMQ job, made by
@@ -57,16 +51,14 @@ type RoundsRedis = RedisClient & {
  * so every process that schedules a healthcheck moves it, and a round's job reads who is in it.
  */
 export class ProbeRounds {
-  private readonly redis: RoundsRedis;
+  private readonly legacy: LegacySchedulers;
 
   constructor(
-    redis: RedisClient,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly queue: Queue<ProbeJobData>,
   ) {
-    // ioredis sends EVALSHA and loads the script on NOSCRIPT (after a Redis restart, too).
-    redis.defineCommand('backstopPlaceInRound', { numberOfKeys: 1, lua: PLACE });
-    this.redis = redis as RoundsRedis;
+    this.legacy = new LegacySchedulers(queue);
   }
 
   /**
@@ -78,25 +70,22 @@ export class ProbeRounds {
     // Idempotent: every join makes sure its round's scheduler exists (the same `every` keeps its phase).
     await upsertRoundScheduler(this.queue, interval);
     if (left) await this.retireIfEmpty(left);
-    await removeLegacySchedulers(this.queue, product, tag);
+    await this.legacy.remove(product, tag);
   }
 
   /** Stops probing a healthcheck (every env). */
   async leave(product: string, tag: string): Promise<void> {
     const left = await this.place(product, tag, 0, []);
     if (left) await this.retireIfEmpty(left);
-    await removeLegacySchedulers(this.queue, product, tag);
+    await this.legacy.remove(product, tag);
   }
 
-  /** Healthchecks that still have schedulers of earlier versions (one per healthcheck and env). */
-  async legacyHealthchecks(): Promise<{ product: string; tag: string }[]> {
-    const found = new Map<string, { product: string; tag: string }>();
-    for (const scheduler of await this.queue.getJobSchedulers(0, -1)) {
-      const data = scheduler.template?.data;
-      if (!data || isRoundJob(data) || !data.product || !data.tag) continue;
-      found.set(`${data.product}|${data.tag}`, { product: data.product, tag: data.tag });
-    }
-    return [...found.values()];
+  /**
+   * Healthchecks that still have schedulers of earlier versions (one per healthcheck and env),
+   * listed afresh: a healthcheck worker starting asks, to move them into rounds.
+   */
+  legacyHealthchecks(): Promise<{ product: string; tag: string }[]> {
+    return this.legacy.refresh();
   }
 
   /** The healthchecks and envs in the round of `interval` now. */
@@ -121,14 +110,10 @@ export class ProbeRounds {
   }
 
   private place(product: string, tag: string, interval: number, envs: readonly string[]): Promise<number> {
-    return this.redis
-      .backstopPlaceInRound(
-        this.keys.probeRoundOf(),
-        this.keys.probeRoundPrefix(),
-        `${product}|${tag}`,
-        String(interval),
-        ...envs,
-      )
-      .then(Number);
+    return placeInRound(
+      this.redis,
+      [this.keys.probeRoundOf()],
+      [this.keys.probeRoundPrefix(), `${product}|${tag}`, String(interval), ...envs],
+    ).then(Number);
   }
 }

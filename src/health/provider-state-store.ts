@@ -1,4 +1,5 @@
 import { INITIAL_STATE, type ProviderState, type VersionedState } from '../core/health/provider-state.js';
+import { luaCommand } from '../redis/lua-command.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Keys } from '../store/keys.js';
 import { indexMember } from './health-event.js';
@@ -25,6 +26,9 @@ if redis.call('ZADD', KEYS[4], seq, ARGV[3]) == 1 then redis.call('ZADD', KEYS[4
 redis.call('PUBLISH', ARGV[4], '{"seq":' .. seq .. ',"product":' .. cjson.encode(ARGV[5]) .. ',"env":' .. cjson.encode(ARGV[6]) .. ',"key":' .. cjson.encode(ARGV[7]) .. ',"state":' .. ARGV[2] .. '}')
 return { 1, tostring(seq), '' }`;
 
+// Sent as EVALSHA: the script's hash, not its text, on every probe.
+const compareAndSet = luaCommand<[number, string, string]>('backstopStateCas', COMPARE_AND_SET);
+
 /** KEYS: budget. ARGV: budget, lease ms. 1 when a trial call is granted, 0 when the budget is spent. */
 const CLAIM_TRIAL = `
 local n = redis.call('INCR', KEYS[1])
@@ -46,28 +50,12 @@ export type StateWritten = (
   after: ProviderState,
 ) => void;
 
-type StatesRedis = RedisClient & {
-  backstopStateCas(
-    state: string,
-    index: string,
-    seq: string,
-    changes: string,
-    ...args: (string | number)[]
-  ): Promise<unknown>;
-};
-
 export class ProviderStateStore {
-  private readonly scripts: StatesRedis;
-
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly onWritten?: StateWritten | undefined,
-  ) {
-    // ioredis sends EVALSHA (the script's hash, not its text, on every probe) and loads it on NOSCRIPT.
-    redis.defineCommand('backstopStateCas', { numberOfKeys: 4, lua: COMPARE_AND_SET });
-    this.scripts = redis as StatesRedis;
-  }
+  ) {}
 
   /**
    * Keeps the last failed probe's error beside the state (field `e` of the same hash, outside the
@@ -159,20 +147,25 @@ export class ProviderStateStore {
     expected: number | undefined,
     state: ProviderState,
   ): Promise<{ ok: true; version: number } | { ok: false; current: VersionedState | undefined }> {
-    const [ok, v, s] = (await this.scripts.backstopStateCas(
-      this.keys.providerState(product, env, key),
-      this.keys.healthIndex(),
-      this.keys.healthSeq(),
-      this.keys.healthChanges(),
-      expected === undefined ? '' : String(expected),
-      JSON.stringify(state),
-      indexMember(product, env, key),
-      this.keys.healthEvents(),
-      product,
-      env,
-      key,
-      TTL_MS,
-    )) as [number, string, string];
+    const [ok, v, s] = await compareAndSet(
+      this.redis,
+      [
+        this.keys.providerState(product, env, key),
+        this.keys.healthIndex(),
+        this.keys.healthSeq(),
+        this.keys.healthChanges(),
+      ],
+      [
+        expected === undefined ? '' : String(expected),
+        JSON.stringify(state),
+        indexMember(product, env, key),
+        this.keys.healthEvents(),
+        product,
+        env,
+        key,
+        TTL_MS,
+      ],
+    );
     if (ok === 1) return { ok: true, version: Number(v) };
     return {
       ok: false,

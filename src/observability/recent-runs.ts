@@ -2,6 +2,7 @@ import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
 import { BatchedWrites } from '../redis/batched-writes.js';
+import { luaCommand } from '../redis/lua-command.js';
 import type { Stores } from '../store/redis-stores.js';
 import { type RecentRun, recentRunOf } from './recent-run-entry.js';
 
@@ -54,16 +55,9 @@ redis.call("SADD", KEYS[2], ARGV[3])
 return 1
 `;
 
-type RunsRedis = {
-  backstopPushRuns(
-    list: string,
-    products: string,
-    max: number,
-    windowMs: number,
-    product: string,
-    ...entries: string[]
-  ): Promise<number>;
-};
+// Defined on each connection when first used there: the stores may reconnect with a new one.
+const pushRuns = luaCommand<number>('backstopPushRuns', PUSH_RUNS);
+
 /** Jobs started whose run has not ended yet; a job that fails before its run never ends one. */
 const MAX_FOLLOWED = 10_000;
 
@@ -156,19 +150,13 @@ export class RecentRuns {
       list.push(JSON.stringify(run));
       byProduct.set(run.product, list);
     }
-    // Defined once per connection (the stores may reconnect with a new one).
-    if (!('backstopPushRuns' in redis))
-      redis.defineCommand('backstopPushRuns', { numberOfKeys: 2, lua: PUSH_RUNS });
     const { max, windowMs } = this.limits;
     await Promise.all(
       [...byProduct].map(([product, entries]) =>
-        (redis as unknown as RunsRedis).backstopPushRuns(
-          keys.recentRuns(product),
-          keys.recentRunProducts(),
-          max,
-          windowMs,
-          product,
-          ...entries,
+        pushRuns(
+          redis,
+          [keys.recentRuns(product), keys.recentRunProducts()],
+          [max, windowMs, product, ...entries],
         ),
       ),
     );

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { luaCommand } from '../redis/lua-command.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { redactor } from '../security/redactor.js';
 import type { JobData, JobResult } from './job-data.js';
@@ -30,6 +31,9 @@ end
 return out
 `;
 
+// No fixed number of keys: each call says how many (two per job).
+const fencedUpdates = luaCommand<number[]>('backstopFencedUpdates', FENCED_UPDATES);
+
 /** This worker no longer holds the job (its lock expired, or the job is gone): the run must stop. */
 export class LockLostError extends Error {
   constructor(
@@ -44,10 +48,6 @@ export class LockLostError extends Error {
     this.name = 'LockLostError';
   }
 }
-
-type FencedRedis = RedisClient & {
-  backstopFencedUpdates(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number[]>;
-};
 
 /** One job's write, waiting for the others asked for in the same turn of the event loop. */
 interface PendingWrite {
@@ -65,16 +65,10 @@ interface PendingWrite {
  * third of a failover's CPU in a worker (bench:queue).
  */
 export class JobFence {
-  private readonly redis: FencedRedis;
   private pending = new Map<string, PendingWrite[]>();
   private scheduled = false;
 
-  constructor(redis: RedisClient) {
-    // ioredis sends EVALSHA and loads the script on NOSCRIPT (after a Redis restart, too). No fixed
-    // number of keys: each call says how many (two per job).
-    redis.defineCommand('backstopFencedUpdates', { lua: FENCED_UPDATES });
-    this.redis = redis as FencedRedis;
-  }
+  constructor(private readonly redis: RedisClient) {}
 
   /**
    * Replaces the job's data if `token` still holds its lock; throws LockLostError otherwise.
@@ -128,7 +122,7 @@ export class JobFence {
       args.push(token, data);
     }
     try {
-      const results = await this.redis.backstopFencedUpdates(keys.length, ...keys, ...args);
+      const results = await fencedUpdates(this.redis, keys, args);
       for (const [i, write] of writes.entries()) write.settle(results[i] ?? -1);
     } catch (error) {
       for (const write of writes) write.settle(error as Error);

@@ -4,6 +4,7 @@ import type { EventBus } from '../core/event-bus.js';
 import type { EngineEvent } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { BatchedWrites } from '../redis/batched-writes.js';
+import { type LuaArg, luaCommand } from '../redis/lua-command.js';
 import type { RedisClient } from '../redis/redis-client.js';
 
 /** What a job's log needs of a job: where BullMQ keeps it (`<prefix>:<queue>:<id>:logs`). */
@@ -32,6 +33,9 @@ end
 return written
 `;
 
+// No fixed number of keys: the call says how many (two per job of the batch).
+const appendIfJobs = luaCommand<number>('backstopAppendJobLogs', APPEND_IF_JOBS);
+
 /**
  * Job logs are written in batches: one script call per queue (one socket write) for every job that
  * ended within this long, or as soon as this many are waiting. A socket write costs a worker more CPU than the
@@ -41,10 +45,6 @@ const BATCH = { flushMs: 25, maxBatch: 64 };
 
 /** Lines of one ended job, waiting for the next flush. */
 type PendingLog = { job: LoggedJob; lines: string[] };
-
-type LoggingRedis = RedisClient & {
-  backstopAppendJobLogs(numberOfKeys: number, ...keysThenLines: (string | number)[]): Promise<number>;
-};
 
 /**
  * Writes the story of each running job to its log (BullMQ's job log, Bull Board's Logs tab): when
@@ -56,13 +56,13 @@ type LoggingRedis = RedisClient & {
 export class JobLogs {
   private readonly running = new Map<string, string[]>();
   private readonly offs: (() => void)[];
-  private readonly redis: LoggingRedis;
   private readonly writes: BatchedWrites<PendingLog>;
 
-  constructor(events: EventBus, redis: RedisClient, logger: Logger) {
-    // No fixed number of keys: the call says how many (two per job of the batch).
-    redis.defineCommand('backstopAppendJobLogs', { lua: APPEND_IF_JOBS });
-    this.redis = redis as LoggingRedis;
+  constructor(
+    events: EventBus,
+    private readonly redis: RedisClient,
+    logger: Logger,
+  ) {
     this.writes = new BatchedWrites((batch) => this.writeByQueue(batch), BATCH, {
       logger,
       code: 'BACKSTOP_JOB_LOG_FAILED',
@@ -121,14 +121,14 @@ export class JobLogs {
 
   private async write(entries: PendingLog[]): Promise<void> {
     const keys: string[] = [];
-    const args: (string | number)[] = [];
+    const args: LuaArg[] = [];
     for (const { job, lines } of entries) {
       const jobKey = `${job.queueQualifiedName}:${job.id}`;
       keys.push(jobKey, `${jobKey}:logs`);
       args.push(lines.length);
       for (const line of lines) args.push(line);
     }
-    await this.redis.backstopAppendJobLogs(keys.length, ...keys, ...args);
+    await appendIfJobs(this.redis, keys, args);
   }
 }
 

@@ -1,5 +1,7 @@
 import { ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { addHashCounts } from '../redis/hash-counts.js';
+import { groupBySlot } from '../redis/slot-groups.js';
 import type { RedisStores } from './redis-stores.js';
 
 /** How often counted uses go to Redis: often enough for status, far from once a run. */
@@ -7,8 +9,10 @@ export const QUOTA_USES_FLUSH_MS = 500;
 
 /**
  * How many runs each provider of a quota served, summed across every process in Redis (a hash
- * per quota and env). Counted in memory and written in one pipeline every flush interval, so a
- * quota run costs no Redis round trip; `read` writes this process's pending counts first.
+ * per quota and env). Counted in memory and written in one script call every flush interval (the
+ * hashes share the prefix's slot), so a quota run costs no Redis round trip; `read` writes this
+ * process's pending counts first. A script, not a pipeline: ioredis copies every script defined
+ * on the connection (BullMQ's dozens) into each pipeline it makes.
  */
 export class QuotaUses {
   /** Hash key → provider → count not yet written. */
@@ -75,20 +79,27 @@ export class QuotaUses {
     return this.writing;
   }
 
+  /** Each slot's hashes in one script call; a group that fails is kept, the others are written. */
   private async write(batch: Map<string, Map<string, number>>): Promise<void> {
+    let unwritten = batch;
     try {
       const { redis, keys } = await this.stores.get();
-      const pipeline = redis.pipeline();
-      for (const [key, counts] of batch) {
-        const [product, env, tag] = key.split('\u0000') as [string, string, string];
-        for (const [provider, n] of counts) pipeline.hincrby(keys.quotaUses(product, env, tag), provider, n);
-      }
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error);
-      if (failed) throw failed[0];
+      const hashOf = (key: string) => keys.quotaUses(...(key.split('\u0000') as [string, string, string]));
+      const groups = groupBySlot(redis, batch, ([key]) => hashOf(key));
+      const results = await Promise.allSettled(
+        groups.map((group) =>
+          addHashCounts(
+            redis,
+            group.map(([key, counts]) => [hashOf(key), counts] as const),
+          ),
+        ),
+      );
+      unwritten = new Map(groups.filter((_, i) => results[i]?.status === 'rejected').flat());
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
     } catch (error) {
       // Kept for the next flush: a short Redis outage loses no counts.
-      for (const [key, counts] of batch)
+      for (const [key, counts] of unwritten)
         for (const [provider, n] of counts) {
           const [product, env, tag] = key.split('\u0000') as [string, string, string];
           this.add(product, env, tag, provider, n);

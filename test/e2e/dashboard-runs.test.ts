@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backstop } from '../../src/index.js';
-import { option, PAY_ACTIONS } from '../helpers/health-kit.js';
-import { ProviderSimulator } from '../helpers/provider-simulator.js';
+import { option } from '../helpers/health-kit.js';
+import type { ProviderSimulator } from '../helpers/provider-simulator.js';
 import { testBackstop, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
-import { type HeadlessChromium, launchChromium, screenshotPath } from './browser.js';
-import { type DashboardServer, startDashboardServer } from './dashboard-server.js';
+import { type HeadlessChromium, screenshotPath } from './browser.js';
+import type { DashboardServer } from './dashboard-server.js';
+import { closeDashboard, definePaymentApps, openDashboard } from './payment-dashboard.js';
 
 const KEY = 'runs-read-key';
 const TAG = 'payment-fallback';
@@ -28,11 +29,7 @@ describe('runs view in a browser', () => {
 
   beforeAll(async () => {
     backstop = testBackstop({ prefix, circuit: false });
-    for (const name of ['stripe', 'paypal']) {
-      const sim = await ProviderSimulator.start(name);
-      sims.set(name, sim);
-      await backstop.app.define({ tag: name, envs: { prd: { baseUrl: sim.url } }, actions: PAY_ACTIONS });
-    }
+    await definePaymentApps(backstop, sims);
     await backstop.fallback.create({
       name: 'Payments',
       tag: TAG,
@@ -68,23 +65,15 @@ describe('runs view in a browser', () => {
       '5 runs',
     );
 
-    server = await startDashboardServer({
+    ({ server, browser } = await openDashboard(
       backstop,
       prefix,
-      keys: [{ key: KEY, scope: 'read', name: 'operator' }],
-    });
-    browser = await launchChromium({
-      httpCredentials: { username: 'ops', password: KEY },
-      viewport: { width: 1440, height: 900 },
-    });
+      [{ key: KEY, scope: 'read', name: 'operator' }],
+      KEY,
+    ));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.app.close();
-    await backstop?.close();
-    await Promise.all([...sims.values()].map((s) => s.close()));
-  });
+  afterAll(() => closeDashboard({ browser, server, backstop, sims }));
 
   it('lists every run with outcome, provider, attempts and lateness', { timeout: 60_000 }, async () => {
     const page = await browser.context.newPage();

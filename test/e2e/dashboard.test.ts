@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backstop } from '../../src/index.js';
-import { option, PAY_ACTIONS } from '../helpers/health-kit.js';
-import { ProviderSimulator } from '../helpers/provider-simulator.js';
+import { option } from '../helpers/health-kit.js';
+import type { ProviderSimulator } from '../helpers/provider-simulator.js';
 import { testBackstop, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
-import { type HeadlessChromium, launchChromium, screenshotPath } from './browser.js';
-import { type DashboardServer, startDashboardServer } from './dashboard-server.js';
+import { type HeadlessChromium, screenshotPath } from './browser.js';
+import type { DashboardServer } from './dashboard-server.js';
+import { closeDashboard, definePaymentApps, openDashboard } from './payment-dashboard.js';
 
 /** The browser signs in with a read-only key, as an operator would; scripts may hold a write key. */
 const KEY = 'e2e-read-key';
@@ -29,11 +30,7 @@ describe('dashboard in a browser', () => {
 
   beforeAll(async () => {
     backstop = testBackstop({ prefix, circuit: false });
-    for (const name of ['stripe', 'paypal']) {
-      const sim = await ProviderSimulator.start(name);
-      sims.set(name, sim);
-      await backstop.app.define({ tag: name, envs: { prd: { baseUrl: sim.url } }, actions: PAY_ACTIONS });
-    }
+    await definePaymentApps(backstop, sims);
     await backstop.health.create({
       name: 'Stripe Health',
       tag: 'stripe-health',
@@ -63,26 +60,18 @@ describe('dashboard in a browser', () => {
       `the three immediate jobs to complete ${JSON.stringify(await Promise.all(now.map((j) => backstop.jobs.get(j.id).then((v) => [v.state, v.runs, v.error]))))}`,
     );
 
-    server = await startDashboardServer({
+    ({ server, browser } = await openDashboard(
       backstop,
       prefix,
-      keys: [
+      [
         { key: KEY, scope: 'read', name: 'operator' },
         { key: WRITE_KEY, scope: 'write', name: 'automation' },
       ],
-    });
-    browser = await launchChromium({
-      httpCredentials: { username: 'ops', password: KEY },
-      viewport: { width: 1440, height: 900 },
-    });
+      KEY,
+    ));
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.app.close();
-    await backstop?.close();
-    await Promise.all([...sims.values()].map((s) => s.close()));
-  });
+  afterAll(() => closeDashboard({ browser, server, backstop, sims }));
 
   it('asks a browser without credentials to sign in', async () => {
     for (const path of ['/dashboard/health', '/dashboard/health.json', '/admin/queues']) {
@@ -98,11 +87,14 @@ describe('dashboard in a browser', () => {
     // One card per queue (Bull Board's class names carry a build hash, hence the substring match).
     const cards = page.locator('[class*="queueCard"]');
     const card = (queue: string) => cards.filter({ has: page.locator(`a[title="${queue}"]`) });
-    await card('healthchecks')
+    await card('healthchecks (probes)')
       .getByText(/^\d+ Jobs$/)
       .waitFor(WAIT);
     await card('my-product').getByText('5 Jobs', { exact: true }).waitFor(WAIT); // 3 completed, 2 delayed
-    expect((await cards.locator('a[title]').allInnerTexts()).sort()).toEqual(['healthchecks', 'my-product']);
+    expect((await cards.locator('a[title]').allInnerTexts()).sort()).toEqual([
+      'healthchecks (probes)',
+      'my-product',
+    ]);
     await page.screenshot({ path: screenshotPath('queues-overview'), fullPage: true });
 
     await page.goto(`${server.url}/admin/queues/queue/my-product?status=delayed`);
@@ -120,8 +112,10 @@ describe('dashboard in a browser', () => {
     expect(await page.getByRole('button', { name: /promote|retry|clean|remove/i }).count()).toBe(0);
     await page.screenshot({ path: screenshotPath('queue-my-product-delayed'), fullPage: true });
 
-    await page.goto(`${server.url}/admin/queues/queue/healthchecks?status=completed`);
-    await page.locator('a[href*="/queue/healthchecks/"]').first().waitFor(WAIT);
+    // The probe queue's page is `probes:healthchecks` (a product may be called `healthchecks`
+    // too); the board's own links spell it encoded.
+    await page.goto(`${server.url}/admin/queues/queue/probes:healthchecks?status=completed`);
+    await page.locator('a[href*="/queue/probes%3Ahealthchecks/"]').first().waitFor(WAIT);
     // One job a round, named with what it found (probe-rounds.ts): stripe-health is the only member.
     await page
       .getByText(/^round\.250ms · 1 probe · 1 passed/)

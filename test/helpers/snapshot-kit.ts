@@ -67,7 +67,7 @@ export class PrefixWatch {
 
   static async start(prefix: string): Promise<PrefixWatch> {
     const client = rawRedis();
-    const monitor = await client.monitor();
+    const monitor = await enterMonitor(client);
     const watch = new PrefixWatch(client, monitor);
     const stem = prefix.slice(0, -1);
     monitor.on('monitor', (_time: string, args: string[]) => {
@@ -86,5 +86,32 @@ export class PrefixWatch {
   stop(): void {
     this.monitor.disconnect();
     this.client.disconnect();
+  }
+}
+
+const QUEUE_STATE_ERROR = /Command queue state error/;
+
+/**
+ * A connection in MONITOR mode. ioredis takes a connection as monitoring only once MONITOR's OK
+ * has been handled, a promise later: output that arrives in the same read as the OK (commands of
+ * test files running beside, on the shared Redis) is taken for replies to no command, and the
+ * start fails ("Command queue state error"). Such a connection is dropped and another one made.
+ */
+async function enterMonitor(client: Redis, tries = 5): Promise<Redis> {
+  for (let attempt = 1; ; attempt++) {
+    const monitor = client.duplicate({ monitor: true, lazyConnect: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        monitor.once('error', reject);
+        monitor.once('monitoring', () => {
+          monitor.off('error', reject);
+          resolve();
+        });
+      });
+      return monitor;
+    } catch (error) {
+      monitor.disconnect();
+      if (attempt >= tries || !QUEUE_STATE_ERROR.test(String(error))) throw error;
+    }
   }
 }

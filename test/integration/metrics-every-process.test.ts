@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import type { Backstop } from '../../src/index.js';
-import { httpChains } from '../helpers/http-chains.js';
+import { describe, expect, it } from 'vitest';
+import { useEveryProcess } from '../helpers/every-process-kit.js';
 import { promtoolCheckMetrics, sample } from '../helpers/promtool.js';
-import { testBackstop, uniquePrefix } from '../helpers/redis.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
-import { call, KEYS, READ_KEY } from '../http/api-kit.js';
+import { call, READ_KEY } from '../http/api-kit.js';
 
 /**
  * One chain (a provider that answers 503, then one that works) run three ways: by the library in
@@ -13,31 +9,13 @@ import { call, KEYS, READ_KEY } from '../http/api-kit.js';
  * process. Each run is counted once, where it ran, by provider and outcome.
  */
 describe('metrics from every process', () => {
-  const prefix = uniquePrefix();
-  let api: Backstop;
-  let library: Backstop;
-  let worker: WorkerProcess;
-  let workerMetrics: string;
-  const chains = httpChains(() => api);
-  let app: Awaited<ReturnType<typeof buildApp>>;
-
-  beforeAll(async () => {
-    api = testBackstop({ prefix });
-    library = testBackstop({ prefix });
-    app = await buildApp({ backstop: api, keys: KEYS });
-    worker = await startWorkerProcess(prefix, { BACKSTOP_WORKER_PORT: '0' });
-    const endpoint = worker.logs.find((l) => l.msg === 'liveness endpoint');
-    workerMetrics = String(endpoint?.metrics);
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await app?.close();
-    await api?.close();
-    await library?.close();
-    await chains.closeAll();
-  });
+  const kit = useEveryProcess({ workerEnv: { BACKSTOP_WORKER_PORT: '0' } });
+  const { chains } = kit;
 
   it('counts library, HTTP and worker runs once each, where they ran', async () => {
+    const [api, library, app] = [kit.api(), kit.library(), kit.app()];
+    const endpoint = kit.worker().logs.find((l) => l.msg === 'liveness endpoint');
+    const workerMetrics = String(endpoint?.metrics);
     const down = (await chains.provider('down')).down(503);
     const up = await chains.provider('up');
     const tag = await chains.chain([chains.option(down), chains.option(up)]);

@@ -14,6 +14,7 @@ import {
   useHealthKit,
 } from '../helpers/health-kit.js';
 import { rawRedis } from '../helpers/redis.js';
+import { PrefixWatch } from '../helpers/snapshot-kit.js';
 
 /** Completed jobs of the healthcheck queue, newest first, with what each returned. */
 async function completedJobs(prefix: string) {
@@ -117,6 +118,45 @@ describe('probe rounds', () => {
       expect((await legacyDone())?.returnvalue).toMatchObject({ ok: true, status: 'healthy' });
       expect(pings(stripe).length).toBe(seen + 1);
     } finally {
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+
+  it('upgrading: schedulers of earlier versions are listed once per process, then removed by id', async () => {
+    const { prefix, backstop } = kit();
+    // Watching from before the queue below is made: none of this test's commands is in flight yet.
+    const watch = await PrefixWatch.start(prefix);
+    const connection = rawRedis();
+    const queue = new Queue('healthchecks', { connection, prefix });
+    try {
+      // An earlier version's schedulers: stripe's in prd and in stg (an env dropped since), and one
+      // of a healthcheck nobody schedules any more, which stays.
+      for (const [tag, env] of [
+        ['stripe-health', 'prd'],
+        ['stripe-health', 'stg'],
+        ['gone-health', 'prd'],
+      ] as const) {
+        const data = { product: 'my-product', tag, env, interval: 60_000 };
+        await queue.upsertJobScheduler(`my-product.${tag}.${env}`, { every: 60_000 }, { name: tag, data });
+      }
+      for (const app of ['stripe', 'paypal', 'square', 'adyen'])
+        await backstop.health.create(pingHealthcheck(app));
+      await backstop.health.update('paypal-health', { interval: 30_000 });
+      await backstop.health.delete('square-health');
+      // Every command on the prefix so far has reached the watch once this marker has.
+      await connection.get(`${prefix}:watch-mark`);
+      await until(() => watch.count('get', ':watch-mark') === 1, 5_000, 'the marker');
+      // Six schedules, one listing of every scheduler: the first, which noted stripe's ids.
+      expect(watch.count('zrevrange', ':healthchecks:repeat')).toBe(1);
+
+      expect((await queue.getJobSchedulers(0, -1)).map((s) => s.key).sort()).toEqual([
+        'my-product.gone-health.prd',
+        'round.30000ms',
+        'round.60000ms',
+      ]);
+    } finally {
+      watch.stop();
       await queue.close();
       connection.disconnect();
     }

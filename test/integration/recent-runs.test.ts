@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/http/app.js';
-import type { Backstop } from '../../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Keys } from '../../src/store/keys.js';
-import { httpChains } from '../helpers/http-chains.js';
+import { useEveryProcess } from '../helpers/every-process-kit.js';
 import { rawRedis, testBackstop, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/worker-process.js';
-import { call, KEYS } from '../http/api-kit.js';
+import { call } from '../http/api-kit.js';
 
 /**
  * The runs view's store, written from every process: a chain (a provider that answers 503, then
@@ -14,31 +11,14 @@ import { call, KEYS } from '../http/api-kit.js';
  * run is listed once, newest first, with its kind, serving provider, attempts and timeline.
  */
 describe('recent runs from every process', () => {
-  const prefix = uniquePrefix();
+  const kit = useEveryProcess({ library: { recentRuns: { max: 5 } } });
+  const { prefix, chains } = kit;
   const keys = new Keys(prefix);
   const redis = rawRedis();
-  let api: Backstop;
-  let library: Backstop;
-  let worker: WorkerProcess;
-  const chains = httpChains(() => api);
-  let app: Awaited<ReturnType<typeof buildApp>>;
-
-  beforeAll(async () => {
-    api = testBackstop({ prefix });
-    library = testBackstop({ prefix, recentRuns: { max: 5 } });
-    app = await buildApp({ backstop: api, keys: KEYS });
-    worker = await startWorkerProcess(prefix, {});
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await app?.close();
-    await api?.close();
-    await library?.close();
-    await chains.closeAll();
-    redis.disconnect();
-  });
+  afterAll(() => redis.disconnect());
 
   it('lists library, HTTP and worker runs with who served and how', { timeout: 60_000 }, async () => {
+    const [api, library, app] = [kit.api(), kit.library(), kit.app()];
     const down = (await chains.provider('down')).down(503);
     const up = await chains.provider('up');
     const tag = await chains.chain([chains.option(down), chains.option(up)]);
@@ -95,6 +75,7 @@ describe('recent runs from every process', () => {
   });
 
   it('keeps the list capped and within its window', async () => {
+    const [api, library] = [kit.api(), kit.library()];
     const up = await chains.provider('capped');
     const tag = await chains.chain([chains.option(up)]);
     // This library process caps the list at 5 on its writes.

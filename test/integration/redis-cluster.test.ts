@@ -1,6 +1,8 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addHashCounts } from '../../src/redis/hash-counts.js';
 import { scanKeys } from '../../src/redis/redis-client.js';
+import { groupBySlot } from '../../src/redis/slot-groups.js';
 import { type LocalCluster, startLocalCluster } from '../helpers/redis-topologies.js';
 import { type TopologyScenario, topologyScenario } from '../helpers/topology-scenario.js';
 import { until } from '../helpers/until.js';
@@ -66,6 +68,23 @@ describe('on a 3-master Redis Cluster', () => {
     const keys = await scanKeys(client, `${tag}*`);
     const slots = new Set(await Promise.all(keys.map((key) => client.cluster('KEYSLOT', key))));
     expect(slots.size).toBeGreaterThanOrEqual(3);
+  });
+
+  it('writes counted batches (history, quota uses) in one script call per hash tag', async () => {
+    const client = (await scenario.backstop.redis()) as Cluster;
+    const area = (name: string) => `${scenario.prefix.slice(0, -1)}:${name}}`;
+    const keys = [`${area('a')}:1`, `${area('b')}:1`, `${area('a')}:2`, `${scenario.prefix}:counts`];
+    const batch = keys.map((key) => [key, new Map([['n', 1]])] as const);
+    // One call across slots is refused: why a batch is split.
+    await expect(addHashCounts(client, batch)).rejects.toThrow(/CROSSSLOT|same slot/);
+    const groups = groupBySlot(client, batch, ([key]) => key);
+    expect(groups.map((group) => group.map(([key]) => key))).toEqual([
+      [keys[0], keys[2]],
+      [keys[1]],
+      [keys[3]],
+    ]);
+    await Promise.all(groups.map((group) => addHashCounts(client, group, 60_000)));
+    for (const key of keys) expect(await client.hget(key, 'n')).toBe('1');
   });
 
   it('takes an ioredis Cluster client, and makes its workers’ blocking connections from it', async () => {

@@ -20,7 +20,7 @@ export function runStatus(options: StatusOptions, io: Io): Promise<number> {
       io.out(JSON.stringify({ queues, schedules, providers }));
       return 0;
     }
-    const queueRows = queues.map((q) => [q.queue, ...COUNTED_STATES.map((s) => String(q.counts[s]))]);
+    const queueRows = queues.map((q) => [q.label, ...COUNTED_STATES.map((s) => String(q.counts[s]))]);
     io.out(`Queues\n${indent(table(['queue', ...COUNTED_STATES], queueRows))}`);
     if (schedules.length > 0) {
       const rows = schedules.map((s) => [

@@ -4,7 +4,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Backstop } from '../../backstop.js';
-import { HEALTHCHECK_QUEUE } from '../../health/healthcheck-scheduler.js';
+import { HEALTHCHECK_QUEUE, HEALTHCHECK_QUEUE_LABEL } from '../../health/healthcheck-scheduler.js';
 import { LeanQueue } from '../../queue/lean-queue.js';
 import { listJobQueues } from '../../queue/queue-registry.js';
 import { clientFor } from '../../redis/connection.js';
@@ -21,6 +21,12 @@ export const QUEUES_PATH = '/admin/queues';
 const HEALTH_DESCRIPTION =
   'Healthcheck probes: one job scheduler per probe interval; each job probes every healthcheck and env due at that interval';
 const JOBS_DESCRIPTION = 'Dispatched fallback and feature runs (a queue per product, or as definitions name)';
+/**
+ * Bull Board knows a queue by this prefix and its name (its page: `queue/probes:healthchecks`):
+ * the probe queue shares its name with the job queue of a product called `healthchecks`, and Bull
+ * Board keeps one queue a name. BullMQ refuses ':' in queue names, so no job queue is known so.
+ */
+const PROBES_BOARD_PREFIX = 'probes:';
 /** A queue first used after the board opened is shown from the next request at most this late. */
 const RELIST_MS = 5_000;
 
@@ -75,7 +81,7 @@ export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoar
       if (Date.now() - listedAt >= RELIST_MS) {
         listedAt = Date.now();
         listed = listed.then(async () => {
-          for (const queue of await opened.addNew()) board.addQueue(adapterFor(queue, options));
+          for (const shown of await opened.addNew()) board.addQueue(adapterFor(shown, options));
         });
         listed.catch(() => {
           listedAt = 0; // Redis down: list again on the next request
@@ -116,11 +122,14 @@ export async function mountQueuesBoard(app: FastifyInstance, options: QueuesBoar
  * to its run in the runs view; probe rounds are named with their counts and failed probes.
  * Display only: job data is untouched.
  */
-function adapterFor(queue: Queue, options: QueuesBoardOptions): BullMQAdapter {
-  if (queue.name === HEALTHCHECK_QUEUE) {
+function adapterFor(shown: ShownQueue, options: QueuesBoardOptions): BullMQAdapter {
+  const { queue } = shown;
+  if (shown.kind === 'probes') {
     const probes = new BullMQAdapter(queue, {
       readOnlyMode: options.readOnly,
       description: HEALTH_DESCRIPTION,
+      prefix: PROBES_BOARD_PREFIX,
+      displayName: HEALTHCHECK_QUEUE_LABEL,
     });
     probes.setFormatter('name', probeJobListName);
     return probes;
@@ -138,37 +147,50 @@ function adapterFor(queue: Queue, options: QueuesBoardOptions): BullMQAdapter {
   return adapter;
 }
 
+/** A queue on the board: a named job queue, or the healthcheck queue (which a job queue may be named like). */
+interface ShownQueue {
+  kind: 'jobs' | 'probes';
+  queue: Queue;
+}
+
 interface OpenedQueues {
   /** Opens the queues not shown yet (the healthcheck queue, then every named job queue); returns them. */
-  addNew(): Promise<Queue[]>;
+  addNew(): Promise<ShownQueue[]>;
   close(): Promise<void>;
 }
 
 async function openQueues(options: QueuesBoardOptions): Promise<OpenedQueues> {
   const { connection, owned } = await connectionFor(options);
-  const queues = new Map<string, Queue>();
-  const open = (name: string, prefix: string) => {
-    // Job queues' jobs are read as workers read them: with the retry options they leave out.
-    const queue =
-      name === HEALTHCHECK_QUEUE
-        ? new Queue(name, { connection, prefix })
-        : new LeanQueue(name, { connection, prefix });
+  // Job queues by name; the healthcheck queue apart, as a product's job queue may share its name.
+  const jobQueues = new Map<string, Queue>();
+  let probes: Queue | undefined;
+  const opened = (queue: Queue) => {
     // Connection errors would print as unhandled; the board's own requests report them.
     queue.on('error', () => {});
-    queues.set(name, queue);
     return queue;
   };
   return {
     async addNew() {
-      const wanted = [
-        ...(await listJobQueues(connection, options.prefix)),
-        { name: HEALTHCHECK_QUEUE, prefix: options.prefix },
-      ];
-      return wanted.filter((q) => !queues.has(q.name)).map((q) => open(q.name, q.prefix));
+      // Listed first: when Redis does not answer, nothing is opened, and the next request tries again.
+      const listed = await listJobQueues(connection, options.prefix);
+      const added: ShownQueue[] = [];
+      if (!probes) {
+        probes = opened(new Queue(HEALTHCHECK_QUEUE, { connection, prefix: options.prefix }));
+        added.push({ kind: 'probes', queue: probes });
+      }
+      for (const { name, prefix } of listed) {
+        if (jobQueues.has(name)) continue;
+        // Job queues' jobs are read as workers read them: with the retry options they leave out.
+        const queue = opened(new LeanQueue(name, { connection, prefix }));
+        jobQueues.set(name, queue);
+        added.push({ kind: 'jobs', queue });
+      }
+      return added;
     },
     close: async () => {
       // Queues first (they share the connection), then the connection, only when it is ours.
-      await Promise.allSettled([...queues.values()].map((queue) => queue.close()));
+      const all = [...jobQueues.values(), ...(probes ? [probes] : [])];
+      await Promise.allSettled(all.map((queue) => queue.close()));
       if (owned) await connection.quit().catch(() => connection.disconnect());
     },
   };
