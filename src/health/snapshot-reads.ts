@@ -26,9 +26,16 @@ const SINCE = '|since';
  * Each script reads what the MULTI read, as atomically; the keys are the health area's, one slot.
  */
 
+/** These scripts only read: a store connection lets them through a reconnect, as other reads. */
+const READ_ONLY = { readOnly: true };
+
 /** KEYS: sequence, index. → {sequence or nil, index members}. */
 const SEQ_AND_INDEX = `return { redis.call('GET', KEYS[1]), redis.call('SMEMBERS', KEYS[2]) }`;
-const seqAndIndex = luaCommand<[string | null, string[]]>('backstopHealthSeqAndIndex', SEQ_AND_INDEX);
+const seqAndIndex = luaCommand<[string | null, string[]]>(
+  'backstopHealthSeqAndIndex',
+  SEQ_AND_INDEX,
+  READ_ONLY,
+);
 
 /** KEYS: sequence, change log. ARGV: after, the marker. → {sequence, marker's score, changes WITHSCORES}. */
 const CHANGES_SINCE = `
@@ -37,6 +44,7 @@ return { redis.call('GET', KEYS[1]), redis.call('ZSCORE', KEYS[2], ARGV[2]),
 const changesSince = luaCommand<[string | null, string | null, string[]]>(
   'backstopHealthChangesSince',
   CHANGES_SINCE,
+  READ_ONLY,
 );
 
 /** KEYS: provider states. → each state's `v` and `s` in turn (nil for a state gone). */
@@ -48,7 +56,7 @@ for i = 1, #KEYS do
   out[2 * i] = vs[2]
 end
 return out`;
-const readStateHashes = luaCommand<(string | null)[]>('backstopHealthReadStates', READ_STATES);
+const readStateHashes = luaCommand<(string | null)[]>('backstopHealthReadStates', READ_STATES, READ_ONLY);
 /** States read per script call: bounds how long one call holds Redis, and the arguments of one call. */
 const STATES_PER_CALL = 500;
 

@@ -27,7 +27,9 @@ local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 return redis.call("ZRANGEBYSCORE", KEYS[1], now - tonumber(ARGV[1]), "+inf", "WITHSCORES")
 `;
-const beatsWithin = luaCommand<string[]>('backstopLiveWorkers', ALIVE);
+// Read-only: the store connection lets a read through a reconnect (src/redis/reads-across-reconnect.ts),
+// so readiness does not flap on one.
+const beatsWithin = luaCommand<string[]>('backstopLiveWorkers', ALIVE, { readOnly: true });
 
 /**
  * A fallback worker's heartbeat: readiness (`/readyz`, `jobs.workers()`) asks which workers beat

@@ -2,7 +2,8 @@ import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { BackstopError, ErrorCodes } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { ErrorLog } from './error-log.js';
-import type { RedisClient } from './redis-client.js';
+import { letReadsThroughReconnects } from './reads-across-reconnect.js';
+import { isCluster, type RedisClient } from './redis-client.js';
 import { parseRedisUrl, type RedisTarget, redactRedisUrl } from './redis-url.js';
 
 /**
@@ -61,8 +62,11 @@ function authOf(target: { username?: string; password?: string; tls: boolean }):
 
 /**
  * A client for definitions and state: fails fast instead of queueing commands while Redis is down
- * (a run must not hang on a dead store), and reconnects in the background. `variable` names where
- * the address came from, for errors.
+ * (a run must not hang on a dead store), and reconnects in the background. Reads wait a moment
+ * for a reconnect instead (src/redis/reads-across-reconnect.ts): after a Sentinel failover the
+ * connection reconnects once per sentinel, and reads refused then would outlast the outage.
+ * A Cluster client is left as it is: it sends through its own `sendCommand`, which follows
+ * failovers with `retryDelayOnFailover`. `variable` names where the address came from, for errors.
  */
 export async function connectStoreClient(
   url: string,
@@ -76,6 +80,7 @@ export async function connectStoreClient(
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,
   });
+  if (!isCluster(client)) letReadsThroughReconnects(client);
   // ioredis emits 'error' on every failed (re)connect; without a listener it prints "Unhandled
   // error event" (and Node would crash on an EventEmitter 'error'). Connect failures reach the
   // caller below; later ones are retried by ioredis, logged once per kind per 10 s.

@@ -28,7 +28,15 @@ const defined = new Map<string, string>();
  * One script call for a batch is also what a pipeline would be, without its cost: ioredis copies
  * every script defined on a connection (BullMQ defines dozens on ours) into each pipeline it makes.
  */
-export function luaCommand<Result>(name: string, lua: string): LuaCommand<Result> {
+export function luaCommand<Result>(
+  name: string,
+  lua: string,
+  /**
+   * `readOnly`: the script only reads. ioredis marks its calls so (`Command.isReadOnly`): a Cluster
+   * may send them to replicas with `scaleReads`, and the store lets them through a reconnect.
+   */
+  options: { readOnly?: boolean } = {},
+): LuaCommand<Result> {
   if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(name))
     throw new Error(`Lua command name '${name}' is not an identifier`);
   const taken = defined.get(name);
@@ -36,7 +44,7 @@ export function luaCommand<Result>(name: string, lua: string): LuaCommand<Result
   defined.set(name, lua);
   return (redis, keys, args = []) => {
     // Its own property: ioredis puts the command on the connection object, not on its prototype.
-    if (!Object.hasOwn(redis, name)) redis.defineCommand(name, { lua });
+    if (!Object.hasOwn(redis, name)) redis.defineCommand(name, { lua, readOnly: options.readOnly === true });
     const call = (redis as unknown as Scripted)[name] as Scripted[string];
     return call.call(redis, keys.length, ...keys, ...args) as Promise<Result>;
   };
