@@ -168,7 +168,11 @@ export class ResultCache {
   ): Promise<CacheOutcome> {
     const renew = setInterval(() => {
       renewLock(this.redis, [lock], [token, LOCK_MS]).catch((error) => {
-        this.logger.warn({ err: error, key }, 'could not renew a single-flight lock');
+        const code = redisErrorCode(error) ?? ErrorCodes.REDIS_UNAVAILABLE;
+        this.logger.warn(
+          { code, reason: (error as Error).message, key },
+          'could not renew a single-flight lock',
+        );
       });
     }, LOCK_MS / 3);
     renew.unref();

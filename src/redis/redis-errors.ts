@@ -21,7 +21,11 @@ const NETWORK_CODES = new Set([
  */
 const UNAVAILABLE_MESSAGE =
   /Connection is closed|enableOfflineQueue|Stream isn't writeable|connect ECONNREFUSED|^(ERR Error running script.*)?(LOADING|READONLY|MASTERDOWN|MISCONF) /;
-/** Redis at `maxmemory` with `noeviction` refuses writes (and every script, which may write). */
+/**
+ * Redis at `maxmemory` with `noeviction` refuses writes: a command that writes, and a write inside a
+ * script (Redis 7 runs a script without flags and refuses only its writes; earlier versions refused
+ * any script that may write).
+ */
 const FULL_MESSAGE = /OOM command not allowed/;
 
 /** The Backstop code of an error that says Redis is unreachable or full; undefined for any other error. */
