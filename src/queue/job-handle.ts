@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import type { JobData } from './job-data.js';
 import { jobDataOf, type StoredJobData } from './stored-job-data.js';
 
 /** What `fallback.dispatch` returns. */
@@ -28,9 +29,20 @@ export interface ScheduleHandle {
   state: 'scheduled';
 }
 
-export function handleOf(job: Job<StoredJobData>, state: string, existing?: boolean): JobHandle {
-  const { tag, product, env, runAt } = jobDataOf(job);
-  const handle: JobHandle = { id: job.id!, tag, product, env, runAt: new Date(runAt).toISOString(), state };
-  if (existing) handle.existing = true;
-  return handle;
+/** The handle of a job that was there already (a dispatch naming an existing `jobId`), read from its record. */
+export function existingHandle(job: Job<StoredJobData>, state: string): JobHandle {
+  return { ...handleOf(job.id!, jobDataOf(job), state), existing: true };
+}
+
+/**
+ * The handle of a job, from its whole data: the producer has it (what it stored leaves out
+ * what the job's record says, and filling that in again was a visible share of a dispatch's CPU).
+ */
+export function handleOf(
+  id: string,
+  data: Pick<JobData, 'tag' | 'product' | 'env' | 'runAt'>,
+  state: string,
+): JobHandle {
+  const { tag, product, env, runAt } = data;
+  return { id, tag, product, env, runAt: new Date(runAt).toISOString(), state };
 }

@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { Job, type JobsOptions, Queue, Worker } from 'bullmq';
 import { defaultJobOptions } from './job-options.js';
 
@@ -34,9 +33,20 @@ class LeanJob extends Job {
     const json = super.asJSON();
     const { jobId: _id, timestamp: _timestamp, ...opts } = json.opts;
     const { attempts, backoff, ...rest } = opts;
-    const defaults = isDeepStrictEqual({ attempts, backoff }, DEFAULTS);
-    return { ...json, opts: defaults ? rest : opts };
+    return { ...json, opts: areDefaults(attempts, backoff) ? rest : opts };
   }
+}
+
+/** Whether a job's retry options are our defaults (compared field by field: this runs per job added). */
+function areDefaults(attempts: JobsOptions['attempts'], backoff: JobsOptions['backoff']): boolean {
+  if (attempts !== DEFAULTS.attempts) return false;
+  const ours = DEFAULTS.backoff;
+  if (typeof backoff !== 'object' || typeof ours !== 'object') return backoff === ours;
+  const keys = Object.keys(backoff);
+  return (
+    keys.length === Object.keys(ours).length &&
+    keys.every((key) => backoff[key as keyof typeof backoff] === ours[key as keyof typeof ours])
+  );
 }
 
 // BullMQ's hook for another Job class (`protected get Job()`, "to easily extend Job class calls").

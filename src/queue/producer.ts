@@ -12,7 +12,7 @@ import type { DefinitionResolver } from '../definitions/definition-resolver.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import { batchDefinition } from './batch-job.js';
 import type { JobData, JobKind } from './job-data.js';
-import { handleOf, type JobHandle, type ScheduleHandle } from './job-handle.js';
+import { existingHandle, handleOf, type JobHandle, type ScheduleHandle } from './job-handle.js';
 import { jobIdSchema } from './job-id.js';
 import type { JobQueues } from './job-queues.js';
 import type { JobDefinition } from './job-strategy.js';
@@ -94,10 +94,10 @@ export class Producer {
     }
     if (opts.jobId && !prepared.ownId) {
       const existing = await queue.getJob(opts.jobId);
-      if (existing) return handleOf(existing, await existing.getState(), true);
+      if (existing) return existingHandle(existing, await existing.getState());
     }
     const job = await queue.add(data.tag, prepared.stored, opts);
-    return handleOf(job, schedule.delayMs > 0 ? 'delayed' : 'waiting');
+    return handleOf(job.id!, data, schedule.delayMs > 0 ? 'delayed' : 'waiting');
   }
 
   /** Many one-off jobs in one round trip. All are validated first: one bad item queues none. */
@@ -128,7 +128,11 @@ export class Producer {
     }
     // One round trip per queue: items are grouped by the queue their definition names.
     const byQueue = new Map<string, number[]>();
-    for (const [i, p] of prepared.entries()) byQueue.set(p.queue, [...(byQueue.get(p.queue) ?? []), i]);
+    for (const [i, p] of prepared.entries()) {
+      const indexes = byQueue.get(p.queue);
+      if (indexes) indexes.push(i);
+      else byQueue.set(p.queue, [i]);
+    }
     const handles: JobHandle[] = new Array(prepared.length);
     for (const [name, indexes] of byQueue) {
       const queue = await this.queues.jobQueue(name);
@@ -145,8 +149,8 @@ export class Producer {
         const found = existing[k];
         const schedule = p.schedule as { delayMs: number };
         handles[indexes[k]!] = found
-          ? handleOf(found, await found.getState(), true)
-          : handleOf(added[next++]!, schedule.delayMs > 0 ? 'delayed' : 'waiting');
+          ? existingHandle(found, await found.getState())
+          : handleOf(added[next++]!.id!, p.data, schedule.delayMs > 0 ? 'delayed' : 'waiting');
       }
     }
     return handles;
