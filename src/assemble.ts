@@ -169,7 +169,10 @@ export function assemble(options: BackstopOptions): BackstopParts {
   const code = new CodeRegistry();
   const definitions = new DefinitionResolver(code, stores);
   const events = new EventBus((error, event) =>
-    logger.warn({ err: error, event: event.type }, 'an engine event listener threw; the run goes on'),
+    logger.warn(
+      { code: 'BACKSTOP_LISTENER_FAILED', err: error, event: event.type },
+      'an engine event listener threw; the run goes on',
+    ),
   );
   const broadcast = new Broadcast(stores);
   const alerts = new HealthAlerts({

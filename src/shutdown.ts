@@ -89,7 +89,8 @@ export function logReport(logger: Logger, stoppingMessage: string, stoppedMessag
   return {
     stopping: (signal) => logger.info({ signal }, stoppingMessage),
     forced: (signal) => logger.warn({ signal }, 'second signal: exiting now'),
-    failed: (step, error) => logger.error({ err: error, step }, 'shutdown failed'),
+    failed: (step, error) =>
+      logger.error({ code: 'BACKSTOP_SHUTDOWN_FAILED', err: error, step }, 'shutdown failed'),
     stopped: stoppedMessage ? () => logger.info({}, stoppedMessage) : undefined,
   };
 }

@@ -1,5 +1,7 @@
+import { ErrorCodes } from '../core/errors.js';
 import type { HealthKey } from '../core/health-view.js';
 import type { Logger } from '../core/logger.js';
+import { redisErrorCode } from '../redis/redis-errors.js';
 
 /**
  * A trial call claimed and not used within this long is dropped, and the budget's key expires with
@@ -87,7 +89,8 @@ export class TrialGate {
       })
       .catch((error) => {
         trial.retryAt = this.now() + 1_000;
-        this.logger.warn({ err: error, healthcheck: key.healthcheck }, 'claiming a trial call failed');
+        const code = redisErrorCode(error) ?? ErrorCodes.REDIS_UNAVAILABLE;
+        this.logger.warn({ code, err: error, healthcheck: key.healthcheck }, 'claiming a trial call failed');
       })
       .finally(() => {
         trial.claiming = false;

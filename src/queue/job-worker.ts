@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Job, Telemetry, Worker } from 'bullmq';
+import { ErrorCodes } from '../core/errors.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
 import type { RedisClient } from '../redis/redis-client.js';
+import { redisErrorCode } from '../redis/redis-errors.js';
 import { guardWorker, type WorkerGuard } from '../redis/worker-guard.js';
 import { redactor } from '../security/redactor.js';
 import type { JobResult } from './job-data.js';
@@ -207,7 +209,10 @@ export async function startJobWorker(
   if (queues.watch) {
     worker.watching(
       await queues.watch((name) =>
-        worker.take(name).catch((error) => logger.error({ err: error, queue: name }, 'cannot take queue')),
+        worker.take(name).catch((error) => {
+          const code = redisErrorCode(error) ?? ErrorCodes.WORKER_FAILED;
+          logger.error({ code, err: error, queue: name }, 'cannot take queue');
+        }),
       ),
     );
   }
