@@ -23,8 +23,11 @@ export const validationErrorSchema = z.object({
 export const notFoundSchema = z.object({
   code: z.literal('BACKSTOP_NOT_FOUND'),
   message: z.string(),
-  kind: z.string(),
-  tag: z.string(),
+  kind: z
+    .string()
+    .optional()
+    .describe('what is missing (fallback, job, app, ...); absent when the route itself does not exist'),
+  tag: z.string().optional().describe("the missing thing's tag or id; absent when the route does not exist"),
   product: z.string().optional(),
 });
 

@@ -134,9 +134,17 @@ describe('fuzzing every route from the OpenAPI document', () => {
           ).toBe(true);
         }
       }),
-      { numRuns: 1_000_000, interruptAfterTimeLimit: TIME_LIMIT_MS, endOnFailure: true },
+      {
+        numRuns: 1_000_000,
+        interruptAfterTimeLimit: TIME_LIMIT_MS,
+        endOnFailure: true,
+        // FUZZ_SEED=<seed> replays a failed run's requests in the same order.
+        ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
+      },
     );
-    expect(details.failed, fc.defaultReportMessage(details) ?? '').toBe(false);
+    // What failed, not only which request: the assertion's own message names status and body.
+    const failure = details.errorInstance instanceof Error ? `\n${details.errorInstance.message}` : '';
+    expect(details.failed, `${fc.defaultReportMessage(details) ?? ''}${failure}`).toBe(false);
     // Enough requests to mean something, across the answers a client can get.
     // (A busy machine sends fewer: the bound is time, not count.)
     expect(details.numRuns).toBeGreaterThan(100);
