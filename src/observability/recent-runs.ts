@@ -1,4 +1,5 @@
 import type { EventBus } from '../core/event-bus.js';
+import { groupBy } from '../core/group-by.js';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
 import { BatchedWrites } from '../redis/batched-writes.js';
@@ -144,19 +145,13 @@ export class RecentRuns {
   private async write(batch: RecentRun[]): Promise<void> {
     if (!this.connected()) return;
     const { redis, keys } = await this.stores();
-    const byProduct = new Map<string, string[]>();
-    for (const run of batch) {
-      const list = byProduct.get(run.product) ?? [];
-      list.push(JSON.stringify(run));
-      byProduct.set(run.product, list);
-    }
     const { max, windowMs } = this.limits;
     await Promise.all(
-      [...byProduct].map(([product, entries]) =>
+      [...groupBy(batch, (run) => run.product)].map(([product, runs]) =>
         pushRuns(
           redis,
           [keys.recentRuns(product), keys.recentRunProducts()],
-          [max, windowMs, product, ...entries],
+          [max, windowMs, product, ...runs.map((run) => JSON.stringify(run))],
         ),
       ),
     );

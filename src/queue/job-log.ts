@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { AttemptRecord } from '../core/attempt.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { EngineEvent } from '../core/events.js';
+import { groupBy } from '../core/group-by.js';
 import type { Logger } from '../core/logger.js';
 import { BatchedWrites } from '../redis/batched-writes.js';
 import { type LuaArg, luaCommand } from '../redis/lua-command.js';
@@ -109,13 +110,7 @@ export class JobLogs {
    * on a Cluster (named queues sit under hash tags of their own).
    */
   private async writeByQueue(batch: PendingLog[]): Promise<void> {
-    const byQueue = new Map<string, PendingLog[]>();
-    for (const entry of batch) {
-      const queue = entry.job.queueQualifiedName;
-      const entries = byQueue.get(queue);
-      if (entries) entries.push(entry);
-      else byQueue.set(queue, [entry]);
-    }
+    const byQueue = groupBy(batch, (entry) => entry.job.queueQualifiedName);
     await Promise.all([...byQueue.values()].map((entries) => this.write(entries)));
   }
 

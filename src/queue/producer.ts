@@ -4,6 +4,7 @@ import { featuresAreNotCached } from '../cache/cache-definition.js';
 import type { Caches } from '../cache/caches.js';
 import type { Clock } from '../core/clock.js';
 import type { Defaults } from '../core/defaults.js';
+import { groupBy } from '../core/group-by.js';
 import { type RunTarget, resolveTarget, runTargetShape, sessionOf } from '../core/run-target.js';
 import { DEFAULT_MIN_SCHEDULE_INTERVAL_MS, resolveSchedule, type Schedule } from '../core/schedule.js';
 import { ValidationError } from '../core/validation-error.js';
@@ -127,12 +128,7 @@ export class Producer {
       prepared.push(item);
     }
     // One round trip per queue: items are grouped by the queue their definition names.
-    const byQueue = new Map<string, number[]>();
-    for (const [i, p] of prepared.entries()) {
-      const indexes = byQueue.get(p.queue);
-      if (indexes) indexes.push(i);
-      else byQueue.set(p.queue, [i]);
-    }
+    const byQueue = groupBy(prepared.keys(), (i) => prepared[i]!.queue);
     const handles: JobHandle[] = new Array(prepared.length);
     for (const [name, indexes] of byQueue) {
       const queue = await this.queues.jobQueue(name);

@@ -1,3 +1,4 @@
+import { groupBy } from '../core/group-by.js';
 import { isCluster, type RedisClient } from './redis-client.js';
 
 /**
@@ -10,14 +11,7 @@ export function groupBySlot<T>(redis: RedisClient, items: Iterable<T>, keyOf: (i
     const all = [...items];
     return all.length === 0 ? [] : [all];
   }
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const tag = hashTag(keyOf(item));
-    const group = groups.get(tag);
-    if (group) group.push(item);
-    else groups.set(tag, [item]);
-  }
-  return [...groups.values()];
+  return [...groupBy(items, (item) => hashTag(keyOf(item))).values()];
 }
 
 /** What Redis hashes to find a key's slot: the first `{…}` when it is not empty, else the whole key. */
