@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import { addHashCounts } from '../redis/hash-counts.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { groupBySlot } from '../redis/slot-groups.js';
+import { TroubleSpell } from '../redis/trouble-spell.js';
 import type { Keys } from '../store/keys.js';
 
 export interface HistoryOptions {
@@ -40,17 +41,22 @@ export interface HistoryBucket {
  */
 export class HistoryRecorder {
   private pending = new Map<string, Map<string, number>>();
-  /** A flush failed and nothing has been written since: the next failure is not logged again. */
-  private failing = false;
+  private readonly spell: TroubleSpell;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly options: HistoryOptions,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.spell = new TroubleSpell({
+      logger,
+      code: 'BACKSTOP_HISTORY_FAILED',
+      message: 'writing provider history failed; these counts are lost',
+    });
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.flush(), this.options.flushMs);
@@ -85,15 +91,10 @@ export class HistoryRecorder {
           addHashCounts(this.redis, hashes, expireMs),
         ),
       );
-      this.failing = false;
+      this.spell.ok();
     } catch (error) {
-      // Once per spell of trouble (Redis away fails every flush, once a second), with its code.
-      if (this.failing) return;
-      this.failing = true;
-      this.logger.warn(
-        { code: 'BACKSTOP_HISTORY_FAILED', reason: (error as Error).message },
-        'writing provider history failed; these counts are lost',
-      );
+      // Once per spell of trouble (Redis away fails every flush, once a second).
+      this.spell.failed(error);
     }
   }
 

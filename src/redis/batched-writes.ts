@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger.js';
+import { TroubleSpell } from './trouble-spell.js';
 
 /** How long writes wait for company, and how many make a batch that goes at once. */
 export interface BatchSettings {
@@ -16,13 +17,15 @@ export interface BatchSettings {
 export class BatchedWrites<T> {
   private pending: T[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private failing = false;
+  private readonly spell: TroubleSpell;
 
   constructor(
     private readonly write: (batch: T[]) => Promise<void>,
     private readonly settings: BatchSettings,
-    private readonly trouble: { logger: Logger; code: string; message: string },
-  ) {}
+    trouble: { logger: Logger; code: string; message: string },
+  ) {
+    this.spell = new TroubleSpell(trouble);
+  }
 
   add(item: T): void {
     this.pending.push(item);
@@ -39,12 +42,9 @@ export class BatchedWrites<T> {
     this.pending = [];
     try {
       await this.write(batch);
-      this.failing = false;
+      this.spell.ok();
     } catch (error) {
-      if (this.failing) return;
-      this.failing = true;
-      const { logger, code, message } = this.trouble;
-      logger.warn({ code, reason: (error as Error).message }, message);
+      this.spell.failed(error);
     }
   }
 }
