@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { RunOutcome } from '../core/run-chain.js';
 import { luaCommand } from '../redis/lua-command.js';
 import { type RedisClient, scanKeys } from '../redis/redis-client.js';
-import { redisErrorCode } from '../redis/redis-errors.js';
+import { codeOf } from '../redis/redis-errors.js';
 import { redactor } from '../security/redactor.js';
 import type { Keys } from '../store/keys.js';
 import { noSuchCache, type StoredCacheType } from './cache-definition.js';
@@ -168,7 +168,7 @@ export class ResultCache {
   ): Promise<CacheOutcome> {
     const renew = setInterval(() => {
       renewLock(this.redis, [lock], [token, LOCK_MS]).catch((error) => {
-        const code = redisErrorCode(error) ?? ErrorCodes.REDIS_UNAVAILABLE;
+        const code = codeOf(error, ErrorCodes.REDIS_UNAVAILABLE);
         this.logger.warn(
           { code, reason: (error as Error).message, key },
           'could not renew a single-flight lock',
@@ -198,7 +198,7 @@ export class ResultCache {
         failed = error as Error;
       }
       if (failed) {
-        const code = redisErrorCode(failed) ?? ErrorCodes.REDIS_UNAVAILABLE;
+        const code = codeOf(failed, ErrorCodes.REDIS_UNAVAILABLE);
         this.logger.warn(
           { code, reason: failed.message, key },
           'could not store a result or release its lock',

@@ -10,7 +10,7 @@ import { failureWeight, type LiveSignal, signalOf, slowThreshold } from '../core
 import { bucketWidth, windowTotals } from '../core/health/outcome-window.js';
 import type { CallOutcome, HealthKey, InFlightCall } from '../core/health-view.js';
 import type { Logger } from '../core/logger.js';
-import { redisErrorCode } from '../redis/redis-errors.js';
+import { codeOf } from '../redis/redis-errors.js';
 import { snapshotKey } from './health-event.js';
 import type { HealthSnapshot } from './health-snapshot.js';
 import { InFlightCalls, type TrackedCall } from './in-flight.js';
@@ -201,7 +201,7 @@ export class LiveRecorder {
         this.lastWarn = now;
         this.logger.warn(
           {
-            code: redisErrorCode(error) ?? 'BACKSTOP_LIVE_HEALTH_FAILED',
+            code: codeOf(error, 'BACKSTOP_LIVE_HEALTH_FAILED'),
             err: error,
             healthcheck: key.healthcheck,
           },

@@ -1,7 +1,7 @@
 import { ErrorCodes } from '../core/errors.js';
 import type { HealthKey } from '../core/health-view.js';
 import type { Logger } from '../core/logger.js';
-import { redisErrorCode } from '../redis/redis-errors.js';
+import { codeOf } from '../redis/redis-errors.js';
 
 /**
  * A trial call claimed and not used within this long is dropped, and the budget's key expires with
@@ -89,7 +89,7 @@ export class TrialGate {
       })
       .catch((error) => {
         trial.retryAt = this.now() + 1_000;
-        const code = redisErrorCode(error) ?? ErrorCodes.REDIS_UNAVAILABLE;
+        const code = codeOf(error, ErrorCodes.REDIS_UNAVAILABLE);
         this.logger.warn({ code, err: error, healthcheck: key.healthcheck }, 'claiming a trial call failed');
       })
       .finally(() => {

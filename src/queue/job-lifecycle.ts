@@ -5,7 +5,7 @@ import { type Logger, lazyChild } from '../core/logger.js';
 import type { Claims, SealedSession } from '../core/session.js';
 import { SessionInvalidError } from '../core/session-errors.js';
 import { NotFoundError } from '../core/validation-error.js';
-import { redisErrorCode } from '../redis/redis-errors.js';
+import { codeOf } from '../redis/redis-errors.js';
 import { type JobData, type JobKind, type JobResult, jobDataSchema } from './job-data.js';
 import { type JobFence, LockLostError } from './job-fence.js';
 import type { JobLogs } from './job-log.js';
@@ -203,7 +203,7 @@ async function failBeforeRun(
   logger: Logger,
 ): Promise<never> {
   if (!isBackstopError(error) || error.code === ErrorCodes.REDIS_UNAVAILABLE) {
-    const code = redisErrorCode(error) ?? ErrorCodes.WORKER_FAILED;
+    const code = codeOf(error, ErrorCodes.WORKER_FAILED);
     logger.warn({ code, err: error }, 'job could not start; BullMQ will run it again');
     throw error;
   }

@@ -7,7 +7,7 @@ import type { EventBus } from '../core/event-bus.js';
 import type { Logger } from '../core/logger.js';
 import { ValidationError } from '../core/validation-error.js';
 import type { RedisClient } from '../redis/redis-client.js';
-import { redisErrorCode } from '../redis/redis-errors.js';
+import { codeOf } from '../redis/redis-errors.js';
 import { guardWorker, type WorkerGuard } from '../redis/worker-guard.js';
 import { redactor } from '../security/redactor.js';
 import type { JobResult } from './job-data.js';
@@ -210,7 +210,7 @@ export async function startJobWorker(
     worker.watching(
       await queues.watch((name) =>
         worker.take(name).catch((error) => {
-          const code = redisErrorCode(error) ?? ErrorCodes.WORKER_FAILED;
+          const code = codeOf(error, ErrorCodes.WORKER_FAILED);
           logger.error({ code, err: error, queue: name }, 'cannot take queue');
         }),
       ),

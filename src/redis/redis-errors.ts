@@ -45,6 +45,14 @@ export function redisErrorCode(error: unknown): RedisCode | undefined {
   return undefined;
 }
 
+/**
+ * The code a background failure is logged with: Redis's own code when Redis was the cause (a loop
+ * that cannot write because Redis is away says so), otherwise the loop's own `fallback` code.
+ */
+export function codeOf<C extends string>(error: unknown, fallback: C): RedisCode | C {
+  return redisErrorCode(error) ?? fallback;
+}
+
 /** Redis's own errors become BACKSTOP_REDIS_UNAVAILABLE / BACKSTOP_REDIS_FULL (the original as `cause`); others pass untouched. */
 export function asRedisError(error: unknown): unknown {
   if (error instanceof BackstopError) return error;
