@@ -32,6 +32,7 @@ import {
 } from './bench/queue-lateness.js';
 import {
   type LatenessRow,
+  printByHand,
   printCosts,
   printLateness,
   printSummary,
@@ -151,6 +152,7 @@ async function main(): Promise<void> {
     ];
     for (const problem of problems)
       console.log(`  CHECK FAILED: ${problem}; that number measures another path.`);
+    printByHand(workers);
     printCosts([...dispatch, ...workers]);
     if (idle) verdicts.push(...printHealth(health, idle, HEALTH));
     if (lateness.length) verdicts.push(...printLateness(lateness, LATENESS_AIM_MS, !process.env.REDIS_URL));

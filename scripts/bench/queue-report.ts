@@ -2,7 +2,7 @@ import { median, spreadPct } from './measure.js';
 import { formatCommands } from './queue-cost.js';
 import type { SideResult } from './queue-dispatch.js';
 import { type LatenessRun, percentile } from './queue-lateness.js';
-import { FORM_LABELS, FORMS, RAW, SIDES } from './queue-sides.js';
+import { BY_HAND, FORM_LABELS, FORMS, RAW, SIDES } from './queue-sides.js';
 import { formatOps, formatRatio, formatTable } from './table.js';
 
 /** One line of the final summary: a measured value against an aim. */
@@ -70,6 +70,32 @@ export function printThroughput(
   for (const note of notes) console.log(note);
   console.log(formatTable(header, body));
   return verdicts;
+}
+
+/**
+ * Raw BullMQ doing the chain's work by hand, against raw BullMQ doing nothing and against Backstop:
+ * how much of the gap any processor doing this work pays (the providers' error, the result it
+ * returns), and how much is Backstop's. Shown, not judged: the aims are against raw BullMQ.
+ */
+export function printByHand(rows: readonly ThroughputRow[]): void {
+  const body = rows.flatMap((row) =>
+    row.sides[BY_HAND]
+      ? [
+          [
+            row.label,
+            formatRatio(pairedRatio(row.sides[BY_HAND], row.sides[RAW])),
+            ...FORMS.map((form) =>
+              formatRatio(pairedRatio(row.sides[FORM_LABELS[form]], row.sides[BY_HAND])),
+            ),
+            median((row.sides[BY_HAND]?.cpu ?? []).map((c) => c.nodeUs)).toFixed(0),
+          ],
+        ]
+      : [],
+  );
+  if (body.length === 0) return;
+  console.log(`\nThe same work by hand on raw BullMQ (${BY_HAND}; shown, not judged)`);
+  const header = ['worker', 'by hand/raw', ...FORMS.map((f) => `${f}/by hand`), 'by hand node CPU µs/job'];
+  console.log(formatTable(header, body));
 }
 
 export function printCosts(rows: readonly ThroughputRow[]): void {

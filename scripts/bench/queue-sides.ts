@@ -28,6 +28,8 @@ export const FORM_LABELS: Record<ChainForm, string> = {
   code: 'backstop (code-first)',
   stored: 'backstop (stored)',
 };
+/** Raw BullMQ doing by hand what the chain does: shown beside the worker table, not judged. */
+export const BY_HAND = 'raw bullmq, by hand';
 /** Every side, raw first: the column order of the tables. */
 export const SIDES: readonly string[] = [RAW, ...FORMS.map((f) => FORM_LABELS[f])];
 
@@ -153,6 +155,44 @@ export function rawData(runAt?: number): JobData {
     idempotencyKey: randomUUID(),
     dispatchedAt: now,
     runAt: runAt ?? now,
+  };
+}
+
+/**
+ * A raw BullMQ processor doing by hand what the bench's chain does: calls the primary and, when
+ * it throws (a ProviderError, as Backstop's side's primary does), the fallback; returns a result
+ * of the shape and size Backstop's jobs return (run id, provider, its result, a record per call).
+ */
+export function byHandProcessor(primaryFails: boolean): (job: Job<JobData>) => Promise<unknown> {
+  const call = async (provider: string) => {
+    if (primaryFails && provider === 'a') throw new ProviderError('down', { retryable: false });
+    return { id: `${provider}-1` };
+  };
+  return async (job) => {
+    const key = job.data.idempotencyKey;
+    const attempts: Record<string, unknown>[] = [];
+    for (const provider of ['a', 'b']) {
+      const startedAt = Date.now();
+      const attempt = { provider, attempt: 1, startedAt: new Date(startedAt).toISOString() };
+      try {
+        const result = await call(provider);
+        const durationMs = Date.now() - startedAt;
+        attempts.push({ ...attempt, durationMs, outcome: 'success', idempotencyKey: `${key}:${provider}` });
+        return { runId: job.id, provider, result: { ...result, provider }, attempts };
+      } catch (error) {
+        const { code, message } = error as ProviderError;
+        const failed = { code, message, verdict: 'failover' };
+        const durationMs = Date.now() - startedAt;
+        attempts.push({
+          ...attempt,
+          durationMs,
+          outcome: 'failure',
+          idempotencyKey: `${key}:${provider}`,
+          error: failed,
+        });
+      }
+    }
+    throw new Error('every provider failed');
   };
 }
 

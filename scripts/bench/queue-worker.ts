@@ -1,11 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { JobData } from '../../src/queue/job-data.js';
 import { countCommands, startCpuMeter } from './queue-cost.js';
 import type { SideResult } from './queue-dispatch.js';
 import type { BenchEnv } from './queue-env.js';
 import {
+  BY_HAND,
   backstopSide,
   backstopWorker,
+  byHandProcessor,
   type ChainForm,
   FORM_LABELS,
   INPUT,
@@ -50,9 +54,11 @@ export function describeWorker(plan: WorkerPlan): string[] {
   return [
     `raw bullmq: new Worker(queue, async () => {}, { concurrency: ${plan.concurrency}, lockDuration 30 s,`,
     '  stalledInterval 30 s, Backstop retention }) draining raw jobs of the same data; nothing else.',
-    `backstop: backstop.worker({ concurrency: ${plan.concurrency} }) draining fallback.dispatchBulk jobs. Per job: zod-parses`,
-    '  the job data, resolves the chain (stored: HGET), validates input, runs the chain (attempt records,',
-    '  per-attempt 30 s timer and AbortController), returns { runId, provider, result, attempts }. In (b)',
+    `${BY_HAND}: the same worker, whose processor does what the chain does by hand: calls the primary,`,
+    '  on its ProviderError the fallback, and returns a result of the shape and size Backstop returns.',
+    `backstop: backstop.worker({ concurrency: ${plan.concurrency} }) draining fallback.dispatchBulk jobs. Per job: checks`,
+    '  the job data, resolves the chain (stored: HGET), runs it (attempt records, a 30 s timer per attempt,',
+    '  health, metrics, job logs, the runs view), returns { runId, provider, result, attempts }. In (b)',
     '  the primary throws ProviderError(retryable: false); before calling the fallback the processor saves',
     '  its progress in a fenced write (one script call for the jobs failing over in the same tick).',
   ];
@@ -101,12 +107,17 @@ async function backstopDrainable(
   };
 }
 
-function rawDrainable(env: BenchEnv, concurrency: number): Drainable {
+/** Raw BullMQ: a processor doing nothing, or (`byHand`) one doing by hand what the chain does. */
+function rawDrainable(
+  env: BenchEnv,
+  concurrency: number,
+  byHand?: (job: Job<JobData>) => Promise<unknown>,
+): Drainable {
   const prefix = env.prefix();
   const side = rawSide(env.main.url, prefix);
   let processed = 0;
   return {
-    name: RAW,
+    name: byHand ? BY_HAND : RAW,
     prefix,
     async prequeue(count) {
       for (let done = 0; done < count; done += CHUNK) {
@@ -115,8 +126,9 @@ function rawDrainable(env: BenchEnv, concurrency: number): Drainable {
       }
     },
     async start() {
-      const handle = rawWorker(env.main.url, prefix, concurrency, async () => {
+      const handle = rawWorker(env.main.url, prefix, concurrency, async (job) => {
         processed++;
+        return byHand?.(job);
       });
       await handle.worker.waitUntilReady();
       return handle;
@@ -180,6 +192,7 @@ export async function measureWorker(
 ): Promise<WorkerCell> {
   const makers: (() => Promise<Drainable>)[] = [
     async () => rawDrainable(env, plan.concurrency),
+    async () => rawDrainable(env, plan.concurrency, byHandProcessor(scenario === 'primary-fails')),
     () => backstopDrainable(env, 'code', scenario, plan.concurrency),
     () => backstopDrainable(env, 'stored', scenario, plan.concurrency),
   ];
