@@ -5,6 +5,13 @@ import type { Keys } from '../store/keys.js';
 import { indexMember } from './health-event.js';
 
 /**
+ * Both writes are applied once per call (lua-command.ts): sent again after a lost reply, a state
+ * write would meet itself as a conflict and its signal be counted a second time, and a trial claim
+ * would spend a second call of the budget.
+ */
+const ONCE = { once: true };
+
+/**
  * Compare-and-set of one provider's state: written only when the version is still the one the rule
  * read; the version is the next number of the global sequence, and the write is published with it.
  * On a mismatch the current state comes back, so a retry needs no extra read. The index is written
@@ -27,7 +34,7 @@ redis.call('PUBLISH', ARGV[4], '{"seq":' .. seq .. ',"product":' .. cjson.encode
 return { 1, tostring(seq), '' }`;
 
 // Sent as EVALSHA: the script's hash, not its text, on every probe.
-const compareAndSet = luaCommand<[number, string, string]>('backstopStateCas', COMPARE_AND_SET);
+const compareAndSet = luaCommand<[number, string, string]>('backstopStateCas', COMPARE_AND_SET, ONCE);
 
 /** KEYS: budget. ARGV: budget, lease ms. 1 when a trial call is granted, 0 when the budget is spent. */
 const CLAIM_TRIAL = `
@@ -35,7 +42,7 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 if n > tonumber(ARGV[1]) then return 0 end
 return 1`;
-const takeTrialCall = luaCommand<number>('backstopClaimTrial', CLAIM_TRIAL);
+const takeTrialCall = luaCommand<number>('backstopClaimTrial', CLAIM_TRIAL, ONCE);
 
 /** A state nobody touches for a week is forgotten (probes rewrite theirs every interval). */
 const TTL_MS = 7 * 24 * 3_600_000;

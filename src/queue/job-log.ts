@@ -35,7 +35,7 @@ return written
 `;
 
 // No fixed number of keys: the call says how many (two per job of the batch).
-const appendIfJobs = luaCommand<number>('backstopAppendJobLogs', APPEND_IF_JOBS);
+const appendIfJobs = luaCommand<number>('backstopAppendJobLogs', APPEND_IF_JOBS, { once: true });
 
 /**
  * Job logs are written in batches: one script call per queue (one socket write) for every job that

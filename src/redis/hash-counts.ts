@@ -18,7 +18,7 @@ end
 return #KEYS
 `;
 
-const addCounts = luaCommand<number>('backstopAddHashCounts', ADD_COUNTS);
+const addCounts = luaCommand<number>('backstopAddHashCounts', ADD_COUNTS, { once: true });
 
 /** Hash key → field → amount to add. */
 export type HashCounts = Iterable<readonly [string, ReadonlyMap<string, number>]>;

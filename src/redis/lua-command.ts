@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './redis-client.js';
+import { hashTag } from './slot-groups.js';
 
 /** An argument of a script: Redis receives every one as a string. */
 export type LuaArg = string | number;
@@ -35,17 +37,59 @@ export function luaCommand<Result>(
    * `readOnly`: the script only reads. ioredis marks its calls so (`Command.isReadOnly`): a Cluster
    * may send them to replicas with `scaleReads`, and the store lets them through a reconnect.
    */
-  options: { readOnly?: boolean } = {},
+  options: { readOnly?: boolean; once?: boolean } = {},
 ): LuaCommand<Result> {
   if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(name))
     throw new Error(`Lua command name '${name}' is not an identifier`);
+  const script = options.once ? appliedOnce(lua) : lua;
   const taken = defined.get(name);
-  if (taken !== undefined && taken !== lua) throw new Error(`Lua command '${name}' is defined twice`);
-  defined.set(name, lua);
+  if (taken !== undefined && taken !== script) throw new Error(`Lua command '${name}' is defined twice`);
+  defined.set(name, script);
   return (redis, keys, args = []) => {
     // Its own property: ioredis puts the command on the connection object, not on its prototype.
-    if (!Object.hasOwn(redis, name)) redis.defineCommand(name, { lua, readOnly: options.readOnly === true });
+    if (!Object.hasOwn(redis, name))
+      redis.defineCommand(name, { lua: script, readOnly: options.readOnly === true });
     const call = (redis as unknown as Scripted)[name] as Scripted[string];
-    return call.call(redis, keys.length, ...keys, ...args) as Promise<Result>;
+    if (!options.once) return call.call(redis, keys.length, ...keys, ...args) as Promise<Result>;
+    const receipt = receiptKey(keys);
+    return call.call(redis, keys.length + 1, ...keys, receipt, ...args, RECEIPT_MS) as Promise<Result>;
   };
+}
+
+/**
+ * How long a call's receipt is kept. ioredis sends a command again only on the first reconnect
+ * after the connection dropped (`maxRetriesPerRequest: 1` on the store's connection), which
+ * `connectTimeout` (5 s) bounds.
+ */
+const RECEIPT_MS = 15_000;
+
+/**
+ * The script, applied once per call however many times the call reaches Redis. A write whose
+ * reply is lost with its connection is sent again by ioredis when it reconnects (it cannot know
+ * the write ran): a counter would count twice, and a compare-and-set would meet its own write as a
+ * conflict and be applied again. Each call carries a receipt key of its own (the last key) and how
+ * long to keep it (the last argument), both taken off KEYS and ARGV before the script runs; the
+ * first run keeps its result under the receipt, and a second one answers with that result instead
+ * of running. (cjson turns a result of false or nil into one Redis answers as nil either way.)
+ */
+function appliedOnce(lua: string): string {
+  return `local receipt = table.remove(KEYS)
+local keepMs = table.remove(ARGV)
+local kept = redis.call("GET", receipt)
+if kept then return cjson.decode(kept) end
+local result = (function()
+${lua}
+end)()
+redis.call("SET", receipt, cjson.encode(result), "PX", keepMs)
+return result`;
+}
+
+/**
+ * A call's receipt key, in the hash slot of the call's first key (a script's keys must share one on
+ * a Cluster): under that key's hash tag, or with the whole key as the tag when it has none.
+ */
+function receiptKey(keys: readonly string[]): string {
+  const first = keys[0];
+  if (first === undefined) throw new Error('a Lua command applied once needs a key');
+  return `{${hashTag(first)}}:receipt:${randomUUID()}`;
 }

@@ -103,6 +103,26 @@ describe('Lua commands', () => {
     for (const key of [a, b]) expect(await redis.pttl(key)).toBeGreaterThan(0);
   });
 
+  it("applied once: answers a call sent again with the first run's result, and keeps the receipt a while", async () => {
+    const redis = connection();
+    const list = `${prefix}:applied-once`;
+    const pushOnce = luaCommand<number>('backstopTestPushOnce', PUSH, { once: true });
+    expect(await pushOnce(redis, [list], ['a'])).toBe(1);
+    expect(await pushOnce(redis, [list], ['b'])).toBe(2);
+    // What ioredis sends again after a lost reply: the same call, receipt included.
+    const [receipt] = await redis.keys(`${prefix}:receipt:*`);
+    expect(receipt).toBeDefined();
+    const again = (redis as unknown as Record<string, (...a: unknown[]) => Promise<number>>)
+      .backstopTestPushOnce!;
+    const first = await redis.get(receipt!);
+    expect(['1', '2']).toContain(first);
+    expect(await again.call(redis, 2, list, receipt, 'c', 15_000)).toBe(Number(first));
+    expect(await redis.lrange(list, 0, -1)).toEqual(['a', 'b']);
+    const ttl = await redis.pttl(receipt!);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(15_000);
+  });
+
   it('groups a batch by hash tag on a Cluster, in one group on a single node', () => {
     expect(hashTag('{bt-1:health}:history:x')).toBe('bt-1:health');
     expect(hashTag('plain:key')).toBe('plain:key');
