@@ -57,6 +57,7 @@ return 1
 `;
 
 // Defined on each connection when first used there: the stores may reconnect with a new one.
+// Applied once: a batch sent again after a lost reply would show its runs twice.
 const pushRuns = luaCommand<number>('backstopPushRuns', PUSH_RUNS, { once: true });
 
 /** Jobs started whose run has not ended yet; a job that fails before its run never ends one. */

@@ -34,7 +34,8 @@ end
 return written
 `;
 
-// No fixed number of keys: the call says how many (two per job of the batch).
+// No fixed number of keys: the call says how many (two per job of the batch). Applied once: a
+// batch sent again after a lost reply would write its lines twice.
 const appendIfJobs = luaCommand<number>('backstopAppendJobLogs', APPEND_IF_JOBS, { once: true });
 
 /**

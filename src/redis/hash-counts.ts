@@ -18,6 +18,7 @@ end
 return #KEYS
 `;
 
+// Applied once: a batch sent again after a lost reply would count twice.
 const addCounts = luaCommand<number>('backstopAddHashCounts', ADD_COUNTS, { once: true });
 
 /** Hash key → field → amount to add. */

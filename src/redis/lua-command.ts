@@ -36,11 +36,16 @@ export function luaCommand<Result>(
   /**
    * `readOnly`: the script only reads. ioredis marks its calls so (`Command.isReadOnly`): a Cluster
    * may send them to replicas with `scaleReads`, and the store lets them through a reconnect.
+   * `once`: applied once however many times a call reaches Redis (see `appliedOnce`), for writes
+   * that must not run twice.
    */
   options: { readOnly?: boolean; once?: boolean } = {},
 ): LuaCommand<Result> {
   if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(name))
     throw new Error(`Lua command name '${name}' is not an identifier`);
+  // A receipt is a write: a read-only script has nothing to apply once.
+  if (options.once && options.readOnly)
+    throw new Error(`Lua command '${name}' cannot be both read-only and applied once`);
   const script = options.once ? appliedOnce(lua) : lua;
   const taken = defined.get(name);
   if (taken !== undefined && taken !== script) throw new Error(`Lua command '${name}' is defined twice`);
