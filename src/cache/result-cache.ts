@@ -33,12 +33,15 @@ const POLL_MS = 250;
 
 /**
  * KEYS: entry, lock. ARGV: token, lock ms.
- * → {0, entry} a stored result; {1} the lock is ours; {2} someone holds it.
+ * → {0, entry} a stored result; {1} the lock is ours; {2} someone holds it. A lock holding our
+ * token is ours: ioredis sends the call again when its reply was lost with the connection, and the
+ * run must not wait for its own lock to expire.
  */
 const LOOK_OR_LOCK = `
 local hit = redis.call('GET', KEYS[1])
 if hit then return {0, hit} end
 if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return {1} end
+if redis.call('GET', KEYS[2]) == ARGV[1] then return {1} end
 return {2}`;
 /** Extends the lock only if we still hold it. KEYS: lock. ARGV: token, ms. */
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
@@ -214,7 +217,7 @@ export class ResultCache {
       const set = this.waiters.get(key) ?? new Set<() => void>();
       this.waiters.set(key, set);
       const done = () => {
-        clearTimeout(timer);
+        cancelPoll();
         signal?.removeEventListener('abort', onAbort);
         set.delete(done);
         if (set.size === 0) this.waiters.delete(key);
@@ -224,7 +227,8 @@ export class ResultCache {
         done();
         reject(signal?.reason);
       };
-      const timer = setTimeout(done, POLL_MS);
+      // On the injected clock, as every timer of the engine's: tests see a wait without waiting.
+      const cancelPoll = this.clock.setTimer(POLL_MS, done);
       set.add(done);
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });

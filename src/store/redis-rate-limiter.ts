@@ -8,8 +8,11 @@ import type { Stores } from './redis-stores.js';
  * in one script on Redis's clock (every process counts in the same window whatever its own clock
  * says). KEYS: the window. ARGV: max, per ms, a unique member.
  * → 0 when a slot was taken; else the ms until the oldest call leaves the window.
+ * A take that finds its own member holds its slot already: ioredis sends a take again when its
+ * reply was lost with the connection, and that must not take a second slot, or be refused by its own.
  */
 const TAKE = `
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local per = tonumber(ARGV[2])

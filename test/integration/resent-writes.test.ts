@@ -1,15 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cacheHash } from '../../src/cache/cache-key.js';
+import { ResultCache } from '../../src/cache/result-cache.js';
+import { silentLogger } from '../../src/core/logger.js';
 import { connectStoreClient } from '../../src/redis/connection.js';
 import { addHashCounts } from '../../src/redis/hash-counts.js';
 import type { RedisClient } from '../../src/redis/redis-client.js';
+import { Keys } from '../../src/store/keys.js';
+import { RedisRateLimiter } from '../../src/store/redis-rate-limiter.js';
+import type { Stores } from '../../src/store/redis-stores.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { rawRedis, redisUrl, testBackstop, uniquePrefix } from '../helpers/redis.js';
 import { type ReplyDroppingProxy, replyDroppingProxy } from '../helpers/reply-dropping-proxy.js';
 
 /**
  * A write whose reply is lost with its connection: ioredis sends it again once it has reconnected
  * (it cannot know the write ran). Backstop's writes are applied once all the same: a counter is not
- * counted twice, and a create that went through is not refused as a duplicate of itself.
+ * counted twice, an update that went through is not met as a conflict and applied again, a
+ * rate-limit take does not take a second slot (or find the window full of itself), and a run that
+ * took a single-flight lock does not wait for its own lock to expire.
  */
 describe('writes sent again after a lost reply', () => {
   const closers: (() => Promise<unknown> | unknown)[] = [];
@@ -21,13 +30,18 @@ describe('writes sent again after a lost reply', () => {
     closers.push(() => proxy.close());
     return proxy;
   };
+  /** A store connection through a proxy that loses the reply to the first request naming `marker`. */
+  const storeThrough = async (marker: string) => {
+    const proxy = await proxied(marker);
+    const client: RedisClient = await connectStoreClient(proxy.url);
+    closers.push(() => client.disconnect());
+    return { proxy, client };
+  };
 
   it('a batch of counts is counted once', async () => {
     const prefix = uniquePrefix();
     const key = `${prefix}:counts`;
-    const proxy = await proxied(key);
-    const client: RedisClient = await connectStoreClient(proxy.url);
-    closers.push(() => client.disconnect());
+    const { proxy, client } = await storeThrough(key);
     // Loads the script first: the lost request is then the counting itself, not a NOSCRIPT.
     await addHashCounts(client, [[`${prefix}:warm`, new Map([['calls', 1]])]]);
     await addHashCounts(client, [[key, new Map([['calls', 1]])]]);
@@ -51,5 +65,47 @@ describe('writes sent again after a lost reply', () => {
     const stored = await backstop.fallback.fetch('pay');
     expect(stored.version).toBe(2);
     expect(stored.options).toHaveLength(2);
+  });
+
+  it('a rate-limit take holds one slot: its own call is let through, the next one waits', async () => {
+    const prefix = uniquePrefix();
+    const keys = new Keys(prefix);
+    const { proxy, client } = await storeThrough(keys.rateWindow('pay'));
+    const limiter = new RedisRateLimiter(async () => ({ redis: client, keys }) as unknown as Stores);
+    const limit = { max: 1, perMs: 60_000 };
+    await limiter.take('warm', limit);
+    expect(await limiter.take('pay', limit)).toEqual({ ok: true });
+    expect(proxy.dropped()).toBe(true);
+    expect(await limiter.take('pay', limit)).toMatchObject({ ok: false });
+  });
+
+  it('a run that took the single-flight lock runs at once, not after its own lock expires', async () => {
+    const scope = {
+      cacheTag: 'quotes',
+      product: 'shop',
+      env: 'prd',
+      tag: 'quote',
+      version: 1,
+      input: { n: 1 },
+    };
+    const keys = new Keys(uniquePrefix());
+    const entry = keys.cacheEntry(scope.product, scope.env, scope.tag, scope.cacheTag, cacheHash(scope));
+    const { proxy, client } = await storeThrough(`${entry}:lock`);
+    const redis = rawRedis();
+    closers.push(() => redis.disconnect());
+    await redis.hset(keys.cacheTypes(), scope.cacheTag, JSON.stringify({ tag: scope.cacheTag, ttl: 60_000 }));
+    // A clock that never moves: a run waiting for its own lock (it polls on this clock) would wait
+    // for good, and the test would time out.
+    const cache = new ResultCache(client, keys, () => rawRedis(), new FakeClock(), silentLogger);
+    closers.push(() => cache.close());
+    const outcome = await cache.through(scope, async () => ({
+      ok: true,
+      runId: 'run-1',
+      provider: 'a',
+      result: { quote: 1 },
+      attempts: [],
+    }));
+    expect(proxy.dropped()).toBe(true);
+    expect(outcome.kind).toBe('ran');
   });
 });
