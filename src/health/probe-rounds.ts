@@ -34,7 +34,9 @@ end
 if was and was ~= ARGV[3] and redis.call('SCARD', ARGV[1] .. was) == 0 then return tonumber(was) end
 return 0`;
 
-const placeInRound = luaCommand<number>('backstopPlaceInRound', PLACE);
+// Applied once: sent again after a lost reply, it would find itself placed already and answer 0,
+// and the round it left empty would keep its scheduler.
+const placeInRound = luaCommand<number>('backstopPlaceInRound', PLACE, { once: true });
 
 /** One healthcheck and env probed by a round. */
 export interface RoundMember {
