@@ -68,8 +68,13 @@ export class JobQueues {
             : new LeanQueue<StoredJobData, JobResult, string>(name, options);
         // BullMQ re-emits connection errors; unheard, they print as unhandled. Calls still reject.
         made.on('error', (error) => this.log?.error(error, 'job queue error'));
-        if (name !== LEGACY_QUEUE && (await redis.sadd(keys.jobQueues(), name)) === 1)
+        // Announced by every process the first time it uses the queue, not only by the one that
+        // added it to the set: an add sent again after a lost reply answers 0, and workers that take
+        // every queue would not hear of it until they restart. Taking a queue twice is a no-op.
+        if (name !== LEGACY_QUEUE) {
+          await redis.sadd(keys.jobQueues(), name);
           await redis.publish(keys.jobQueueEvents(), name);
+        }
         return made;
       });
       queue.catch(() => this.queues.delete(name)); // let the next call try again

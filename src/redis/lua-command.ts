@@ -62,9 +62,11 @@ export function luaCommand<Result>(
 }
 
 /**
- * How long a call's receipt is kept. ioredis sends a command again only on the first reconnect
- * after the connection dropped (`maxRetriesPerRequest: 1` on the store's connection), which
- * `connectTimeout` (5 s) bounds.
+ * How long a call's receipt is kept. The store's connection (`maxRetriesPerRequest: 1`) sends a
+ * command again on its first reconnect after a drop, within `connectTimeout` (5 s) unless Redis is
+ * still loading; a connection that queues while Redis is away (`maxRetriesPerRequest: null`, where
+ * job logs are written) sends it whenever it is back, so after a longer outage a batch of log
+ * lines may still be written twice.
  */
 const RECEIPT_MS = 15_000;
 
@@ -76,6 +78,9 @@ const RECEIPT_MS = 15_000;
  * long to keep it (the last argument), both taken off KEYS and ARGV before the script runs; the
  * first run keeps its result under the receipt, and a second one answers with that result instead
  * of running. (cjson turns a result of false or nil into one Redis answers as nil either way.)
+ * The receipt is written with `pcall`: at `maxmemory` Redis refuses a script's first write, and a
+ * call that wrote nothing (a conflict, a record that exists) must still give its answer; with
+ * nothing written there is nothing to guard.
  */
 function appliedOnce(lua: string): string {
   return `local receipt = table.remove(KEYS)
@@ -85,7 +90,7 @@ if kept then return cjson.decode(kept) end
 local result = (function()
 ${lua}
 end)()
-redis.call("SET", receipt, cjson.encode(result), "PX", keepMs)
+redis.pcall("SET", receipt, cjson.encode(result), "PX", keepMs)
 return result`;
 }
 

@@ -29,17 +29,18 @@ export async function replyDroppingProxy(redisUrl: string, marker: string): Prom
         dropped = true;
         losing = true;
         upstream.write(chunk);
-        // Long enough for Redis to have run it; the reply is never passed on.
-        setTimeout(() => {
-          client.destroy();
-          upstream.destroy();
-        }, 100);
         return;
       }
       upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
-      if (!losing) client.write(chunk);
+      if (!losing) {
+        client.write(chunk);
+        return;
+      }
+      // Redis has answered, so it ran the request: the answer is never passed on.
+      client.destroy();
+      upstream.destroy();
     });
     for (const socket of [client, upstream]) {
       socket.on('error', () => {});

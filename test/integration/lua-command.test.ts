@@ -123,6 +123,27 @@ describe('Lua commands', () => {
     expect(ttl).toBeLessThanOrEqual(15_000);
   });
 
+  it('applied once: a call that writes nothing still answers when Redis is full', async () => {
+    // A server of its own: a full shared one would fail every other test's writes.
+    const dataDir = mkdtempSync(join(tmpdir(), 'backstop-lua-full-'));
+    const server = await startEmbeddedRedis({ dataDir, appendOnly: false });
+    const redis = new Redis(server.url);
+    try {
+      const lookOnce = luaCommand<number>('backstopTestLookOnce', 'return redis.call("EXISTS", KEYS[1])', {
+        once: true,
+      });
+      await redis.config('SET', 'maxmemory-policy', 'noeviction');
+      await redis.config('SET', 'maxmemory', '1');
+      await expect(redis.set('any', 'value')).rejects.toThrow(/OOM/);
+      // Its receipt is refused; its answer is not.
+      expect(await lookOnce(redis, ['absent'])).toBe(0);
+    } finally {
+      redis.disconnect();
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('groups a batch by hash tag on a Cluster, in one group on a single node', () => {
     expect(hashTag('{bt-1:health}:history:x')).toBe('bt-1:health');
     expect(hashTag('plain:key')).toBe('plain:key');
