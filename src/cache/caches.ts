@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { NotFoundError } from '../core/validation-error.js';
 import { parseOrThrow } from '../core/zod-issues.js';
+import { luaCommand } from '../redis/lua-command.js';
 import type { RedisStores } from '../store/redis-stores.js';
 import {
   type CacheDefinition,
@@ -10,6 +11,14 @@ import {
   type StoredCacheType,
 } from './cache-definition.js';
 import { ResultCache } from './result-cache.js';
+
+/**
+ * HDEL applied once (lua-command.ts): sent again after a lost reply, a plain HDEL answers 0, and
+ * the delete that went through would be reported as a cache that does not exist.
+ */
+const deleteField = luaCommand<number>('backstopHashDelete', 'return redis.call("HDEL", KEYS[1], ARGV[1])', {
+  once: true,
+});
 
 /**
  * The result caches of an installation: their types (`cache.define`, kept in Redis so every process
@@ -74,7 +83,7 @@ export class Caches {
   /** Removes a cache type; results stored under it expire with their ttl and are never served again. */
   async delete(tag: string): Promise<void> {
     const { redis, keys } = await this.stores.get();
-    if ((await redis.hdel(keys.cacheTypes(), tag)) === 0) throw new NotFoundError('cache', tag);
+    if ((await deleteField(redis, [keys.cacheTypes()], [tag])) === 0) throw new NotFoundError('cache', tag);
   }
 
   /** Deletes the stored results of one fallback in one env (every cache tag); returns how many. */

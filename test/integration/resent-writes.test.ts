@@ -108,4 +108,19 @@ describe('writes sent again after a lost reply', () => {
     expect(proxy.dropped()).toBe(true);
     expect(outcome.kind).toBe('ran');
   });
+
+  it('a cache type deleted through a lost reply is deleted, not reported missing', async () => {
+    const prefix = uniquePrefix();
+    const tag = `quotes-${randomUUID()}`;
+    // Defined directly; deleted through the proxy, whose first request naming the tag is the delete.
+    const direct = testBackstop({ prefix });
+    closers.push(() => direct.close());
+    await direct.cache.define({ tag, ttl: 60_000 });
+    const proxy = await proxied(tag);
+    const backstop = testBackstop({ prefix, redis: proxy.url });
+    closers.push(() => backstop.close());
+    await backstop.cache.delete(tag);
+    expect(proxy.dropped()).toBe(true);
+    expect((await direct.cache.fetchAll()).map((cache) => cache.tag)).not.toContain(tag);
+  });
 });
