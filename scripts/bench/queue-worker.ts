@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobData } from '../../src/queue/job-data.js';
+import { DEFAULT_RETENTION } from '../../src/queue/job-options.js';
 import { countCommands, startCpuMeter } from './queue-cost.js';
 import type { SideResult } from './queue-dispatch.js';
 import type { BenchEnv } from './queue-env.js';
@@ -190,6 +191,11 @@ export async function measureWorker(
   scenario: WorkerScenario,
   plan: WorkerPlan,
 ): Promise<WorkerCell> {
+  // A drain ends when the completed set holds every job; the retention trims it past this count.
+  if (plan.jobs > DEFAULT_RETENTION.completedCount)
+    throw new Error(
+      `a drain of ${plan.jobs} jobs would never end: jobs kept completed ≤ ${DEFAULT_RETENTION.completedCount}`,
+    );
   const makers: (() => Promise<Drainable>)[] = [
     async () => rawDrainable(env, plan.concurrency),
     async () => rawDrainable(env, plan.concurrency, byHandProcessor(scenario === 'primary-fails')),
