@@ -1,3 +1,4 @@
+import { inChunks } from '../core/chunks.js';
 import type { ProviderState } from '../core/health/provider-state.js';
 import { luaCommand } from '../redis/lua-command.js';
 import type { RedisClient } from '../redis/redis-client.js';
@@ -115,9 +116,7 @@ async function readStates(
   const stateKeys = listed.map(({ product, env, key }) => keys.providerState(product, env, key));
   const values = new Map<string, [string | null, string | null]>();
   const batches = groupBySlot(redis, stateKeys, (key) => key).flatMap((group) =>
-    Array.from({ length: Math.ceil(group.length / STATES_PER_CALL) }, (_, i) =>
-      group.slice(i * STATES_PER_CALL, (i + 1) * STATES_PER_CALL),
-    ),
+    inChunks(group, STATES_PER_CALL),
   );
   await Promise.all(
     batches.map(async (batch) => {

@@ -1,4 +1,5 @@
 import type { Chain, ProviderSpec } from '../chain.js';
+import { inChunks } from '../chunks.js';
 import { ErrorCodes } from '../errors.js';
 import { normalize } from '../normalize.js';
 import { type EngineDeps, runChain } from '../run-chain.js';
@@ -108,8 +109,7 @@ async function batchTier(
   calls: BatchOutcome['calls'],
 ): Promise<PendingItem[]> {
   const maxSize = provider.batch!.maxSize;
-  const chunks: PendingItem[][] = [];
-  for (let i = 0; i < pending.length; i += maxSize) chunks.push(pending.slice(i, i + maxSize));
+  const chunks = inChunks(pending, maxSize);
   const map = provider.mapInput;
   // The call's request: each item mapped as the option says, with its own input and $Fallback{}.
   const chain = only(req.chain, provider, {
