@@ -2,6 +2,7 @@ import { inChunks } from '../core/chunks.js';
 import type { ProviderState } from '../core/health/provider-state.js';
 import { luaCommand } from '../redis/lua-command.js';
 import type { RedisClient } from '../redis/redis-client.js';
+import { scoredMembers } from '../redis/scored-members.js';
 import { groupBySlot } from '../redis/slot-groups.js';
 import type { Keys } from '../store/keys.js';
 import { parseIndexMember } from './health-event.js';
@@ -97,9 +98,9 @@ export async function readChangesSince(
   if (seq === after) return { seq, states: [] };
   if (since === null) return { unanswered: 'change log missing' };
   if (Number(since) > after) return { unanswered: 'change log begins later' };
-  const members: { member: string; version: number }[] = [];
-  for (let i = 0; i + 1 < changed.length; i += 2)
-    if (changed[i] !== SINCE) members.push({ member: changed[i]!, version: Number(changed[i + 1]) });
+  const members = scoredMembers(changed)
+    .filter(({ member }) => member !== SINCE)
+    .map(({ member, score }) => ({ member, version: score }));
   return { seq, states: await readStates(redis, keys, members) };
 }
 

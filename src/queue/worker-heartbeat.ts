@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { ErrorLog } from '../redis/error-log.js';
 import { luaCommand } from '../redis/lua-command.js';
 import type { RedisClient } from '../redis/redis-client.js';
+import { scoredMembers } from '../redis/scored-members.js';
 
 /** A worker beats this often. */
 export const HEARTBEAT_MS = 5_000;
@@ -80,9 +81,6 @@ export async function liveWorkers(
   redis: RedisClient,
   key: string,
 ): Promise<{ id: string; lastBeatAt: number }[]> {
-  const flat = await beatsWithin(redis, [key], [ALIVE_MS]);
-  const workers: { id: string; lastBeatAt: number }[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2)
-    workers.push({ id: flat[i]!, lastBeatAt: Number(flat[i + 1]) });
-  return workers;
+  const beats = scoredMembers(await beatsWithin(redis, [key], [ALIVE_MS]));
+  return beats.map(({ member, score }) => ({ id: member, lastBeatAt: score }));
 }
