@@ -15,6 +15,7 @@ import { parseOrThrow } from '../core/zod-issues.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Broadcast } from '../store/broadcast.js';
 import type { RedisStores, Stores } from '../store/redis-stores.js';
+import { drillWrites } from './drill-writes.js';
 
 /**
  * A drill message: one started, or one cancelled, with the drills version the change made (absent
@@ -32,8 +33,9 @@ const CHECK_EVERY_MS = 5_000;
  * the version it has every few seconds and after a reconnect (one GET), and reads the drills again
  * only when it moved without a message saying how. Runs read the local copy, with no round trip; a
  * drill ends by itself at its end time, everywhere, and its entry is dropped from Redis the next
- * time drills are listed or started. Changes and reloads are MULTIs: operators' actions and rare
- * reloads, where what ioredis spends making one (copying the connection's scripts) does not count.
+ * time drills are listed or started. Changes are scripts applied once (drill-writes.ts); reloads
+ * are MULTIs, rare enough that what ioredis spends making one (copying the connection's scripts)
+ * does not count.
  */
 export class DrillBoard implements DrillView {
   private drills = new Map<string, Drill>();
@@ -87,11 +89,7 @@ export class DrillBoard implements DrillView {
       startedAt: now,
       endsAt: now + parsed.duration,
     };
-    const [, [, version]] = (await redis
-      .multi()
-      .hset(keys.drills(), drill.id, JSON.stringify(drill))
-      .incr(keys.drillsVersion())
-      .exec()) as [unknown, [unknown, number]];
+    const version = await drillWrites.put(redis, keys, drill.id, JSON.stringify(drill));
     this.apply({ start: drill, version });
     await redis.publish(keys.drillEvents(), JSON.stringify({ start: drill, version } satisfies DrillMessage));
     this.logger.warn(
@@ -112,11 +110,7 @@ export class DrillBoard implements DrillView {
   /** Ends a drill now, everywhere; false when there is no such drill in force. */
   async cancel(id: string): Promise<boolean> {
     const { redis, keys } = await this.stores.get();
-    const [[, removed], [, version]] = (await redis
-      .multi()
-      .hdel(keys.drills(), id)
-      .incr(keys.drillsVersion())
-      .exec()) as [[unknown, number], [unknown, number]];
+    const { removed, version } = await drillWrites.remove(redis, keys, [id]);
     this.apply({ cancel: id, version });
     await redis.publish(keys.drillEvents(), JSON.stringify({ cancel: id, version } satisfies DrillMessage));
     if (removed > 0) this.logger.warn({ drill: id }, 'failover drill cancelled');
@@ -217,11 +211,7 @@ export class DrillBoard implements DrillView {
     }
     let version = Number(known ?? 0);
     if (ended.length > 0) {
-      const [, [, counted]] = (await redis
-        .multi()
-        .hdel(keys.drills(), ...ended)
-        .incr(keys.drillsVersion())
-        .exec()) as [unknown, [unknown, number]];
+      const { version: counted } = await drillWrites.remove(redis, keys, ended);
       // Another change in between: the next check reads the drills again.
       version = counted === version + 1 ? counted : -1;
     }

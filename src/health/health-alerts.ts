@@ -11,6 +11,7 @@ import {
 import type { OnFailure } from '../core/health/healthcheck-schema.js';
 import type { ProviderState } from '../core/health/provider-state.js';
 import type { Logger } from '../core/logger.js';
+import { SeenIds } from '../core/seen-ids.js';
 import type { Broadcast } from '../store/broadcast.js';
 import type { RedisStores } from '../store/redis-stores.js';
 import type { HealthcheckLookup } from './healthcheck-processor.js';
@@ -45,6 +46,9 @@ export interface HealthAlertsDeps {
  * pub/sub, so `backstop.on('health.alert')` hears it wherever it listens.
  */
 export class HealthAlerts {
+  /** Alerts already raised here as events: a publish sent again after a lost reply arrives twice. */
+  private readonly heardIds = new SeenIds();
+
   constructor(private readonly deps: HealthAlertsDeps) {
     deps.broadcast.on(
       (s) => s.keys.alertEvents(),
@@ -103,6 +107,7 @@ export class HealthAlerts {
     if (!events?.active) return;
     try {
       const { event, alert } = JSON.parse(message) as { event: string; alert: HealthAlert };
+      if (!this.heardIds.firstTime(alert.id)) return;
       events.emit({ type: 'health.alert', event, ...alert });
     } catch (error) {
       this.deps.logger.warn(

@@ -12,6 +12,7 @@ import type { Stores } from '../../src/store/redis-stores.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { rawRedis, redisUrl, testBackstop, uniquePrefix } from '../helpers/redis.js';
 import { type ReplyDroppingProxy, replyDroppingProxy } from '../helpers/reply-dropping-proxy.js';
+import { until } from '../helpers/until.js';
 
 /**
  * A write whose reply is lost with its connection: ioredis sends it again once it has reconnected
@@ -122,5 +123,55 @@ describe('writes sent again after a lost reply', () => {
     await backstop.cache.delete(tag);
     expect(proxy.dropped()).toBe(true);
     expect((await direct.cache.fetchAll()).map((cache) => cache.tag)).not.toContain(tag);
+  });
+
+  it('a drill cancelled through a lost reply is reported cancelled, and the drills version moves once', async () => {
+    const prefix = uniquePrefix();
+    const keys = new Keys(prefix);
+    const direct = testBackstop({ prefix });
+    closers.push(() => direct.close());
+    const drill = await direct.health.drill({ provider: 'stripe', mode: 'down', duration: 60_000 });
+    const redis = rawRedis();
+    closers.push(() => redis.disconnect());
+    const before = Number(await redis.get(keys.drillsVersion()));
+    // The proxy loses the reply to the first request naming the drill: the cancel.
+    const proxy = await proxied(drill.id);
+    const backstop = testBackstop({ prefix, redis: proxy.url });
+    closers.push(() => backstop.close());
+    expect(await backstop.health.cancelDrill(drill.id)).toBe(true);
+    expect(proxy.dropped()).toBe(true);
+    expect(await redis.hexists(keys.drills(), drill.id)).toBe(0);
+    expect(Number(await redis.get(keys.drillsVersion()))).toBe(before + 1);
+  });
+
+  it('an alert published twice (its reply lost, the PUBLISH sent again) is one health.alert event', async () => {
+    const prefix = uniquePrefix();
+    const channel = new Keys(prefix).alertEvents();
+    const backstop = testBackstop({ prefix });
+    closers.push(() => backstop.close());
+    const heard: string[] = [];
+    backstop.on('health.alert', (event) => heard.push(event.id));
+    await backstop.health.drills(); // connects, and subscribes to the alert channel
+    const redis = rawRedis();
+    closers.push(() => redis.disconnect());
+    await until(async () => ((await redis.pubsub('NUMSUB', channel)) as [string, number])[1] > 0);
+    const alert = (id: string) =>
+      JSON.stringify({
+        event: 'stripe-down',
+        alert: {
+          id,
+          transition: 'unhealthy',
+          product: 'p',
+          env: 'prd',
+          healthcheck: 'h',
+          reason: 'r',
+          at: '',
+        },
+      });
+    await redis.publish(channel, alert('a1'));
+    await redis.publish(channel, alert('a1'));
+    await redis.publish(channel, alert('a2')); // after the duplicate on the same channel: heard after it
+    await until(() => heard.includes('a2'));
+    expect(heard).toEqual(['a1', 'a2']);
   });
 });
