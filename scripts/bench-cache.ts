@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import { jwtVerify } from 'jose';
-import { SessionInvalidError } from '../src/index.js';
+import { checkPaths, pathChecks } from './bench/cache-checks.js';
 import {
   type BurstPlan,
   type BurstResult,
@@ -131,71 +131,14 @@ async function main(): Promise<void> {
   printThroughput(cells);
   printBursts(bursts, BURSTS.runs);
   printRatios(cells, bursts);
-  checks.push(...pathChecks(cells, bursts));
+  const perRun = { [SIDE.vendor]: 1, [SIDE.hit]: 0, [SIDE.hitOne]: 0, [SIDE.miss]: 1 };
+  const perBurst = { [SIDE.burstPlain]: BURSTS.runs, [SIDE.burstOne]: 1, [SIDE.burstTwo]: 1 };
+  checks.push(...pathChecks(cells, bursts, perRun, perBurst));
   for (const check of checks) console.log(`  CHECK FAILED: ${check}`);
   if (checks.length === 0)
     console.log('\nchecks: every side took the path it names (calls, hits, refusals).');
   console.log(`\nload average at the end: ${loadAverage()} (${os.cpus().length} CPUs)`);
   console.log(`done in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
-}
-
-/** Before measuring: a hit calls nothing, a miss calls once, a bad token is refused. */
-async function checkPaths(installation: Installation): Promise<string[]> {
-  const { a, vendor, token } = installation;
-  const problems: string[] = [];
-  const input = { ...INPUT, n: -3 };
-  const before = vendor.calls;
-  const first = await a.fallback.runDetailed({ tag: HTTP_TAG, input, cache: CACHE_TAG });
-  const second = await a.fallback.runDetailed({ tag: HTTP_TAG, input, cache: CACHE_TAG });
-  if (first.cache?.hit !== false || second.cache?.hit !== true || vendor.calls - before !== 1) {
-    problems.push(
-      `a first run then the same run with a cache: hit ${first.cache?.hit}/${second.cache?.hit}, ` +
-        `${vendor.calls - before} vendor calls; expected false/true and 1`,
-    );
-  }
-  const refused = await a.fallback
-    .run({ tag: CODE_TAG, input: INPUT, session: { tag: SESSION_TAG, token: `${token}x` } })
-    .then(
-      () => false,
-      (error: unknown) => error instanceof SessionInvalidError,
-    );
-  if (!refused) problems.push('a run with an altered token was not refused with SessionInvalidError');
-  return problems;
-}
-
-/** After measuring: the vendor calls each side made are the ones its name promises. */
-function pathChecks(cells: readonly ThroughputCell[], bursts: readonly BurstResult[]): string[] {
-  const expected: Record<string, number> = {
-    [SIDE.vendor]: 1,
-    [SIDE.hit]: 0,
-    [SIDE.hitOne]: 0,
-    [SIDE.miss]: 1,
-  };
-  const problems: string[] = [];
-  for (const cell of cells) {
-    for (const side of cell.sides) {
-      const want = expected[side.name];
-      if (want !== undefined && side.callsPerRun !== want) {
-        problems.push(
-          `${cell.section}, ${modeLabel(cell.mode)}, ${side.name}: ${side.callsPerRun.toFixed(3)} vendor ` +
-            `calls per run, expected ${want}`,
-        );
-      }
-    }
-  }
-  const perBurst: Record<string, number> = {
-    [SIDE.burstPlain]: BURSTS.runs,
-    [SIDE.burstOne]: 1,
-    [SIDE.burstTwo]: 1,
-  };
-  for (const burst of bursts) {
-    const off = burst.calls.filter((c) => c !== perBurst[burst.name]);
-    if (off.length > 0)
-      problems.push(
-        `${burst.name}: vendor calls per burst ${burst.calls.join(',')}, expected ${perBurst[burst.name]}`,
-      );
-  }
-  return problems;
 }
 
 function printRatios(cells: readonly ThroughputCell[], bursts: readonly BurstResult[]): void {
