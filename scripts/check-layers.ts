@@ -17,7 +17,7 @@ const LAYERS: string[][] = [
   ['src/queue'],
   ['src/client'],
   ['src/observability'],
-  ['src/assemble.ts', 'src/backstop.ts'],
+  ['src/backstop-options.ts', 'src/assemble.ts', 'src/backstop.ts'],
   ['src/index.ts', 'src/worker-process.ts', 'src/http', 'src/server.ts'],
   ['src/cli'],
   ['workers'],

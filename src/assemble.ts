@@ -1,3 +1,4 @@
+import type { BackstopOptions } from './backstop-options.js';
 import { Caches } from './cache/caches.js';
 import { backstopOptionsSchema } from './client/options-schema.js';
 import { type Config, loadConfig } from './config.js';
@@ -5,7 +6,6 @@ import { type Clock, systemClock } from './core/clock.js';
 import { Defaults } from './core/defaults.js';
 import type { CompileContext } from './core/definition/compile-context.js';
 import { EventBus } from './core/event-bus.js';
-import type { HealthSettings } from './core/health/health-policy-schema.js';
 import type { HealthView } from './core/health-view.js';
 import type { Logger } from './core/logger.js';
 import type { EngineDeps } from './core/run-chain.js';
@@ -25,15 +25,14 @@ import { Tracing } from './observability/tracing.js';
 import type { JobRetention } from './queue/job-options.js';
 import { JobQueues } from './queue/job-queues.js';
 import { Producer } from './queue/producer.js';
-import type { RedisClient } from './redis/redis-client.js';
 import { nestedContextOf } from './runs/nested-runs.js';
 import { Runs } from './runs/runs.js';
 import { registerConfigSecrets } from './security/config-secrets.js';
 import { outboundFetch } from './security/outbound-fetch.js';
-import { type OutboundOptions, OutboundPolicy } from './security/outbound-policy.js';
+import { OutboundPolicy } from './security/outbound-policy.js';
 import { redactingLogger } from './security/redacting-logger.js';
 import { redactor } from './security/redactor.js';
-import { SecretStore, type SecretValue } from './security/secret-store.js';
+import { SecretStore } from './security/secret-store.js';
 import { SessionRegistry } from './session/session-registry.js';
 import { Broadcast } from './store/broadcast.js';
 import { QuotaUses } from './store/quota-uses.js';
@@ -42,65 +41,6 @@ import { RedisStores } from './store/redis-stores.js';
 import { HandlerRegistry } from './targets/handler-registry.js';
 import { registerBuiltInTargets } from './targets/register-targets.js';
 import { TargetRegistry } from './targets/target-registry.js';
-
-export interface BackstopOptions {
-  /** A Redis URL or client. Default: `REDIS_URL`, else a private `redis-server` for this process. */
-  redis?: string | RedisClient | undefined;
-  /** Default product for calls that do not name one (as `product.init(tag)` sets it). */
-  product?: string | undefined;
-  /** Default env for runs that do not name one. */
-  env?: string | undefined;
-  /** What the engine asks before calling a provider with a healthcheck. */
-  health?: HealthView;
-  logger?: Logger;
-  /** Key prefix in Redis; keep the `{…}` hash tag for Redis Cluster. */
-  prefix?: string;
-  /**
-   * Health settings of this process (README, "Healthchecks": ejection rules, ejection time, trial
-   * calls, slow start, Retry-After, auth failures); chains and options override them with `health`.
-   */
-  healthPolicy?: HealthSettings | undefined;
-  /**
-   * Shorthand for two of them: `threshold` consecutive live failures eject a provider for
-   * `cooldownMs` at first (`consecutiveFailures`, `ejection.baseMs`; default 5 and 5 s, or
-   * BACKSTOP_CIRCUIT_THRESHOLD / _COOLDOWN_MS). `false` (or a threshold of 0) ignores live traffic.
-   */
-  circuit?: { threshold?: number; cooldownMs?: number } | false;
-  /**
-   * Refuse definitions that name an app, action, healthcheck, chain or feature that does not exist
-   * (default true, or BACKSTOP_CHECK_REFERENCES); `false` allows forward references, logging each.
-   */
-  checkReferences?: boolean;
-  /** Injected time, for tests. */
-  clock?: Clock;
-  /**
-   * The engine's random source, a function returning [0, 1) (default Math.random): a quota's
-   * weighted picks, backoff jitter and the panic share draw from it. A seeded one makes them
-   * repeatable in tests.
-   */
-  random?: () => number;
-  /** Environment to read configuration from (default `process.env`). */
-  processEnv?: NodeJS.ProcessEnv;
-  /**
-   * Secrets `$Secret{NAME}` may read, besides those declared in the environment (BACKSTOP_SECRETS,
-   * BACKSTOP_SECRET_<NAME>): a value, or a function read at each call (a rotating key). Nothing
-   * else is readable: not Backstop's configuration, not other variables.
-   */
-  secrets?: Record<string, SecretValue>;
-  /** Where apps, URL healthchecks and JWKS URLs may call (default: BACKSTOP_OUTBOUND_ALLOW / _LOOPBACK). */
-  outbound?: OutboundOptions;
-  /**
-   * Record runs, attempts and job lateness in `backstop.metrics` (default true, or BACKSTOP_METRICS).
-   * `false` leaves only the gauges read at scrape time (queue, provider state).
-   */
-  metrics?: boolean;
-  /**
-   * The runs view (`backstop.recentRuns`, the dashboard's `/dashboard/runs`): how many top-level
-   * runs each product keeps in Redis and for how long (default BACKSTOP_RECENT_RUNS, 1000, and
-   * BACKSTOP_RECENT_RUNS_WINDOW_MS, a day); `false` writes none from this process.
-   */
-  recentRuns?: { max?: number; windowMs?: number } | false;
-}
 
 /** The parts of a Backstop, each named, made in the order they depend on one another. */
 export interface BackstopParts {

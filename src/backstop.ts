@@ -1,4 +1,5 @@
-import { assemble, type BackstopOptions, type BackstopParts } from './assemble.js';
+import { assemble, type BackstopParts } from './assemble.js';
+import type { BackstopOptions } from './backstop-options.js';
 import { AppApi } from './client/app-api.js';
 import { CacheApi } from './client/cache-api.js';
 import { FallbackApi } from './client/fallback-api.js';
@@ -29,7 +30,7 @@ import type { Stores } from './store/redis-stores.js';
 import type { ActionHandler } from './targets/handler-registry.js';
 import type { TargetRegistry } from './targets/target-registry.js';
 
-export type { BackstopOptions } from './assemble.js';
+export type { BackstopOptions } from './backstop-options.js';
 
 /**
  * The queues a worker takes: the ones named, or every queue there is, and each new one as soon as
