@@ -4,7 +4,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../../src/redis/embedded-redis.js';
-import type { BenchRedis } from './queue-env.js';
+import { type BenchRedis, hzOf, removeKeys } from './bench-redis.js';
 
 /**
  * The one Redis of a bench:http run: `REDIS_URL`, else an embedded redis-server in a temp dir as
@@ -25,57 +25,33 @@ export interface HttpBenchEnv {
 export async function startHttpBenchEnv(): Promise<HttpBenchEnv> {
   const run = randomBytes(4).toString('hex');
   const dataDir = mkdtempSync(join(os.tmpdir(), 'backstop-bench-http-'));
+  const external = process.env.REDIS_URL;
   let server: EmbeddedRedis | undefined;
   let stats: Redis | undefined;
   let next = 0;
   const close = async () => {
     // Reverse order: our keys on a shared REDIS_URL, the stats connection, our server, its files.
-    if (stats && process.env.REDIS_URL) await removeKeys(stats, `{bh-${run}-*`).catch(() => {});
+    if (external) await removeKeys(external, `{bh-${run}-*`).catch(() => {});
     stats?.disconnect();
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const external = process.env.REDIS_URL;
-    let label = 'REDIS_URL';
-    let url = external ?? '';
-    if (!external) {
-      server = await startEmbeddedRedis({ dataDir, appendOnly: true, hz: 100 });
-      label = 'embedded (AOF on)';
-      url = server.url;
-    }
-    stats = new Redis(url, { maxRetriesPerRequest: 1 });
-    stats.on('error', () => {});
-    const connection = stats;
+    if (!external) server = await startEmbeddedRedis({ dataDir, appendOnly: true, hz: 100 });
+    const url = external ?? server!.url;
+    const label = external ? 'REDIS_URL' : 'embedded (AOF on)';
+    const connection = new Redis(url, { maxRetriesPerRequest: 1 });
+    stats = connection;
+    connection.on('error', () => {});
     return {
-      redis: { label, url, hz: await hzOf(connection) },
+      redis: { label, url, hz: await hzOf(url) },
       stats: connection,
       prefix: () => `{bh-${run}-${++next}}`,
-      drop: (prefix) => removeKeys(connection, `${prefix}:*`),
+      drop: (prefix) => removeKeys(url, `${prefix}:*`),
       close,
     };
   } catch (error) {
     await close();
     throw error;
-  }
-}
-
-async function hzOf(client: Redis): Promise<string> {
-  try {
-    const reply = (await client.config('GET', 'hz')) as string[];
-    return reply[1] ?? '?';
-  } catch {
-    return '?'; // managed Redis often refuses CONFIG
-  }
-}
-
-/** SCAN + UNLINK, bounded: only keys under this run's prefixes. */
-async function removeKeys(client: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  for (let rounds = 0; rounds < 100_000; rounds++) {
-    const [nextCursor, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    if (keys.length > 0) await client.unlink(...keys);
-    cursor = nextCursor;
-    if (cursor === '0') break;
   }
 }

@@ -4,15 +4,10 @@ import os from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Redis } from 'ioredis';
 import { type EmbeddedRedis, startEmbeddedRedis } from '../../src/redis/embedded-redis.js';
+import { type BenchRedis, hzOf, removeKeys } from './bench-redis.js';
 
-/** A Redis the bench talks to, with the `hz` it reports (what decides delayed-job precision). */
-export interface BenchRedis {
-  label: string;
-  url: string;
-  hz: string;
-}
+export type { BenchRedis } from './bench-redis.js';
 
 /**
  * The servers of one bench run: the main one (`REDIS_URL`, else an embedded redis-server as
@@ -69,35 +64,6 @@ export async function startBenchEnv(): Promise<BenchEnv> {
     throw error;
   }
   return env;
-}
-
-async function hzOf(url: string): Promise<string> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await client.connect();
-    const reply = (await client.config('GET', 'hz')) as string[];
-    return reply[1] ?? '?';
-  } catch {
-    return '?'; // managed Redis often refuses CONFIG
-  } finally {
-    client.disconnect();
-  }
-}
-
-/** SCAN + UNLINK, bounded: only keys under this run's prefixes. */
-async function removeKeys(url: string, pattern: string): Promise<void> {
-  const client = new Redis(url, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    for (let rounds = 0; rounds < 100_000; rounds++) {
-      const [nextCursor, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) await client.unlink(...keys);
-      cursor = nextCursor;
-      if (cursor === '0') break;
-    }
-  } finally {
-    client.disconnect();
-  }
 }
 
 let gc: (() => void) | undefined;
