@@ -49,3 +49,12 @@ export const inputFieldSchema = z.object({
 });
 
 export const inputSchemaSchema = z.record(z.string().min(1), inputFieldSchema);
+
+/**
+ * The fields `$Input{}` may read: the declared ones, or any field (undefined) when a definition
+ * declares no input, since there is then nothing to check a template against.
+ */
+export function readableInputFields(schema: InputSchema): Set<string> | undefined {
+  const declared = Object.keys(schema);
+  return declared.length > 0 ? new Set(declared) : undefined;
+}

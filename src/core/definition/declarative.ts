@@ -1,7 +1,7 @@
 import type { Chain, ProviderSpec } from '../chain.js';
 import { FeatureEventTypes } from '../data-types.js';
 import { type HealthPolicyInput, overlay } from '../health/health-policy.js';
-import { compileInputSchema } from '../input-schema.js';
+import { compileInputSchema, readableInputFields } from '../input-schema.js';
 import type { TargetRef } from '../target-ref.js';
 import { compileTemplate } from '../template/compile.js';
 import { ValidationError } from '../validation-error.js';
@@ -38,9 +38,7 @@ export function compileDeclarative(
   context: CompileContext = DEFAULT_COMPILE_CONTEXT,
 ): Chain {
   const { secrets, maxJsonDepth: maxDepth } = context;
-  // With no declared input there is nothing to check `$Input{}` against: any field may be read.
-  const declared = Object.keys(definition.input);
-  const inputFields = declared.length > 0 ? new Set(declared) : undefined;
+  const inputFields = readableInputFields(definition.input);
   const names = new Map<string, number>();
   const health = chainHealthOf(definition.health);
   const providers = definition.options.map((option, index): ProviderSpec => {

@@ -2,7 +2,7 @@ import type { ProviderSpec } from '../chain.js';
 import { FeatureEventTypes } from '../data-types.js';
 import { classifierFor, DEFAULT_BACKOFF, DEFAULT_TIMEOUT_MS } from '../definition/common-schema.js';
 import { type CompileContext, DEFAULT_COMPILE_CONTEXT } from '../definition/compile-context.js';
-import { compileInputSchema } from '../input-schema.js';
+import { compileInputSchema, readableInputFields } from '../input-schema.js';
 import type { TargetRef } from '../target-ref.js';
 import { type CompileOptions, compileTemplate } from '../template/compile.js';
 import { ValidationError } from '../validation-error.js';
@@ -29,8 +29,7 @@ export function compileFeature(
   context: CompileContext = DEFAULT_COMPILE_CONTEXT,
 ): Feature {
   const { secrets, maxJsonDepth: maxDepth } = context;
-  const declared = Object.keys(definition.input);
-  const inputFields = declared.length > 0 ? new Set(declared) : undefined;
+  const inputFields = readableInputFields(definition.input);
   const earlier = new Set<string>();
   const steps = definition.events.map((event, index): FeatureStep => {
     const path = `events[${index}]`;
