@@ -14,7 +14,7 @@ import {
   type HealthScenario,
   type Tally,
 } from './queue-health-plan.js';
-import { type Calls, ENV, INPUT, PRODUCT, TAG } from './queue-sides.js';
+import { type Calls, ENV, PRODUCT, prequeueBackstop, TAG } from './queue-sides.js';
 import type { Drainable } from './queue-worker.js';
 
 /**
@@ -28,7 +28,6 @@ const PROBED = [
   ['a', 'a-health'],
   ['b', 'b-health'],
 ] as const;
-const CHUNK = 500;
 
 const CIRCUIT_WRITE = 'circuit write';
 const HEALTH_TIMERS = 'health timers';
@@ -246,14 +245,7 @@ export async function healthDrainable(
     name: HEALTH_LABELS[mode],
     prefix,
     backstop,
-    async prequeue(count) {
-      for (let done = 0; done < count; done += CHUNK) {
-        const size = Math.min(CHUNK, count - done);
-        await backstop.fallback.dispatchBulk(
-          Array.from({ length: size }, () => ({ tag: TAG, input: { ...INPUT } })),
-        );
-      }
-    },
+    prequeue: (count) => prequeueBackstop(backstop, count),
     start: () => backstop.worker({ concurrency: plan.concurrency, healthchecks: on }),
     async check(count) {
       const problems: string[] = [];

@@ -233,3 +233,24 @@ export async function jobKeyBase(redis: Redis, prefix: string): Promise<string> 
   if ((await redis.exists(`${raw}:meta`, `${raw}:id`)) > 0) return raw;
   return `${new Keys(prefix).jobQueuePrefix(PRODUCT)}:${PRODUCT}`;
 }
+
+/** Jobs queued per bulk call when a drain's queue is filled. */
+const PREQUEUE_CHUNK = 500;
+
+/** Fills a Backstop side's queue with `count` jobs of the bench's chain, a bulk dispatch at a time. */
+export async function prequeueBackstop(backstop: Backstop, count: number): Promise<void> {
+  for (let done = 0; done < count; done += PREQUEUE_CHUNK) {
+    const size = Math.min(PREQUEUE_CHUNK, count - done);
+    await backstop.fallback.dispatchBulk(
+      Array.from({ length: size }, () => ({ tag: TAG, input: { ...INPUT } })),
+    );
+  }
+}
+
+/** Fills a raw BullMQ queue with `count` jobs of the same data, an `addBulk` at a time. */
+export async function prequeueRaw(queue: Queue, count: number): Promise<void> {
+  for (let done = 0; done < count; done += PREQUEUE_CHUNK) {
+    const size = Math.min(PREQUEUE_CHUNK, count - done);
+    await queue.addBulk(Array.from({ length: size }, () => ({ name: TAG, data: rawData() })));
+  }
+}

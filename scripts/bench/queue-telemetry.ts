@@ -3,7 +3,7 @@ import { median, spreadPct } from './measure.js';
 import type { SideResult } from './queue-dispatch.js';
 import { type BenchEnv, collectGarbage } from './queue-env.js';
 import { pairedRatio, type Verdict } from './queue-report.js';
-import { backstopSide, INPUT, TAG } from './queue-sides.js';
+import { backstopSide, prequeueBackstop } from './queue-sides.js';
 import { type Drainable, drain, SCENARIO_TITLES, type WorkerScenario } from './queue-worker.js';
 import { formatOps, formatRatio, formatTable } from './table.js';
 
@@ -36,8 +36,6 @@ export interface TelemetryCell {
   problems: string[];
 }
 
-const CHUNK = 500;
-
 export function describeTelemetry(plan: TelemetryPlan): string[] {
   return [
     `The code-first two-provider chain, ${plan.jobs} dispatchBulk jobs drained at concurrency ${plan.concurrency}:`,
@@ -64,14 +62,7 @@ async function telemetryDrainable(
   return {
     name: LABELS[mode],
     prefix,
-    async prequeue(count) {
-      for (let done = 0; done < count; done += CHUNK) {
-        const size = Math.min(CHUNK, count - done);
-        await side.backstop.fallback.dispatchBulk(
-          Array.from({ length: size }, () => ({ tag: TAG, input: { ...INPUT } })),
-        );
-      }
-    },
+    prequeue: (count) => prequeueBackstop(side.backstop, count),
     start: () =>
       side.backstop.worker({
         concurrency: plan.concurrency,

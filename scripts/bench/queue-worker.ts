@@ -13,13 +13,12 @@ import {
   byHandProcessor,
   type ChainForm,
   FORM_LABELS,
-  INPUT,
   jobKeyBase,
+  prequeueBackstop,
+  prequeueRaw,
   RAW,
-  rawData,
   rawSide,
   rawWorker,
-  TAG,
 } from './queue-sides.js';
 
 /**
@@ -65,8 +64,6 @@ export function describeWorker(plan: WorkerPlan): string[] {
   ];
 }
 
-const CHUNK = 500;
-
 /** One side of a worker measurement: a queue to fill, a worker to drain it, a check of what it did. */
 export interface Drainable {
   name: string;
@@ -89,14 +86,7 @@ async function backstopDrainable(
   return {
     name: FORM_LABELS[form],
     prefix,
-    async prequeue(count) {
-      for (let done = 0; done < count; done += CHUNK) {
-        const size = Math.min(CHUNK, count - done);
-        await side.backstop.fallback.dispatchBulk(
-          Array.from({ length: size }, () => ({ tag: TAG, input: { ...INPUT } })),
-        );
-      }
-    },
+    prequeue: (count) => prequeueBackstop(side.backstop, count),
     start: () => backstopWorker(side, concurrency),
     check(count) {
       const want = { primary: count, fallback: scenario === 'primary-fails' ? count : 0 };
@@ -120,12 +110,7 @@ function rawDrainable(
   return {
     name: byHand ? BY_HAND : RAW,
     prefix,
-    async prequeue(count) {
-      for (let done = 0; done < count; done += CHUNK) {
-        const size = Math.min(CHUNK, count - done);
-        await side.queue.addBulk(Array.from({ length: size }, () => ({ name: TAG, data: rawData() })));
-      }
-    },
+    prequeue: (count) => prequeueRaw(side.queue, count),
     async start() {
       const handle = rawWorker(env.main.url, prefix, concurrency, async (job) => {
         processed++;
