@@ -14,12 +14,11 @@ import { startEmbeddedRedis } from '../src/redis/embedded-redis.js';
 import {
   backstopSide,
   type ChainForm,
-  INPUT,
   jobKeyBase,
-  rawData,
+  prequeueBackstop,
+  prequeueRaw,
   rawSide,
   rawWorker,
-  TAG,
 } from './bench/queue-sides.js';
 
 /** `raw` profiles the raw BullMQ drain instead, to read the two profiles side by side. */
@@ -83,8 +82,7 @@ async function drained(prefix: string): Promise<number> {
 
 try {
   const raw = rawSide(redis.url, 'raw');
-  for (let i = 0; i < jobs; i += 500)
-    await raw.queue.addBulk(Array.from({ length: 500 }, () => ({ name: TAG, data: rawData() })));
+  await prequeueRaw(raw.queue, jobs);
   const rawMs = await profiled(form === 'raw', async () => {
     // RAW_RESULT=1: the raw processor returns a result the size of Backstop's, to tell its cost apart.
     const result = process.env.RAW_RESULT ? RAW_RESULT : undefined;
@@ -96,10 +94,7 @@ try {
   await raw.close();
 
   const side = await backstopSide(redis.url, 'bs', form === 'raw' ? 'code' : form, { primaryFails: fails });
-  for (let i = 0; i < jobs; i += 500)
-    await side.backstop.fallback.dispatchBulk(
-      Array.from({ length: 500 }, () => ({ tag: TAG, input: { ...INPUT } })),
-    );
+  await prequeueBackstop(side.backstop, jobs);
   const bsMs = await profiled(form !== 'raw', async () => {
     const worker = await side.backstop.worker({ concurrency: 10 });
     const ms = await perJob('backstop', () => drained('bs'));
