@@ -1,6 +1,7 @@
 import { type Job, QueueEvents } from 'bullmq';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LeanQueue, LeanWorker } from '../../src/queue/lean-queue.js';
+import { closeAfterEach } from '../helpers/close-after-each.js';
 import { rawRedis, redisUrl, uniquePrefix } from '../helpers/redis.js';
 
 /**
@@ -9,10 +10,7 @@ import { rawRedis, redisUrl, uniquePrefix } from '../helpers/redis.js';
  * stores its own options (every job of earlier releases) keeps them.
  */
 describe('lean jobs', () => {
-  const closers: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-  });
+  const closeLater = closeAfterEach();
 
   function open() {
     const prefix = uniquePrefix();
@@ -23,7 +21,7 @@ describe('lean jobs', () => {
       defaultJobOptions: { attempts: 5, backoff: { type: 'exponential', delay: 1_000 } },
     });
     const events = new QueueEvents('lean', { connection, prefix });
-    closers.push(
+    closeLater(
       () => queue.close(),
       () => events.close(),
     );
@@ -39,7 +37,7 @@ describe('lean jobs', () => {
         },
         { connection, prefix },
       );
-      closers.push(() => made.close());
+      closeLater(() => made.close());
       return seen;
     };
     const stored = async (id: string) => {

@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Backstop } from '../../src/index.js';
 import { ValidationError } from '../../src/index.js';
+import { closeAfterEach } from '../helpers/close-after-each.js';
 import { rejection } from '../helpers/http-chains.js';
 import { rawRedis, redisUrl, testBackstop, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
@@ -11,15 +12,12 @@ import { until } from '../helpers/until.js';
  * is given, or every queue, new ones included. Callers dispatch, get and wait as before.
  */
 describe('named job queues', () => {
-  const opened: Backstop[] = [];
+  const closeLater = closeAfterEach();
   const open = (prefix: string, product: string) => {
     const backstop = testBackstop({ prefix, product });
-    opened.push(backstop);
+    closeLater(() => backstop.close());
     return backstop;
   };
-  afterEach(async () => {
-    for (const b of opened.splice(0).reverse()) await b.close();
-  });
 
   /** A chain in `product` answered in-process by `worker` (which names who ran it). */
   async function chain(b: Backstop, product: string, tag: string, queue?: string) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cacheHash } from '../../src/cache/cache-key.js';
 import { ResultCache } from '../../src/cache/result-cache.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -9,6 +9,7 @@ import type { RedisClient } from '../../src/redis/redis-client.js';
 import { Keys } from '../../src/store/keys.js';
 import { RedisRateLimiter } from '../../src/store/redis-rate-limiter.js';
 import type { Stores } from '../../src/store/redis-stores.js';
+import { closeAfterEach } from '../helpers/close-after-each.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { rawRedis, redisUrl, testBackstop, uniquePrefix } from '../helpers/redis.js';
 import { type ReplyDroppingProxy, replyDroppingProxy } from '../helpers/reply-dropping-proxy.js';
@@ -22,20 +23,17 @@ import { until } from '../helpers/until.js';
  * took a single-flight lock does not wait for its own lock to expire.
  */
 describe('writes sent again after a lost reply', () => {
-  const closers: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-  });
+  const closeLater = closeAfterEach();
   const proxied = async (marker: string): Promise<ReplyDroppingProxy> => {
     const proxy = await replyDroppingProxy(redisUrl(), marker);
-    closers.push(() => proxy.close());
+    closeLater(() => proxy.close());
     return proxy;
   };
   /** A store connection through a proxy that loses the reply to the first request naming `marker`. */
   const storeThrough = async (marker: string) => {
     const proxy = await proxied(marker);
     const client: RedisClient = await connectStoreClient(proxy.url);
-    closers.push(() => client.disconnect());
+    closeLater(() => client.disconnect());
     return { proxy, client };
   };
 
@@ -48,7 +46,7 @@ describe('writes sent again after a lost reply', () => {
     await addHashCounts(client, [[key, new Map([['calls', 1]])]]);
     expect(proxy.dropped()).toBe(true);
     const redis = rawRedis();
-    closers.push(() => redis.disconnect());
+    closeLater(() => redis.disconnect());
     expect(await redis.hget(key, 'calls')).toBe('1');
   });
 
@@ -56,7 +54,7 @@ describe('writes sent again after a lost reply', () => {
     const marker = `refund-${randomUUID()}`;
     const proxy = await proxied(marker);
     const backstop = testBackstop({ redis: proxy.url });
-    closers.push(() => backstop.close());
+    closeLater(() => backstop.close());
     const first = { type: 'action' as const, app: 'a', event: 'pay', provider: 'a' };
     await backstop.fallback.create({ name: 'Pay', tag: 'pay', options: [first] });
     const second = { type: 'action' as const, app: 'b', event: marker, provider: 'b' };
@@ -93,12 +91,12 @@ describe('writes sent again after a lost reply', () => {
     const entry = keys.cacheEntry(scope.product, scope.env, scope.tag, scope.cacheTag, cacheHash(scope));
     const { proxy, client } = await storeThrough(`${entry}:lock`);
     const redis = rawRedis();
-    closers.push(() => redis.disconnect());
+    closeLater(() => redis.disconnect());
     await redis.hset(keys.cacheTypes(), scope.cacheTag, JSON.stringify({ tag: scope.cacheTag, ttl: 60_000 }));
     // A clock that never moves: a run waiting for its own lock (it polls on this clock) would wait
     // for good, and the test would time out.
     const cache = new ResultCache(client, keys, () => rawRedis(), new FakeClock(), silentLogger);
-    closers.push(() => cache.close());
+    closeLater(() => cache.close());
     const outcome = await cache.through(scope, async () => ({
       ok: true,
       runId: 'run-1',
@@ -115,11 +113,11 @@ describe('writes sent again after a lost reply', () => {
     const tag = `quotes-${randomUUID()}`;
     // Defined directly; deleted through the proxy, whose first request naming the tag is the delete.
     const direct = testBackstop({ prefix });
-    closers.push(() => direct.close());
+    closeLater(() => direct.close());
     await direct.cache.define({ tag, ttl: 60_000 });
     const proxy = await proxied(tag);
     const backstop = testBackstop({ prefix, redis: proxy.url });
-    closers.push(() => backstop.close());
+    closeLater(() => backstop.close());
     await backstop.cache.delete(tag);
     expect(proxy.dropped()).toBe(true);
     expect((await direct.cache.fetchAll()).map((cache) => cache.tag)).not.toContain(tag);
@@ -129,15 +127,15 @@ describe('writes sent again after a lost reply', () => {
     const prefix = uniquePrefix();
     const keys = new Keys(prefix);
     const direct = testBackstop({ prefix });
-    closers.push(() => direct.close());
+    closeLater(() => direct.close());
     const drill = await direct.health.drill({ provider: 'stripe', mode: 'down', duration: 60_000 });
     const redis = rawRedis();
-    closers.push(() => redis.disconnect());
+    closeLater(() => redis.disconnect());
     const before = Number(await redis.get(keys.drillsVersion()));
     // The proxy loses the reply to the first request naming the drill: the cancel.
     const proxy = await proxied(drill.id);
     const backstop = testBackstop({ prefix, redis: proxy.url });
-    closers.push(() => backstop.close());
+    closeLater(() => backstop.close());
     expect(await backstop.health.cancelDrill(drill.id)).toBe(true);
     expect(proxy.dropped()).toBe(true);
     expect(await redis.hexists(keys.drills(), drill.id)).toBe(0);
@@ -148,12 +146,12 @@ describe('writes sent again after a lost reply', () => {
     const prefix = uniquePrefix();
     const channel = new Keys(prefix).alertEvents();
     const backstop = testBackstop({ prefix });
-    closers.push(() => backstop.close());
+    closeLater(() => backstop.close());
     const heard: string[] = [];
     backstop.on('health.alert', (event) => heard.push(event.id));
     await backstop.health.drills(); // connects, and subscribes to the alert channel
     const redis = rawRedis();
-    closers.push(() => redis.disconnect());
+    closeLater(() => redis.disconnect());
     await until(async () => ((await redis.pubsub('NUMSUB', channel)) as [string, number])[1] > 0);
     const alert = (id: string) =>
       JSON.stringify({

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Backstop } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { closeAfterEach } from '../helpers/close-after-each.js';
 import { testBackstop, uniquePrefix } from '../helpers/redis.js';
 
 /**
@@ -7,10 +7,7 @@ import { testBackstop, uniquePrefix } from '../helpers/redis.js';
  * producer that dispatched them has set (producers stamp no retention on jobs).
  */
 describe('retention precedence', () => {
-  const opened: Backstop[] = [];
-  afterEach(async () => {
-    for (const b of opened.splice(0).reverse()) await b.close();
-  });
+  const closeLater = closeAfterEach();
 
   it("keeps what the worker's BACKSTOP_KEEP_COMPLETED_COUNT says, not the producer's", async () => {
     const prefix = uniquePrefix();
@@ -20,7 +17,7 @@ describe('retention precedence', () => {
         processEnv: { BACKSTOP_KEEP_COMPLETED_COUNT: keep, LOG_LEVEL: 'silent' },
       });
       b.handlers.register('ok-app', 'send', async () => ({ id: 'ok' }));
-      opened.push(b);
+      closeLater(() => b.close());
       return b;
     };
     const producer = make('1000');
