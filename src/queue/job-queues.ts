@@ -1,6 +1,7 @@
 import { type Job, Queue, QueueEvents, type Telemetry } from 'bullmq';
 import type { Logger } from '../core/logger.js';
 import { ErrorLog } from '../redis/error-log.js';
+import { luaCommand } from '../redis/lua-command.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { Stores } from '../store/redis-stores.js';
 import type { JobResult } from './job-data.js';
@@ -10,6 +11,20 @@ import { LEGACY_QUEUE, queueOfJobId } from './queue-names.js';
 import { listJobQueues, queuePrefix } from './queue-registry.js';
 import type { StoredJobData } from './stored-job-data.js';
 import { liveWorkers } from './worker-heartbeat.js';
+
+/**
+ * A queue added to the set of queues and, when it is new there, announced to the workers that take
+ * every queue, in one step. KEYS: the set. ARGV: the queue, the channel. → 1 when it was new. An add
+ * sent again after a lost reply answers 0 and announces nothing, which is right: the run whose
+ * reply was lost announced it. (Two commands, an add then a publish when it answered 1, lost the
+ * announcement that way, and workers took the queue only when they restarted.)
+ */
+const ADD_QUEUE = `
+if redis.call("SADD", KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call("PUBLISH", ARGV[2], ARGV[1])
+return 1
+`;
+const addQueue = luaCommand<number>('backstopAddQueue', ADD_QUEUE);
 
 /** Jobs hold their data as stored (jobDataOf reads it whole). */
 export type JobQueue = Queue<StoredJobData, JobResult, string>;
@@ -68,13 +83,7 @@ export class JobQueues {
             : new LeanQueue<StoredJobData, JobResult, string>(name, options);
         // BullMQ re-emits connection errors; unheard, they print as unhandled. Calls still reject.
         made.on('error', (error) => this.log?.error(error, 'job queue error'));
-        // Announced by every process the first time it uses the queue, not only by the one that
-        // added it to the set: an add sent again after a lost reply answers 0, and workers that take
-        // every queue would not hear of it until they restart. Taking a queue twice is a no-op.
-        if (name !== LEGACY_QUEUE) {
-          await redis.sadd(keys.jobQueues(), name);
-          await redis.publish(keys.jobQueueEvents(), name);
-        }
+        if (name !== LEGACY_QUEUE) await addQueue(redis, [keys.jobQueues()], [name, keys.jobQueueEvents()]);
         return made;
       });
       queue.catch(() => this.queues.delete(name)); // let the next call try again

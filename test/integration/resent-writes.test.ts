@@ -172,4 +172,34 @@ describe('writes sent again after a lost reply', () => {
     await until(() => heard.includes('a2'));
     expect(heard).toEqual(['a1', 'a2']);
   });
+
+  it('a new queue added through a lost reply is still announced to the workers that take every queue', async () => {
+    const prefix = uniquePrefix();
+    const product = `shop-${randomUUID().slice(0, 8)}`;
+    const define = (b: ReturnType<typeof testBackstop>) => {
+      b.handlers.register('shop-app', 'send', async () => ({ id: 'ok' }));
+      return b.fallback.define({
+        product,
+        tag: 'order',
+        name: 'Order',
+        handler: (ctx) => void ctx.primary('p').app('shop-app').action('send'),
+      });
+    };
+    const direct = testBackstop({ prefix });
+    closeLater(() => direct.close());
+    await define(direct);
+    const worker = await direct.worker({ healthchecks: false }); // takes every queue, new ones too
+    closeLater(() => worker.close());
+    // Another queue first: Redis then knows the adding script, and runs the call the proxy sends.
+    await direct.jobQueue(`warm-${product}`);
+    // The proxy loses the reply to the first request naming the set of queues: adding this one.
+    const proxy = await proxied(`${prefix}:job-queues`);
+    const producer = testBackstop({ prefix, redis: proxy.url });
+    closeLater(() => producer.close());
+    await define(producer);
+    const job = await producer.fallback.dispatch({ product, tag: 'order' });
+    expect(proxy.dropped()).toBe(true);
+    expect((await direct.jobs.wait(job.id, { timeout: 10_000 })).state).toBe('completed');
+    expect(worker.queues).toContain(product);
+  });
 });
