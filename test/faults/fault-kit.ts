@@ -8,6 +8,7 @@ import {
   IdempotentProvider,
   type IdempotentProviderOptions,
   type KeyPlace,
+  seeded,
 } from '../helpers/idempotent-provider.js';
 import { redisUrl, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
@@ -169,7 +170,26 @@ export function doubleEffects(providers: IdempotentProvider[], runKeys: string[]
   return doubles;
 }
 
-/** A fault drawn at each new call, not per key: a refused key may meet another fault when retried. */
-export function faultDraws(share: number, faults: Fault[], random: () => number): (key: string) => Fault {
-  return () => (random() >= share ? 'ok' : faults[Math.floor(random() * faults.length)]!);
+/**
+ * A fault drawn at each new call, not per key: a refused key may meet another fault when retried.
+ * Drawn from the key and how many times it was called before, not from the order calls arrive in:
+ * two workers interleave their calls differently on every run, and the suite meets the same faults
+ * each time (drawn in arrival order, one run met so few acting-then-failing calls under the
+ * failover policy that it charged no one twice, and the test of that risk failed).
+ */
+export function faultDraws(share: number, faults: Fault[], seed: number): (key: string) => Fault {
+  const calls = new Map<string, number>();
+  return (key) => {
+    const n = (calls.get(key) ?? 0) + 1;
+    calls.set(key, n);
+    const random = seeded(hashOf(`${seed}:${key}:${n}`));
+    return random() >= share ? 'ok' : faults[Math.floor(random() * faults.length)]!;
+  };
+}
+
+/** FNV-1a, 32 bits: a seed from a string. */
+function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
 }
